@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { matchedRoutes } from 'hono/route';
+import type { Database } from '../db/client.js';
+import { auditRouter } from './audit/routes.js';
+import { audit } from './audit/service.js';
+import type { Config } from './config.js';
+import { ANONYMOUS_ACTOR } from './context.js';
+import { authenticate } from './http/auth.js';
+import { type AppEnv, createRouter } from './http/env.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
+import { AppError, problem, type Problem } from './http/problem.js';
+import { keysRouter } from './keys/routes.js';
+import type { Logger } from './logger.js';
+import { docsRouter } from './system/docs.js';
+import { systemRouter } from './system/routes.js';
+
+export interface AppDeps {
+  database: Database;
+  config: Pick<Config, 'BODY_LIMIT_BYTES'> & Partial<Config>;
+  log: Logger;
+  metrics?: Metrics;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;.*)?$/i;
+
+export function sendProblem(c: Context, body: Problem, headers: Record<string, string> = {}) {
+  return c.body(JSON.stringify(body), body.status as 400, { ...headers, 'content-type': 'application/problem+json' });
+}
+
+/** The route pattern that handled the request (for metrics and logs), not the raw path. */
+function routeOf(c: Context): string {
+  const routes = matchedRoutes(c).filter((r) => r.method !== 'ALL');
+  return routes[routes.length - 1]?.path ?? 'unmatched';
+}
+
+export function createApp(deps: AppDeps) {
+  const { database, log } = deps;
+  const metrics = deps.metrics ?? createMetrics();
+  const app = createRouter();
+
+  // Request id, per-request ctx, access log and metrics wrap everything else.
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    const offered = c.req.header('x-request-id');
+    const requestId = offered && REQUEST_ID.test(offered) ? offered : `req_${randomBytes(8).toString('hex')}`;
+    c.set('requestId', requestId);
+    c.set('actor', null);
+    c.set('ctx', { db: database.db, actor: ANONYMOUS_ACTOR, requestId, log: log.child({ req_id: requestId }), audited: { done: false } });
+    await next();
+    c.header('X-Request-Id', requestId);
+    const route = routeOf(c);
+    const status = String(c.res.status);
+    const seconds = (performance.now() - started) / 1000;
+    metrics.requests.inc({ method: c.req.method, route, status });
+    metrics.duration.observe({ method: c.req.method, route, status }, seconds);
+    log.info({ req_id: requestId, method: c.req.method, route, status: c.res.status, duration_ms: Math.round(seconds * 1e4) / 10, actor: c.var.ctx.actor.keyId ?? c.var.ctx.actor.role }, 'request');
+  });
+
+  app.use('*', bodyLimit({
+    maxSize: deps.config.BODY_LIMIT_BYTES,
+    onError: () => {
+      throw new AppError('payload_too_large', `the request body is over the limit of ${deps.config.BODY_LIMIT_BYTES} bytes`);
+    },
+  }));
+
+  // A body that is not JSON is refused before any parsing.
+  app.use('*', async (c, next) => {
+    if (MUTATING.has(c.req.method)) {
+      const length = c.req.header('content-length');
+      const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
+      const type = c.req.header('content-type');
+      if (hasBody && (!type || !JSON_TYPE.test(type))) {
+        throw new AppError('unsupported_media_type', `the body must be application/json, not ${type ?? 'untyped'}`);
+      }
+    }
+    await next();
+  });
+
+  app.use('/v1/*', async (c, next) => {
+    if (c.req.path.startsWith('/v1/webhooks/')) return next(); // signed by HMAC, not a bearer key
+    return authenticate(database.db)(c, next);
+  });
+
+  // Verbs write their audit row inside their own transaction; this catches a success that did not.
+  app.use('/v1/*', async (c, next) => {
+    await next();
+    const ctx = c.var.ctx;
+    if (MUTATING.has(c.req.method) && c.res.status < 300 && !ctx.audited?.done) {
+      ctx.log.error({ route: routeOf(c) }, 'a mutating request succeeded without an audit row; writing one now');
+      await audit(database.db, ctx, { action: `${c.req.method} ${routeOf(c)}`, method: c.req.method, route: routeOf(c), status: c.res.status });
+    }
+  });
+
+  app.route('/', systemRouter(database, metrics));
+  app.route('/', docsRouter());
+  app.route('/', keysRouter());
+  app.route('/', auditRouter());
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer rsv_...`' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Reserve', version: '0.1.0', description: 'Treasury and accounting system of record for a sovereign bitcoin reserve.' },
+  });
+
+  app.notFound((c) => {
+    const allowed = allowedMethods(app.routes, c.req.path).filter((m) => m !== c.req.method);
+    if (allowed.length > 0) {
+      return sendProblem(c, problem('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(', ')}`), { Allow: allowed.join(', ') });
+    }
+    return sendProblem(c, problem('not_found', `no route for ${c.req.method} ${c.req.path}`));
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof AppError) return sendProblem(c, error.toProblem(), error.options.headers);
+    if (error instanceof HTTPException) {
+      if (error.status === 413) return sendProblem(c, problem('payload_too_large', 'the request body is over the size limit'));
+      if (/Malformed JSON/i.test(error.message)) return sendProblem(c, problem('malformed_json', 'the request body is not valid JSON'));
+      if (error.status === 401) return sendProblem(c, problem('unauthorized', 'authentication failed'));
+      if (error.status < 500) return sendProblem(c, problem('bad_request', 'the request could not be read'));
+    }
+    const requestId = c.var.requestId ?? 'unknown';
+    log.error({ req_id: requestId, err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
+    return sendProblem(c, problem('internal', `an internal error occurred; the operators can find it in the log under request id ${requestId}`, undefined, { request_id: requestId }));
+  });
+
+  return { app, metrics };
+}
+
+export type App = ReturnType<typeof createApp>['app'];
+
+function allowedMethods(routes: { method: string; path: string }[], path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of routes) {
+    if (route.method === 'ALL' || route.path.includes('*')) continue;
+    const pattern = new RegExp(`^${route.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_][A-Za-z0-9_]*/g, '[^/]+')}/?$`);
+    if (pattern.test(path)) methods.add(route.method);
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods];
+}

@@ -1,0 +1,61 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { openDatabase, type Database } from '../db/client.js';
+import { runMigrations } from '../db/migrate.js';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import { ensureBootstrapAdmin } from './keys/service.js';
+import type { Logger } from './logger.js';
+
+export interface RunningServer {
+  database: Database;
+  server: ServerType;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Opens the database, migrates, bootstraps the first key, and listens. */
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
+  if (database.engine === 'pglite') {
+    log.warn(
+      { data_dir: config.DATA_DIR },
+      'embedded PGlite database: fsync is off and it is not crash-durable. Use it to try Reserve, develop, test and demo; run a reserve in production on a PostgreSQL server (DATABASE_URL)',
+    );
+  }
+  try {
+    await runMigrations(database);
+    await ensureBootstrapAdmin(database.db, config.DATA_DIR, log);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const { app } = createApp({ database, config, log });
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  log.info({ host: config.HOST, port, engine: database.engine }, `Reserve listening on http://${config.HOST}:${port}`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // Stop accepting, let in-flight requests finish (bounded), then close the database.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          log.warn('shutdown timeout: closing remaining connections');
+          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+          resolve();
+        }, config.SHUTDOWN_TIMEOUT_MS);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      });
+      await database.close();
+      log.info('stopped cleanly');
+    })());
+  return { database, server, port, stop };
+}

@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { type Database, openDatabase } from '../../db/client.js';
+import { runMigrations } from '../../db/migrate.js';
+
+export interface TestDatabase extends Database {
+  /** The PostgreSQL URL of this test's own database; undefined on PGlite. */
+  url?: string;
+}
+
+/** The server the suite runs against, or undefined for the embedded default. */
+export const serverUrl = process.env.DATABASE_URL || undefined;
+export const onPostgres = serverUrl !== undefined;
+
+/**
+ * A fresh, migrated database for one test file: an in-memory PGlite, or on a
+ * PostgreSQL server a database of its own (unique name) dropped by close().
+ */
+export async function createTestDatabase(options: { poolSize?: number } = {}): Promise<TestDatabase> {
+  if (!serverUrl) {
+    const database = await openDatabase({});
+    await runMigrations(database);
+    return database;
+  }
+  const name = `reserve_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ databaseUrl: url.toString(), poolSize: options.poolSize ?? 10 });
+  await runMigrations(database);
+  return {
+    ...database,
+    url: url.toString(),
+    close: async () => {
+      await database.close();
+      const dropper = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      try {
+        await dropper.unsafe(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
