@@ -1,0 +1,21 @@
+import { Command } from 'commander';
+import { registerKeysCommands } from './commands/keys.js';
+
+// The `reserve` command line for operators. Each command group lives in
+// src/cli/commands/<group>.ts and registers itself here.
+const program = new Command()
+  .name('reserve')
+  .description('Reserve: the sovereign bitcoin reserve treasury, from the command line')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerKeysCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  const code = (error as { exitCode?: number }).exitCode;
+  if (typeof code === 'number') process.exit(code);
+  console.error(`reserve: ${(error as Error).message}`);
+  process.exit(1);
+}
