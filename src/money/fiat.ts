@@ -1,6 +1,6 @@
 // Fiat money: exact decimals (decimal.js) with an ISO 4217 currency beside them.
 // Never a JS number: every amount enters as a string and leaves as a string.
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 
 /** A Decimal constructor of our own, so arithmetic precision never depends on global state elsewhere. */
 export const Dec = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -100, toExpPos: 100 });
