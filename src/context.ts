@@ -8,12 +8,14 @@ export type Role = (typeof ROLES)[number];
 export interface Actor {
   /** API key id, or null for the fleet and the system. */
   keyId: string | null;
-  role: Role | 'fleet' | 'system' | 'anonymous';
+  role: Role | 'fleet' | 'system' | 'cli' | 'anonymous';
   name: string;
 }
 
 export const SYSTEM_ACTOR: Actor = { keyId: null, role: 'system', name: 'system' };
 export const FLEET_ACTOR: Actor = { keyId: null, role: 'fleet', name: 'fleet' };
+/** An operator at the `reserve` command line, offline on the database (no API key). */
+export const CLI_ACTOR: Actor = { keyId: null, role: 'cli', name: 'cli' };
 /** Before authentication; routes that need a key refuse it (401). */
 export const ANONYMOUS_ACTOR: Actor = { keyId: null, role: 'anonymous', name: 'anonymous' };
 

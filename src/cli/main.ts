@@ -15,7 +15,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   const code = (error as { exitCode?: number }).exitCode;
-  if (typeof code === 'number') process.exit(code);
-  console.error(`reserve: ${(error as Error).message}`);
-  process.exit(1);
+  // Commander has already printed its own usage errors; everything else is one clear line.
+  if (!(error as { code?: string }).code?.startsWith('commander.')) console.error(`reserve: ${(error as Error).message}`);
+  process.exit(typeof code === 'number' ? code : 1);
 }

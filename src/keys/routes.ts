@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ROLES } from '../context.js';
 import { requireRole, bearerSecurity } from '../http/auth.js';
 import { createRouter, errorResponses, jsonBody } from '../http/env.js';
+import { CreateKeySchema } from './schema.js';
 import { createKey, listKeys, revokeKey, toKeyView } from './service.js';
 
 const KeySchema = z
@@ -15,14 +16,6 @@ const KeySchema = z
     revoked_at: z.string().nullable(),
   })
   .openapi('ApiKey');
-
-const CreateKeySchema = z
-  .object({
-    name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
-    role: z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` }),
-  })
-  .strict()
-  .openapi('CreateKey');
 
 const admin = requireRole('admin');
 
