@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import { matchedRoutes } from 'hono/route';
 import type { Database } from '../db/client.js';
 import { auditRouter } from './audit/routes.js';
+import { exportsRouter } from './exports/routes.js';
 import { audit } from './audit/service.js';
 import type { Config } from './config.js';
 import { ANONYMOUS_ACTOR } from './context.js';
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', docsRouter());
   app.route('/', keysRouter());
   app.route('/', auditRouter());
+  app.route('/', exportsRouter());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer rsv_...`' });
   app.doc31('/openapi.json', {

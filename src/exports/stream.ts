@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from '../logger.js';
+
+/**
+ * A streamed HTTP body from an async iterator of text chunks. The stream pulls the next
+ * chunk only when the client has taken the previous one (backpressure), so memory stays
+ * constant whatever the export's size; a client that goes away ends the iterator.
+ */
+export function streamedBody(chunks: AsyncIterable<string>, log: Logger): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const iterator = chunks[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const next = await iterator.next();
+          if (next.done) controller.close();
+          else controller.enqueue(encoder.encode(next.value));
+        } catch (error) {
+          // Headers are gone already: the body ends without its manifest, which a verifier refuses.
+          log.error({ err: error }, 'export failed while streaming; the body was cut short without its manifest');
+          controller.error(error);
+        }
+      },
+      async cancel() {
+        await iterator.return?.();
+      },
+    },
+    // Ask for about 64 KiB of queued chunks before waiting on the client.
+    { highWaterMark: 4 },
+  );
+}
+
+/**
+ * The streamed export as the route's answer. Typed `never` on purpose: the OpenAPI route
+ * types read `application/jsonl` as a JSON body, but an export is a stream, not one value.
+ */
+export function streamedResponse(chunks: AsyncIterable<string>, log: Logger, contentType: string, filename: string): never {
+  return new Response(streamedBody(chunks, log), { status: 200, headers: exportHeaders(contentType, filename) }) as never;
+}
+
+export function exportHeaders(contentType: string, filename: string): Record<string, string> {
+  return {
+    'content-type': contentType,
+    'content-disposition': `attachment; filename="${filename}"`,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  };
+}
+
+/** Collects small text chunks into ~64 KiB pieces: fewer, larger writes are much cheaper. */
+export async function* batched(chunks: AsyncIterable<string>, targetBytes = 64 * 1024): AsyncGenerator<string> {
+  let buffer: string[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    buffer.push(chunk);
+    size += chunk.length;
+    if (size >= targetBytes) {
+      yield buffer.join('');
+      buffer = [];
+      size = 0;
+    }
+  }
+  if (buffer.length > 0) yield buffer.join('');
+}
+
+/**
+ * Passes the body through while hashing it, then appends the trailer built from the
+ * SHA-256 (hex) of every byte before it: the manifest covers exactly what preceded it.
+ */
+export async function* withTrailer(body: AsyncIterable<string>, trailer: (bodySha256: string) => string | Promise<string>): AsyncGenerator<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of body) {
+    hash.update(chunk, 'utf8');
+    yield chunk;
+  }
+  yield await trailer(hash.digest('hex'));
+}
