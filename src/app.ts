@@ -14,6 +14,7 @@ import { type AppEnv, createRouter } from './http/env.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { AppError, problem, type Problem } from './http/problem.js';
 import { keysRouter } from './keys/routes.js';
+import { policiesRouter } from './policies/routes.js';
 import type { Logger } from './logger.js';
 import { docsRouter } from './system/docs.js';
 import { systemRouter } from './system/routes.js';
@@ -101,6 +102,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', docsRouter());
   app.route('/', keysRouter());
   app.route('/', auditRouter());
+  app.route('/', policiesRouter());
   app.route('/', exportsRouter());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer rsv_...`' });

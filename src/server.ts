@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { ensureBootstrapAdmin } from './keys/service.js';
 import type { Logger } from './logger.js';
+import { loadAndSyncPolicies } from './policies/startup.js';
 
 export interface RunningServer {
   database: Database;
@@ -25,6 +26,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   try {
     await runMigrations(database);
     await ensureBootstrapAdmin(database.db, config.DATA_DIR, log);
+    await loadAndSyncPolicies(database.db, config.POLICIES_DIR, log);
   } catch (error) {
     await database.close();
     throw error;

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerKeysCommands } from './commands/keys.js';
+import { registerPoliciesCommands } from './commands/policies.js';
 
 // The `reserve` command line for operators. Each command group lives in
 // src/cli/commands/<group>.ts and registers itself here.
@@ -10,6 +11,7 @@ const program = new Command()
   .exitOverride();
 
 registerKeysCommands(program);
+registerPoliciesCommands(program);
 
 try {
   await program.parseAsync(process.argv);

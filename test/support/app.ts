@@ -2,6 +2,7 @@ import { createApp } from '../../src/app.js';
 import { SYSTEM_ACTOR, type Ctx, type Role } from '../../src/context.js';
 import { createKey } from '../../src/keys/service.js';
 import { createLogger } from '../../src/logger.js';
+import { loadAndSyncPolicies } from '../../src/policies/startup.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 export const silentLog = createLogger('silent');
@@ -22,8 +23,13 @@ export interface RequestOptions {
  * The real Hono app on a fresh database, driven in-process through app.request:
  * every middleware, validator and SQL statement runs as in production.
  */
-export async function createTestApp(options: { bodyLimitBytes?: number } = {}) {
+/** The repository's example policies (regtest-cold, regtest-warm, testnet-drill). */
+export const EXAMPLE_POLICIES_DIR = new URL('../../policies', import.meta.url).pathname;
+
+/** policiesDir: a directory of policy files loaded and synced as at start (default: the examples); null for none. */
+export async function createTestApp(options: { bodyLimitBytes?: number; policiesDir?: string | null } = {}) {
   const database = await createTestDatabase();
+  if (options.policiesDir !== null) await loadAndSyncPolicies(database.db, options.policiesDir ?? EXAMPLE_POLICIES_DIR, silentLog);
   const { app } = createApp({ database, config: { BODY_LIMIT_BYTES: options.bodyLimitBytes ?? 1024 * 1024 }, log: silentLog });
   const keys = {} as Record<Role, string>;
   for (const role of ['admin', 'officer', 'approver', 'auditor'] as const) {

@@ -1,0 +1,219 @@
+import { z } from 'zod';
+import { parseDocument } from 'yaml';
+import { outputScriptOf } from '../bitcoin/address.js';
+import { parseExtendedPublicKey } from '../bitcoin/extended-key.js';
+import { NETWORK_NAMES, type NetworkName } from '../bitcoin/networks.js';
+import { formatPath, parsePath } from '../bitcoin/path.js';
+import { AmountError, parseBtcAmount } from '../money/btc.js';
+
+// A custody policy file: parsed, validated and normalised. Pure: no database, no HTTP.
+// Every problem is reported as { file, field, reason }, all of them at once.
+
+export const SCRIPT_TYPES = ['p2wsh', 'p2sh-p2wsh'] as const;
+export const TIERS = ['cold', 'warm', 'hot'] as const;
+export const MAX_SIGNERS = 20;
+export const DEFAULT_GAP_LIMIT = 20;
+export const MAX_GAP_LIMIT = 1000;
+export const MAX_POLICY_FILE_BYTES = 256 * 1024;
+export const POLICY_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+export interface PolicyIssue {
+  file: string;
+  field: string;
+  reason: string;
+}
+
+export class PolicyValidationError extends Error {
+  constructor(readonly issues: PolicyIssue[]) {
+    super(`invalid custody ${issues.length === 1 ? 'policy' : 'policies'}:\n${issues.map(formatIssue).join('\n')}`);
+    this.name = 'PolicyValidationError';
+  }
+}
+
+export function formatIssue(issue: PolicyIssue): string {
+  return `  ${issue.file}: ${issue.field}: ${issue.reason}`;
+}
+
+export interface PolicySigner {
+  name: string;
+  fingerprint: string;
+  /** Normalised to the apostrophe form: m/48'/1'/0'/2'. */
+  path: string;
+  pathIndexes: number[];
+  /** xpub or tpub (SLIP-132 prefixes normalised). */
+  xpub: string;
+}
+
+export interface PolicySpending {
+  approvals: number;
+  perTxLimitSat: bigint;
+  dailyLimitSat: bigint;
+  /** Addresses (as written) and `policy:<id>` references. */
+  allowedDestinations: string[];
+  delayHours: number;
+}
+
+export interface Policy {
+  id: string;
+  name: string;
+  network: NetworkName;
+  script: (typeof SCRIPT_TYPES)[number];
+  threshold: number;
+  signers: PolicySigner[];
+  tier: (typeof TIERS)[number];
+  spending: PolicySpending;
+  gapLimit: number;
+  /** The file it came from, for messages; not part of its content. */
+  file: string;
+}
+
+// The YAML is read with the failsafe schema, so every scalar is a string: numbers and amounts
+// are parsed here exactly as written, never through a float.
+const text = (max: number) => z.string({ message: 'must be a string' }).trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const integer = (min: number, max: number) =>
+  z
+    .string({ message: 'must be a whole number' })
+    .regex(/^\d{1,9}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const btc = z.string({ message: 'must be a BTC amount such as "10.5"' }).transform((value, ctx) => {
+  try {
+    return parseBtcAmount(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof AmountError ? error.message : 'must be a BTC amount' });
+    return z.NEVER;
+  }
+});
+
+const SignerSchema = z
+  .object({
+    name: text(100),
+    fingerprint: z.string({ message: 'must be 8 hex characters' }).regex(/^[0-9a-fA-F]{8}$/, 'must be 8 hex characters (the master key fingerprint)'),
+    path: z.string({ message: 'must be a derivation path such as m/48\'/0\'/0\'/2\'' }),
+    xpub: z.string({ message: 'must be an extended public key' }),
+  })
+  .strict();
+
+const FileSchema = z
+  .object({
+    id: z.string({ message: 'is required' }).regex(POLICY_ID_PATTERN, 'must be a slug: lowercase letters, digits and dashes, 1-64 characters'),
+    name: text(200),
+    network: z.enum(NETWORK_NAMES, { message: `must be one of ${NETWORK_NAMES.join(', ')}` }),
+    script: z.enum(SCRIPT_TYPES, { message: `must be one of ${SCRIPT_TYPES.join(', ')}` }),
+    threshold: integer(1, MAX_SIGNERS),
+    signers: z.array(SignerSchema, { message: 'must be a list of signers' }).min(1, 'must list at least one signer').max(MAX_SIGNERS, `must list at most ${MAX_SIGNERS} signers`),
+    tier: z.enum(TIERS, { message: `must be one of ${TIERS.join(', ')}` }),
+    spending: z
+      .object({
+        approvals: integer(1, 100),
+        per_tx_limit_btc: btc,
+        daily_limit_btc: btc,
+        allowed_destinations: z.array(z.string({ message: 'must be an address or policy:<id>' }).max(100, 'is too long')).max(1000, 'lists too many destinations').default([]),
+        delay_hours: integer(0, 8760).default(0),
+      })
+      .strict(),
+    gap_limit: integer(1, MAX_GAP_LIMIT).default(DEFAULT_GAP_LIMIT),
+  })
+  .strict();
+
+/** Parses and validates one policy file's text. Cross-file checks are in validatePolicySet. */
+export function parsePolicyFile(file: string, source: string): { policy?: Policy; issues: PolicyIssue[] } {
+  const issue = (field: string, reason: string): PolicyIssue => ({ file, field, reason });
+  if (Buffer.byteLength(source) > MAX_POLICY_FILE_BYTES) return { issues: [issue('(file)', `is larger than ${MAX_POLICY_FILE_BYTES} bytes`)] };
+  const document = parseDocument(source, { schema: 'failsafe', uniqueKeys: true, prettyErrors: false });
+  if (document.errors.length > 0) {
+    return { issues: document.errors.map((e) => issue('(yaml)', `${e.message.split('\n')[0]}${e.linePos ? ` at line ${e.linePos[0].line}` : ''}`)) };
+  }
+  const parsed = FileSchema.safeParse(document.toJS());
+  if (!parsed.success) {
+    return {
+      issues: parsed.error.issues.map((i) => issue(i.path.length > 0 ? i.path.map(String).join('.') : '(document)', i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message)),
+    };
+  }
+  const raw = parsed.data;
+  const issues: PolicyIssue[] = [];
+  if (raw.threshold > raw.signers.length) issues.push(issue('threshold', `is ${raw.threshold} but there are only ${raw.signers.length} signers (need 1 <= threshold <= signers)`));
+
+  const signers: PolicySigner[] = [];
+  const seenKeys = new Map<string, number>();
+  raw.signers.forEach((signer, i) => {
+    const at = `signers[${i}]`;
+    const path = parsePath(signer.path);
+    if ('error' in path) issues.push(issue(`${at}.path`, path.error));
+    const key = parseExtendedPublicKey(signer.xpub, raw.network, raw.script);
+    if ('error' in key) {
+      issues.push(issue(`${at}.xpub`, key.error));
+      return;
+    }
+    const fingerprint = signer.fingerprint.toLowerCase();
+    const point = Buffer.from(key.key.publicKey).toString('hex');
+    const earlier = seenKeys.get(point);
+    if (earlier !== undefined) issues.push(issue(`${at}.xpub`, `is the same key as signers[${earlier}] (a repeated key weakens the m-of-n)`));
+    else seenKeys.set(point, i);
+    if ('error' in path) return;
+    const depth = path.indexes.length;
+    if (key.key.depth !== depth) {
+      issues.push(issue(`${at}.xpub`, `has depth ${key.key.depth} but the path ${signer.path} has ${depth} steps`));
+    } else if (depth > 0 && key.key.childNumber !== path.indexes[depth - 1]) {
+      issues.push(issue(`${at}.xpub`, `is child ${formatPath([key.key.childNumber]).slice(2)} but the path ends in ${formatPath([path.indexes[depth - 1]!]).slice(2)}`));
+    } else if (depth === 1 && key.key.parentFingerprint.toString(16).padStart(8, '0') !== fingerprint) {
+      issues.push(issue(`${at}.fingerprint`, `is ${fingerprint} but the key's parent fingerprint is ${key.key.parentFingerprint.toString(16).padStart(8, '0')}`));
+    } else if (depth === 0 && Buffer.from(key.key.node.fingerprint).toString('hex') !== fingerprint) {
+      issues.push(issue(`${at}.fingerprint`, `is ${fingerprint} but the master key's fingerprint is ${Buffer.from(key.key.node.fingerprint).toString('hex')}`));
+    }
+    signers.push({ name: signer.name, fingerprint, path: formatPath(path.indexes), pathIndexes: path.indexes, xpub: key.key.normalized });
+  });
+
+  const spending = raw.spending;
+  if (spending.per_tx_limit_btc > spending.daily_limit_btc) issues.push(issue('spending.per_tx_limit_btc', 'is larger than spending.daily_limit_btc'));
+  spending.allowed_destinations.forEach((destination, i) => {
+    if (destination.startsWith('policy:')) {
+      if (!POLICY_ID_PATTERN.test(destination.slice(7))) issues.push(issue(`spending.allowed_destinations[${i}]`, `"${destination}" is not policy:<id> with a valid id`));
+    } else if (!outputScriptOf(destination, raw.network)) {
+      issues.push(issue(`spending.allowed_destinations[${i}]`, `"${destination}" is not a valid ${raw.network} address nor policy:<id>`));
+    }
+  });
+  if (issues.length > 0) return { issues };
+  return {
+    issues,
+    policy: {
+      id: raw.id,
+      name: raw.name,
+      network: raw.network,
+      script: raw.script,
+      threshold: raw.threshold,
+      signers,
+      tier: raw.tier,
+      spending: {
+        approvals: spending.approvals,
+        perTxLimitSat: spending.per_tx_limit_btc,
+        dailyLimitSat: spending.daily_limit_btc,
+        allowedDestinations: spending.allowed_destinations,
+        delayHours: spending.delay_hours,
+      },
+      gapLimit: raw.gap_limit,
+      file,
+    },
+  };
+}
+
+/** Checks across files: unique ids, and destination policies that exist on the same network. */
+export function validatePolicySet(policies: readonly Policy[]): PolicyIssue[] {
+  const issues: PolicyIssue[] = [];
+  const byId = new Map<string, Policy>();
+  for (const policy of policies) {
+    const other = byId.get(policy.id);
+    if (other) issues.push({ file: policy.file, field: 'id', reason: `"${policy.id}" is already the id of ${other.file}; policy ids must be unique` });
+    else byId.set(policy.id, policy);
+  }
+  for (const policy of policies) {
+    policy.spending.allowedDestinations.forEach((destination, i) => {
+      if (!destination.startsWith('policy:')) return;
+      const target = byId.get(destination.slice(7));
+      const field = `spending.allowed_destinations[${i}]`;
+      if (!target) issues.push({ file: policy.file, field, reason: `"${destination}" names no known policy` });
+      else if (target.network !== policy.network) issues.push({ file: policy.file, field, reason: `"${destination}" is on ${target.network}, this policy is on ${policy.network}` });
+    });
+  }
+  return issues;
+}

@@ -1,0 +1,155 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { bearerSecurity, requireRole } from '../http/auth.js';
+import { createRouter, errorResponses, jsonBody } from '../http/env.js';
+import { MAX_ADDRESS_LENGTH } from '../bitcoin/address.js';
+import { caravanConfig } from './caravan.js';
+import { policyDescriptors } from './descriptor.js';
+import { issueAddress, listAddresses, MAX_LIST_COUNT, resolveAddress } from './addresses.js';
+import { documentOf, getPolicy, listPolicies } from './service.js';
+import { notFound } from '../http/problem.js';
+import { toListedView, toPolicyView, toResolvedView } from './views.js';
+
+const reader = requireRole('officer', 'approver', 'auditor');
+const officer = requireRole('officer');
+const PolicyId = z.object({ id: z.string().max(64).openapi({ example: 'regtest-cold' }) });
+const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+const Derivation = z.object({ fingerprint: z.string(), path: z.string(), pubkey: z.string() });
+const Signer = z.object({ name: z.string(), fingerprint: z.string(), path: z.string(), xpub: z.string() });
+const PolicyView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    network: z.enum(['bitcoin', 'testnet', 'signet', 'regtest']),
+    script: z.enum(['p2wsh', 'p2sh-p2wsh']),
+    threshold: z.number().int(),
+    signer_count: z.number().int(),
+    m_of_n: z.string().openapi({ example: '2-of-3' }),
+    signers: z.array(Signer),
+    tier: z.enum(['cold', 'warm', 'hot']),
+    spending: z.object({
+      approvals: z.number().int(),
+      per_tx_limit_sat: z.string(),
+      per_tx_limit_btc: z.string(),
+      daily_limit_sat: z.string(),
+      daily_limit_btc: z.string(),
+      allowed_destinations: z.array(z.string()),
+      delay_hours: z.number().int(),
+    }),
+    gap_limit: z.number().int(),
+    version: z.number().int(),
+    content_hash: z.string(),
+    descriptor: z.string().openapi({ description: 'Multipath descriptor <0;1>/* with its BIP-380 checksum' }),
+    active: z.boolean(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Policy');
+const AddressView = z
+  .object({
+    address: z.string(),
+    policy_id: z.string(),
+    network: z.string(),
+    chain: z.number().int(),
+    index: z.number().int(),
+    state: z.enum(['unissued', 'issued', 'derived', 'used']),
+    label: z.string().nullable(),
+    site: z.string().nullable().optional(),
+    pool: z.string().nullable().optional(),
+    purpose: z.string().nullable().optional(),
+    script_pub_key: z.string(),
+    witness_script: z.string(),
+    redeem_script: z.string().nullable(),
+    bip32_derivations: z.array(Derivation),
+  })
+  .openapi('PolicyAddress');
+const labelText = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const IssueAddressBody = z
+  .object({
+    label: labelText(200).openapi({ example: 'site-7/pool-a/payouts' }),
+    site: labelText(100).optional(),
+    pool: labelText(100).optional(),
+    purpose: labelText(200).optional(),
+    force: z.boolean({ message: 'must be true or false' }).optional().openapi({ description: 'Issue past the gap limit (admin only)' }),
+  })
+  .strict()
+  .openapi('IssueAddress');
+const intQuery = (min: number, max: number, fallback: number) =>
+  z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(fallback);
+
+const routes = {
+  list: createRoute({
+    method: 'get', path: '/v1/policies', tags: ['policies'], summary: 'Custody policies with m-of-n, signers, tier, rules and version',
+    security: bearerSecurity, middleware: [reader] as const,
+    responses: { 200: json(z.object({ items: z.array(PolicyView) }), 'Policies'), ...errorResponses(401, 403) },
+  }),
+  get: createRoute({
+    method: 'get', path: '/v1/policies/{id}', tags: ['policies'], summary: 'One custody policy',
+    security: bearerSecurity, middleware: [reader] as const, request: { params: PolicyId },
+    responses: { 200: json(PolicyView, 'Policy'), ...errorResponses(401, 403, 404) },
+  }),
+  descriptor: createRoute({
+    method: 'get', path: '/v1/policies/{id}/descriptor', tags: ['policies'], summary: 'Receive, change and multipath output descriptors with BIP-380 checksums',
+    security: bearerSecurity, middleware: [reader] as const, request: { params: PolicyId },
+    responses: { 200: json(z.object({ policy_id: z.string(), receive: z.string(), change: z.string(), multipath: z.string() }), 'Descriptors'), ...errorResponses(401, 403, 404) },
+  }),
+  export: createRoute({
+    method: 'get', path: '/v1/policies/{id}/export', tags: ['policies'], summary: 'Wallet export (format=caravan: a Caravan wallet configuration)',
+    security: bearerSecurity, middleware: [reader] as const,
+    request: { params: PolicyId, query: z.object({ format: z.enum(['caravan'], { message: 'must be caravan' }) }) },
+    responses: { 200: json(z.record(z.string(), z.unknown()), 'Wallet configuration'), ...errorResponses(401, 403, 404, 422) },
+  }),
+  issue: createRoute({
+    method: 'post', path: '/v1/policies/{id}/addresses', tags: ['policies'], summary: 'Issue the next unused receive address under a label (idempotent per label)',
+    security: bearerSecurity, middleware: [officer] as const, request: { params: PolicyId, body: jsonBody(IssueAddressBody) },
+    responses: { 201: json(AddressView, 'Issued'), 200: json(AddressView, 'Already issued under this label'), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+  }),
+  addresses: createRoute({
+    method: 'get', path: '/v1/policies/{id}/addresses', tags: ['policies'], summary: 'Derived addresses of one chain, with their state',
+    security: bearerSecurity, middleware: [reader] as const,
+    request: {
+      params: PolicyId,
+      query: z.object({
+        chain: z.enum(['0', '1'], { message: 'must be 0 (receive) or 1 (change)' }).default('0'),
+        from: intQuery(0, 0x7fffffff, 0),
+        count: intQuery(1, MAX_LIST_COUNT, 20),
+      }),
+    },
+    responses: { 200: json(z.object({ policy_id: z.string(), chain: z.number().int(), from: z.number().int(), items: z.array(AddressView) }), 'Addresses'), ...errorResponses(401, 403, 404, 422) },
+  }),
+  resolve: createRoute({
+    method: 'get', path: '/v1/addresses/{address}', tags: ['policies'], summary: 'Which policy, chain and index an address has, its witness script and state',
+    security: bearerSecurity, middleware: [reader] as const,
+    request: { params: z.object({ address: z.string().max(MAX_ADDRESS_LENGTH, `must be at most ${MAX_ADDRESS_LENGTH} characters`) }) },
+    responses: { 200: json(AddressView, 'Address'), ...errorResponses(401, 403, 404, 422) },
+  }),
+};
+
+export function policiesRouter() {
+  const router = createRouter();
+  router.openapi(routes.list, async (c) => c.json({ items: (await listPolicies(c.var.ctx)).map(toPolicyView) }, 200));
+  router.openapi(routes.get, async (c) => c.json(toPolicyView(await getPolicy(c.var.ctx, c.req.valid('param').id)), 200));
+  router.openapi(routes.descriptor, async (c) => {
+    const policy = await getPolicy(c.var.ctx, c.req.valid('param').id);
+    return c.json({ policy_id: policy.id, ...policyDescriptors(documentOf(policy)) }, 200);
+  });
+  router.openapi(routes.export, async (c) => c.json(caravanConfig(documentOf(await getPolicy(c.var.ctx, c.req.valid('param').id))), 200));
+  router.openapi(routes.issue, async (c) => {
+    const body = c.req.valid('json');
+    const { address, created } = await issueAddress({ ctx: c.var.ctx, input: { policyId: c.req.valid('param').id, ...body } });
+    return c.json(toResolvedView(address, { site: body.site ?? null, pool: body.pool ?? null, purpose: body.purpose ?? null }), created ? 201 : 200);
+  });
+  router.openapi(routes.addresses, async (c) => {
+    const query = c.req.valid('query');
+    const chain = Number(query.chain) as 0 | 1;
+    const { policy, items } = await listAddresses(c.var.ctx, { policyId: c.req.valid('param').id, chain, from: query.from, count: query.count });
+    return c.json({ policy_id: policy.id, chain, from: query.from, items: items.map((i) => toListedView(policy, i.derived, i.row)) }, 200);
+  });
+  router.openapi(routes.resolve, async (c) => {
+    const { address } = c.req.valid('param');
+    const resolved = await resolveAddress(c.var.ctx, address);
+    if (!resolved) throw notFound(`address ${address} in any custody policy of this reserve`);
+    return c.json(toResolvedView(resolved), 200);
+  });
+  return router;
+}

@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { rowsOf } from '../../../db/client.js';
+import { createTestApp, type TestApp } from '../../support/app.js';
+import { onPostgres } from '../../support/db.js';
+
+// Addresses of the example regtest-cold vault (2-of-3 P2WSH from BIP-32 test vector seeds 1, 2, 4).
+// Receive 0 and change 0 were cross-checked with the descriptor in Bitcoin Core's deriveaddresses form.
+let app: TestApp;
+beforeAll(async () => {
+  app = await createTestApp();
+});
+afterAll(async () => {
+  await app.close();
+});
+
+const issue = (body: unknown, key?: string) => app.request('POST', '/v1/policies/regtest-cold/addresses', { body, key });
+
+describe('policies over HTTP', () => {
+  it('lists the example policies with m-of-n, signers, tier, rules and version', async () => {
+    const res = await app.request('GET', '/v1/policies', { key: app.keys.auditor });
+    expect(res.status).toBe(200);
+    expect(res.json.items.map((p: { id: string }) => p.id)).toEqual(['regtest-cold', 'regtest-warm', 'testnet-drill']);
+    const cold = res.json.items[0];
+    expect(cold).toMatchObject({ m_of_n: '2-of-3', network: 'regtest', script: 'p2wsh', tier: 'cold', version: 1, gap_limit: 20, active: true });
+    expect(cold.signers[0]).toMatchObject({ fingerprint: '3442193e', path: "m/48'/1'/0'/2'" });
+    expect(cold.spending).toMatchObject({ per_tx_limit_sat: '5000000000', per_tx_limit_btc: '50.00000000', daily_limit_btc: '100.00000000', allowed_destinations: ['policy:regtest-warm'] });
+  });
+
+  it('404s an unknown policy and needs a key', async () => {
+    expect((await app.request('GET', '/v1/policies/nope')).status).toBe(404);
+    expect((await app.request('GET', '/v1/policies', { key: null })).status).toBe(401);
+  });
+
+  it('returns receive, change and multipath descriptors with valid checksums', async () => {
+    const res = await app.request('GET', '/v1/policies/regtest-warm/descriptor', { key: app.keys.approver });
+    expect(res.status).toBe(200);
+    expect(res.json.receive).toMatch(/^sh\(wsh\(sortedmulti\(2,\[3442193e\/48h\/1h\/0h\/1h\]tpub[1-9A-HJ-NP-Za-km-z]+\/0\/\*,.*\)\)\)#[a-z0-9]{8}$/);
+    expect(res.json.change).toContain('/1/*');
+    expect(res.json.multipath).toContain('/<0;1>/*');
+  });
+
+  it('exports a Caravan configuration and refuses an unknown format', async () => {
+    const res = await app.request('GET', '/v1/policies/testnet-drill/export?format=caravan');
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ addressType: 'P2WSH', network: 'testnet', quorum: { requiredSigners: 2, totalSigners: 3 } });
+    expect(res.json.extendedPublicKeys[0]).toMatchObject({ xfp: '73c5da0a', bip32Path: "m/48'/1'/0'/2'" });
+    const bad = await app.request('GET', '/v1/policies/testnet-drill/export?format=electrum');
+    expect(bad.status).toBe(422);
+    expect(bad.json.errors[0].field).toBe('query.format');
+  });
+});
+
+describe('issuing addresses', () => {
+  it('issues index 0, then 1, idempotent per label', async () => {
+    const first = await issue({ label: 'site-1/pool-a', site: 'site-1', pool: 'pool-a', purpose: 'payouts' }, app.keys.officer);
+    expect(first.status).toBe(201);
+    expect(first.json).toMatchObject({ chain: 0, index: 0, state: 'issued', address: 'bcrt1qgf0m3u7hjs6vzarxqutzwuvfrlrfpfhkpj99w6naz4dvgdfgxsfsyddymg' });
+    expect(first.json.bip32_derivations).toHaveLength(3);
+    expect(first.json.bip32_derivations.map((d: { path: string }) => d.path)).toContain("m/48'/1'/0'/2'/0/0");
+    const again = await issue({ label: 'site-1/pool-a', site: 'site-1', pool: 'pool-a', purpose: 'payouts' }, app.keys.officer);
+    expect(again.status).toBe(200);
+    expect(again.json.address).toBe(first.json.address);
+    const second = await issue({ label: 'site-2/pool-b' }, app.keys.officer);
+    expect(second.json.index).toBe(1);
+  });
+
+  it('refuses the same label with a different site (409) and writes nothing', async () => {
+    const res = await issue({ label: 'site-1/pool-a', site: 'site-9' }, app.keys.officer);
+    expect(res.status).toBe(409);
+    const list = await app.request('GET', '/v1/policies/regtest-cold/addresses?chain=0&from=0&count=5');
+    expect(list.json.items.filter((i: { state: string }) => i.state === 'issued')).toHaveLength(2);
+  });
+
+  it('refuses bad bodies with 422 naming the field, and approvers with 403', async () => {
+    const empty = await issue({ label: '' }, app.keys.officer);
+    expect(empty.status).toBe(422);
+    expect(empty.json.errors[0].field).toBe('label');
+    const extra = await issue({ label: 'x', index: 7 }, app.keys.officer);
+    expect(extra.status).toBe(422);
+    expect((await issue({ label: 'x' }, app.keys.approver)).status).toBe(403);
+  });
+
+  it('stops at the gap limit with 409 unless an admin forces it', async () => {
+    for (let i = 2; i < 20; i++) expect((await issue({ label: `fill-${i}` }, app.keys.officer)).status).toBe(201);
+    const refused = await issue({ label: 'one-too-many' }, app.keys.officer);
+    expect(refused.status).toBe(409);
+    expect(refused.json.detail).toContain('gap limit 20');
+    expect((await issue({ label: 'one-too-many', force: true }, app.keys.officer)).status).toBe(403);
+    const forced = await issue({ label: 'one-too-many', force: true }, app.keys.admin);
+    expect(forced.status).toBe(201);
+    expect(forced.json.index).toBe(20);
+    const audited = rowsOf<{ n: number }>(await app.database.db.execute(sql`select count(*)::int as n from audit_log where action = 'policies.address.issue'`));
+    expect(audited[0]!.n).toBe(21);
+  });
+
+  it('lists derived addresses with their state, at most 1000 at a time', async () => {
+    const res = await app.request('GET', '/v1/policies/regtest-cold/addresses?chain=1&from=0&count=2', { key: app.keys.auditor });
+    expect(res.status).toBe(200);
+    expect(res.json.items[0]).toMatchObject({ chain: 1, index: 0, state: 'unissued', address: 'bcrt1q4vpxlj25uc732ywwm0np7k0tvy6rzxa0nwdzprq50mpuaaqqr62q945qvk' });
+    const tooMany = await app.request('GET', '/v1/policies/regtest-cold/addresses?count=1001');
+    expect(tooMany.status).toBe(422);
+    expect(tooMany.json.errors[0].field).toBe('query.count');
+    expect((await app.request('GET', '/v1/policies/regtest-cold/addresses?chain=2')).status).toBe(422);
+  });
+});
+
+describe('resolving addresses', () => {
+  it('resolves an issued address with its witness script and derivations', async () => {
+    const res = await app.request('GET', '/v1/addresses/bcrt1qgf0m3u7hjs6vzarxqutzwuvfrlrfpfhkpj99w6naz4dvgdfgxsfsyddymg', { key: app.keys.auditor });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ policy_id: 'regtest-cold', chain: 0, index: 0, state: 'issued', label: 'site-1/pool-a', network: 'regtest' });
+    expect(res.json.witness_script).toMatch(/^52(21[0-9a-f]{66}){3}53ae$/);
+  });
+
+  it('finds a derivable change address that was never issued, and records it', async () => {
+    const res = await app.request('GET', '/v1/addresses/bcrt1q4vpxlj25uc732ywwm0np7k0tvy6rzxa0nwdzprq50mpuaaqqr62q945qvk');
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ policy_id: 'regtest-cold', chain: 1, index: 0, state: 'derived' });
+    const rows = rowsOf<{ state: string }>(await app.database.db.execute(sql`select state from policy_addresses where chain = 1`));
+    expect(rows).toEqual([{ state: 'derived' }]);
+  });
+
+  it('finds a P2SH-P2WSH address with its redeem script', async () => {
+    const res = await app.request('GET', '/v1/addresses/2NBLnj5TAb3ynJVRm5HR1Th1hiQ5AmxNhVQ');
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ policy_id: 'regtest-warm', chain: 0, index: 0 });
+    expect(res.json.redeem_script).toMatch(/^0020[0-9a-f]{64}$/);
+  });
+
+  it('404s a valid foreign address and 422s an invalid or wrong-network one', async () => {
+    // A regtest P2WPKH address of no policy (BIP-173's test program, regtest prefix).
+    expect((await app.request('GET', '/v1/addresses/bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080')).status).toBe(404);
+    const mainnet = await app.request('GET', '/v1/addresses/bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4');
+    expect(mainnet.status).toBe(422);
+    expect(mainnet.json.errors[0].field).toBe('address');
+    expect((await app.request('GET', '/v1/addresses/bcrt1qgf0m3u7hjs6vzarxqutzwuvfrlrfpfhkpj99w6naz4dvgdfgxsfsyddymh')).status).toBe(422);
+  });
+});
+
+describe('database guards', () => {
+  it('refuses to change the key set of a policy with addresses, even by hand', async () => {
+    await expect(app.database.db.execute(sql`update policies set keyset_hash = 'x' where id = 'regtest-cold'`)).rejects.toThrow();
+    await expect(app.database.db.execute(sql`delete from policy_addresses`)).rejects.toThrow();
+    await expect(app.database.db.execute(sql`update policy_addresses set index = 99 where chain = 1`)).rejects.toThrow();
+  });
+
+  // Two officers at once must get two different indexes: only PostgreSQL has concurrent sessions (PGlite is one connection).
+  it.runIf(onPostgres)('gives concurrent issues distinct indexes', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => app.request('POST', '/v1/policies/regtest-warm/addresses', { body: { label: `race-${i}` }, key: app.keys.officer })));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
+    expect(new Set(results.map((r) => r.json.index)).size).toBe(8);
+  });
+});
