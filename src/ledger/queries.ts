@@ -1,0 +1,200 @@
+// The ledger's queries (drizzle). Only this module reads or writes the ledger_* tables.
+import { and, asc, eq, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { ledgerAccounts, ledgerBalances, ledgerEntries, ledgerPostings } from '../../db/schema/ledger.js';
+import { accountTypeOf, amountText, LedgerDecimal, type Posting, type PostedEntry } from './model.js';
+import { canonicalDecimal } from './canonical.js';
+
+export type EntryRow = typeof ledgerEntries.$inferSelect;
+export type PostingRow = typeof ledgerPostings.$inferSelect;
+
+/** Creates the accounts not seen before; sorted, so concurrent posters lock them in one order. */
+export async function ensureAccounts(tx: Executor, names: string[]): Promise<void> {
+  const unique = [...new Set(names)].sort();
+  if (unique.length === 0) return;
+  await tx
+    .insert(ledgerAccounts)
+    .values(unique.map((name) => ({ name, type: accountTypeOf(name) })))
+    .onConflictDoNothing();
+}
+
+export async function insertAccount(tx: Executor, name: string, commodities: string[] | null) {
+  const [row] = await tx
+    .insert(ledgerAccounts)
+    .values({ name, type: accountTypeOf(name), commodities })
+    .onConflictDoNothing()
+    .returning();
+  return row ?? (await tx.select().from(ledgerAccounts).where(eq(ledgerAccounts.name, name)))[0]!;
+}
+
+export function postingRows(entryId: string, postings: Posting[]) {
+  return postings.map((p, idx) => ({
+    entryId,
+    idx,
+    account: p.account,
+    commodity: p.commodity,
+    amountSat: typeof p.amount === 'bigint' ? p.amount : null,
+    amount: typeof p.amount === 'bigint' ? null : amountText(p.amount),
+    priceAmount: p.price ? canonicalDecimal(p.price.amount) : null,
+    priceCommodity: p.price?.commodity ?? null,
+    costAmount: p.cost ? canonicalDecimal(p.cost.amount) : null,
+    costCommodity: p.cost?.commodity ?? null,
+  }));
+}
+
+export async function insertPostings(tx: Executor, rows: ReturnType<typeof postingRows>) {
+  await tx.insert(ledgerPostings).values(rows);
+}
+
+/** Inserts entries in order; the append trigger fills seq, prev_hash, recorded_at and hash. */
+export async function insertEntries(tx: Executor, rows: (typeof ledgerEntries.$inferInsert)[]) {
+  return tx.insert(ledgerEntries).values(rows).returning();
+}
+
+export function toPosting(row: PostingRow): Posting {
+  return {
+    account: row.account,
+    commodity: row.commodity,
+    amount: row.amountSat !== null ? row.amountSat : new LedgerDecimal(row.amount!),
+    price: row.priceAmount !== null ? { amount: new LedgerDecimal(row.priceAmount), commodity: row.priceCommodity! } : null,
+    cost: row.costAmount !== null ? { amount: new LedgerDecimal(row.costAmount), commodity: row.costCommodity! } : null,
+  };
+}
+
+export function toPostedEntry(row: EntryRow, postings: PostingRow[]): PostedEntry {
+  return {
+    seq: row.seq,
+    id: row.id,
+    occurredAt: row.occurredAt,
+    recordedAt: row.recordedAt,
+    kind: row.kind,
+    description: row.description,
+    source: { type: row.sourceType, id: row.sourceId },
+    actor: row.actor,
+    reversesSeq: row.reversesSeq,
+    prevHash: row.prevHash,
+    hash: row.hash,
+    postings: [...postings].sort((a, b) => a.idx - b.idx).map(toPosting),
+  };
+}
+
+async function withPostings(db: Executor, rows: EntryRow[]): Promise<PostedEntry[]> {
+  if (rows.length === 0) return [];
+  const postings = await db
+    .select()
+    .from(ledgerPostings)
+    .where(inArray(ledgerPostings.entryId, rows.map((r) => r.id)))
+    .orderBy(asc(ledgerPostings.entryId), asc(ledgerPostings.idx));
+  const byEntry = new Map<string, PostingRow[]>();
+  for (const p of postings) {
+    const list = byEntry.get(p.entryId) ?? [];
+    list.push(p);
+    byEntry.set(p.entryId, list);
+  }
+  return rows.map((r) => toPostedEntry(r, byEntry.get(r.id) ?? []));
+}
+
+export interface EntryFilter {
+  /** Entries with seq > afterSeq (keyset cursor). */
+  afterSeq?: bigint;
+  fromSeq?: bigint;
+  toSeq?: bigint;
+  /** occurred_at >= from */
+  from?: Date;
+  /** occurred_at < to */
+  to?: Date;
+  kind?: string;
+  sourceType?: string;
+  sourceId?: string;
+  /** Entries with a posting to this account or one below it. */
+  accountPrefix?: string;
+  limit: number;
+}
+
+export async function selectEntries(db: Executor, f: EntryFilter): Promise<PostedEntry[]> {
+  const conditions: (SQL | undefined)[] = [
+    f.afterSeq !== undefined ? sql`${ledgerEntries.seq} > ${f.afterSeq}` : undefined,
+    f.fromSeq !== undefined ? gte(ledgerEntries.seq, f.fromSeq) : undefined,
+    f.toSeq !== undefined ? lte(ledgerEntries.seq, f.toSeq) : undefined,
+    f.from ? gte(ledgerEntries.occurredAt, f.from) : undefined,
+    f.to ? lt(ledgerEntries.occurredAt, f.to) : undefined,
+    f.kind ? eq(ledgerEntries.kind, f.kind) : undefined,
+    f.sourceType ? eq(ledgerEntries.sourceType, f.sourceType) : undefined,
+    f.sourceId ? eq(ledgerEntries.sourceId, f.sourceId) : undefined,
+    f.accountPrefix
+      ? sql`exists (select 1 from ${ledgerPostings} p where p.entry_id = ${ledgerEntries.id}
+          and (p.account = ${f.accountPrefix} or starts_with(p.account, ${`${f.accountPrefix}:`})))`
+      : undefined,
+  ];
+  const rows = await db
+    .select()
+    .from(ledgerEntries)
+    .where(and(...conditions.filter((c) => c !== undefined)))
+    .orderBy(asc(ledgerEntries.seq))
+    .limit(f.limit);
+  return withPostings(db, rows);
+}
+
+export async function selectEntryBy(db: Executor, where: { seq?: bigint; id?: string }): Promise<PostedEntry | null> {
+  const condition = where.seq !== undefined ? eq(ledgerEntries.seq, where.seq) : eq(ledgerEntries.id, where.id ?? '');
+  const rows = await db.select().from(ledgerEntries).where(condition);
+  return (await withPostings(db, rows))[0] ?? null;
+}
+
+export async function selectEntryBySource(db: Executor, kind: string, type: string, id: string) {
+  const rows = await db
+    .select()
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.kind, kind), eq(ledgerEntries.sourceType, type), eq(ledgerEntries.sourceId, id)));
+  return (await withPostings(db, rows))[0] ?? null;
+}
+
+export async function selectBalance(db: Executor, account: string, commodity: string) {
+  const [row] = await db
+    .select({ balance: ledgerBalances.balance })
+    .from(ledgerBalances)
+    .where(and(eq(ledgerBalances.account, account), eq(ledgerBalances.commodity, commodity)));
+  return row?.balance ?? null;
+}
+
+export async function selectAccounts(db: Executor, prefix?: string) {
+  const where = prefix ? or(eq(ledgerAccounts.name, prefix), sql`starts_with(${ledgerAccounts.name}, ${`${prefix}:`})`) : undefined;
+  const accounts = await db.select().from(ledgerAccounts).where(where).orderBy(asc(ledgerAccounts.name));
+  const balances = await db
+    .select()
+    .from(ledgerBalances)
+    .where(prefix ? or(eq(ledgerBalances.account, prefix), sql`starts_with(${ledgerBalances.account}, ${`${prefix}:`})`) : undefined)
+    .orderBy(asc(ledgerBalances.account), asc(ledgerBalances.commodity));
+  return { accounts, balances };
+}
+
+/** Maintained balances (now), one row per account and commodity. */
+export async function selectAllBalances(db: Executor) {
+  return db
+    .select({ account: ledgerBalances.account, type: ledgerAccounts.type, commodity: ledgerBalances.commodity, balance: ledgerBalances.balance })
+    .from(ledgerBalances)
+    .innerJoin(ledgerAccounts, eq(ledgerAccounts.name, ledgerBalances.account))
+    .orderBy(asc(ledgerBalances.account), asc(ledgerBalances.commodity));
+}
+
+/** Balances summed from the entries up to a cut: occurred_at <= asOf and/or seq <= asOfSeq. */
+export async function sumBalancesAsOf(db: Executor, cut: { asOf?: Date; asOfSeq?: bigint }) {
+  const conditions = [
+    cut.asOf ? lte(ledgerEntries.occurredAt, cut.asOf) : undefined,
+    cut.asOfSeq !== undefined ? lte(ledgerEntries.seq, cut.asOfSeq) : undefined,
+  ].filter((c) => c !== undefined);
+  return db
+    .select({
+      account: ledgerPostings.account,
+      type: ledgerAccounts.type,
+      commodity: ledgerPostings.commodity,
+      balance: sql<string>`sum(coalesce(${ledgerPostings.amountSat}::numeric, ${ledgerPostings.amount}))::text`,
+    })
+    .from(ledgerPostings)
+    .innerJoin(ledgerEntries, eq(ledgerEntries.id, ledgerPostings.entryId))
+    .innerJoin(ledgerAccounts, eq(ledgerAccounts.name, ledgerPostings.account))
+    .where(and(...conditions))
+    .groupBy(ledgerPostings.account, ledgerAccounts.type, ledgerPostings.commodity)
+    .orderBy(asc(ledgerPostings.account), asc(ledgerPostings.commodity));
+}
+
