@@ -112,7 +112,9 @@ export function createApp(deps: AppDeps) {
   });
 
   app.notFound((c) => {
-    const allowed = allowedMethods(app.routes, c.req.path).filter((m) => m !== c.req.method);
+    const methods = allowedMethods(app.routes, c.req.path);
+    // A route that takes this method but found nothing (c.notFound()) is a 404, not a 405.
+    const allowed = methods.includes(c.req.method) ? [] : methods;
     if (allowed.length > 0) {
       return sendProblem(c, problem('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(', ')}`), { Allow: allowed.join(', ') });
     }

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 
-const port = z.coerce.number().int('must be an integer').min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
-const byteSize = z.coerce.number().int('must be an integer number of bytes').min(1024, 'must be at least 1024').max(64 * 1024 * 1024, 'must be at most 64 MiB');
+/** A whole number within [min, max]; every failure says so in the same words. */
+const integer = (min: number, max: number, unit = '') => {
+  const reason = `must be an integer from ${min} to ${max}${unit}`;
+  return z.coerce.number({ error: reason }).int(reason).min(min, reason).max(max, reason);
+};
+const port = integer(1, 65535);
+const byteSize = integer(1024, 64 * 1024 * 1024, ' bytes');
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const schema = z.object({
   PORT: port.default(8080),
@@ -11,9 +18,9 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_POOL_SIZE: integer(1, 200).default(10),
   POLICIES_DIR: z.string().min(1).default('./policies'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   BODY_LIMIT_BYTES: byteSize.default(1024 * 1024),
   WEBHOOK_BODY_LIMIT_BYTES: byteSize.default(256 * 1024),
   /** Comma-separated `whsec_` secrets; several at once while a secret is rotated. */
@@ -23,7 +30,7 @@ const schema = z.object({
     .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []))
     .pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'each secret must be whsec_ followed by base64'))),
   REPORTING_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  SHUTDOWN_TIMEOUT_MS: integer(0, 120_000, ' ms').default(10_000),
 });
 
 export type Config = z.infer<typeof schema>;

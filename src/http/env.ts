@@ -13,10 +13,12 @@ export type AppEnv = {
 };
 
 export function fieldErrors(error: ZodError, prefix?: string): FieldError[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
-    const field = [prefix, path].filter(Boolean).join('.') || (prefix ?? 'body');
-    return { field, reason: issue.message };
+  const fieldOf = (path: PropertyKey[]) => [prefix, path.map(String).join('.')].filter(Boolean).join('.') || (prefix ?? 'body');
+  return error.issues.flatMap((issue): FieldError[] => {
+    // An unknown field is named itself, not its parent object.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: fieldOf([...issue.path, key]), reason: 'is not a known field' }));
+    const missing = issue.code === 'invalid_type' && /received undefined$/.test(issue.message);
+    return [{ field: fieldOf(issue.path), reason: missing ? 'is required' : issue.message }];
   });
 }
 
