@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerPoliciesCommands } from './commands/policies.js';
+import { registerVerifyCommands } from './commands/verify.js';
 
 // The `reserve` command line for operators. Each command group lives in
 // src/cli/commands/<group>.ts and registers itself here.
@@ -12,6 +13,7 @@ const program = new Command()
 
 registerKeysCommands(program);
 registerPoliciesCommands(program);
+registerVerifyCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,9 +1,13 @@
+import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
 import { AppError } from '../http/problem.js';
+import { ledgerExport } from '../ledger/export/export.js';
+import { LEDGER_EXPORT_FORMATS, type LedgerExportFormat } from '../ledger/export/formats.js';
+import { type LedgerExportRequest, resolveLedgerRange } from '../ledger/export/range.js';
 import { auditLogLines } from './audit-log.js';
-import { streamedResponse, withTrailer } from './stream.js';
+import { batched, streamedResponse, withTrailer } from './stream.js';
 
 const rfc3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 time' });
 const auditorOrAdmin = requireRole('auditor');
@@ -25,6 +29,93 @@ const auditLogExportRoute = createRoute({
   responses: { ...jsonLinesResponse('The audit log'), ...errorResponses(401, 403, 422) },
 });
 
+const seqParam = z
+  .string()
+  .regex(/^[1-9][0-9]{0,17}$/, 'must be a positive sequence number')
+  .transform((v) => BigInt(v));
+
+const ledgerQuery = z.object({
+  format: z.enum(LEDGER_EXPORT_FORMATS, { message: `must be one of ${LEDGER_EXPORT_FORMATS.join(', ')}` }).default('jsonl'),
+  from_seq: seqParam.optional().openapi({ description: 'First entry (inclusive)', type: 'string' }),
+  to_seq: seqParam.optional().openapi({ description: 'Last entry (inclusive); defaults to the chain head when the export starts', type: 'string' }),
+  from: rfc3339.optional().openapi({ description: 'Entries recorded at or after this time' }),
+  to: rfc3339.optional().openapi({ description: 'Entries recorded before this time' }),
+});
+
+const LEDGER_CONTENT: Record<LedgerExportFormat, { type: string; extension: string }> = {
+  csv: { type: 'text/csv; charset=utf-8; header=present', extension: 'csv' },
+  jsonl: { type: 'application/jsonl; charset=utf-8', extension: 'jsonl' },
+  beancount: { type: 'text/plain; charset=utf-8', extension: 'beancount' },
+};
+
+const ledgerExportDescription =
+  'Every entry of a contiguous run of the chain with its postings, sequence, times, kind, source, actor, prev_hash and hash. ' +
+  'CSV (RFC 4180, one row per posting), JSON Lines (one entry per line) or beancount. The last line (the last CSV record) ' +
+  'is the manifest: range, counts, prev_hash before the range, head_hash at its end, opening and closing trial balances and ' +
+  'the SHA-256 of every byte before it. `reserve verify FILE` checks the file offline; docs/ledger.md describes the formats.';
+
+const ledgerExportRoute = createRoute({
+  method: 'get',
+  path: '/v1/exports/ledger',
+  tags: ['exports'],
+  summary: 'The ledger, streamed, in CSV, JSON Lines or beancount, with a manifest',
+  description: ledgerExportDescription,
+  security: bearerSecurity,
+  middleware: [auditorOrAdmin] as const,
+  request: { query: ledgerQuery },
+  responses: {
+    200: {
+      description: 'The export; its last line is the manifest',
+      content: { 'text/csv': { schema: z.string() }, 'application/jsonl': { schema: z.string() }, 'text/plain': { schema: z.string() } },
+    },
+    ...errorResponses(401, 403, 422),
+  },
+});
+
+const BalanceSchema = z.object({ account: z.string(), commodity: z.string(), amount: z.string() });
+const LedgerManifestSchema = z
+  .object({
+    export: z.string(),
+    canonical: z.string(),
+    format: z.enum(LEDGER_EXPORT_FORMATS),
+    from_seq: z.string(),
+    to_seq: z.string(),
+    from: z.string().nullable(),
+    to: z.string().nullable(),
+    entries: z.number().int(),
+    postings: z.number().int(),
+    prev_hash: z.string(),
+    head_hash: z.string(),
+    opening_balances: z.array(BalanceSchema),
+    closing_balances: z.array(BalanceSchema),
+    body_sha256: z.string(),
+    generated_at: z.string(),
+  })
+  .openapi('LedgerExportManifest');
+
+const ledgerManifestRoute = createRoute({
+  method: 'get',
+  path: '/v1/exports/ledger/manifest',
+  tags: ['exports'],
+  summary: 'The manifest the same ledger export would end with (the export is built and hashed, not sent)',
+  security: bearerSecurity,
+  middleware: [auditorOrAdmin] as const,
+  request: { query: ledgerQuery },
+  responses: {
+    200: { description: 'The manifest', content: { 'application/json': { schema: LedgerManifestSchema } } },
+    ...errorResponses(401, 403, 422),
+  },
+});
+
+function ledgerRequest(query: z.infer<typeof ledgerQuery>): LedgerExportRequest {
+  return {
+    fromSeq: query.from_seq,
+    toSeq: query.to_seq,
+    from: query.from ? new Date(query.from) : undefined,
+    to: query.to ? new Date(query.to) : undefined,
+  };
+}
+
 function timeRange(query: { from?: string; to?: string }, now: Date) {
   const from = query.from ? new Date(query.from) : undefined;
   const to = query.to ? new Date(query.to) : now;
@@ -36,6 +127,24 @@ function timeRange(query: { from?: string; to?: string }, now: Date) {
 
 export function exportsRouter() {
   const router = createRouter();
+
+  router.openapi(ledgerExportRoute, async (c) => {
+    const query = c.req.valid('query');
+    const range = await resolveLedgerRange(c.var.ctx, ledgerRequest(query));
+    const { body, trailer } = ledgerExport(c.var.ctx, query.format, range);
+    const content = LEDGER_CONTENT[query.format];
+    const filename = `reserve-ledger-${range.fromSeq}-${range.toSeq}.${content.extension}`;
+    return streamedResponse(batched(withTrailer(body, trailer)), c.var.ctx.log, content.type, filename);
+  });
+
+  router.openapi(ledgerManifestRoute, async (c) => {
+    const query = c.req.valid('query');
+    const range = await resolveLedgerRange(c.var.ctx, ledgerRequest(query));
+    const { body, manifest } = ledgerExport(c.var.ctx, query.format, range);
+    const hash = createHash('sha256');
+    for await (const chunk of body) hash.update(chunk, 'utf8');
+    return c.json(await manifest(hash.digest('hex')), 200);
+  });
 
   router.openapi(auditLogExportRoute, async (c) => {
     const now = new Date();

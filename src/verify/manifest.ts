@@ -51,7 +51,8 @@ async function lastLine(path: string): Promise<{ text: string; start: number; si
       const newline = buffer.lastIndexOf(0x0a, end - 1);
       if (newline >= 0 || window === size) {
         const start = size - window + newline + 1;
-        return { text: buffer.subarray(newline + 1, end).toString('utf8'), start, size };
+        const text = buffer.subarray(newline + 1, end).toString('utf8');
+        return { text: text.endsWith('\r') ? text.slice(0, -1) : text, start, size };
       }
       window = Math.min(size, window * 4);
     }

@@ -1,0 +1,154 @@
+// Streams a range of the ledger in one of three formats, a page of entries at a time (keyset
+// on seq), so memory stays constant whatever the range. The manifest follows the body.
+import { stringify } from 'csv-stringify/sync';
+import { sql } from 'drizzle-orm';
+import { rowsOf } from '../../../db/client.js';
+import type { Ctx } from '../../context.js';
+import { CANONICAL_VERSION, canonicalDecimal } from '../canonical.js';
+import {
+  beancountEntry, beancountHeader, beancountManifestLine, csvManifestRow, csvRows, type ExportEntry, jsonlLine, jsonlManifestLine,
+  LEDGER_CSV_COLUMNS, LEDGER_EXPORT_VERSION, type LedgerExportFormat, type LedgerManifest,
+} from './formats.js';
+import { balancesAfter, type LedgerExportRange } from './range.js';
+
+/** Entries per page: a few thousand rows, one round trip. */
+const PAGE_ENTRIES = 2000n;
+const CSV_OPTIONS = { record_delimiter: 'windows' } as const; // RFC 4180: CRLF between records
+
+interface Row {
+  seq: string;
+  id: string;
+  occurred_at: string;
+  recorded_at: string;
+  kind: string;
+  description: string;
+  source_type: string;
+  source_id: string;
+  actor: string;
+  reverses_seq: string | null;
+  prev_hash: string;
+  hash: string;
+  account: string;
+  commodity: string;
+  amount: string;
+  price_amount: string | null;
+  price_commodity: string | null;
+  cost_amount: string | null;
+  cost_commodity: string | null;
+}
+
+const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+/** Entries with seq in [from, to] and their postings, in seq then posting order. */
+async function readPage(ctx: Ctx, from: bigint, to: bigint): Promise<ExportEntry[]> {
+  const rows = rowsOf<Row>(
+    await ctx.db.execute(sql`
+      select e.seq::text as seq, e.id, to_char(e.occurred_at at time zone 'UTC', ${sql.raw(ISO)}) as occurred_at,
+        to_char(e.recorded_at at time zone 'UTC', ${sql.raw(ISO)}) as recorded_at, e.kind, e.description, e.source_type,
+        e.source_id, e.actor, e.reverses_seq::text as reverses_seq, e.prev_hash, e.hash, p.account, p.commodity,
+        coalesce(p.amount_sat::text, p.amount::text) as amount, p.price_amount::text as price_amount, p.price_commodity,
+        p.cost_amount::text as cost_amount, p.cost_commodity
+      from ledger_entries e join ledger_postings p on p.entry_id = e.id
+      where e.seq between ${from} and ${to}
+      order by e.seq, p.idx`),
+  );
+  const entries: ExportEntry[] = [];
+  let current: ExportEntry | undefined;
+  for (const r of rows) {
+    if (!current || current.seq !== r.seq) {
+      current = {
+        seq: r.seq, id: r.id, occurred_at: r.occurred_at, recorded_at: r.recorded_at, kind: r.kind, description: r.description,
+        source_type: r.source_type, source_id: r.source_id, actor: r.actor, reverses_seq: r.reverses_seq, prev_hash: r.prev_hash,
+        hash: r.hash, postings: [],
+      };
+      entries.push(current);
+    }
+    current.postings.push({
+      account: r.account,
+      commodity: r.commodity,
+      amount: r.commodity === 'BTC' ? r.amount : canonicalDecimal(r.amount),
+      price: r.price_amount === null ? null : `${canonicalDecimal(r.price_amount)} ${r.price_commodity}`,
+      cost: r.cost_amount === null ? null : `${canonicalDecimal(r.cost_amount)} ${r.cost_commodity}`,
+    });
+  }
+  return entries;
+}
+
+async function beancountPreamble(ctx: Ctx, range: LedgerExportRange): Promise<string> {
+  // Every account and commodity used up to the end of the range, opened on the first day
+  // the range needs (the earliest occurred_at in it), so bean-check finds each one open.
+  const accounts = rowsOf<{ account: string }>(await ctx.db.execute(sql`
+    select distinct p.account from ledger_postings p join ledger_entries e on e.id = p.entry_id where e.seq <= ${range.toSeq}`));
+  const commodities = rowsOf<{ commodity: string }>(await ctx.db.execute(sql`
+    select distinct p.commodity from ledger_postings p join ledger_entries e on e.id = p.entry_id where e.seq <= ${range.toSeq}`));
+  const [first] = rowsOf<{ day: string | null }>(await ctx.db.execute(sql`
+    select to_char(min(occurred_at) at time zone 'UTC', 'YYYY-MM-DD') as day from ledger_entries where seq between ${range.fromSeq} and ${range.toSeq}`));
+  return beancountHeader(
+    accounts.map((a) => a.account),
+    commodities.map((c) => c.commodity).sort(),
+    first?.day ?? '1970-01-01',
+    'The last line is the manifest; `reserve verify FILE` checks this file offline.',
+  );
+}
+
+export interface LedgerExportStream {
+  /** The file before its manifest, in pieces. */
+  body: AsyncGenerator<string>;
+  /** The manifest, given the SHA-256 of the body; call after the body has ended. */
+  manifest(bodySha256: string): Promise<LedgerManifest>;
+  /** The manifest's own line (or CSV record); call after the body has ended. */
+  trailer(bodySha256: string): Promise<string>;
+}
+
+export function ledgerExport(ctx: Ctx, format: LedgerExportFormat, range: LedgerExportRange): LedgerExportStream {
+  let entries = 0;
+  let postings = 0;
+
+  async function* body(): AsyncGenerator<string> {
+    if (format === 'csv') yield stringify([[...LEDGER_CSV_COLUMNS]], CSV_OPTIONS);
+    if (format === 'beancount') yield await beancountPreamble(ctx, range);
+    for (let from = range.fromSeq; from <= range.toSeq; from += PAGE_ENTRIES) {
+      const to = from + PAGE_ENTRIES - 1n < range.toSeq ? from + PAGE_ENTRIES - 1n : range.toSeq;
+      const page = await readPage(ctx, from, to);
+      if (page.length !== Number(to - from + 1n)) throw new Error(`ledger entries ${from}-${to}: read ${page.length}, the chain has a gap`);
+      entries += page.length;
+      for (const entry of page) postings += entry.postings.length;
+      if (format === 'csv') yield stringify(page.flatMap(csvRows), CSV_OPTIONS);
+      else if (format === 'jsonl') yield page.map(jsonlLine).join('');
+      else yield page.map(beancountEntry).join('');
+    }
+  }
+
+  async function manifest(bodySha256: string): Promise<LedgerManifest> {
+    return {
+      export: LEDGER_EXPORT_VERSION,
+      canonical: CANONICAL_VERSION,
+      format,
+      from_seq: range.fromSeq.toString(),
+      to_seq: range.toSeq.toString(),
+      from: range.from?.toISOString() ?? null,
+      to: range.to?.toISOString() ?? null,
+      entries,
+      postings,
+      prev_hash: range.prevHash,
+      head_hash: range.headHash,
+      opening_balances: await balancesAfter(ctx, range.fromSeq - 1n),
+      closing_balances: await balancesAfter(ctx, range.toSeq),
+      body_sha256: bodySha256,
+      generated_at: new Date().toISOString(),
+    };
+  }
+
+  async function trailer(bodySha256: string): Promise<string> {
+    return manifestTrailer(format, await manifest(bodySha256));
+  }
+
+  return { body: body(), manifest, trailer };
+}
+
+/** The manifest as the last line (the last CSV record) of a file of this format. */
+export function manifestTrailer(format: LedgerExportFormat, manifest: LedgerManifest): string {
+  if (format === 'csv') return stringify([csvManifestRow(manifest)], CSV_OPTIONS);
+  if (format === 'jsonl') return jsonlManifestLine(manifest);
+  return beancountManifestLine(manifest);
+}
