@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { matchedRoutes } from 'hono/route';
 import type { Database } from '../db/client.js';
+import { alertsRouter } from './alerts/routes.js';
 import { auditRouter } from './audit/routes.js';
 import { exportsRouter } from './exports/routes.js';
 import { audit } from './audit/service.js';
@@ -15,7 +16,9 @@ import { createMetrics, type Metrics } from './http/metrics.js';
 import { AppError, problem, type Problem } from './http/problem.js';
 import { keysRouter } from './keys/routes.js';
 import { policiesRouter } from './policies/routes.js';
+import { productionRouter } from './production/routes.js';
 import type { Logger } from './logger.js';
+import { payoutsRouter } from './payouts/routes.js';
 import { docsRouter } from './system/docs.js';
 import { systemRouter } from './system/routes.js';
 
@@ -102,8 +105,11 @@ export function createApp(deps: AppDeps) {
   app.route('/', docsRouter());
   app.route('/', keysRouter());
   app.route('/', auditRouter());
+  app.route('/', payoutsRouter({ secrets: deps.config.FLEET_WEBHOOK_SECRETS ?? [], bodyLimitBytes: deps.config.WEBHOOK_BODY_LIMIT_BYTES ?? 256 * 1024 }));
+  app.route('/', alertsRouter());
   app.route('/', policiesRouter());
   app.route('/', exportsRouter());
+  app.route('/', productionRouter());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer rsv_...`' });
   app.doc31('/openapi.json', {

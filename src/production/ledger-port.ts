@@ -1,0 +1,36 @@
+// The ledger service calls the production module makes, in one place: it never touches the
+// ledger's tables, it asks the ledger inside its own transaction (ctx.tx).
+import type { Ctx } from '../context.js';
+import { postEntry, reverseEntry } from '../ledger/service.js';
+import type { Dec } from '../money/fiat.js';
+
+export const energyExpenseAccount = (siteId: string) => `Expenses:Energy:${siteId}`;
+export const energyLiabilityAccount = (supplier: string) => `Liabilities:Energy:${supplier}`;
+export const miningIncomeAccount = (siteId: string) => `Income:Mining:${siteId}`;
+
+/**
+ * Dr Expenses:Energy:<site>, Cr Liabilities:Energy:<supplier>, in the tariff's currency, at the
+ * period's start (so a period's expense is the entries with occurred_at in [from, to)). Returns the entry id.
+ */
+export async function postEnergyCost(
+  ctx: Ctx,
+  cost: { reportId: string; siteId: string; supplier: string; amount: Dec; currency: string; occurredAt: Date; description: string },
+): Promise<string> {
+  const entry = await postEntry(ctx, {
+    kind: 'production.energy',
+    description: cost.description,
+    occurredAt: cost.occurredAt,
+    source: { type: 'production_report', id: cost.reportId },
+    postings: [
+      { account: energyExpenseAccount(cost.siteId), commodity: cost.currency, amount: cost.amount },
+      { account: energyLiabilityAccount(cost.supplier), commodity: cost.currency, amount: cost.amount.neg() },
+    ],
+  });
+  return entry.id;
+}
+
+/** Reverses a report's energy entry at the same occurred_at, so the period's expense is the corrected one. */
+export async function reverseEnergyCost(ctx: Ctx, entryId: string, reportId: string, occurredAt: Date, reason: string): Promise<string> {
+  const reversed = await reverseEntry(ctx, { entryId, reason, kind: 'production.energy.reversal', source: { type: 'production_report', id: reportId }, occurredAt });
+  return reversed.id;
+}

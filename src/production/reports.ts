@@ -1,0 +1,186 @@
+// Production reports: a site's hashrate and energy for a period, and the energy cost posted
+// to the ledger in the same transaction. A changed report for the same period is a correction:
+// the old row is superseded and its ledger entry reversed; nothing is overwritten.
+import { and, asc, eq, gte, isNull, lt } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { productionReports, productionSites } from '../../db/schema/production.js';
+import { audit } from '../audit/service.js';
+import { type Ctx, inTx, withTransaction } from '../context.js';
+import { AppError, type FieldError } from '../http/problem.js';
+import { newId } from '../keys/secret.js';
+import { Dec } from '../money/fiat.js';
+import { workThSeconds } from '../reconciliation/expected.js';
+import { EXCLUSION_VIOLATION, sqlState } from './db-errors.js';
+import { energyCost, TariffCurrencyError, TariffGapError, type EnergyCost } from './energy.js';
+import { postEnergyCost, reverseEnergyCost } from './ledger-port.js';
+import { ProductionReportSchema, type ProductionReportInput } from './schemas.js';
+import { tariffsCovering, tariffSpan, type Site } from './sites.js';
+
+export type ProductionReport = typeof productionReports.$inferSelect;
+export type ReportSource = 'api' | 'webhook' | 'demo';
+export type RecordOutcome = 'created' | 'unchanged' | 'corrected';
+
+function refuse(field: string, reason: string, code: 'validation_failed' | 'conflict' = 'validation_failed'): AppError {
+  return new AppError(code, `${field}: ${reason}`, { errors: [{ field, reason }] });
+}
+
+export function toReportView(r: ProductionReport) {
+  return {
+    id: r.id,
+    site: r.siteId,
+    period_start: r.periodStart.toISOString(),
+    period_end: r.periodEnd.toISOString(),
+    hashrate_ths: new Dec(r.hashrateThs).toFixed(),
+    energy_kwh: new Dec(r.energyKwh).toFixed(),
+    uptime: new Dec(r.uptime).toFixed(),
+    energy_cost: new Dec(r.energyCost).toFixed(),
+    energy_currency: r.energyCurrency,
+    cost_breakdown: r.costBreakdown,
+    ledger_entry_id: r.ledgerEntryId,
+    replaces: r.replacesId,
+    superseded_by: r.supersededBy,
+  };
+}
+
+function sameFigures(r: ProductionReport, input: ProductionReportInput): boolean {
+  return (
+    r.periodEnd.getTime() === new Date(input.period_end).getTime() &&
+    new Dec(r.hashrateThs).eq(input.hashrate_ths) &&
+    new Dec(r.energyKwh).eq(input.energy_kwh) &&
+    new Dec(r.uptime).eq(input.uptime)
+  );
+}
+
+async function costOf(tx: Executor, site: Site, start: Date, end: Date, energyKwh: Dec): Promise<EnergyCost> {
+  const tariffs = (await tariffsCovering(tx, site.id, start, end)).map(tariffSpan);
+  if (energyKwh.isZero()) {
+    // Nothing consumed, nothing owed: no tariff is needed. XXX is ISO 4217's "no currency".
+    return { currency: tariffs[0]?.currency ?? 'XXX', exactCost: new Dec(0), cost: new Dec(0), segments: [] };
+  }
+  try {
+    return energyCost(start, end, energyKwh, tariffs);
+  } catch (error) {
+    if (error instanceof TariffGapError) throw refuse('period_start', `site ${site.id} has no energy tariff in force at ${error.at.toISOString()}`);
+    if (error instanceof TariffCurrencyError) throw refuse('period_end', error.message);
+    throw error;
+  }
+}
+
+/**
+ * Records one report inside the caller's transaction if any (the fleet webhook's
+ * `production.reported` handler calls this). Same figures again: unchanged; other figures for
+ * the same site and period start: a correction. Errors name fields relative to the report.
+ */
+export async function recordProduction(ctx: Ctx, raw: unknown, source: ReportSource = 'webhook'): Promise<{ report: ProductionReport; outcome: RecordOutcome }> {
+  const parsed = ProductionReportSchema.safeParse(raw);
+  if (!parsed.success) {
+    const errors: FieldError[] = parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'report', reason: i.message }));
+    throw new AppError('validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
+  }
+  const input = parsed.data;
+  return withTransaction(ctx, async (tx) => {
+    // The site row lock serialises reports and corrections of one site.
+    const [site] = await tx.select().from(productionSites).where(eq(productionSites.id, input.site)).for('update');
+    if (!site) throw refuse('site', `unknown site ${input.site}`);
+    const start = new Date(input.period_start);
+    const end = new Date(input.period_end);
+    const [previous] = await tx
+      .select()
+      .from(productionReports)
+      .where(and(eq(productionReports.siteId, site.id), eq(productionReports.periodStart, start), isNull(productionReports.supersededBy)));
+    if (previous && sameFigures(previous, input)) return { report: previous, outcome: 'unchanged' as const };
+
+    const id = newId('prd');
+    const energyKwh = new Dec(input.energy_kwh);
+    const cost = await costOf(tx, site, start, end, energyKwh);
+    const txCtx = inTx(ctx, tx);
+    if (previous) {
+      if (previous.ledgerEntryId) await reverseEnergyCost(txCtx, previous.ledgerEntryId, previous.id, previous.periodStart, `production report ${previous.id} corrected by ${id}`);
+      await tx.update(productionReports).set({ supersededBy: id, supersededAt: new Date() }).where(eq(productionReports.id, previous.id));
+    }
+    const ledgerEntryId = cost.cost.gt(0)
+      ? await postEnergyCost(txCtx, {
+          reportId: id,
+          siteId: site.id,
+          supplier: site.energySupplier,
+          amount: cost.cost,
+          currency: cost.currency,
+          occurredAt: start,
+          description: `energy of ${site.id} ${start.toISOString()}..${end.toISOString()}: ${energyKwh.toFixed()} kWh`,
+        })
+      : null;
+    let report: ProductionReport;
+    try {
+      [report] = (await tx
+        .insert(productionReports)
+        .values({
+          id,
+          siteId: site.id,
+          periodStart: start,
+          periodEnd: end,
+          day: start.toISOString().slice(0, 10),
+          hashrateThs: input.hashrate_ths,
+          energyKwh: input.energy_kwh,
+          uptime: input.uptime,
+          workThs: workThSeconds(new Dec(input.hashrate_ths), (end.getTime() - start.getTime()) / 1000).toFixed(),
+          energyCost: cost.cost.toFixed(),
+          energyCurrency: cost.currency,
+          costBreakdown: cost.segments.map((s) => ({
+            tariff_id: s.tariffId,
+            from: s.from.toISOString(),
+            to: s.to.toISOString(),
+            energy_kwh: s.energyKwh.toFixed(),
+            price_per_kwh: s.pricePerKwh.toFixed(),
+            cost: s.cost.toFixed(),
+          })),
+          ledgerEntryId,
+          replacesId: previous?.id ?? null,
+          source,
+        })
+        .returning()) as [ProductionReport];
+    } catch (error) {
+      const state = sqlState(error);
+      if (state.code === EXCLUSION_VIOLATION) throw refuse('period_start', `overlaps production report ${state.detail ?? ''} of site ${site.id}; a correction must have the same period_start`, 'conflict');
+      throw error;
+    }
+    const outcome: RecordOutcome = previous ? 'corrected' : 'created';
+    await audit(tx, ctx, { action: `production.report.${outcome}`, target: id, details: { site: site.id, period_start: input.period_start, replaces: previous?.id ?? null, source } });
+    return { report, outcome };
+  });
+}
+
+/** A batch is all or nothing: one bad report refuses the batch, naming `reports.<i>.<field>`. */
+export async function recordProductionBatch(ctx: Ctx, reports: ProductionReportInput[], source: ReportSource = 'api') {
+  return withTransaction(ctx, async (tx) => {
+    const results: { report: ProductionReport; outcome: RecordOutcome }[] = [];
+    for (const [i, r] of reports.entries()) {
+      try {
+        results.push(await recordProduction(inTx(ctx, tx), r, source));
+      } catch (error) {
+        if (error instanceof AppError && error.options.errors) {
+          const errors = error.options.errors.map((e) => ({ field: `reports.${i}.${e.field}`, reason: e.reason }));
+          throw new AppError(error.code, errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
+        }
+        throw error;
+      }
+    }
+    return results;
+  });
+}
+
+export async function listReports(db: Executor, q: { site?: string; from: Date; to: Date; includeSuperseded?: boolean; limit: number }) {
+  return db
+    .select()
+    .from(productionReports)
+    .where(
+      and(
+        q.site ? eq(productionReports.siteId, q.site) : undefined,
+        gte(productionReports.periodStart, q.from),
+        lt(productionReports.periodStart, q.to),
+        q.includeSuperseded ? undefined : isNull(productionReports.supersededBy),
+      ),
+    )
+    .orderBy(asc(productionReports.periodStart), asc(productionReports.siteId), asc(productionReports.createdAt))
+    .limit(q.limit);
+}
+
