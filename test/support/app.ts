@@ -27,10 +27,10 @@ export interface RequestOptions {
 export const EXAMPLE_POLICIES_DIR = new URL('../../policies', import.meta.url).pathname;
 
 /** policiesDir: a directory of policy files loaded and synced as at start (default: the examples); null for none. */
-export async function createTestApp(options: { bodyLimitBytes?: number; policiesDir?: string | null } = {}) {
+export async function createTestApp(options: { bodyLimitBytes?: number; policiesDir?: string | null; webhookSecrets?: string[] } = {}) {
   const database = await createTestDatabase();
   if (options.policiesDir !== null) await loadAndSyncPolicies(database.db, options.policiesDir ?? EXAMPLE_POLICIES_DIR, silentLog);
-  const { app } = createApp({ database, config: { BODY_LIMIT_BYTES: options.bodyLimitBytes ?? 1024 * 1024 }, log: silentLog });
+  const { app } = createApp({ database, config: { BODY_LIMIT_BYTES: options.bodyLimitBytes ?? 1024 * 1024, FLEET_WEBHOOK_SECRETS: options.webhookSecrets ?? [] }, log: silentLog });
   const keys = {} as Record<Role, string>;
   for (const role of ['admin', 'officer', 'approver', 'auditor'] as const) {
     keys[role] = (await createKey({ ctx: systemCtx(database), input: { name: `test ${role}`, role } })).secret;

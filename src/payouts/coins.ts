@@ -1,0 +1,141 @@
+import { and, eq, gt, isNotNull, ne, or, sql } from 'drizzle-orm';
+import type { Executor, Tx } from '../../db/client.js';
+import { chainBlocks, utxoHistory, utxos } from '../../db/schema/payouts.js';
+import { type Ctx, inTx } from '../context.js';
+import { formatSatAsBtc } from './amount.js';
+import { type BookedStatus, COINBASE_MATURITY, type KnownBlock, planTransition, postingsOf, type UtxoStatus } from './lifecycle.js';
+import { postBtcEntry, reverseBtcEntry } from './ports.js';
+
+// The coins' rows and their moves: every change of state writes its history row and posts
+// its ledger entries in the caller's transaction, so the books follow the UTXO set exactly.
+
+export type Utxo = typeof utxos.$inferSelect;
+
+export const outpointOf = (coin: { txid: string; vout: bigint | number }) => `${coin.txid}:${coin.vout}`;
+
+export interface MoveReason {
+  reason: string;
+  eventId: string;
+  occurredAt: Date;
+}
+
+/**
+ * Moves a coin to `to`, posting the entries planTransition asks for, updating the row and
+ * appending its history. `from` is null for a coin just inserted (its receipt is posted here).
+ */
+export async function moveCoin(ctx: Ctx, tx: Tx, coin: Utxo, from: UtxoStatus | null, to: UtxoStatus, why: MoveReason): Promise<Utxo> {
+  const steps = planTransition(from, to, coin.receiptStatus as BookedStatus | null);
+  if (from !== null && steps.length === 0) return coin;
+  const txCtx = inTx(ctx, tx);
+  const outpoint = outpointOf(coin);
+  const entryIds: string[] = [];
+  let receiptEntryId = coin.receiptEntryId;
+  let receiptStatus = coin.receiptStatus;
+  for (const step of steps) {
+    if (step.kind === 'reverse_receipt') {
+      entryIds.push(
+        await reverseBtcEntry(txCtx, receiptEntryId!, {
+          kind: 'payout.orphaned',
+          reason: `${outpoint} orphaned: ${why.reason}`,
+          source: { type: 'utxo', id: outpoint },
+          occurredAt: why.occurredAt,
+        }),
+      );
+      continue;
+    }
+    const receipt = step.kind === 'receipt';
+    const id = await postBtcEntry(txCtx, {
+      kind: receipt ? 'payout.receipt' : 'payout.reclassify',
+      description: receipt
+        ? `${formatSatAsBtc(coin.amountSat)} BTC mined by ${coin.siteId} to ${coin.policyId} (${outpoint}), ${step.to}`
+        : `${outpoint} ${step.from} -> ${step.to}: ${why.reason}`,
+      occurredAt: why.occurredAt,
+      source: receipt ? { type: 'utxo', id: outpoint } : { type: 'utxo_move', id: `${outpoint}@${why.eventId}` },
+      postings: postingsOf(step, coin),
+    });
+    entryIds.push(id);
+    if (receipt) {
+      receiptEntryId = id;
+      receiptStatus = step.to;
+    }
+  }
+  const [updated] = await tx
+    .update(utxos)
+    .set({ status: to, receiptEntryId, receiptStatus, updatedAt: new Date() })
+    .where(and(eq(utxos.txid, coin.txid), eq(utxos.vout, coin.vout)))
+    .returning();
+  await tx.insert(utxoHistory).values({
+    txid: coin.txid,
+    vout: coin.vout,
+    fromStatus: from,
+    toStatus: to,
+    reason: why.reason,
+    eventId: why.eventId,
+    ledgerEntryIds: entryIds,
+  });
+  return updated!;
+}
+
+export async function lockCoin(tx: Executor, txid: string, vout: bigint): Promise<Utxo | undefined> {
+  const [row] = await tx.select().from(utxos).where(and(eq(utxos.txid, txid), eq(utxos.vout, vout))).for('update');
+  return row;
+}
+
+/**
+ * The coins a block event can move, locked, with what is known of their block: those in the
+ * block itself, and coinbase outputs close enough to the tip for their maturity to change.
+ */
+export async function lockCoinsNearTip(tx: Executor, blockHash: string, lowestTip: number): Promise<{ coin: Utxo; block: KnownBlock | null }[]> {
+  const rows = await tx
+    .select({ coin: utxos, height: chainBlocks.height, connected: chainBlocks.connected, everDisconnected: chainBlocks.everDisconnected })
+    .from(utxos)
+    .leftJoin(chainBlocks, eq(chainBlocks.hash, utxos.blockHash))
+    .where(
+      and(
+        ne(utxos.status, 'orphaned'),
+        isNotNull(utxos.blockHash),
+        or(eq(utxos.blockHash, blockHash), and(eq(utxos.coinbase, true), gt(utxos.blockHeight, lowestTip - COINBASE_MATURITY))),
+      ),
+    )
+    .orderBy(utxos.txid, utxos.vout)
+    .for('update', { of: utxos });
+  return rows.map((r) => ({
+    coin: r.coin,
+    block: r.height === null ? null : { height: r.height, connected: r.connected!, everDisconnected: r.everDisconnected! },
+  }));
+}
+
+/** A payout that names this block at another height contradicts the block event. */
+export async function coinClaimingOtherHeight(tx: Executor, blockHash: string, height: number): Promise<Utxo | undefined> {
+  const [row] = await tx
+    .select()
+    .from(utxos)
+    .where(and(eq(utxos.blockHash, blockHash), sql`${utxos.blockHeight} <> ${height}`))
+    .limit(1);
+  return row;
+}
+
+export function toUtxoView(coin: Utxo, tipHeight: number | null = null) {
+  return {
+    txid: coin.txid,
+    vout: Number(coin.vout),
+    outpoint: outpointOf(coin),
+    policy_id: coin.policyId,
+    network: coin.network,
+    address: coin.address,
+    amount_sat: coin.amountSat.toString(),
+    amount_btc: formatSatAsBtc(coin.amountSat),
+    coinbase: coin.coinbase,
+    site_id: coin.siteId,
+    pool: coin.pool,
+    block_height: coin.blockHeight,
+    block_hash: coin.blockHash,
+    status: coin.status as UtxoStatus,
+    ...(tipHeight !== null ? { confirmations: coin.blockHeight === null || coin.status === 'orphaned' || coin.status === 'unconfirmed' ? 0 : Math.max(0, tipHeight - coin.blockHeight + 1) } : {}),
+    raw_tx_proven: coin.rawTxProven,
+    received_at: coin.receivedAt.toISOString(),
+    updated_at: coin.updatedAt.toISOString(),
+  };
+}
+
+export type UtxoView = ReturnType<typeof toUtxoView>;

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { validationError } from '../http/env.js';
+import { AppError } from '../http/problem.js';
+import { parseBtcToSat, parseSat } from './amount.js';
+
+// The fleet's event envelope and payloads, parsed after the signature has been checked.
+// Pure: no database, no Hono. Every refusal names the field (`data.amount_btc`) and the reason.
+
+export const EVENT_TYPES = ['payout.received', 'block.connected', 'block.disconnected'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const MAX_HEIGHT = 10_000_000;
+const MAX_VOUT = 4_294_967_295;
+const MAX_RAW_TX_HEX = 200_000;
+
+const hash64 = z
+  .string({ message: 'must be a string' })
+  .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal characters')
+  .transform((s) => s.toLowerCase());
+const height = z
+  .number({ message: 'must be an integer' })
+  .int('must be an integer')
+  .min(0, 'must not be negative')
+  .max(MAX_HEIGHT, `must be at most ${MAX_HEIGHT}`);
+const name = (max: number) =>
+  z
+    .string({ message: 'must be a string' })
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, dot, dash or underscore, starting with a letter or digit');
+
+const envelopeSchema = z.object({
+  type: z.string({ message: 'must be a string' }),
+  timestamp: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' }),
+  data: z.record(z.string(), z.unknown(), { message: 'must be an object' }),
+});
+
+const payoutSchema = z
+  .object({
+    site_id: name(64),
+    pool: name(64).nullable().optional(),
+    txid: hash64,
+    vout: z.number({ message: 'must be an integer' }).int('must be an integer').min(0, 'must not be negative').max(MAX_VOUT, `must be at most ${MAX_VOUT}`),
+    address: z.string({ message: 'must be a string' }).min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+    amount_btc: z.string({ message: 'must be a string such as "3.12500000"' }).optional(),
+    amount_sat: z.string({ message: 'must be a string of digits such as "312500000"' }).optional(),
+    coinbase: z.boolean({ message: 'must be true or false' }),
+    block_height: height.optional(),
+    block_hash: hash64.optional(),
+    raw_tx_hex: z
+      .string({ message: 'must be a string' })
+      .max(MAX_RAW_TX_HEX, `must be at most ${MAX_RAW_TX_HEX} characters`)
+      .regex(/^([0-9a-fA-F]{2})+$/, 'must be an even number of hexadecimal characters')
+      .optional(),
+  })
+  .strict();
+
+const blockConnectedSchema = z.object({ height, hash: hash64, prev_hash: hash64.optional() }).strict();
+const blockDisconnectedSchema = z.object({ height, hash: hash64 }).strict();
+
+export interface PayoutData {
+  siteId: string;
+  pool: string | null;
+  txid: string;
+  vout: number;
+  address: string;
+  amountSat: bigint;
+  coinbase: boolean;
+  block: { height: number; hash: string } | null;
+  rawTxHex: string | null;
+}
+
+export interface BlockData {
+  height: number;
+  hash: string;
+  prevHash: string | null;
+}
+
+export type FleetEvent =
+  | { type: 'payout.received'; occurredAt: Date; data: PayoutData }
+  | { type: 'block.connected'; occurredAt: Date; data: BlockData }
+  | { type: 'block.disconnected'; occurredAt: Date; data: BlockData };
+
+function parseWith<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationError(parsed.error, prefix);
+  return parsed.data;
+}
+
+function fieldError(field: string, reason: string): AppError {
+  return new AppError('validation_failed', `${field}: ${reason}`, { errors: [{ field, reason }] });
+}
+
+function parsePayout(value: unknown): PayoutData {
+  const data = parseWith(payoutSchema, value, 'data');
+  if ((data.amount_btc === undefined) === (data.amount_sat === undefined)) {
+    throw fieldError('data.amount_btc', 'exactly one of amount_btc and amount_sat is required');
+  }
+  const amountSat = data.amount_btc !== undefined ? parseBtcToSat(data.amount_btc, 'data.amount_btc') : parseSat(data.amount_sat!, 'data.amount_sat');
+  if ((data.block_height === undefined) !== (data.block_hash === undefined)) {
+    throw fieldError(data.block_height === undefined ? 'data.block_height' : 'data.block_hash', 'block_height and block_hash go together');
+  }
+  return {
+    siteId: data.site_id,
+    pool: data.pool ?? null,
+    txid: data.txid,
+    vout: data.vout,
+    address: data.address,
+    amountSat,
+    coinbase: data.coinbase,
+    block: data.block_height !== undefined ? { height: data.block_height, hash: data.block_hash! } : null,
+    rawTxHex: data.raw_tx_hex?.toLowerCase() ?? null,
+  };
+}
+
+/** Parses a verified body into one typed event, or throws a 400/422 problem naming the field. */
+export function parseFleetEvent(body: string): FleetEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new AppError('malformed_json', 'the request body is not valid JSON');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw fieldError('body', 'must be a JSON object');
+  const envelope = parseWith(envelopeSchema, json, '');
+  if (!(EVENT_TYPES as readonly string[]).includes(envelope.type)) {
+    throw fieldError('type', `unknown event type "${envelope.type.slice(0, 64)}"; known: ${EVENT_TYPES.join(', ')}`);
+  }
+  const occurredAt = new Date(envelope.timestamp);
+  switch (envelope.type as EventType) {
+    case 'payout.received':
+      return { type: 'payout.received', occurredAt, data: parsePayout(envelope.data) };
+    case 'block.connected': {
+      const d = parseWith(blockConnectedSchema, envelope.data, 'data');
+      return { type: 'block.connected', occurredAt, data: { height: d.height, hash: d.hash, prevHash: d.prev_hash ?? null } };
+    }
+    case 'block.disconnected': {
+      const d = parseWith(blockDisconnectedSchema, envelope.data, 'data');
+      return { type: 'block.disconnected', occurredAt, data: { height: d.height, hash: d.hash, prevHash: null } };
+    }
+  }
+}

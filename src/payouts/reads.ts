@@ -1,0 +1,116 @@
+import { and, asc, eq, gt, ne, or, sql } from 'drizzle-orm';
+import { utxoHistory, utxos } from '../../db/schema/payouts.js';
+import { type Ctx, executor } from '../context.js';
+import { notFound } from '../http/problem.js';
+import { formatSatAsBtc } from './amount.js';
+import { readTip } from './chain.js';
+import { toUtxoView } from './coins.js';
+import { assetAccount, type BookedStatus, type UtxoStatus } from './lifecycle.js';
+import { btcBalances } from './ports.js';
+
+// What the coins are and what the reserve holds, read from the UTXO set and the ledger.
+
+export interface UtxoQuery {
+  policyId?: string;
+  status?: UtxoStatus;
+  siteId?: string;
+  after?: { txid: string; vout: bigint };
+  limit: number;
+}
+
+export async function listUtxos(ctx: Ctx, query: UtxoQuery) {
+  const db = executor(ctx);
+  const conditions = [
+    query.policyId ? eq(utxos.policyId, query.policyId) : undefined,
+    query.status ? eq(utxos.status, query.status) : undefined,
+    query.siteId ? eq(utxos.siteId, query.siteId) : undefined,
+    query.after ? or(gt(utxos.txid, query.after.txid), and(eq(utxos.txid, query.after.txid), gt(utxos.vout, query.after.vout))) : undefined,
+  ].filter((c) => c !== undefined);
+  const [rows, tip] = await Promise.all([
+    db.select().from(utxos).where(conditions.length > 0 ? and(...conditions) : undefined).orderBy(asc(utxos.txid), asc(utxos.vout)).limit(query.limit + 1),
+    readTip(db),
+  ]);
+  return { rows, tipHeight: tip?.height ?? null };
+}
+
+export async function getUtxo(ctx: Ctx, txid: string, vout: bigint) {
+  const db = executor(ctx);
+  const [coin] = await db.select().from(utxos).where(and(eq(utxos.txid, txid), eq(utxos.vout, vout)));
+  if (!coin) throw notFound(`UTXO ${txid}:${vout}`);
+  const history = await db.select().from(utxoHistory).where(and(eq(utxoHistory.txid, txid), eq(utxoHistory.vout, vout))).orderBy(asc(utxoHistory.seq));
+  const tip = await readTip(db);
+  return {
+    ...toUtxoView(coin, tip?.height ?? null),
+    history: history.map((h) => ({
+      seq: h.seq.toString(),
+      from_status: h.fromStatus,
+      to_status: h.toStatus,
+      reason: h.reason,
+      event_id: h.eventId,
+      ledger_entry_ids: h.ledgerEntryIds,
+      at: h.at.toISOString(),
+    })),
+  };
+}
+
+export async function getTip(ctx: Ctx) {
+  const tip = await readTip(executor(ctx));
+  return { height: tip?.height ?? null, hash: tip?.hash ?? null };
+}
+
+const BOOKED: BookedStatus[] = ['unconfirmed', 'immature', 'available'];
+
+/**
+ * Holdings per policy and state from the ledger's maintained balances, each beside the sum of
+ * the UTXO set in that state: `consistent` says whether the books and the coins agree.
+ * Read in one transaction so both sides see the same moment.
+ */
+export async function holdingsReport(ctx: Ctx) {
+  const read = async (c: Ctx) => {
+    const db = executor(c);
+    const sums = await db
+      .select({ policyId: utxos.policyId, status: utxos.status, total: sql<string>`sum(${utxos.amountSat})::text`, count: sql<string>`count(*)::text` })
+      .from(utxos)
+      .where(ne(utxos.status, 'orphaned'))
+      .groupBy(utxos.policyId, utxos.status);
+    const balances = await btcBalances(c, 'Assets:Bitcoin');
+    return { sums, balances };
+  };
+  const { sums, balances } = ctx.tx ? await read(ctx) : await ctx.db.transaction(async (tx) => read({ ...ctx, tx: tx as never }), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+  const policies = new Set<string>(sums.map((s) => s.policyId));
+  for (const account of balances.keys()) {
+    const [, , policyId, suffix] = account.split(':');
+    if (policyId && suffix && ['Unconfirmed', 'Immature', 'Available'].includes(suffix)) policies.add(policyId);
+  }
+  const rows = [];
+  const mismatches: string[] = [];
+  let totalSat = 0n;
+  for (const policyId of [...policies].sort()) {
+    for (const status of BOOKED) {
+      const account = assetAccount(policyId, status);
+      const ledgerSat = balances.get(account) ?? 0n;
+      const found = sums.find((s) => s.policyId === policyId && s.status === status);
+      const utxoSat = found ? BigInt(found.total) : 0n;
+      const count = found ? Number(found.count) : 0;
+      if (ledgerSat === 0n && utxoSat === 0n && count === 0) continue;
+      if (ledgerSat !== utxoSat) mismatches.push(`${account}: ledger ${ledgerSat} sat, UTXO set ${utxoSat} sat`);
+      totalSat += ledgerSat;
+      rows.push({
+        policy_id: policyId,
+        status,
+        account,
+        utxo_count: count,
+        amount_sat: ledgerSat.toString(),
+        amount_btc: formatSatAsBtc(ledgerSat),
+        utxo_set_sat: utxoSat.toString(),
+        consistent: ledgerSat === utxoSat,
+      });
+    }
+  }
+  return {
+    holdings: rows,
+    total_sat: totalSat.toString(),
+    total_btc: formatSatAsBtc(totalSat),
+    check: { ledger_equals_utxo_set: mismatches.length === 0, mismatches },
+  };
+}

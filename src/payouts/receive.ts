@@ -1,0 +1,121 @@
+import { and, eq } from 'drizzle-orm';
+import type { Tx } from '../../db/client.js';
+import { utxos } from '../../db/schema/payouts.js';
+import { raiseAlert } from '../alerts/service.js';
+import { type Ctx, inTx } from '../context.js';
+import { AppError, conflict } from '../http/problem.js';
+import { findBlock, knownBlock, readTip } from './chain.js';
+import { lockCoin, moveCoin, outpointOf, toUtxoView, type Utxo } from './coins.js';
+import type { PayoutData } from './events.js';
+import { statusOf } from './lifecycle.js';
+import { noteAddressUsed, ownerOf } from './ports.js';
+import { disproveByRawTx } from './proof.js';
+
+// payout.received: a coin the fleet says was paid to one of the reserve's addresses.
+
+export type PayoutOutcome =
+  | { kind: 'recorded'; result: Record<string, unknown> }
+  | { kind: 'foreign'; problem: AppError };
+
+function invalidField(field: string, reason: string) {
+  return new AppError('validation_failed', `${field}: ${reason}`, { errors: [{ field, reason }] });
+}
+
+/** The facts that identify a payout; a second report of the outpoint must agree on every one. */
+function disagreements(coin: Utxo, data: PayoutData, policyId: string): string[] {
+  const differ: string[] = [];
+  if (coin.siteId !== data.siteId) differ.push('site_id');
+  if ((coin.pool ?? null) !== data.pool) differ.push('pool');
+  if (coin.address !== data.address || coin.policyId !== policyId) differ.push('address');
+  if (coin.amountSat !== data.amountSat) differ.push('amount');
+  if (coin.coinbase !== data.coinbase) differ.push('coinbase');
+  if (coin.blockHash !== null && data.block !== null && (coin.blockHash !== data.block.hash || coin.blockHeight !== data.block.height)) differ.push('block');
+  return differ;
+}
+
+export async function receivePayout(ctx: Ctx, tx: Tx, event: { id: string; occurredAt: Date; data: PayoutData }): Promise<PayoutOutcome> {
+  const { data } = event;
+  const txCtx = inTx(ctx, tx);
+  const owner = await ownerOf(txCtx, data.address);
+  if (!owner) {
+    const alert = await raiseAlert(tx, {
+      kind: 'payout.foreign_address',
+      severity: 'critical',
+      message: `the fleet reported a payout to ${data.address}, an address no custody policy controls`,
+      details: { address: data.address, site_id: data.siteId, pool: data.pool, outpoint: `${data.txid}:${data.vout}`, amount_sat: data.amountSat.toString() },
+      source: `webhook:${event.id}`,
+    });
+    const problem = new AppError('validation_failed', `data.address: ${data.address} is not an address of any custody policy; alert ${alert.id} raised`, {
+      errors: [{ field: 'data.address', reason: 'not an address of any custody policy (foreign address)' }],
+      extra: { alert_id: alert.id },
+    });
+    return { kind: 'foreign', problem };
+  }
+  if (data.rawTxHex !== null) {
+    const reason = disproveByRawTx(data.rawTxHex, { txid: data.txid, vout: data.vout, amountSat: data.amountSat, coinbase: data.coinbase, scriptPubKey: owner.scriptPubKey });
+    if (reason) throw invalidField('data.raw_tx_hex', `does not prove the payout: it ${reason}`);
+  }
+  const block = data.block ? await findBlock(tx, data.block.hash) : undefined;
+  if (block && data.block && block.height !== data.block.height) {
+    throw conflict(`block ${block.hash} is at height ${block.height}, not ${data.block.height}`);
+  }
+  const tip = await readTip(tx);
+  const vout = BigInt(data.vout);
+  const why = { reason: 'payout.received', eventId: event.id, occurredAt: event.occurredAt };
+  const [inserted] = await tx
+    .insert(utxos)
+    .values({
+      txid: data.txid,
+      vout,
+      policyId: owner.policyId,
+      network: owner.network,
+      address: data.address,
+      amountSat: data.amountSat,
+      coinbase: data.coinbase,
+      siteId: data.siteId,
+      pool: data.pool,
+      blockHeight: data.block?.height ?? null,
+      blockHash: data.block?.hash ?? null,
+      status: 'unconfirmed',
+      rawTxProven: data.rawTxHex !== null,
+      eventId: event.id,
+    })
+    .onConflictDoNothing()
+    .returning();
+  let coin: Utxo;
+  if (inserted) {
+    const to = statusOf({ coinbase: data.coinbase, blockHash: inserted.blockHash }, knownBlock(block), tip?.height ?? null);
+    coin = await moveCoin(ctx, tx, inserted, null, to, { ...why, reason: to === 'orphaned' ? 'payout.received in a disconnected block' : why.reason });
+    await noteAddressUsed(txCtx, data.address);
+  } else {
+    const existing = (await lockCoin(tx, data.txid, vout))!;
+    const differ = disagreements(existing, data, owner.policyId);
+    if (differ.length > 0) {
+      throw conflict(`${outpointOf(existing)} was already reported with other facts (${differ.join(', ')}); a payout is never overwritten`, { differing_fields: differ });
+    }
+    coin = existing;
+    const learnsBlock = existing.blockHash === null && data.block !== null;
+    const learnsProof = !existing.rawTxProven && data.rawTxHex !== null;
+    if (learnsBlock || learnsProof) {
+      const [updated] = await tx
+        .update(utxos)
+        .set({
+          ...(learnsBlock ? { blockHash: data.block!.hash, blockHeight: data.block!.height } : {}),
+          ...(learnsProof ? { rawTxProven: true } : {}),
+          updatedAt: new Date(),
+        })
+        .where(sqlOutpoint(existing))
+        .returning();
+      coin = updated!;
+      if (learnsBlock) {
+        const to = statusOf({ coinbase: coin.coinbase, blockHash: coin.blockHash }, knownBlock(block), tip?.height ?? null);
+        coin = await moveCoin(ctx, tx, coin, coin.status as never, to, { ...why, reason: 'payout.received names its block' });
+      }
+    }
+  }
+  return { kind: 'recorded', result: { utxo: toUtxoView(coin) } };
+}
+
+function sqlOutpoint(coin: Utxo) {
+  return and(eq(utxos.txid, coin.txid), eq(utxos.vout, coin.vout));
+}

@@ -1,0 +1,160 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { bearerSecurity, requireRole } from '../http/auth.js';
+import { createRouter, errorResponses } from '../http/env.js';
+import { decodeCursor, page, pageQuery, pageSchema } from '../http/pagination.js';
+import { AppError } from '../http/problem.js';
+import { toUtxoView } from './coins.js';
+import { UTXO_STATUSES } from './lifecycle.js';
+import { getTip, getUtxo, holdingsReport, listUtxos } from './reads.js';
+import { createFleetVerifier } from './signature.js';
+import { ingestDelivery } from './webhook.js';
+
+export interface PayoutsRouterOptions {
+  /** `whsec_` secrets; any may sign (several during a rotation). Empty: every delivery is refused. */
+  secrets: readonly string[];
+  bodyLimitBytes: number;
+}
+
+const problemJson = { 'application/problem+json': { schema: z.object({}).passthrough() } };
+
+const fleetWebhookRoute = createRoute({
+  method: 'post',
+  path: '/v1/webhooks/fleet',
+  tags: ['fleet'],
+  summary: 'Fleet events (Standard Webhooks): payout.received, block.connected, block.disconnected',
+  description:
+    'Authenticated only by its `webhook-signature` (HMAC-SHA256 over `<webhook-id>.<webhook-timestamp>.<raw body>`, ' +
+    'Standard Webhooks), checked on the raw bytes before anything is parsed. The body is `{type, timestamp, data}`, at most 256 KiB. ' +
+    'The webhook-id is the idempotency key: the same id and body again returns the original answer; another body under it is 409. See docs/webhook.md.',
+  request: {
+    headers: z.object({
+      'webhook-id': z.string().optional().openapi({ example: 'msg_2Lh9JUv0yJkWq3' }),
+      'webhook-timestamp': z.string().optional().openapi({ example: '1795790000' }),
+      'webhook-signature': z.string().optional().openapi({ example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=' }),
+    }),
+  },
+  responses: {
+    200: { description: 'Applied (or applied before: the stored answer)', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+    401: { description: 'Missing, malformed, stale or wrong signature; nothing written', content: problemJson },
+    409: { description: 'webhook-id reused with another body, or a payout contradicting one already recorded', content: problemJson },
+    ...errorResponses(400, 413, 415, 422),
+  },
+});
+
+const readers = requireRole('officer', 'approver', 'auditor');
+const UtxoSchema = z.record(z.string(), z.unknown()).openapi('Utxo');
+
+const listUtxosRoute = createRoute({
+  method: 'get',
+  path: '/v1/utxos',
+  tags: ['utxos'],
+  summary: 'The coins the fleet reported, by outpoint, with their state',
+  security: bearerSecurity,
+  middleware: [readers] as const,
+  request: {
+    query: z.object({
+      policy_id: z.string().max(64).optional(),
+      status: z.enum(UTXO_STATUSES, { message: `must be one of ${UTXO_STATUSES.join(', ')}` }).optional(),
+      site_id: z.string().max(64).optional(),
+      ...pageQuery,
+    }),
+  },
+  responses: {
+    200: { description: 'A page of UTXOs', content: { 'application/json': { schema: pageSchema(UtxoSchema).extend({ tip_height: z.number().nullable() }) } } },
+    ...errorResponses(401, 403, 422),
+  },
+});
+
+const getUtxoRoute = createRoute({
+  method: 'get',
+  path: '/v1/utxos/{txid}/{vout}',
+  tags: ['utxos'],
+  summary: 'One UTXO with its history of states and the ledger entries that booked them',
+  security: bearerSecurity,
+  middleware: [readers] as const,
+  request: {
+    params: z.object({
+      txid: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal characters'),
+      vout: z.string().regex(/^(0|[1-9][0-9]{0,9})$/, 'must be an output index').refine((v) => BigInt(v) <= 4_294_967_295n, 'must be at most 4294967295'),
+    }),
+  },
+  responses: {
+    200: { description: 'The UTXO', content: { 'application/json': { schema: UtxoSchema } } },
+    ...errorResponses(401, 403, 404, 422),
+  },
+});
+
+const tipRoute = createRoute({
+  method: 'get',
+  path: '/v1/chain/tip',
+  tags: ['utxos'],
+  summary: 'The highest connected block the fleet has reported',
+  security: bearerSecurity,
+  middleware: [readers] as const,
+  responses: {
+    200: { description: 'The tip (nulls before any block)', content: { 'application/json': { schema: z.object({ height: z.number().nullable(), hash: z.string().nullable() }) } } },
+    ...errorResponses(401, 403),
+  },
+});
+
+const holdingsRoute = createRoute({
+  method: 'get',
+  path: '/v1/reports/holdings',
+  tags: ['reports'],
+  summary: 'Holdings per policy and state from the ledger, checked against the UTXO set',
+  security: bearerSecurity,
+  middleware: [readers] as const,
+  responses: {
+    200: { description: 'Holdings and the ledger-equals-UTXO-set check', content: { 'application/json': { schema: z.record(z.string(), z.unknown()).openapi('Holdings') } } },
+    ...errorResponses(401, 403),
+  },
+});
+
+const utxoCursor = z.object({ txid: z.string().regex(/^[0-9a-f]{64}$/), vout: z.string().regex(/^[0-9]{1,10}$/) });
+
+export function payoutsRouter(options: PayoutsRouterOptions) {
+  const router = createRouter();
+  const verifier = createFleetVerifier(options.secrets);
+  const limit = bodyLimit({
+    maxSize: options.bodyLimitBytes,
+    onError: () => {
+      throw new AppError('payload_too_large', `the webhook body is over the limit of ${options.bodyLimitBytes} bytes`);
+    },
+  });
+
+  router.use('/v1/webhooks/fleet', limit);
+  router.openapi(fleetWebhookRoute, async (c) => {
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+    const delivery = verifier.verify(raw, {
+      id: c.req.header('webhook-id'),
+      timestamp: c.req.header('webhook-timestamp'),
+      signature: c.req.header('webhook-signature'),
+    });
+    const answer = await ingestDelivery(c.var.ctx, delivery);
+    const headers: Record<string, string> = { 'content-type': answer.status < 300 ? 'application/json' : 'application/problem+json' };
+    if (answer.replayed) headers['webhook-replayed'] = 'true';
+    return c.body(JSON.stringify(answer.body), answer.status as 200, headers) as never;
+  });
+
+  router.openapi(listUtxosRoute, async (c) => {
+    const query = c.req.valid('query');
+    const after = decodeCursor(query.cursor, utxoCursor);
+    const { rows, tipHeight } = await listUtxos(c.var.ctx, {
+      policyId: query.policy_id,
+      status: query.status,
+      siteId: query.site_id,
+      after: after ? { txid: after.txid, vout: BigInt(after.vout) } : undefined,
+      limit: query.limit,
+    });
+    const { items, next_cursor } = page(rows, query.limit, (row) => ({ txid: row.txid, vout: row.vout.toString() }));
+    return c.json({ items: items.map((row) => toUtxoView(row, tipHeight)), next_cursor, tip_height: tipHeight }, 200);
+  });
+  router.openapi(getUtxoRoute, async (c) => {
+    const { txid, vout } = c.req.valid('param');
+    return c.json(await getUtxo(c.var.ctx, txid.toLowerCase(), BigInt(vout)), 200);
+  });
+  router.openapi(tipRoute, async (c) => c.json(await getTip(c.var.ctx), 200));
+  router.openapi(holdingsRoute, async (c) => c.json(await holdingsReport(c.var.ctx), 200));
+  return router;
+}
