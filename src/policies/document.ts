@@ -116,6 +116,12 @@ const FileSchema = z
   })
   .strict();
 
+/** `signers[0].xpub`, the form every message uses. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(document)';
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('');
+}
+
 /** Parses and validates one policy file's text. Cross-file checks are in validatePolicySet. */
 export function parsePolicyFile(file: string, source: string): { policy?: Policy; issues: PolicyIssue[] } {
   const issue = (field: string, reason: string): PolicyIssue => ({ file, field, reason });
@@ -127,7 +133,7 @@ export function parsePolicyFile(file: string, source: string): { policy?: Policy
   const parsed = FileSchema.safeParse(document.toJS());
   if (!parsed.success) {
     return {
-      issues: parsed.error.issues.map((i) => issue(i.path.length > 0 ? i.path.map(String).join('.') : '(document)', i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message)),
+      issues: parsed.error.issues.map((i) => issue(fieldPath(i.path), i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message)),
     };
   }
   const raw = parsed.data;

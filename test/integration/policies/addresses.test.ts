@@ -5,7 +5,7 @@ import { createTestApp, type TestApp } from '../../support/app.js';
 import { onPostgres } from '../../support/db.js';
 
 // Addresses of the example regtest-cold vault (2-of-3 P2WSH from BIP-32 test vector seeds 1, 2, 4).
-// Receive 0 and change 0 were cross-checked with the descriptor in Bitcoin Core's deriveaddresses form.
+// Its addresses come from the derivation code that test/unit/custody checks against published vectors.
 let app: TestApp;
 beforeAll(async () => {
   app = await createTestApp();
