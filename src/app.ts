@@ -17,6 +17,7 @@ import { AppError, problem, type Problem } from './http/problem.js';
 import { keysRouter } from './keys/routes.js';
 import { policiesRouter } from './policies/routes.js';
 import { productionRouter } from './production/routes.js';
+import { reconciliationRouter } from './reconciliation/routes.js';
 import type { Logger } from './logger.js';
 import { payoutsRouter } from './payouts/routes.js';
 import { docsRouter } from './system/docs.js';
@@ -55,7 +56,8 @@ export function createApp(deps: AppDeps) {
     const requestId = offered && REQUEST_ID.test(offered) ? offered : `req_${randomBytes(8).toString('hex')}`;
     c.set('requestId', requestId);
     c.set('actor', null);
-    c.set('ctx', { db: database.db, actor: ANONYMOUS_ACTOR, requestId, log: log.child({ req_id: requestId }), audited: { done: false } });
+    const request = { method: c.req.method, route: routeOf(c) };
+    c.set('ctx', { db: database.db, actor: ANONYMOUS_ACTOR, requestId, request, log: log.child({ req_id: requestId }), audited: { done: false } });
     await next();
     c.header('X-Request-Id', requestId);
     const route = routeOf(c);
@@ -110,6 +112,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', policiesRouter());
   app.route('/', exportsRouter());
   app.route('/', productionRouter());
+  app.route('/', reconciliationRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer rsv_...`' });
   app.doc31('/openapi.json', {

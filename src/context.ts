@@ -26,6 +26,8 @@ export interface Ctx {
   tx?: Tx;
   actor: Actor;
   requestId: string;
+  /** The HTTP request being served (route pattern, not the raw path); absent for the CLI and jobs. */
+  request?: { method: string; route: string };
   log: Logger;
   /** Set once a verb has written this request's audit row inside its transaction. */
   audited?: { done: boolean };
