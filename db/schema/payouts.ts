@@ -12,7 +12,8 @@ export const webhookEvents = pgTable(
     bodySha256: text('body_sha256').notNull(),
     type: text('type').notNull(),
     status: integer('status').notNull(),
-    response: jsonb('response').$type<Record<string, unknown>>().notNull(),
+    /** The answer's JSON text exactly as first sent, so a replay is byte-identical. */
+    response: text('response').notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [

@@ -134,7 +134,7 @@ export function payoutsRouter(options: PayoutsRouterOptions) {
     const answer = await ingestDelivery(c.var.ctx, delivery);
     const headers: Record<string, string> = { 'content-type': answer.status < 300 ? 'application/json' : 'application/problem+json' };
     if (answer.replayed) headers['webhook-replayed'] = 'true';
-    return c.body(JSON.stringify(answer.body), answer.status as 200, headers) as never;
+    return c.body(answer.body, answer.status as 200, headers) as never;
   });
 
   router.openapi(listUtxosRoute, async (c) => {

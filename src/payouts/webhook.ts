@@ -22,7 +22,8 @@ const CHAIN_LOCK = 7307751;
 
 export interface DeliveryAnswer {
   status: number;
-  body: Record<string, unknown>;
+  /** The JSON text of the answer; a replay returns the stored text byte for byte. */
+  body: string;
   replayed: boolean;
 }
 
@@ -43,13 +44,14 @@ async function storedAnswer(db: Executor, id: string, bodySha256: string): Promi
   return { status: row.status, body: row.response, replayed: true };
 }
 
-async function apply(ctx: Ctx, tx: Tx, id: string, event: FleetEvent): Promise<{ status: number; body: Record<string, unknown> }> {
+async function apply(ctx: Ctx, tx: Tx, id: string, event: FleetEvent): Promise<{ status: number; body: string }> {
   if (event.type === 'payout.received') {
     const outcome = await receivePayout(ctx, tx, { id, occurredAt: event.occurredAt, data: event.data });
-    if (outcome.kind === 'foreign') return { status: outcome.problem.status, body: outcome.problem.toProblem() };
-    return { status: 200, body: outcome.result };
+    if (outcome.kind === 'foreign') return { status: outcome.problem.status, body: JSON.stringify(outcome.problem.toProblem()) };
+    return { status: 200, body: JSON.stringify(outcome.result) };
   }
-  return { status: 200, body: await applyBlockEvent(ctx, tx, { id, occurredAt: event.occurredAt, connected: event.type === 'block.connected', data: event.data }) };
+  const result = await applyBlockEvent(ctx, tx, { id, occurredAt: event.occurredAt, connected: event.type === 'block.connected', data: event.data });
+  return { status: 200, body: JSON.stringify(result) };
 }
 
 export async function ingestDelivery(requestCtx: Ctx, delivery: VerifiedDelivery): Promise<DeliveryAnswer> {
@@ -67,7 +69,7 @@ export async function ingestDelivery(requestCtx: Ctx, delivery: VerifiedDelivery
       await tx.execute(lock);
       const [claimed] = await tx
         .insert(webhookEvents)
-        .values({ id: delivery.id, bodySha256, type: event.type, status: 0, response: {} })
+        .values({ id: delivery.id, bodySha256, type: event.type, status: 0, response: '' })
         .onConflictDoNothing()
         .returning({ id: webhookEvents.id });
       // A concurrent delivery of the same id committed first: answer as it did.
