@@ -10,6 +10,8 @@ export const FLAG_CODES = [
   'payout_without_production',
   'energy_without_hashrate',
   'foreign_address',
+  /** Energy cost could not be converted into the reporting currency. */
+  'no_fx_rate',
 ] as const;
 export type FlagCode = (typeof FLAG_CODES)[number];
 

@@ -1,0 +1,262 @@
+// The reconciliation report: per site and period, what was produced, what it cost, what it
+// should have earned and what the books say it earned, with flags.
+import type { Ctx } from '../context.js';
+import { executor } from '../context.js';
+import { formatBtc } from '../money/btc.js';
+import { currencyPlaces, Dec } from '../money/fiat.js';
+import { dailyProduction, fxRateSeries } from '../production/aggregate.js';
+import { networkDays } from '../production/market.js';
+import { arrangementOf, listSites, type Site } from '../production/sites.js';
+import { costPerBtc, efficiencyJPerTh, expectedBlocks, expectedNetSat, type PoolArrangement, roundExpectedSat } from './expected.js';
+import { type Flag, flagPeriod } from './flags.js';
+import { foreignPayouts, miningIncome } from './sources.js';
+import type { PoissonInterval } from './poisson.js';
+
+export type Granularity = 'day' | 'month';
+
+export interface ReconciliationQuery {
+  /** First UTC day, YYYY-MM-DD. */
+  from: string;
+  /** Day after the last, YYYY-MM-DD (exclusive). */
+  to: string;
+  siteId?: string;
+  granularity: Granularity;
+  missingPayoutDays: number;
+  reportingCurrency: string;
+  asOf: Date;
+}
+
+const DAY_MS = 86_400_000;
+const dayStart = (day: string) => new Date(`${day}T00:00:00Z`);
+const bucketOf = (day: string, g: Granularity) => (g === 'day' ? day : day.slice(0, 7));
+
+function bucketBounds(bucket: string, g: Granularity, q: ReconciliationQuery): { start: Date; end: Date } {
+  const start = g === 'day' ? dayStart(bucket) : new Date(`${bucket}-01T00:00:00Z`);
+  const end = g === 'day' ? new Date(start.getTime() + DAY_MS) : new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
+  // Clip to the query, so a partial month says so.
+  return { start: start < dayStart(q.from) ? dayStart(q.from) : start, end: end > dayStart(q.to) ? dayStart(q.to) : end };
+}
+
+interface Accumulator {
+  siteId: string;
+  bucket: string;
+  reports: number;
+  workThs: Dec;
+  seconds: Dec;
+  energyKwh: Dec;
+  costs: Map<string, Dec>;
+  costReporting: Dec | null;
+  missingRates: Set<string>;
+  expectedExact: Dec;
+  expectedBlocks: Dec;
+  missingNetworkDays: number;
+  actualSat: bigint;
+  payouts: number;
+  blocks: number;
+  foreign: number;
+}
+
+function newAcc(siteId: string, bucket: string): Accumulator {
+  return {
+    siteId, bucket, reports: 0, workThs: new Dec(0), seconds: new Dec(0), energyKwh: new Dec(0), costs: new Map(), costReporting: new Dec(0),
+    missingRates: new Set(), expectedExact: new Dec(0), expectedBlocks: new Dec(0), missingNetworkDays: 0, actualSat: 0n, payouts: 0, blocks: 0, foreign: 0,
+  };
+}
+
+/** A rate lookup over a series sorted by time: the latest at or before `at`. */
+function rateAt(series: { at: Date; rate: Dec }[], at: Date): Dec | null {
+  let lo = 0;
+  let hi = series.length - 1;
+  let found: Dec | null = null;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (series[mid]!.at <= at) {
+      found = series[mid]!.rate;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+export interface ReconciliationRow {
+  site: string;
+  period: string;
+  period_start: string;
+  period_end: string;
+  pool: string | null;
+  reports: number;
+  hashrate_ths: string;
+  energy_kwh: string;
+  efficiency_j_per_th: string | null;
+  energy_cost: { currency: string; amount: string }[];
+  energy_cost_reporting: { currency: string; amount: string | null };
+  expected_sat: string;
+  expected_btc: string;
+  expected_blocks: string;
+  actual_sat: string;
+  actual_btc: string;
+  variance_sat: string;
+  variance_pct: string | null;
+  production_cost_per_btc: string | null;
+  break_even_btc_price: string | null;
+  solo_interval: Pick<PoissonInterval, 'lower' | 'upper' | 'level'> | null;
+  actual_blocks: number | null;
+  payouts: number;
+  missing_network_days: number;
+  flags: Flag[];
+}
+
+export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
+  const db = executor(ctx);
+  const from = dayStart(q.from);
+  const to = dayStart(q.to);
+  const sites = new Map<string, Site>((await listSites(db)).filter((s) => !q.siteId || s.id === q.siteId).map((s) => [s.id, s]));
+  const [daily, network, income, foreign] = await Promise.all([
+    dailyProduction(db, { fromDay: q.from, toDay: q.to, siteId: q.siteId }),
+    networkDays(db, q.from, new Date(to.getTime() - DAY_MS).toISOString().slice(0, 10)),
+    miningIncome(ctx, from, to),
+    foreignPayouts(ctx, from, to),
+  ]);
+
+  const rates = new Map<string, { at: Date; rate: Dec }[]>();
+  for (const currency of new Set(daily.map((d) => d.currency))) {
+    if (currency !== q.reportingCurrency && currency !== 'XXX') rates.set(currency, await fxRateSeries(db, currency, q.reportingCurrency, from, to));
+  }
+
+  const accs = new Map<string, Accumulator>();
+  const acc = (siteId: string, day: string) => {
+    const bucket = bucketOf(day, q.granularity);
+    const key = `${siteId}\u0000${bucket}`;
+    let a = accs.get(key);
+    if (!a) accs.set(key, (a = newAcc(siteId, bucket)));
+    return a;
+  };
+  const arrangements = new Map<string, PoolArrangement>([...sites.values()].map((s) => [s.id, arrangementOf(s)]));
+
+  for (const d of daily) {
+    const site = sites.get(d.siteId);
+    if (!site) continue;
+    const a = acc(d.siteId, d.day);
+    a.reports += d.reports;
+    a.workThs = a.workThs.add(d.workThs);
+    a.seconds = a.seconds.add(d.seconds);
+    a.energyKwh = a.energyKwh.add(d.energyKwh);
+    if (!d.energyCost.isZero()) {
+      a.costs.set(d.currency, (a.costs.get(d.currency) ?? new Dec(0)).add(d.energyCost));
+      // Each day's cost converts at the latest rate at or before the end of that day.
+      const rate = d.currency === q.reportingCurrency ? new Dec(1) : rateAt(rates.get(d.currency) ?? [], new Date(dayStart(d.day).getTime() + DAY_MS));
+      if (rate === null) a.missingRates.add(d.currency);
+      else if (a.costReporting) a.costReporting = a.costReporting.add(d.energyCost.mul(rate));
+    }
+    const net = network.get(d.day);
+    if (!net) {
+      if (d.workThs.gt(0)) a.missingNetworkDays++;
+      continue;
+    }
+    a.expectedExact = a.expectedExact.add(expectedNetSat(d.workThs, net, arrangements.get(d.siteId)!));
+    a.expectedBlocks = a.expectedBlocks.add(expectedBlocks(d.workThs, net.difficulty));
+  }
+  for (const m of income) {
+    if (q.siteId && m.siteId !== q.siteId) continue;
+    const a = acc(m.siteId, m.at.toISOString().slice(0, 10));
+    a.actualSat += m.sat;
+    if (m.sat > 0n) {
+      a.payouts++;
+      a.blocks++;
+    } else if (m.sat < 0n) a.blocks--;
+  }
+  for (const f of foreign) {
+    if (q.siteId && f.siteId !== q.siteId) continue;
+    acc(f.siteId, f.at.toISOString().slice(0, 10)).foreign++;
+  }
+
+  const reportingPlaces = currencyPlaces(q.reportingCurrency);
+  const rows: ReconciliationRow[] = [];
+  for (const a of [...accs.values()].sort((x, y) => (x.siteId === y.siteId ? (x.bucket < y.bucket ? -1 : 1) : x.siteId < y.siteId ? -1 : 1))) {
+    const site = sites.get(a.siteId);
+    const arrangement = arrangements.get(a.siteId) ?? { kind: 'pool' as const, scheme: 'fpps' as const, feeRate: new Dec(0) };
+    const { start, end } = bucketBounds(a.bucket, q.granularity, q);
+    const expectedSat = roundExpectedSat(a.expectedExact);
+    const { flags, soloInterval } = flagPeriod(
+      {
+        arrangement,
+        tolerance: site?.underpaymentTolerance ? new Dec(site.underpaymentTolerance) : null,
+        workThs: a.workThs,
+        energyKwh: a.energyKwh,
+        expectedSat,
+        expectedBlocks: a.expectedBlocks,
+        actualSat: a.actualSat,
+        actualBlocks: Math.max(0, a.blocks),
+        payoutCount: a.payouts,
+        periodEnd: end,
+        foreignPayouts: a.foreign,
+      },
+      { asOf: q.asOf, missingPayoutDays: q.missingPayoutDays },
+    );
+    const costReporting = a.missingRates.size > 0 ? null : a.costReporting;
+    const variance = a.actualSat - expectedSat;
+    const perBtc = costReporting ? costPerBtc(costReporting, a.actualSat) : null;
+    const breakEven = costReporting ? costPerBtc(costReporting, expectedSat) : null;
+    rows.push({
+      site: a.siteId,
+      period: a.bucket,
+      period_start: start.toISOString(),
+      period_end: end.toISOString(),
+      pool: site ? (site.poolKind === 'solo' ? 'solo' : site.poolScheme) : null,
+      reports: a.reports,
+      hashrate_ths: a.seconds.isZero() ? '0' : a.workThs.div(a.seconds).toDecimalPlaces(6, Dec.ROUND_HALF_EVEN).toFixed(),
+      energy_kwh: a.energyKwh.toFixed(),
+      efficiency_j_per_th: efficiencyJPerTh(a.energyKwh, a.workThs)?.toFixed(3) ?? null,
+      energy_cost: [...a.costs].sort().map(([currency, amount]) => ({ currency, amount: amount.toFixed(currencyPlaces(currency)) })),
+      energy_cost_reporting: { currency: q.reportingCurrency, amount: costReporting ? costReporting.toFixed(reportingPlaces) : null },
+      expected_sat: expectedSat.toString(),
+      expected_btc: formatBtc(expectedSat),
+      expected_blocks: a.expectedBlocks.toSignificantDigits(8).toFixed(),
+      actual_sat: a.actualSat.toString(),
+      actual_btc: a.actualSat < 0n ? `-${formatBtc(-a.actualSat)}` : formatBtc(a.actualSat),
+      variance_sat: variance.toString(),
+      variance_pct: expectedSat === 0n ? null : new Dec(variance.toString()).mul(100).div(expectedSat.toString()).toFixed(2),
+      production_cost_per_btc: perBtc?.toFixed(reportingPlaces) ?? null,
+      break_even_btc_price: breakEven?.toFixed(reportingPlaces) ?? null,
+      solo_interval: soloInterval ? { lower: soloInterval.lower, upper: soloInterval.upper, level: soloInterval.level } : null,
+      actual_blocks: arrangement.kind === 'solo' ? Math.max(0, a.blocks) : null,
+      payouts: a.payouts,
+      missing_network_days: a.missingNetworkDays,
+      flags: [
+        ...flags,
+        ...[...a.missingRates].map((c) => ({ code: 'no_fx_rate' as const, detail: `no ${c}/${q.reportingCurrency} rate at or before the period's days` })),
+      ],
+    });
+  }
+  return {
+    from: q.from,
+    to: q.to,
+    granularity: q.granularity,
+    reporting_currency: q.reportingCurrency,
+    as_of: q.asOf.toISOString(),
+    missing_payout_days: q.missingPayoutDays,
+    rows,
+  };
+}
+
+export type Reconciliation = Awaited<ReturnType<typeof buildReconciliation>>;
+
+const CSV_COLUMNS = [
+  'site', 'period', 'period_start', 'period_end', 'pool', 'reports', 'hashrate_ths', 'energy_kwh', 'efficiency_j_per_th', 'energy_cost',
+  'energy_cost_reporting', 'reporting_currency', 'expected_sat', 'expected_btc', 'expected_blocks', 'actual_sat', 'actual_btc', 'variance_sat', 'variance_pct',
+  'production_cost_per_btc', 'break_even_btc_price', 'solo_interval', 'actual_blocks', 'payouts', 'missing_network_days', 'flags',
+] as const;
+
+/** One CSV line per row; lists are joined with "; ". */
+export function reconciliationCsvRecords(r: Reconciliation): string[][] {
+  return [
+    [...CSV_COLUMNS],
+    ...r.rows.map((row) => [
+      row.site, row.period, row.period_start, row.period_end, row.pool ?? '', String(row.reports), row.hashrate_ths, row.energy_kwh, row.efficiency_j_per_th ?? '',
+      row.energy_cost.map((c) => `${c.amount} ${c.currency}`).join('; '), row.energy_cost_reporting.amount ?? '', r.reporting_currency,
+      row.expected_sat, row.expected_btc, row.expected_blocks, row.actual_sat, row.actual_btc, row.variance_sat, row.variance_pct ?? '',
+      row.production_cost_per_btc ?? '', row.break_even_btc_price ?? '', row.solo_interval ? `[${row.solo_interval.lower}, ${row.solo_interval.upper}]` : '',
+      row.actual_blocks === null ? '' : String(row.actual_blocks), String(row.payouts), String(row.missing_network_days), row.flags.map((f) => f.code).join('; '),
+    ]),
+  ];
+}

@@ -1,0 +1,71 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { stringify } from 'csv-stringify/sync';
+import { bearerSecurity, requireRole } from '../http/auth.js';
+import { createRouter, errorResponses } from '../http/env.js';
+import { currencyCode } from '../production/schemas.js';
+import { buildReconciliation, reconciliationCsvRecords } from './report.js';
+
+const day = z.iso.date({ message: 'must be a date YYYY-MM-DD' });
+const MAX_DAYS = 3660;
+
+const ReconciliationQuerySchema = z
+  .object({
+    from: day.openapi({ example: '2026-01-01', description: 'First UTC day (inclusive)' }),
+    to: day.openapi({ example: '2027-01-01', description: 'Day after the last (exclusive)' }),
+    site: z.string().max(64).optional(),
+    granularity: z.enum(['day', 'month'], { message: 'must be day or month' }).default('month'),
+    missing_payout_days: z.coerce.number().int('must be an integer').min(0, 'must be >= 0').max(365, 'must be at most 365').default(2),
+    currency: currencyCode.optional().openapi({ description: 'Reporting currency (default: the configured one)' }),
+    format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).default('json'),
+  })
+  .superRefine((v, ctx) => {
+    const span = (Date.parse(v.to) - Date.parse(v.from)) / 86_400_000;
+    if (!(span > 0)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+    else if (span > MAX_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `the range may span at most ${MAX_DAYS} days` });
+  });
+
+const Row = z.object({}).passthrough().openapi('ReconciliationRow');
+
+const reconciliationRoute = createRoute({
+  method: 'get',
+  path: '/v1/reconciliation',
+  tags: ['reconciliation'],
+  summary: 'Per site and period: hashrate, energy, cost, expected and actual BTC, variance, flags (JSON or CSV)',
+  security: bearerSecurity,
+  middleware: [requireRole('officer', 'approver', 'auditor')] as const,
+  request: { query: ReconciliationQuerySchema },
+  responses: {
+    200: {
+      description: 'The reconciliation',
+      content: {
+        'application/json': { schema: z.object({ from: z.string(), to: z.string(), granularity: z.string(), reporting_currency: z.string(), as_of: z.string(), missing_payout_days: z.number(), rows: z.array(Row) }) },
+        'text/csv': { schema: z.string() },
+      },
+    },
+    ...errorResponses(401, 403, 422),
+  },
+});
+
+export function reconciliationRouter(options: { reportingCurrency: string }) {
+  const router = createRouter();
+  router.openapi(reconciliationRoute, async (c) => {
+    const q = c.req.valid('query');
+    const report = await buildReconciliation(c.var.ctx, {
+      from: q.from,
+      to: q.to,
+      siteId: q.site,
+      granularity: q.granularity,
+      missingPayoutDays: q.missing_payout_days,
+      reportingCurrency: q.currency ?? options.reportingCurrency,
+      asOf: new Date(),
+    });
+    if (q.format === 'csv' || /\btext\/csv\b/.test(c.req.header('accept') ?? '')) {
+      return c.body(stringify(reconciliationCsvRecords(report)), 200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="reconciliation-${q.from}-${q.to}.csv"`,
+      }) as never;
+    }
+    return c.json(report, 200);
+  });
+  return router;
+}
