@@ -17,14 +17,22 @@ function entryFrom(row: string[]): ExportEntry {
   };
 }
 
+function countNewlines(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++;
+  return count;
+}
+
 export async function* readCsv(body: AsyncIterable<Buffer>): AsyncGenerator<EntryAt[]> {
-  const parser = Readable.from(body).pipe(parse({ info: true, relax_column_count: false, skip_empty_lines: false }));
+  const parser = Readable.from(body).pipe(parse({ raw: true, relax_column_count: false, skip_empty_lines: false }));
   let current: { entry: ExportEntry; line: number; first: string[] } | null = null;
   let batch: EntryAt[] = [];
   let headerSeen = false;
+  let nextLine = 1; // counted here from the raw text: a quoted field may span lines
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const line = info.lines;
+    for await (const { record, raw } of parser as AsyncIterable<{ record: string[]; raw: string }>) {
+      const line = nextLine;
+      nextLine += 1 + countNewlines(raw);
       if (!headerSeen) {
         if (record.join(',') !== LEDGER_CSV_COLUMNS.join(',')) throw new VerifyError(line, `the header row must be ${LEDGER_CSV_COLUMNS.join(',')}`);
         headerSeen = true;
@@ -53,8 +61,7 @@ export async function* readCsv(body: AsyncIterable<Buffer>): AsyncGenerator<Entr
     }
   } catch (error) {
     if (error instanceof VerifyError) throw error;
-    const lines = (error as { lines?: number }).lines;
-    throw new VerifyError(lines ?? 0, `not valid CSV: ${(error as Error).message}`);
+    throw new VerifyError(nextLine, `not valid CSV: ${(error as Error).message}`);
   }
   if (!headerSeen) throw new VerifyError(1, 'the CSV export has no header row');
   if (current) batch.push({ entry: current.entry, line: current.line });
