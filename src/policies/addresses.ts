@@ -130,31 +130,43 @@ export async function resolveAddress(ctx: Ctx, address: string): Promise<Resolve
   return null;
 }
 
+// Scripts already derived while scanning, per key set, so that repeated look-ups of foreign
+// addresses derive only indexes not seen before. Public data; bounded per key set.
+const scanned = new Map<string, { byScript: Map<string, [Chain, number]>; next: [number, number] }>();
+const MAX_SCANNED_PER_KEYSET = 200_000;
+
 async function scanPolicy(ctx: Ctx, policy: PolicyRow, scriptPubKey: Uint8Array): Promise<ResolvedAddress | null> {
   const wallet = policyWallet(policy);
   const target = hex(scriptPubKey);
-  for (const chain of [0, 1] as const) {
-    const rows = await executor(ctx)
-      .select({ index: policyAddresses.index })
-      .from(policyAddresses)
-      .where(and(eq(policyAddresses.policyId, policy.id), eq(policyAddresses.chain, chain)));
-    const known = new Set(rows.map((r) => r.index));
-    const highest = rows.reduce((max, r) => Math.max(max, r.index), -1);
-    for (let index = 0; index <= highest + policy.gapLimit; index++) {
-      if (known.has(index)) continue;
-      const derived = wallet.derive(chain, index);
-      if (hex(derived.scriptPubKey) !== target) continue;
-      await withTransaction(ctx, (tx) =>
-        tx
-          .insert(policyAddresses)
-          .values({ address: derived.address, policyId: policy.id, chain, index, scriptPubKey: target, witnessScript: hex(derived.witnessScript), state: 'derived' })
-          .onConflictDoNothing(),
-      );
-      const [row] = await executor(ctx).select().from(policyAddresses).where(eq(policyAddresses.address, derived.address));
-      return resolved(policy, derived, (row?.state ?? 'derived') as AddressState, row?.label ?? null);
-    }
+  let memo = scanned.get(policy.keysetHash);
+  if (!memo || memo.byScript.size > MAX_SCANNED_PER_KEYSET) {
+    memo = { byScript: new Map(), next: [0, 0] };
+    scanned.set(policy.keysetHash, memo);
   }
-  return null;
+  const [highest] = await executor(ctx)
+    .select({
+      receive: sql<number>`coalesce(max(${policyAddresses.index}) filter (where ${policyAddresses.chain} = 0), -1)::int`,
+      change: sql<number>`coalesce(max(${policyAddresses.index}) filter (where ${policyAddresses.chain} = 1), -1)::int`,
+    })
+    .from(policyAddresses)
+    .where(eq(policyAddresses.policyId, policy.id));
+  for (const chain of [0, 1] as const) {
+    const upTo = (chain === 0 ? highest!.receive : highest!.change) + policy.gapLimit;
+    for (let index = memo.next[chain]; index <= upTo; index++) memo.byScript.set(hex(wallet.derive(chain, index).scriptPubKey), [chain, index]);
+    memo.next[chain] = Math.max(memo.next[chain], upTo + 1);
+  }
+  const position = memo.byScript.get(target);
+  if (!position) return null;
+  const [chain, index] = position;
+  const derived = wallet.derive(chain, index);
+  await withTransaction(ctx, (tx) =>
+    tx
+      .insert(policyAddresses)
+      .values({ address: derived.address, policyId: policy.id, chain, index, scriptPubKey: target, witnessScript: hex(derived.witnessScript), state: 'derived' })
+      .onConflictDoNothing(),
+  );
+  const [row] = await executor(ctx).select().from(policyAddresses).where(eq(policyAddresses.address, derived.address));
+  return resolved(policy, derived, (row?.state ?? 'derived') as AddressState, row?.label ?? null);
 }
 
 /** Marks an address as having received funds (called by the payouts module inside its transaction). */

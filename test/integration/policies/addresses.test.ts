@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../../db/client.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
 import { onPostgres } from '../../support/db.js';
+import { markAddressUsed } from '../../../src/policies/service.js';
 
 // Addresses of the example regtest-cold vault (2-of-3 P2WSH from BIP-32 test vector seeds 1, 2, 4).
 // Its addresses come from the derivation code that test/unit/custody checks against published vectors.
@@ -128,6 +129,24 @@ describe('resolving addresses', () => {
     expect(res.json.redeem_script).toMatch(/^0020[0-9a-f]{64}$/);
   });
 
+  it('scans gap_limit past the highest known receive index, and no further', async () => {
+    // Receive indexes 0-20 are issued (see the gap-limit test), so 21..40 are in reach and 41 is not.
+    const list = await app.request('GET', '/v1/policies/regtest-cold/addresses?chain=0&from=40&count=2');
+    const [inReach, beyond] = list.json.items.map((i: { address: string }) => i.address);
+    expect((await app.request('GET', `/v1/addresses/${beyond}`)).status).toBe(404);
+    const found = await app.request('GET', `/v1/addresses/${inReach}`);
+    expect(found.status).toBe(200);
+    expect(found.json).toMatchObject({ chain: 0, index: 40, state: 'derived', label: null });
+    // Index 40 is now known, so 41 has come within reach.
+    expect((await app.request('GET', `/v1/addresses/${beyond}`)).json).toMatchObject({ index: 41, state: 'derived' });
+  });
+
+  it('accepts an upper-case bech32 address as the same address', async () => {
+    const res = await app.request('GET', '/v1/addresses/BCRT1QGF0M3U7HJS6VZARXQUTZWUVFRLRFPFHKPJ99W6NAZ4DVGDFGXSFSYDDYMG');
+    expect(res.status).toBe(200);
+    expect(res.json.address).toBe('bcrt1qgf0m3u7hjs6vzarxqutzwuvfrlrfpfhkpj99w6naz4dvgdfgxsfsyddymg');
+  });
+
   it('404s a valid foreign address and 422s an invalid or wrong-network one', async () => {
     // A regtest P2WPKH address of no policy (BIP-173's test program, regtest prefix).
     expect((await app.request('GET', '/v1/addresses/bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080')).status).toBe(404);
@@ -139,6 +158,20 @@ describe('resolving addresses', () => {
 });
 
 describe('database guards', () => {
+  it('frees gap-limit room when issued addresses are used; a used address never becomes unused', async () => {
+    const issue = (label: string) => app.request('POST', '/v1/policies/regtest-cold/addresses', { body: { label }, key: app.keys.officer });
+    expect((await issue('after-use')).status).toBe(409);
+    const index0 = 'bcrt1qgf0m3u7hjs6vzarxqutzwuvfrlrfpfhkpj99w6naz4dvgdfgxsfsyddymg';
+    await markAddressUsed(app.ctx(), index0);
+    const second = (await app.request('GET', '/v1/policies/regtest-cold/addresses?from=1&count=1')).json.items[0].address;
+    await markAddressUsed(app.ctx(), second);
+    expect((await app.request('GET', `/v1/addresses/${index0}`)).json.state).toBe('used');
+    const after = await issue('after-use');
+    expect(after.status).toBe(201);
+    expect(after.json.index).toBe(42); // past the derived 40 and 41 found by the scan
+    await expect(app.database.db.execute(sql`update policy_addresses set state = 'issued' where address = ${index0}`)).rejects.toThrow();
+  });
+
   it('refuses to change the key set of a policy with addresses, even by hand', async () => {
     await expect(app.database.db.execute(sql`update policies set keyset_hash = 'x' where id = 'regtest-cold'`)).rejects.toThrow();
     await expect(app.database.db.execute(sql`delete from policy_addresses`)).rejects.toThrow();
