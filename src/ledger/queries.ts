@@ -1,22 +1,12 @@
 // The ledger's queries (drizzle). Only this module reads or writes the ledger_* tables.
 import { and, asc, eq, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { type Executor, rowsOf } from '../../db/client.js';
 import { ledgerAccounts, ledgerBalances, ledgerEntries, ledgerPostings } from '../../db/schema/ledger.js';
 import { accountTypeOf, amountText, LedgerDecimal, type Posting, type PostedEntry } from './model.js';
 import { canonicalDecimal } from './canonical.js';
 
 export type EntryRow = typeof ledgerEntries.$inferSelect;
 export type PostingRow = typeof ledgerPostings.$inferSelect;
-
-/** Creates the accounts not seen before; sorted, so concurrent posters lock them in one order. */
-export async function ensureAccounts(tx: Executor, names: string[]): Promise<void> {
-  const unique = [...new Set(names)].sort();
-  if (unique.length === 0) return;
-  await tx
-    .insert(ledgerAccounts)
-    .values(unique.map((name) => ({ name, type: accountTypeOf(name) })))
-    .onConflictDoNothing();
-}
 
 export async function insertAccount(tx: Executor, name: string, commodities: string[] | null) {
   const [row] = await tx
@@ -42,13 +32,21 @@ export function postingRows(entryId: string, postings: Posting[]) {
   }));
 }
 
-export async function insertPostings(tx: Executor, rows: ReturnType<typeof postingRows>) {
-  await tx.insert(ledgerPostings).values(rows);
+/** One row per entry of the batch; posted_seq is null when its (kind, source) was already posted. */
+export interface AppendedRow {
+  posted_id: string;
+  posted_seq: string | null;
+  posted_prev_hash: string | null;
+  posted_hash: string | null;
+  posted_recorded_at: string | null;
 }
 
-/** Inserts entries in order; the append trigger fills seq, prev_hash, recorded_at and hash. */
-export async function insertEntries(tx: Executor, rows: (typeof ledgerEntries.$inferInsert)[]) {
-  return tx.insert(ledgerEntries).values(rows).returning();
+/**
+ * One round trip for a whole batch: the SQL function ledger_append (migration 0002) inserts
+ * accounts, postings and entries; the entry trigger fills seq, prev_hash, recorded_at and hash.
+ */
+export async function callAppend(tx: Executor, batchJson: string, skipPosted: boolean): Promise<AppendedRow[]> {
+  return rowsOf<AppendedRow>(await tx.execute(sql`select * from ledger_append(${batchJson}::jsonb, ${skipPosted})`));
 }
 
 export function toPosting(row: PostingRow): Posting {

@@ -3,8 +3,8 @@
 // commit or fail together; the database assigns seq and hash under the chain-head lock.
 import { Decimal } from 'decimal.js';
 import { type Actor, type Ctx, executor, withTransaction } from '../context.js';
-import { AppError, conflict, invalid, notFound } from '../http/problem.js';
-import { newId } from '../keys/secret.js';
+import { conflict, invalid, notFound } from '../http/problem.js';
+import { alreadyPosted, appendEntries, appendGrouped, assertDistinctSources, MAX_BATCH_ENTRIES } from './append.js';
 import {
   type AccountType,
   accountNameProblem,
@@ -17,12 +17,8 @@ import {
   LedgerDecimal,
 } from './model.js';
 import {
-  ensureAccounts,
   type EntryFilter,
   insertAccount,
-  insertEntries,
-  insertPostings,
-  postingRows,
   selectAccounts,
   selectAllBalances,
   selectBalance,
@@ -34,11 +30,7 @@ import {
 
 export type { NewEntry, Posting, PostedEntry, Valuation, AccountType } from './model.js';
 export { verifyLedger, type VerifyResult } from './verify.js';
-
-/** Most entries appended under one head lock by postEntries. */
-export const MAX_BATCH_ENTRIES = 1000;
-/** Rows per INSERT statement, well under PostgreSQL's 65,535 bind parameters. */
-const POSTING_CHUNK = 5000;
+export { MAX_BATCH_ENTRIES } from './append.js';
 
 /** The actor string hashed into an entry: the API key id, else the role (fleet, system). */
 export function actorName(actor: Actor): string {
@@ -46,12 +38,19 @@ export function actorName(actor: Actor): string {
 }
 
 /**
- * Appends one entry. Runs in ctx.tx when set; posting the same (kind, source) twice throws
- * AppError('conflict') (and, on PostgreSQL, leaves the caller's transaction aborted: check
- * with findEntryBySource first when a retry is expected).
+ * Appends one entry. In ctx.tx when set, so the caller's state change and the entry commit or
+ * fail together; otherwise in a transaction of its own, grouped with concurrent appends (one
+ * head lock, one commit). Posting the same (kind, source) twice throws AppError('conflict'),
+ * and the caller's transaction remains usable (the duplicate is found under the head lock,
+ * before anything is written).
  */
 export async function postEntry(ctx: Ctx, entry: NewEntry): Promise<PostedEntry> {
-  return (await postEntries(ctx, [entry]))[0]!;
+  assertValidEntries([entry]);
+  const item = { entry, actor: actorName(ctx.actor) };
+  if (!ctx.tx) return appendGrouped(ctx.db, item);
+  const [posted] = await appendEntries(ctx.tx, [item], { skipPosted: true });
+  if (!posted) throw alreadyPosted();
+  return posted;
 }
 
 /**
@@ -62,54 +61,10 @@ export async function postEntries(ctx: Ctx, entries: NewEntry[]): Promise<Posted
   if (entries.length === 0) return [];
   if (entries.length > MAX_BATCH_ENTRIES) throw invalid('entries', `must be at most ${MAX_BATCH_ENTRIES} per batch`);
   assertValidEntries(entries);
-  const seen = new Set<string>();
-  for (const e of entries) {
-    const key = JSON.stringify([e.kind, e.source.type, e.source.id]);
-    if (seen.has(key)) throw conflict(`source ${e.source.type}/${e.source.id} appears twice in this batch for kind ${e.kind}`);
-    seen.add(key);
-  }
   const actor = actorName(ctx.actor);
-  const prepared = entries.map((entry) => ({ id: newId('ent'), entry }));
-  return withTransaction(ctx, async (tx) => {
-    try {
-      await ensureAccounts(tx, entries.flatMap((e) => e.postings.map((p) => p.account)));
-      const rows = prepared.flatMap(({ id, entry }) => postingRows(id, entry.postings));
-      for (let i = 0; i < rows.length; i += POSTING_CHUNK) await insertPostings(tx, rows.slice(i, i + POSTING_CHUNK));
-      const inserted = await insertEntries(
-        tx,
-        prepared.map(({ id, entry }) => ({
-          id,
-          occurredAt: entry.occurredAt,
-          kind: entry.kind,
-          description: entry.description,
-          sourceType: entry.source.type,
-          sourceId: entry.source.id,
-          actor,
-          reversesSeq: entry.reverses ?? null,
-        })),
-      );
-      const byId = new Map(inserted.map((r) => [r.id, r]));
-      return prepared.map(({ id, entry }) => {
-        const row = byId.get(id)!;
-        return {
-          seq: row.seq,
-          id,
-          occurredAt: row.occurredAt,
-          recordedAt: row.recordedAt,
-          kind: row.kind,
-          description: row.description,
-          source: { type: row.sourceType, id: row.sourceId },
-          actor: row.actor,
-          reversesSeq: row.reversesSeq,
-          prevHash: row.prevHash,
-          hash: row.hash,
-          postings: entry.postings,
-        };
-      });
-    } catch (error) {
-      throw translateDbError(error);
-    }
-  });
+  const items = entries.map((entry) => ({ entry, actor }));
+  assertDistinctSources(items);
+  return withTransaction(ctx, (tx) => appendEntries(tx, items));
 }
 
 export interface ReverseInput {
@@ -262,30 +217,4 @@ export async function* iterateEntries(ctx: Ctx, options: ReadEntriesOptions = {}
     if (page.length < limit) return;
     afterSeq = page[page.length - 1]!.seq;
   }
-}
-
-interface DbErrorFields {
-  code?: string;
-  constraint?: string;
-}
-
-function dbErrorFields(error: unknown): DbErrorFields {
-  for (let e = error as Record<string, unknown> | undefined, depth = 0; e && depth < 5; e = e.cause as Record<string, unknown>, depth++) {
-    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) {
-      return { code: e.code, constraint: (e.constraint_name ?? e.constraint) as string | undefined };
-    }
-  }
-  return {};
-}
-
-function translateDbError(error: unknown): unknown {
-  if (error instanceof AppError) return error;
-  const { code, constraint } = dbErrorFields(error);
-  if (code === '23505' && constraint === 'ledger_entries_source_once') return conflict('this source has already been posted for this kind of entry');
-  if (code === '23505' && constraint === 'ledger_entries_reversed_once') return conflict('this entry has already been reversed');
-  if (code === '23514' && constraint === 'ledger_account_commodity') {
-    return new AppError('validation_failed', 'postings: an account may not hold this commodity', { errors: [{ field: 'postings', reason: 'an account is limited to other commodities' }] });
-  }
-  if (code === '23503' && constraint === 'ledger_entries_reverses_fk') return invalid('reverses', 'no entry has this seq');
-  return error;
 }

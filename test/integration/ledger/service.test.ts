@@ -89,6 +89,34 @@ describe('postEntry', () => {
     await expect(postEntry(ctx(), { ...entry, kind: 'test.other' })).resolves.toMatchObject({ kind: 'test.other' });
   });
 
+  it('a duplicate inside the caller\'s transaction is a conflict that leaves the transaction usable', async () => {
+    const first = btcEntry(AVAILABLE, INCOME, 11n);
+    await postEntry(ctx(), first);
+    const later = btcEntry(AVAILABLE, INCOME, 12n);
+    await database.db.transaction(async (tx) => {
+      const inTx = { ...ctx(), tx: tx as never };
+      expect((await rejection(postEntry(inTx, first))).code).toBe('conflict');
+      await postEntry(inTx, later);
+    });
+    expect(await findEntryBySource(ctx(), later.kind, later.source)).not.toBeNull();
+    // postEntries is all or nothing: one posted source refuses the batch
+    const fresh = btcEntry(AVAILABLE, INCOME, 13n);
+    expect((await rejection(postEntries(ctx(), [fresh, first]))).code).toBe('conflict');
+    expect(await findEntryBySource(ctx(), fresh.kind, fresh.source)).toBeNull();
+  });
+
+  it('groups concurrent appends without a transaction, and a duplicate fails only its own caller', async () => {
+    const dup = btcEntry(AVAILABLE, INCOME, 21n);
+    await postEntry(ctx(), dup);
+    const batch = Array.from({ length: 8 }, (_, i) => btcEntry(AVAILABLE, INCOME, BigInt(100 + i)));
+    const results = await Promise.allSettled([...batch, dup].map((e) => postEntry(ctx(), e)));
+    expect(results.slice(0, 8).every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(results[8]).toMatchObject({ status: 'rejected', reason: { code: 'conflict' } });
+    const seqs = results.slice(0, 8).map((r) => (r as PromiseFulfilledResult<{ seq: bigint }>).value.seq);
+    expect(new Set(seqs).size).toBe(8);
+    expect((await verifyLedger(ctx())).ok).toBe(true);
+  });
+
   it('names each bad field: unbalanced, wrong types, 19 decimals, unknown currency, bad account', async () => {
     const bad = await rejection(
       postEntry(ctx(), {
