@@ -150,9 +150,10 @@ describe('the server process', () => {
     secrets.push(auditor.secret);
   });
 
-  it('starts again on the same data: the state is there, no second bootstrap key; SIGINT stops it cleanly', async () => {
+  it('starts again on the same data: the state is there, no second bootstrap key; SIGINT stops it, cutting a stalled request off after SHUTDOWN_TIMEOUT_MS', async () => {
     const keyFileBefore = readFileSync(join(dataDir.path, 'bootstrap-admin.key'), 'utf8');
-    const second = await startServerProcess(env);
+    const second = await startServerProcess({ ...env, SHUTDOWN_TIMEOUT_MS: '500' });
+    let stopped = false;
     try {
       expect(second.logs().some((l) => String(l.msg).startsWith('created the first admin API key'))).toBe(false);
       expect(readFileSync(join(dataDir.path, 'bootstrap-admin.key'), 'utf8')).toBe(keyFileBefore);
@@ -165,15 +166,27 @@ describe('the server process', () => {
       const log = await fetch(`${second.base}/v1/audit-log`, { headers: bearer(auditorKey) });
       expect(log.status).toBe(200);
       const rows = ((await log.json()) as { items: { action: string; actor_role: string }[] }).items;
-      expect(rows.map((r) => `${r.actor_role} ${r.action}`)).toEqual([
+      expect(rows.filter((r) => r.action.startsWith('keys.')).map((r) => `${r.actor_role} ${r.action}`)).toEqual([
         'system keys.bootstrap',
         'admin keys.create',
         'admin keys.create',
         'cli keys.create',
       ]);
-    } finally {
+      // an upload that never finishes holds shutdown only until SHUTDOWN_TIMEOUT_MS
+      const stalled = slowPost(second.base, '/v1/keys', adminKey, JSON.stringify({ name: 'never finished', role: 'auditor' }));
+      const outcome = stalled.response.then(() => 'answered', () => 'cut off');
+      await new Promise((r) => setTimeout(r, 300));
+      const signalled = Date.now();
       second.child.kill('SIGINT');
       expect(await second.exited).toEqual({ code: 0, signal: null });
+      stopped = true;
+      expect(Date.now() - signalled).toBeGreaterThanOrEqual(450);
+      expect(await outcome).toBe('cut off');
+      const messages = second.logs().map((l) => l.msg);
+      expect(messages).toEqual(expect.arrayContaining(['shutting down', 'shutdown timeout: closing remaining connections']));
+      expect(messages[messages.length - 1]).toBe('stopped cleanly');
+    } finally {
+      if (!stopped) second.child.kill('SIGKILL');
       allOutput.push(second.output());
     }
   });
