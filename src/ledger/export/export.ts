@@ -6,14 +6,13 @@ import { rowsOf } from '../../../db/client.js';
 import type { Ctx } from '../../context.js';
 import { CANONICAL_VERSION, canonicalDecimal } from '../canonical.js';
 import {
-  beancountEntry, beancountHeader, beancountManifestLine, csvManifestRow, csvRows, type ExportEntry, jsonlLine, jsonlManifestLine,
+  beancountEntry, beancountHeader, CSV_STRINGIFY_OPTIONS, beancountManifestLine, csvManifestRow, csvRows, type ExportEntry, jsonlLine, jsonlManifestLine,
   LEDGER_CSV_COLUMNS, LEDGER_EXPORT_VERSION, type LedgerExportFormat, type LedgerManifest,
 } from './formats.js';
 import { balancesAfter, type LedgerExportRange } from './range.js';
 
 /** Entries per page: a few thousand rows, one round trip. */
 const PAGE_ENTRIES = 2000n;
-const CSV_OPTIONS = { record_delimiter: 'windows' } as const; // RFC 4180: CRLF between records
 
 interface Row {
   seq: string;
@@ -105,7 +104,7 @@ export function ledgerExport(ctx: Ctx, format: LedgerExportFormat, range: Ledger
   let postings = 0;
 
   async function* body(): AsyncGenerator<string> {
-    if (format === 'csv') yield stringify([[...LEDGER_CSV_COLUMNS]], CSV_OPTIONS);
+    if (format === 'csv') yield stringify([[...LEDGER_CSV_COLUMNS]], CSV_STRINGIFY_OPTIONS);
     if (format === 'beancount') yield await beancountPreamble(ctx, range);
     for (let from = range.fromSeq; from <= range.toSeq; from += PAGE_ENTRIES) {
       const to = from + PAGE_ENTRIES - 1n < range.toSeq ? from + PAGE_ENTRIES - 1n : range.toSeq;
@@ -113,7 +112,7 @@ export function ledgerExport(ctx: Ctx, format: LedgerExportFormat, range: Ledger
       if (page.length !== Number(to - from + 1n)) throw new Error(`ledger entries ${from}-${to}: read ${page.length}, the chain has a gap`);
       entries += page.length;
       for (const entry of page) postings += entry.postings.length;
-      if (format === 'csv') yield stringify(page.flatMap(csvRows), CSV_OPTIONS);
+      if (format === 'csv') yield stringify(page.flatMap(csvRows), CSV_STRINGIFY_OPTIONS);
       else if (format === 'jsonl') yield page.map(jsonlLine).join('');
       else yield page.map(beancountEntry).join('');
     }
@@ -148,7 +147,7 @@ export function ledgerExport(ctx: Ctx, format: LedgerExportFormat, range: Ledger
 
 /** The manifest as the last line (the last CSV record) of a file of this format. */
 export function manifestTrailer(format: LedgerExportFormat, manifest: LedgerManifest): string {
-  if (format === 'csv') return stringify([csvManifestRow(manifest)], CSV_OPTIONS);
+  if (format === 'csv') return stringify([csvManifestRow(manifest)], CSV_STRINGIFY_OPTIONS);
   if (format === 'jsonl') return jsonlManifestLine(manifest);
   return beancountManifestLine(manifest);
 }

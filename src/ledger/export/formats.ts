@@ -75,6 +75,12 @@ export const LEDGER_CSV_COLUMNS = [
   'reverses_seq', 'prev_hash', 'hash', 'posting_index', 'account', 'commodity', 'amount', 'price', 'cost',
 ] as const;
 
+/**
+ * csv-stringify options of the export: CRLF between records (RFC 4180), and every field
+ * holding a CR or LF quoted (csv-stringify quotes only its own delimiter's characters).
+ */
+export const CSV_STRINGIFY_OPTIONS = { record_delimiter: 'windows', quoted_match: /[\r\n]/ } as const;
+
 /** The last record of a CSV export: `manifest` in the first column, the manifest JSON in the second. */
 export const CSV_MANIFEST_MARKER = 'manifest';
 

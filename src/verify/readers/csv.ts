@@ -1,9 +1,9 @@
 // CSV ledger export (RFC 4180): a header row, then one row per posting; consecutive rows of
 // one entry repeat the entry's fields and number the postings 0, 1, ...
-import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { StringDecoder } from 'node:string_decoder';
 import { type ExportEntry, LEDGER_CSV_COLUMNS } from '../../ledger/export/formats.js';
 import { VerifyError } from '../checker.js';
+import { type CsvRecord, CsvRecordReader } from './csv-records.js';
 import type { EntryAt } from './types.js';
 
 const ENTRY_COLUMNS = 12; // seq .. hash: the same on every row of one entry
@@ -17,22 +17,18 @@ function entryFrom(row: string[]): ExportEntry {
   };
 }
 
-function countNewlines(text: string): number {
-  let count = 0;
-  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++;
-  return count;
-}
-
 export async function* readCsv(body: AsyncIterable<Buffer>): AsyncGenerator<EntryAt[]> {
-  const parser = Readable.from(body).pipe(parse({ raw: true, relax_column_count: false, skip_empty_lines: false }));
+  const decoder = new StringDecoder('utf8');
+  const reader = new CsvRecordReader();
   let current: { entry: ExportEntry; line: number; first: string[] } | null = null;
-  let batch: EntryAt[] = [];
   let headerSeen = false;
-  let nextLine = 1; // counted here from the raw text: a quoted field may span lines
-  try {
-    for await (const { record, raw } of parser as AsyncIterable<{ record: string[]; raw: string }>) {
-      const line = nextLine;
-      nextLine += 1 + countNewlines(raw);
+
+  const take = (records: CsvRecord[]): EntryAt[] => {
+    const batch: EntryAt[] = [];
+    for (const { fields: record, line } of records) {
+      if (record.length !== LEDGER_CSV_COLUMNS.length) {
+        throw new VerifyError(line, `${record.length} fields where a row has ${LEDGER_CSV_COLUMNS.length}`);
+      }
       if (!headerSeen) {
         if (record.join(',') !== LEDGER_CSV_COLUMNS.join(',')) throw new VerifyError(line, `the header row must be ${LEDGER_CSV_COLUMNS.join(',')}`);
         headerSeen = true;
@@ -42,10 +38,6 @@ export async function* readCsv(body: AsyncIterable<Buffer>): AsyncGenerator<Entr
       if (record[12] === '0') {
         if (current) batch.push({ entry: current.entry, line: current.line });
         current = { entry: entryFrom(record), line, first: record };
-        if (batch.length >= 1000) {
-          yield batch;
-          batch = [];
-        }
       } else {
         if (!current || record[0] !== current.first[0]) {
           throw new VerifyError(line, `posting_index ${record[12]} of seq ${record[0]} does not follow posting 0 of the same entry: rows are missing or out of order`);
@@ -59,11 +51,13 @@ export async function* readCsv(body: AsyncIterable<Buffer>): AsyncGenerator<Entr
       }
       current.entry.postings.push({ account: record[13]!, commodity: record[14]!, amount: record[15]!, price: record[16] || null, cost: record[17] || null });
     }
-  } catch (error) {
-    if (error instanceof VerifyError) throw error;
-    throw new VerifyError(nextLine, `not valid CSV: ${(error as Error).message}`);
-  }
+    return batch;
+  };
+
+  for await (const chunk of body) yield take(reader.push(decoder.write(chunk)));
+  const last = take(reader.push(decoder.end(), true));
   if (!headerSeen) throw new VerifyError(1, 'the CSV export has no header row');
-  if (current) batch.push({ entry: current.entry, line: current.line });
-  if (batch.length > 0) yield batch;
+  const open = current as { entry: ExportEntry; line: number } | null; // assigned inside take()
+  if (open) last.push({ entry: open.entry, line: open.line });
+  yield last;
 }

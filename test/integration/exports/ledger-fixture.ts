@@ -55,7 +55,7 @@ export async function postRealisticLedger(ctx: Ctx, rounds = 6): Promise<number>
     } else {
       await post({
         kind: 'utxo.matured',
-        description: 'Coinbase output reached 100 confirmations',
+        description: 'Coinbase output reached 100 confirmations\n(maturity)',
         occurredAt: day(r + 1, 9),
         source: { type: 'utxo', id: `utxo_g${r}` },
         postings: [
