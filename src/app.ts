@@ -15,6 +15,7 @@ import { type AppEnv, createRouter } from './http/env.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { AppError, problem, type Problem } from './http/problem.js';
 import { keysRouter } from './keys/routes.js';
+import { ledgerRouter } from './ledger/routes.js';
 import { policiesRouter } from './policies/routes.js';
 import { productionRouter } from './production/routes.js';
 import { reconciliationRouter } from './reconciliation/routes.js';
@@ -107,6 +108,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', docsRouter());
   app.route('/', keysRouter());
   app.route('/', auditRouter());
+  app.route('/', ledgerRouter());
   app.route('/', payoutsRouter({ secrets: deps.config.FLEET_WEBHOOK_SECRETS ?? [], bodyLimitBytes: deps.config.WEBHOOK_BODY_LIMIT_BYTES ?? 256 * 1024 }));
   app.route('/', alertsRouter());
   app.route('/', policiesRouter());
