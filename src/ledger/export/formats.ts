@@ -76,10 +76,10 @@ export const LEDGER_CSV_COLUMNS = [
 ] as const;
 
 /**
- * csv-stringify options of the export: CRLF between records (RFC 4180), and every field
- * holding a CR or LF quoted (csv-stringify quotes only its own delimiter's characters).
+ * csv-stringify options of the export: RFC 4180 quoting, records ended by LF as PostgreSQL's
+ * COPY writes them (the server path), and a field holding a CR quoted too, as COPY does.
  */
-export const CSV_STRINGIFY_OPTIONS = { record_delimiter: 'windows', quoted_match: /[\r\n]/ } as const;
+export const CSV_STRINGIFY_OPTIONS = { record_delimiter: 'unix', quoted_match: /\r/ } as const;
 
 /** The last record of a CSV export: `manifest` in the first column, the manifest JSON in the second. */
 export const CSV_MANIFEST_MARKER = 'manifest';

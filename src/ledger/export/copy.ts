@@ -1,0 +1,66 @@
+// The CSV export on a PostgreSQL server: PostgreSQL's own CSV writer (COPY ... TO STDOUT)
+// produces the rows, byte for byte what csv-stringify writes on the embedded engine, at the
+// speed of COPY. postgres.js 3.4.9 COPY on a reused pooled connection hung intermittently
+// here (its issues #917, #499), so each export opens a connection of its own, bounded by an
+// overall timeout, and closes it when the export ends or the client goes away.
+import { StringDecoder } from 'node:string_decoder';
+import postgres from 'postgres';
+import type { Db } from '../../../db/client.js';
+import type { LedgerExportRange } from './range.js';
+
+/** Far above any real export (a million postings take seconds), so only a hang meets it. */
+export const COPY_TIMEOUT_MS = 15 * 60_000;
+
+type PostgresClient = ReturnType<typeof postgres>;
+
+/** The postgres.js client under a drizzle database, or null on the embedded engine. */
+export function postgresClientOf(db: Db): PostgresClient | null {
+  const client = (db as unknown as { $client?: unknown }).$client as (PostgresClient & { options?: { host?: unknown } }) | undefined;
+  return client && typeof client.unsafe === 'function' && client.options?.host ? client : null;
+}
+
+const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+/** The CSV columns of formats.ts, in SQL; trim_scale() gives the canonical decimal text. */
+function copySql(from: bigint, to: bigint): string {
+  // Bounds are bigints written as digits: COPY takes no bind parameters.
+  return `copy (
+    select e.seq, e.id, to_char(e.occurred_at at time zone 'UTC', ${ISO}), to_char(e.recorded_at at time zone 'UTC', ${ISO}),
+      e.kind, e.description, e.source_type, e.source_id, e.actor, e.reverses_seq, e.prev_hash, e.hash, p.idx, p.account,
+      p.commodity, coalesce(p.amount_sat::text, trim_scale(p.amount)::text),
+      trim_scale(p.price_amount)::text || ' ' || p.price_commodity, trim_scale(p.cost_amount)::text || ' ' || p.cost_commodity
+    from ledger_entries e join ledger_postings p on p.entry_id = e.id
+    where e.seq between ${BigInt(from).toString()} and ${BigInt(to).toString()}
+    order by e.seq, p.idx
+  ) to stdout with (format csv)`;
+}
+
+/** The posting rows of the range as CSV text, streamed from COPY on a connection of its own. */
+export async function* copyCsvRows(pool: PostgresClient, range: LedgerExportRange): AsyncGenerator<string> {
+  if (range.toSeq < range.fromSeq) return;
+  const o = pool.options as unknown as Record<string, unknown>;
+  const own = postgres({
+    host: o.host as string[], port: o.port as number[], path: o.path as string, database: o.database as string,
+    user: o.user as string, pass: o.pass as string, ssl: o.ssl as boolean,
+    max: 1, onnotice: () => {}, connection: { application_name: 'reserve-export' },
+  } as unknown as postgres.Options<Record<string, never>>);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void own.end({ timeout: 0 });
+  }, COPY_TIMEOUT_MS);
+  try {
+    const stream = await own.unsafe(copySql(range.fromSeq, range.toSeq)).readable();
+    const decoder = new StringDecoder('utf8');
+    try {
+      for await (const chunk of stream) yield decoder.write(chunk as Buffer);
+    } catch (error) {
+      throw timedOut ? new Error(`the CSV export did not finish within ${COPY_TIMEOUT_MS} ms`) : error;
+    }
+    const rest = decoder.end();
+    if (rest) yield rest;
+  } finally {
+    clearTimeout(timer);
+    await own.end({ timeout: 1 });
+  }
+}
