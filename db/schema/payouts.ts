@@ -47,6 +47,12 @@ export const chainBlocks = pgTable(
   ],
 );
 
+export interface LedgerRef {
+  kind: string;
+  source_type: string;
+  source_id: string;
+}
+
 export const UTXO_STATUSES = ['unconfirmed', 'immature', 'available', 'orphaned'] as const;
 
 /** The coins the fleet reported, keyed by outpoint, with the state the chain puts them in. */
@@ -65,8 +71,6 @@ export const utxos = pgTable(
     blockHeight: integer('block_height'),
     blockHash: text('block_hash'),
     status: text('status').notNull(),
-    /** The ledger entry that recognised the receipt; reversed when the coin is orphaned. */
-    receiptEntryId: text('receipt_entry_id'),
     /** The state (and so the asset account) the receipt was booked to; orphaning returns there first. */
     receiptStatus: text('receipt_status'),
     rawTxProven: boolean('raw_tx_proven').notNull().default(false),
@@ -102,7 +106,8 @@ export const utxoHistory = pgTable(
     toStatus: text('to_status').notNull(),
     reason: text('reason').notNull(),
     eventId: text('event_id').notNull(),
-    ledgerEntryIds: jsonb('ledger_entry_ids').$type<string[]>().notNull(),
+    /** The ledger entries that booked this change, by their (kind, source) key, unique in the ledger. */
+    ledgerRefs: jsonb('ledger_refs').$type<LedgerRef[]>().notNull().default(sql`'[]'::jsonb`),
     at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [index('utxo_history_outpoint_idx').on(t.txid, t.vout, t.seq)],

@@ -2,7 +2,7 @@ import type { Tx } from '../../db/client.js';
 import type { Ctx } from '../context.js';
 import { conflict } from '../http/problem.js';
 import { findBlock, readTip, recordBlockEvent } from './chain.js';
-import { coinClaimingOtherHeight, lockCoinsNearTip, moveCoin, outpointOf } from './coins.js';
+import { coinClaimingOtherHeight, lockCoinsNearTip, moveCoin, outpointOf, type PlannedEntry } from './coins.js';
 import type { BlockData } from './events.js';
 import { statusOf, type UtxoStatus } from './lifecycle.js';
 
@@ -13,7 +13,7 @@ export async function applyBlockEvent(
   ctx: Ctx,
   tx: Tx,
   event: { id: string; occurredAt: Date; connected: boolean; data: BlockData },
-): Promise<Record<string, unknown>> {
+): Promise<{ result: Record<string, unknown>; entries: PlannedEntry[] }> {
   const { data } = event;
   const existing = await findBlock(tx, data.hash);
   if (existing && existing.height !== data.height) throw conflict(`block ${data.hash} is at height ${existing.height}, not ${data.height}`);
@@ -25,16 +25,19 @@ export async function applyBlockEvent(
   const after = await readTip(tx);
   const lowestTip = Math.min(before?.height ?? -1, after?.height ?? -1);
   const moved: { outpoint: string; from: UtxoStatus; to: UtxoStatus }[] = [];
+  const entries: PlannedEntry[] = [];
   for (const { coin, block: known } of await lockCoinsNearTip(tx, data.hash, lowestTip)) {
     const from = coin.status as UtxoStatus;
     const to = statusOf({ coinbase: coin.coinbase, blockHash: coin.blockHash }, known, after?.height ?? null);
     if (to === from) continue;
-    await moveCoin(ctx, tx, coin, from, to, { reason: `${event.connected ? 'block.connected' : 'block.disconnected'} ${data.height} ${data.hash}`, eventId: event.id, occurredAt: event.occurredAt });
+    const move = await moveCoin(ctx, tx, coin, from, to, { reason: `${event.connected ? 'block.connected' : 'block.disconnected'} ${data.height} ${data.hash}`, eventId: event.id, occurredAt: event.occurredAt });
+    entries.push(...move.entries);
     moved.push({ outpoint: outpointOf(coin), from, to });
   }
-  return {
+  const result = {
     block: { hash: block.hash, height: block.height, connected: block.connected, ever_disconnected: block.everDisconnected },
     tip: after ? { height: after.height, hash: after.hash } : null,
     moved,
   };
+  return { result, entries };
 }

@@ -1,5 +1,5 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { type Executor, rowsOf } from '../../db/client.js';
 import { chainBlocks } from '../../db/schema/payouts.js';
 import type { KnownBlock } from './lifecycle.js';
 
@@ -26,6 +26,30 @@ export async function readTip(db: Executor): Promise<Tip | null> {
 export async function findBlock(db: Executor, hash: string): Promise<ChainBlock | undefined> {
   const [row] = await db.select().from(chainBlocks).where(eq(chainBlocks.hash, hash));
   return row;
+}
+
+/** The tip and (when hash is given) that block, in one round trip. */
+export async function readTipAndBlock(db: Executor, hash: string | null): Promise<{ tip: Tip | null; block: ChainBlock | undefined }> {
+  const tip = db
+    .select({ height: chainBlocks.height, hash: chainBlocks.hash })
+    .from(chainBlocks)
+    .where(eq(chainBlocks.connected, true))
+    .orderBy(desc(chainBlocks.height), desc(chainBlocks.stateAt), desc(chainBlocks.stateEventId))
+    .limit(1);
+  if (hash === null) return { tip: (await tip)[0] ?? null, block: undefined };
+  const rows = rowsOf<{ kind: string; hash: string; height: number; connected: boolean; ever_disconnected: boolean }>(
+    await db.execute(sql`
+      (select 'tip' as kind, hash, height, connected, ever_disconnected from chain_blocks where connected
+        order by height desc, state_at desc, state_event_id desc limit 1)
+      union all
+      (select 'block' as kind, hash, height, connected, ever_disconnected from chain_blocks where hash = ${hash})`),
+  );
+  const t = rows.find((r) => r.kind === 'tip');
+  const b = rows.find((r) => r.kind === 'block');
+  return {
+    tip: t ? { height: Number(t.height), hash: t.hash } : null,
+    block: b ? ({ hash: b.hash, height: Number(b.height), connected: b.connected, everDisconnected: b.ever_disconnected } as ChainBlock) : undefined,
+  };
 }
 
 export function knownBlock(block: ChainBlock | undefined): KnownBlock | null {

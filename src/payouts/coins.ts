@@ -4,7 +4,7 @@ import { chainBlocks, utxoHistory, utxos } from '../../db/schema/payouts.js';
 import { type Ctx, inTx } from '../context.js';
 import { formatSatAsBtc } from './amount.js';
 import { type BookedStatus, COINBASE_MATURITY, type KnownBlock, planTransition, postingsOf, type UtxoStatus } from './lifecycle.js';
-import { postBtcEntry, reverseBtcEntry } from './ports.js';
+import { type BtcEntry, receiptSeq } from './ports.js';
 
 // The coins' rows and their moves: every change of state writes its history row and posts
 // its ledger entries in the caller's transaction, so the books follow the UTXO set exactly.
@@ -19,32 +19,44 @@ export interface MoveReason {
   occurredAt: Date;
 }
 
+/** A ledger entry a move asks for, posted by the caller at the very end of its transaction. */
+export type PlannedEntry = BtcEntry;
+
 /**
- * Moves a coin to `to`, posting the entries planTransition asks for, updating the row and
- * appending its history. `from` is null for a coin just inserted (its receipt is posted here).
+ * Moves a coin to `to`: updates the row, appends its history, and returns the ledger entries
+ * planTransition asks for. The caller posts them last in the same transaction (postBtcEntries):
+ * the ledger's head and balance rows are then locked only for the final statements before
+ * commit. `from` is null for a coin just inserted (its receipt is among the entries).
  */
-export async function moveCoin(ctx: Ctx, tx: Tx, coin: Utxo, from: UtxoStatus | null, to: UtxoStatus, why: MoveReason): Promise<Utxo> {
+export async function moveCoin(
+  ctx: Ctx,
+  tx: Tx,
+  coin: Utxo,
+  from: UtxoStatus | null,
+  to: UtxoStatus,
+  why: MoveReason,
+  options: { rowIsCurrent?: boolean } = {},
+): Promise<{ coin: Utxo; entries: PlannedEntry[] }> {
   const steps = planTransition(from, to, coin.receiptStatus as BookedStatus | null);
-  if (from !== null && steps.length === 0) return coin;
-  const txCtx = inTx(ctx, tx);
+  if (from !== null && steps.length === 0) return { coin, entries: [] };
   const outpoint = outpointOf(coin);
-  const entryIds: string[] = [];
-  let receiptEntryId = coin.receiptEntryId;
-  let receiptStatus = coin.receiptStatus;
+  const entries: PlannedEntry[] = [];
+  let receiptStatus = (from === null ? null : coin.receiptStatus) as BookedStatus | null;
   for (const step of steps) {
     if (step.kind === 'reverse_receipt') {
-      entryIds.push(
-        await reverseBtcEntry(txCtx, receiptEntryId!, {
-          kind: 'payout.orphaned',
-          reason: `${outpoint} orphaned: ${why.reason}`,
-          source: { type: 'utxo', id: outpoint },
-          occurredAt: why.occurredAt,
-        }),
-      );
+      const receipt = postingsOf({ kind: 'receipt', to: receiptStatus! }, coin);
+      entries.push({
+        kind: 'payout.orphaned',
+        description: `${outpoint} orphaned, its receipt reversed: ${why.reason}`,
+        occurredAt: why.occurredAt,
+        source: { type: 'utxo', id: outpoint },
+        postings: receipt.map((p) => ({ account: p.account, amount: -p.amount })),
+        reverses: await receiptSeq(inTx(ctx, tx), outpoint),
+      });
       continue;
     }
     const receipt = step.kind === 'receipt';
-    const id = await postBtcEntry(txCtx, {
+    entries.push({
       kind: receipt ? 'payout.receipt' : 'payout.reclassify',
       description: receipt
         ? `${formatSatAsBtc(coin.amountSat)} BTC mined by ${coin.siteId} to ${coin.policyId} (${outpoint}), ${step.to}`
@@ -53,17 +65,16 @@ export async function moveCoin(ctx: Ctx, tx: Tx, coin: Utxo, from: UtxoStatus | 
       source: receipt ? { type: 'utxo', id: outpoint } : { type: 'utxo_move', id: `${outpoint}@${why.eventId}` },
       postings: postingsOf(step, coin),
     });
-    entryIds.push(id);
-    if (receipt) {
-      receiptEntryId = id;
-      receiptStatus = step.to;
-    }
+    if (receipt) receiptStatus = step.to;
   }
-  const [updated] = await tx
-    .update(utxos)
-    .set({ status: to, receiptEntryId, receiptStatus, updatedAt: new Date() })
-    .where(and(eq(utxos.txid, coin.txid), eq(utxos.vout, coin.vout)))
-    .returning();
+  // A coin inserted a moment ago already carries its state (receiptStateOf): one statement less.
+  const [updated] = options.rowIsCurrent
+    ? [coin]
+    : await tx
+        .update(utxos)
+        .set({ status: to, receiptStatus, updatedAt: new Date() })
+        .where(and(eq(utxos.txid, coin.txid), eq(utxos.vout, coin.vout)))
+        .returning();
   await tx.insert(utxoHistory).values({
     txid: coin.txid,
     vout: coin.vout,
@@ -71,9 +82,14 @@ export async function moveCoin(ctx: Ctx, tx: Tx, coin: Utxo, from: UtxoStatus | 
     toStatus: to,
     reason: why.reason,
     eventId: why.eventId,
-    ledgerEntryIds: entryIds,
+    ledgerRefs: entries.map((e) => ({ kind: e.kind, source_type: e.source.type, source_id: e.source.id })),
   });
-  return updated!;
+  return { coin: updated!, entries };
+}
+
+/** The receipt state a new coin in state `status` is booked to (none for one orphaned on arrival). */
+export function receiptStateOf(status: UtxoStatus): BookedStatus | null {
+  return status === 'orphaned' ? null : status;
 }
 
 export async function lockCoin(tx: Executor, txid: string, vout: bigint): Promise<Utxo | undefined> {

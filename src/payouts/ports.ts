@@ -1,6 +1,6 @@
 import type { Ctx } from '../context.js';
 import { AppError } from '../http/problem.js';
-import { listAccounts, postEntry, reverseEntry, verifyLedger } from '../ledger/service.js';
+import { findEntryBySource, listAccounts, postEntries, verifyLedger } from '../ledger/service.js';
 import { markAddressUsed, resolveAddress } from '../policies/service.js';
 
 // The other modules' services this module calls, in one place: the payouts module never
@@ -12,8 +12,18 @@ export interface OwnedAddress {
   scriptPubKey: Uint8Array;
 }
 
+/**
+ * Which policy owns an address is fixed for good (a policy's key set never changes under its
+ * id), so resolutions are remembered per process: resolving costs derivations, and every
+ * payout needs one. Foreign and invalid addresses are never remembered.
+ */
+const OWNER_CACHE_MAX = 50_000;
+const owners = new Map<string, OwnedAddress>();
+
 /** The policy that owns an address, or null for an address the reserve does not control (422 if invalid). */
-export async function ownerOf(ctx: Ctx, address: string): Promise<OwnedAddress | null> {
+export async function ownerOf(ctx: Ctx, address: string): Promise<{ owner: OwnedAddress; firstSeen: boolean } | null> {
+  const remembered = owners.get(address);
+  if (remembered) return { owner: remembered, firstSeen: false };
   let resolved;
   try {
     resolved = await resolveAddress(ctx, address);
@@ -26,7 +36,15 @@ export async function ownerOf(ctx: Ctx, address: string): Promise<OwnedAddress |
     throw error;
   }
   if (!resolved) return null;
-  return { policyId: resolved.policyId, network: resolved.network, scriptPubKey: resolved.scriptPubKey };
+  const owner = { policyId: resolved.policyId, network: resolved.network, scriptPubKey: resolved.scriptPubKey };
+  if (owners.size >= OWNER_CACHE_MAX) owners.delete(owners.keys().next().value!);
+  owners.set(address, owner);
+  return { owner, firstSeen: resolved.state !== 'used' };
+}
+
+/** Forgets a resolution, so that the next payout to it marks it used again (after a rollback). */
+export function forgetOwner(address: string): void {
+  owners.delete(address);
 }
 
 export async function noteAddressUsed(ctx: Ctx, address: string): Promise<void> {
@@ -38,18 +56,30 @@ export interface BtcPosting {
   amount: bigint;
 }
 
-/** Posts a BTC entry in ctx.tx; returns the entry id. */
-export async function postBtcEntry(
-  ctx: Ctx,
-  entry: { kind: string; description: string; occurredAt: Date; source: { type: string; id: string }; postings: BtcPosting[] },
-): Promise<string> {
-  const posted = await postEntry(ctx, { ...entry, postings: entry.postings.map((p) => ({ ...p, commodity: 'BTC' })) });
-  return posted.id;
+export interface BtcEntry {
+  kind: string;
+  description: string;
+  occurredAt: Date;
+  source: { type: string; id: string };
+  postings: BtcPosting[];
+  /** seq of the entry this one reverses. */
+  reverses?: bigint | null;
 }
 
-export async function reverseBtcEntry(ctx: Ctx, entryId: string, input: { kind: string; reason: string; source: { type: string; id: string }; occurredAt: Date }): Promise<string> {
-  const reversed = await reverseEntry(ctx, { entryId, ...input });
-  return reversed.id;
+/** Posts BTC entries in ctx.tx under one chain-head lock, in order; returns their ids. */
+export async function postBtcEntries(ctx: Ctx, entries: BtcEntry[]): Promise<string[]> {
+  if (entries.length === 0) return [];
+  const posted = await postEntries(
+    ctx,
+    entries.map((e) => ({ ...e, postings: e.postings.map((p) => ({ ...p, commodity: 'BTC' })) })),
+  );
+  return posted.map((p) => p.id);
+}
+
+/** The seq of a coin's receipt entry, which its orphaning reverses. */
+export async function receiptSeq(ctx: Ctx, outpoint: string): Promise<bigint | null> {
+  const receipt = await findEntryBySource(ctx, 'payout.receipt', { type: 'utxo', id: outpoint });
+  return receipt?.seq ?? null;
 }
 
 /** BTC balances of the accounts at or below a prefix, from the ledger's maintained balances. */

@@ -47,7 +47,7 @@ export async function getUtxo(ctx: Ctx, txid: string, vout: bigint) {
       to_status: h.toStatus,
       reason: h.reason,
       event_id: h.eventId,
-      ledger_entry_ids: h.ledgerEntryIds,
+      ledger_entries: h.ledgerRefs,
       at: h.at.toISOString(),
     })),
   };

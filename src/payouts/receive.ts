@@ -4,17 +4,17 @@ import { utxos } from '../../db/schema/payouts.js';
 import { raiseAlert } from '../alerts/service.js';
 import { type Ctx, inTx } from '../context.js';
 import { AppError, conflict } from '../http/problem.js';
-import { findBlock, knownBlock, readTip } from './chain.js';
-import { lockCoin, moveCoin, outpointOf, toUtxoView, type Utxo } from './coins.js';
+import { knownBlock, readTipAndBlock } from './chain.js';
+import { lockCoin, moveCoin, outpointOf, type PlannedEntry, receiptStateOf, toUtxoView, type Utxo } from './coins.js';
 import type { PayoutData } from './events.js';
-import { statusOf } from './lifecycle.js';
+import { statusOf, type UtxoStatus } from './lifecycle.js';
 import { noteAddressUsed, ownerOf } from './ports.js';
 import { disproveByRawTx } from './proof.js';
 
 // payout.received: a coin the fleet says was paid to one of the reserve's addresses.
 
 export type PayoutOutcome =
-  | { kind: 'recorded'; result: Record<string, unknown> }
+  | { kind: 'recorded'; result: Record<string, unknown>; entries: PlannedEntry[] }
   | { kind: 'foreign'; problem: AppError };
 
 function invalidField(field: string, reason: string) {
@@ -36,8 +36,8 @@ function disagreements(coin: Utxo, data: PayoutData, policyId: string): string[]
 export async function receivePayout(ctx: Ctx, tx: Tx, event: { id: string; occurredAt: Date; data: PayoutData }): Promise<PayoutOutcome> {
   const { data } = event;
   const txCtx = inTx(ctx, tx);
-  const owner = await ownerOf(txCtx, data.address);
-  if (!owner) {
+  const found = await ownerOf(txCtx, data.address);
+  if (!found) {
     const alert = await raiseAlert(tx, {
       kind: 'payout.foreign_address',
       severity: 'critical',
@@ -51,16 +51,17 @@ export async function receivePayout(ctx: Ctx, tx: Tx, event: { id: string; occur
     });
     return { kind: 'foreign', problem };
   }
+  const { owner, firstSeen } = found;
   if (data.rawTxHex !== null) {
     const reason = disproveByRawTx(data.rawTxHex, { txid: data.txid, vout: data.vout, amountSat: data.amountSat, coinbase: data.coinbase, scriptPubKey: owner.scriptPubKey });
     if (reason) throw invalidField('data.raw_tx_hex', `does not prove the payout: it ${reason}`);
   }
-  const block = data.block ? await findBlock(tx, data.block.hash) : undefined;
+  const { tip, block } = await readTipAndBlock(tx, data.block?.hash ?? null);
   if (block && data.block && block.height !== data.block.height) {
     throw conflict(`block ${block.hash} is at height ${block.height}, not ${data.block.height}`);
   }
-  const tip = await readTip(tx);
   const vout = BigInt(data.vout);
+  const arrival = statusOf({ coinbase: data.coinbase, blockHash: data.block?.hash ?? null }, knownBlock(block), tip?.height ?? null);
   const why = { reason: 'payout.received', eventId: event.id, occurredAt: event.occurredAt };
   const [inserted] = await tx
     .insert(utxos)
@@ -76,17 +77,20 @@ export async function receivePayout(ctx: Ctx, tx: Tx, event: { id: string; occur
       pool: data.pool,
       blockHeight: data.block?.height ?? null,
       blockHash: data.block?.hash ?? null,
-      status: 'unconfirmed',
+      status: arrival,
+      receiptStatus: receiptStateOf(arrival),
       rawTxProven: data.rawTxHex !== null,
       eventId: event.id,
     })
     .onConflictDoNothing()
     .returning();
   let coin: Utxo;
+  let entries: PlannedEntry[] = [];
   if (inserted) {
-    const to = statusOf({ coinbase: data.coinbase, blockHash: inserted.blockHash }, knownBlock(block), tip?.height ?? null);
-    coin = await moveCoin(ctx, tx, inserted, null, to, { ...why, reason: to === 'orphaned' ? 'payout.received in a disconnected block' : why.reason });
-    await noteAddressUsed(txCtx, data.address);
+    const reason = arrival === 'orphaned' ? 'payout.received in a disconnected block' : why.reason;
+    ({ coin, entries } = await moveCoin(ctx, tx, inserted, null, arrival, { ...why, reason }, { rowIsCurrent: true }));
+    // Marking the address used locks its row: done once per address and process, not per payout.
+    if (firstSeen) await noteAddressUsed(txCtx, data.address);
   } else {
     const existing = (await lockCoin(tx, data.txid, vout))!;
     const differ = disagreements(existing, data, owner.policyId);
@@ -109,11 +113,11 @@ export async function receivePayout(ctx: Ctx, tx: Tx, event: { id: string; occur
       coin = updated!;
       if (learnsBlock) {
         const to = statusOf({ coinbase: coin.coinbase, blockHash: coin.blockHash }, knownBlock(block), tip?.height ?? null);
-        coin = await moveCoin(ctx, tx, coin, coin.status as never, to, { ...why, reason: 'payout.received names its block' });
+        ({ coin, entries } = await moveCoin(ctx, tx, coin, coin.status as UtxoStatus, to, { ...why, reason: 'payout.received names its block' }));
       }
     }
   }
-  return { kind: 'recorded', result: { utxo: toUtxoView(coin) } };
+  return { kind: 'recorded', result: { utxo: toUtxoView(coin) }, entries };
 }
 
 function sqlOutpoint(coin: Utxo) {

@@ -1,0 +1,1 @@
+ALTER TABLE "utxo_history" ADD COLUMN "ledger_refs" jsonb DEFAULT '[]'::jsonb NOT NULL;
