@@ -1,8 +1,8 @@
 // The chain and balance checks of the offline verifier: pure, no database, no network.
 // Fed one entry at a time in file order; throws a VerifyError naming the first bad line.
-import { entryHash } from '../ledger/canonical.js';
 import type { BalanceLine, ExportEntry, LedgerManifest } from '../ledger/export/formats.js';
 import { formatScaled, parseScaled } from './decimal.js';
+import { fastEntryHash } from './hash.js';
 
 export class VerifyError extends Error {
   constructor(
@@ -93,7 +93,7 @@ export class LedgerChecker {
 
     let recomputed: string;
     try {
-      recomputed = entryHash(this.prev, entry);
+      recomputed = fastEntryHash(this.prev, entry);
     } catch (error) {
       throw new VerifyError(line, `entry seq ${entry.seq}: cannot build its canonical form: ${(error as Error).message}`);
     }

@@ -6,7 +6,10 @@ const SCALE = 10n ** BigInt(SCALE_DIGITS);
 const AMOUNT = /^(-?)(\d+)(?:\.(\d{1,18}))?$/;
 
 /** The scaled value of a decimal string, or null when it is not a plain decimal of at most 18 fraction digits. */
+const INTEGER = /^-?\d{1,20}$/;
+
 export function parseScaled(text: string): bigint | null {
+  if (INTEGER.test(text)) return BigInt(text) * SCALE; // satoshis: the common case, fast
   const match = AMOUNT.exec(text);
   if (!match) return null;
   const fraction = (match[3] ?? '').padEnd(SCALE_DIGITS, '0');
