@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, check, date, index, integer, jsonb, numeric, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, check, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 /** Identifiers that end up in ledger account names (Expenses:Energy:<site>). */
@@ -156,5 +156,29 @@ export const productionReports = pgTable(
     check('production_reports_nonnegative', sql`${t.hashrateThs} >= 0 and ${t.energyKwh} >= 0 and ${t.workThs} >= 0 and ${t.energyCost} >= 0`),
     check('production_reports_uptime_range', sql`${t.uptime} between 0 and 1`),
     check('production_reports_source', sql`${t.source} in ('api', 'webhook', 'demo')`),
+  ],
+);
+
+/**
+ * Production summed per site, UTC day and energy currency, maintained by a trigger on
+ * production_reports in the same transaction (a report adds, its supersession subtracts),
+ * so the reconciliation reads 36,500 rows for a year of 100 sites instead of 876,000.
+ */
+export const productionDaily = pgTable(
+  'production_daily',
+  {
+    siteId: text('site_id').notNull().references(() => productionSites.id),
+    day: date('day', { mode: 'string' }).notNull(),
+    currency: text('currency').notNull(),
+    reports: integer('reports').notNull(),
+    workThs: numeric('work_ths', { precision: 30, scale: 6 }).notNull(),
+    seconds: bigint('seconds', { mode: 'bigint' }).notNull(),
+    energyKwh: numeric('energy_kwh', { precision: 30, scale: 6 }).notNull(),
+    energyCost: numeric('energy_cost', { precision: 30, scale: 8 }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.siteId, t.day, t.currency] }),
+    index('production_daily_day_idx').on(t.day),
+    check('production_daily_nonnegative', sql`${t.reports} >= 0 and ${t.seconds} >= 0 and ${t.workThs} >= 0 and ${t.energyKwh} >= 0 and ${t.energyCost} >= 0`),
   ],
 );

@@ -17,17 +17,18 @@ export interface DailyProduction {
   energyCost: Dec;
 }
 
-/** Active (not superseded) production per site, day and energy currency, for days in [fromDay, toDay). */
+/**
+ * Active (not superseded) production per site, day and energy currency, for days in
+ * [fromDay, toDay), read from the trigger-maintained daily rollup.
+ */
 export async function dailyProduction(db: Executor, q: { fromDay: string; toDay: string; siteId?: string }): Promise<DailyProduction[]> {
   const rows = rowsOf<{ site_id: string; day: string; currency: string; reports: number; work: string; seconds: string; kwh: string; cost: string }>(
     await db.execute(sql`
-      select site_id, to_char(day, 'YYYY-MM-DD') as day, energy_currency as currency, count(*)::int as reports,
-             sum(work_ths)::text as work, sum(extract(epoch from period_end - period_start))::text as seconds,
-             sum(energy_kwh)::text as kwh, sum(energy_cost)::text as cost
-        from production_reports
-       where superseded_by is null and day >= ${q.fromDay}::date and day < ${q.toDay}::date
-         ${q.siteId ? sql`and site_id = ${q.siteId}` : sql``}
-       group by site_id, day, energy_currency`),
+      select site_id, day::text as day, currency, reports, work_ths::text as work, seconds::text as seconds,
+             energy_kwh::text as kwh, energy_cost::text as cost
+        from production_daily
+       where reports > 0 and day >= ${q.fromDay}::date and day < ${q.toDay}::date
+         ${q.siteId ? sql`and site_id = ${q.siteId}` : sql``}`),
   );
   return rows.map((r) => ({
     siteId: r.site_id,
@@ -39,6 +40,20 @@ export async function dailyProduction(db: Executor, q: { fromDay: string; toDay:
     energyKwh: new Dec(r.kwh),
     energyCost: new Dec(r.cost),
   }));
+}
+
+/** The same sums straight from the reports (no rollup): what the rollup must always equal. */
+export async function dailyProductionFromReports(db: Executor, q: { fromDay: string; toDay: string }) {
+  return rowsOf<{ site_id: string; day: string; currency: string; reports: number; work: string; seconds: string; kwh: string; cost: string }>(
+    await db.execute(sql`
+      select site_id, day::text as day, energy_currency as currency, count(*)::int as reports,
+             sum(work_ths)::text as work, sum(extract(epoch from period_end - period_start))::bigint::text as seconds,
+             sum(energy_kwh)::text as kwh, sum(energy_cost)::text as cost
+        from production_reports
+       where superseded_by is null and day >= ${q.fromDay}::date and day < ${q.toDay}::date
+       group by site_id, day, energy_currency
+       order by 1, 2, 3`),
+  );
 }
 
 /** Energy cost per site and currency for reports whose period starts in [from, to): the books' view. */

@@ -138,6 +138,10 @@ export const ProductionReportSchema = z
       ctx.addIssue({ code: 'custom', path: ['period_end'], message: 'must be after period_start' });
       return;
     }
+    if (start % 1000 !== 0 || end % 1000 !== 0) {
+      ctx.addIssue({ code: 'custom', path: [start % 1000 !== 0 ? 'period_start' : 'period_end'], message: 'must be on a whole second' });
+      return;
+    }
     const dayStart = Math.floor(start / 86_400_000) * 86_400_000;
     if (end > dayStart + 86_400_000) {
       ctx.addIssue({ code: 'custom', path: ['period_end'], message: 'a report covers at most one UTC day and must not cross midnight UTC; send two reports' });

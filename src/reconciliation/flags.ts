@@ -37,9 +37,8 @@ export interface PeriodFigures {
   /** Exact expected blocks (solo mining). */
   expectedBlocks: Dec;
   actualSat: bigint;
-  /** Coinbase payouts counted as blocks found (solo mining). */
+  /** Coinbase payouts counted as blocks found, net of orphaned ones (solo mining). */
   actualBlocks: number;
-  payoutCount: number;
   periodEnd: Date;
   /** Payouts of the period that arrived at an address the reserve does not control. */
   foreignPayouts: number;
@@ -68,8 +67,8 @@ export function flagPeriod(f: PeriodFigures, rules: FlagRules): FlagResult {
   if (f.energyKwh.gt(0) && !produced) {
     flags.push({ code: 'energy_without_hashrate', detail: `${f.energyKwh.toFixed()} kWh consumed with no hashrate reported` });
   }
-  if (f.payoutCount > 0 && !produced) {
-    flags.push({ code: 'payout_without_production', detail: `${f.payoutCount} payout(s) of ${f.actualSat} sat with no production reported` });
+  if (f.actualSat > 0n && !produced) {
+    flags.push({ code: 'payout_without_production', detail: `${f.actualSat} sat of mining income with no production reported` });
   }
   if (f.arrangement.kind === 'solo') {
     soloInterval = poissonInterval(f.expectedBlocks.toNumber(), 0.99);
@@ -80,7 +79,8 @@ export function flagPeriod(f: PeriodFigures, rules: FlagRules): FlagResult {
       });
     }
   } else if (produced && settled) {
-    if (f.payoutCount === 0) {
+    if (f.actualSat <= 0n) {
+      // "No payout" means no net mining income booked for the period (a reversed payout counts as none).
       flags.push({ code: 'missing_payout', detail: `production but no payout ${rules.missingPayoutDays} day(s) after the period ended` });
     } else {
       const tolerance = f.tolerance ?? new Dec(DEFAULT_TOLERANCE[f.arrangement.scheme]);

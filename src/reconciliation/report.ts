@@ -7,9 +7,9 @@ import { currencyPlaces, Dec } from '../money/fiat.js';
 import { dailyProduction, fxRateSeries } from '../production/aggregate.js';
 import { networkDays } from '../production/market.js';
 import { arrangementOf, listSites, type Site } from '../production/sites.js';
-import { costPerBtc, efficiencyJPerTh, expectedBlocks, expectedNetSat, type PoolArrangement, roundExpectedSat } from './expected.js';
+import { costPerBtc, efficiencyJPerTh, expectedBlocks, expectedNetSat, netOfPoolFee, type PoolArrangement, roundExpectedSat } from './expected.js';
 import { type Flag, flagPeriod } from './flags.js';
-import { foreignPayouts, miningIncome } from './sources.js';
+import { foreignPayouts, miningIncome, miningIncomeBetween, siteIncome } from './sources.js';
 import type { PoissonInterval } from './poisson.js';
 
 export type Granularity = 'day' | 'month';
@@ -51,7 +51,6 @@ interface Accumulator {
   expectedBlocks: Dec;
   missingNetworkDays: number;
   actualSat: bigint;
-  payouts: number;
   blocks: number;
   foreign: number;
 }
@@ -59,8 +58,20 @@ interface Accumulator {
 function newAcc(siteId: string, bucket: string): Accumulator {
   return {
     siteId, bucket, reports: 0, workThs: new Dec(0), seconds: new Dec(0), energyKwh: new Dec(0), costs: new Map(), costReporting: new Dec(0),
-    missingRates: new Set(), expectedExact: new Dec(0), expectedBlocks: new Dec(0), missingNetworkDays: 0, actualSat: 0n, payouts: 0, blocks: 0, foreign: 0,
+    missingRates: new Set(), expectedExact: new Dec(0), expectedBlocks: new Dec(0), missingNetworkDays: 0, actualSat: 0n, blocks: 0, foreign: 0,
   };
+}
+
+/** The first instant of each month touching [from, to), then `to`: the month buckets' edges. */
+function monthBoundaries(from: Date, to: Date): Date[] {
+  const edges = [from];
+  let next = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1));
+  while (next < to) {
+    edges.push(next);
+    next = new Date(Date.UTC(next.getUTCFullYear(), next.getUTCMonth() + 1, 1));
+  }
+  edges.push(to);
+  return edges;
 }
 
 /** A rate lookup over a series sorted by time: the latest at or before `at`. */
@@ -101,7 +112,6 @@ export interface ReconciliationRow {
   break_even_btc_price: string | null;
   solo_interval: Pick<PoissonInterval, 'lower' | 'upper' | 'level'> | null;
   actual_blocks: number | null;
-  payouts: number;
   missing_network_days: number;
   flags: Flag[];
 }
@@ -111,10 +121,16 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
   const from = dayStart(q.from);
   const to = dayStart(q.to);
   const sites = new Map<string, Site>((await listSites(db)).filter((s) => !q.siteId || s.id === q.siteId).map((s) => [s.id, s]));
-  const [daily, network, income, foreign] = await Promise.all([
+  // By month, income comes from the ledger's balances at each month boundary (one summing
+  // query each); by day, from the income entries themselves.
+  const monthStarts = q.granularity === 'month' ? monthBoundaries(from, to) : [];
+  const soloSites = [...sites.values()].filter((s) => s.poolKind === 'solo').map((s) => s.id);
+  const [daily, network, income, incomeByMonth, soloIncome, foreign] = await Promise.all([
     dailyProduction(db, { fromDay: q.from, toDay: q.to, siteId: q.siteId }),
     networkDays(db, q.from, new Date(to.getTime() - DAY_MS).toISOString().slice(0, 10)),
-    miningIncome(ctx, from, to),
+    q.granularity === 'day' ? miningIncome(ctx, from, to) : Promise.resolve([]),
+    q.granularity === 'month' ? miningIncomeBetween(ctx, monthStarts) : Promise.resolve(new Map<string, bigint[]>()),
+    q.granularity === 'month' ? Promise.all(soloSites.map((id) => siteIncome(ctx, id, from, to))) : Promise.resolve([]),
     foreignPayouts(ctx, from, to),
   ]);
 
@@ -132,6 +148,10 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
     return a;
   };
   const arrangements = new Map<string, PoolArrangement>([...sites.values()].map((s) => [s.id, arrangementOf(s)]));
+  // Per network day, what one TH-second is worth (gross sat) and how many blocks it finds:
+  // exactly the pure functions applied to a unit of work, so each report day costs two products.
+  const one = new Dec(1);
+  const perDay = new Map([...network].map(([day, net]) => [day, { sat: expectedNetSat(one, net, { kind: 'solo' }), blocks: expectedBlocks(one, net.difficulty) }]));
 
   for (const d of daily) {
     const site = sites.get(d.siteId);
@@ -148,22 +168,30 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
       if (rate === null) a.missingRates.add(d.currency);
       else if (a.costReporting) a.costReporting = a.costReporting.add(d.energyCost.mul(rate));
     }
-    const net = network.get(d.day);
-    if (!net) {
+    const unit = perDay.get(d.day);
+    if (!unit) {
       if (d.workThs.gt(0)) a.missingNetworkDays++;
       continue;
     }
-    a.expectedExact = a.expectedExact.add(expectedNetSat(d.workThs, net, arrangements.get(d.siteId)!));
-    a.expectedBlocks = a.expectedBlocks.add(expectedBlocks(d.workThs, net.difficulty));
+    a.expectedExact = a.expectedExact.add(netOfPoolFee(d.workThs.mul(unit.sat), arrangements.get(d.siteId)!));
+    a.expectedBlocks = a.expectedBlocks.add(d.workThs.mul(unit.blocks));
+  }
+  monthStarts.slice(1).forEach((_, i) => {
+    const day = monthStarts[i]!.toISOString().slice(0, 10);
+    for (const [siteId, amounts] of incomeByMonth) {
+      if ((q.siteId && siteId !== q.siteId) || amounts[i] === 0n) continue;
+      acc(siteId, day).actualSat += amounts[i]!;
+    }
+  });
+  for (const m of soloIncome.flat()) {
+    if (q.siteId && m.siteId !== q.siteId) continue;
+    acc(m.siteId, m.at.toISOString().slice(0, 10)).blocks += m.sat > 0n ? 1 : m.sat < 0n ? -1 : 0;
   }
   for (const m of income) {
     if (q.siteId && m.siteId !== q.siteId) continue;
     const a = acc(m.siteId, m.at.toISOString().slice(0, 10));
     a.actualSat += m.sat;
-    if (m.sat > 0n) {
-      a.payouts++;
-      a.blocks++;
-    } else if (m.sat < 0n) a.blocks--;
+    a.blocks += m.sat > 0n ? 1 : m.sat < 0n ? -1 : 0;
   }
   for (const f of foreign) {
     if (q.siteId && f.siteId !== q.siteId) continue;
@@ -187,7 +215,6 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
         expectedBlocks: a.expectedBlocks,
         actualSat: a.actualSat,
         actualBlocks: Math.max(0, a.blocks),
-        payoutCount: a.payouts,
         periodEnd: end,
         foreignPayouts: a.foreign,
       },
@@ -220,7 +247,6 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
       break_even_btc_price: breakEven?.toFixed(reportingPlaces) ?? null,
       solo_interval: soloInterval ? { lower: soloInterval.lower, upper: soloInterval.upper, level: soloInterval.level } : null,
       actual_blocks: arrangement.kind === 'solo' ? Math.max(0, a.blocks) : null,
-      payouts: a.payouts,
       missing_network_days: a.missingNetworkDays,
       flags: [
         ...flags,
@@ -244,7 +270,7 @@ export type Reconciliation = Awaited<ReturnType<typeof buildReconciliation>>;
 const CSV_COLUMNS = [
   'site', 'period', 'period_start', 'period_end', 'pool', 'reports', 'hashrate_ths', 'energy_kwh', 'efficiency_j_per_th', 'energy_cost',
   'energy_cost_reporting', 'reporting_currency', 'expected_sat', 'expected_btc', 'expected_blocks', 'actual_sat', 'actual_btc', 'variance_sat', 'variance_pct',
-  'production_cost_per_btc', 'break_even_btc_price', 'solo_interval', 'actual_blocks', 'payouts', 'missing_network_days', 'flags',
+  'production_cost_per_btc', 'break_even_btc_price', 'solo_interval', 'actual_blocks', 'missing_network_days', 'flags',
 ] as const;
 
 /** One CSV line per row; lists are joined with "; ". */
@@ -256,7 +282,7 @@ export function reconciliationCsvRecords(r: Reconciliation): string[][] {
       row.energy_cost.map((c) => `${c.amount} ${c.currency}`).join('; '), row.energy_cost_reporting.amount ?? '', r.reporting_currency,
       row.expected_sat, row.expected_btc, row.expected_blocks, row.actual_sat, row.actual_btc, row.variance_sat, row.variance_pct ?? '',
       row.production_cost_per_btc ?? '', row.break_even_btc_price ?? '', row.solo_interval ? `[${row.solo_interval.lower}, ${row.solo_interval.upper}]` : '',
-      row.actual_blocks === null ? '' : String(row.actual_blocks), String(row.payouts), String(row.missing_network_days), row.flags.map((f) => f.code).join('; '),
+      row.actual_blocks === null ? '' : String(row.actual_blocks), String(row.missing_network_days), row.flags.map((f) => f.code).join('; '),
     ]),
   ];
 }

@@ -3,7 +3,7 @@
 // from the alerts service, production and market data from the production module.
 import { listAlerts } from '../alerts/service.js';
 import type { Ctx } from '../context.js';
-import { iterateEntries } from '../ledger/service.js';
+import { iterateEntries, trialBalance } from '../ledger/service.js';
 import { miningIncomeAccount } from '../production/ledger-port.js';
 
 export interface IncomeMovement {
@@ -28,7 +28,40 @@ export async function miningIncome(ctx: Ctx, from: Date, to: Date): Promise<Inco
   return out;
 }
 
-export { miningIncomeAccount };
+/**
+ * Net mining income per site for each consecutive period between `boundaries` (ascending),
+ * from the ledger's balances as of each boundary: one summing query per boundary instead of
+ * reading every payout entry. Entry times are compared at millisecond precision.
+ */
+export async function miningIncomeBetween(ctx: Ctx, boundaries: Date[]): Promise<Map<string, bigint[]>> {
+  const cumulative = await Promise.all(
+    boundaries.map(async (b) => {
+      const tb = await trialBalance(ctx, { asOf: new Date(b.getTime() - 1) });
+      const bySite = new Map<string, bigint>();
+      for (const row of tb.rows) {
+        if (row.commodity === 'BTC' && row.account.startsWith(`${INCOME_PREFIX}:`)) bySite.set(row.account.slice(INCOME_PREFIX.length + 1), -(row.balance as bigint));
+      }
+      return bySite;
+    }),
+  );
+  const sites = new Set(cumulative.flatMap((m) => [...m.keys()]));
+  const out = new Map<string, bigint[]>();
+  for (const site of sites) {
+    out.set(site, boundaries.slice(1).map((_, i) => (cumulative[i + 1]!.get(site) ?? 0n) - (cumulative[i]!.get(site) ?? 0n)));
+  }
+  return out;
+}
+
+/** Movements of one site's income account in [from, to): for counting solo blocks. */
+export async function siteIncome(ctx: Ctx, siteId: string, from: Date, to: Date): Promise<IncomeMovement[]> {
+  const out: IncomeMovement[] = [];
+  for await (const entry of iterateEntries(ctx, { accountPrefix: miningIncomeAccount(siteId), from, to, limit: 5000 })) {
+    for (const p of entry.postings) {
+      if (p.commodity === 'BTC' && p.account === miningIncomeAccount(siteId)) out.push({ siteId, at: entry.occurredAt, sat: -(p.amount as bigint) });
+    }
+  }
+  return out;
+}
 
 export interface ForeignPayout {
   siteId: string;

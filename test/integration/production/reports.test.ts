@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../db/client.js';
 import { getBalance, readEntries } from '../../../src/ledger/service.js';
+import { dailyProduction, dailyProductionFromReports } from '../../../src/production/aggregate.js';
 import { recordProduction } from '../../../src/production/reports.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
 import { expectOk, report, siteWithTariff } from './helpers.js';
@@ -105,5 +106,24 @@ describe('production reports', () => {
     await expect(t.database.db.execute(sql`update production_reports set energy_kwh = 0`)).rejects.toThrow();
     await expect(t.database.db.execute(sql`delete from production_reports`)).rejects.toThrow();
     await expect(t.database.db.execute(sql`update production_reports set superseded_by = 'x', superseded_at = now(), energy_cost = 0 where superseded_by is null`)).rejects.toThrow();
+  });
+
+  it('the trigger-kept daily rollup equals the sums of the active reports after every correction', async () => {
+    const q = { fromDay: '2025-01-01', toDay: '2027-01-01' };
+    const rollup = (await dailyProduction(t.database.db, q))
+      .map((d) => [d.siteId, d.day, d.currency, d.reports, d.workThs.toFixed(6), d.seconds.toFixed(0), d.energyKwh.toFixed(6), d.energyCost.toFixed(8)])
+      .sort((a, b) => String(a).localeCompare(String(b)));
+    const raw = (await dailyProductionFromReports(t.database.db, q))
+      .map((r) => [r.site_id, r.day, r.currency, Number(r.reports), Number(r.work).toFixed(6), r.seconds, Number(r.kwh).toFixed(6), Number(r.cost).toFixed(8)])
+      .sort((a, b) => String(a).localeCompare(String(b)));
+    expect(rollup.length).toBeGreaterThan(3);
+    expect(rollup).toEqual(raw);
+    // the corrected hour of hydro-1 on 2026-03-01 counts once, at 3 kWh
+    expect(rollup.find((r) => r[0] === 'hydro-1' && r[1] === '2026-03-01')).toEqual(['hydro-1', '2026-03-01', 'BYN', 1, '396000.000000', '3600', '3.000000', '0.30000000']);
+  });
+
+  it('refuses a period that is not on whole seconds', async () => {
+    const res = await t.request('POST', '/v1/production', { body: { reports: [report({ period_start: '2026-03-09T00:00:00.5Z', period_end: '2026-03-09T01:00:00Z' })] } });
+    expect(res.json.errors).toEqual([{ field: 'reports.0.period_start', reason: 'must be on a whole second' }]);
   });
 });

@@ -17,7 +17,6 @@ function clean(over: Partial<PeriodFigures> = {}): PeriodFigures {
     expectedBlocks: new Dec('0.001'),
     actualSat: 100_000n,
     actualBlocks: 0,
-    payoutCount: 1,
     periodEnd: new Date('2026-02-01T00:00:00Z'),
     foreignPayouts: 0,
     ...over,
@@ -33,12 +32,12 @@ describe('reconciliation flags', () => {
   });
 
   it('missing payout: production and no payout after the configured days', () => {
-    expect(codes(clean({ actualSat: 0n, payoutCount: 0 }))).toEqual(['missing_payout']);
+    expect(codes(clean({ actualSat: 0n }))).toEqual(['missing_payout']);
     // only 1 day after the period end with a 2-day rule: not yet
     const early = { ...rules, asOf: new Date('2026-02-02T00:00:00Z') };
-    expect(codes(clean({ actualSat: 0n, payoutCount: 0 }), early)).toEqual([]);
+    expect(codes(clean({ actualSat: 0n }), early)).toEqual([]);
     // exactly 2 days after: flagged
-    expect(codes(clean({ actualSat: 0n, payoutCount: 0 }), { ...rules, asOf: new Date('2026-02-03T00:00:00Z') })).toEqual(['missing_payout']);
+    expect(codes(clean({ actualSat: 0n }), { ...rules, asOf: new Date('2026-02-03T00:00:00Z') })).toEqual(['missing_payout']);
   });
 
   it('underpayment beyond the scheme tolerance, with a per-site override', () => {
@@ -53,7 +52,7 @@ describe('reconciliation flags', () => {
   });
 
   it('energy without hashrate (and no payout: nothing else)', () => {
-    expect(codes(clean({ workThs: new Dec(0), expectedSat: 0n, actualSat: 0n, payoutCount: 0 }))).toEqual(['energy_without_hashrate']);
+    expect(codes(clean({ workThs: new Dec(0), expectedSat: 0n, actualSat: 0n }))).toEqual(['energy_without_hashrate']);
   });
 
   it('foreign address', () => {
@@ -62,7 +61,7 @@ describe('reconciliation flags', () => {
 
   it('solo: flags only outside the 99% Poisson interval, and shows the interval', () => {
     const solo = (actualBlocks: number, expected: string) =>
-      flagPeriod(clean({ arrangement: { kind: 'solo' }, expectedBlocks: new Dec(expected), actualBlocks, actualSat: BigInt(actualBlocks) * 315_000_000n, payoutCount: actualBlocks }), rules);
+      flagPeriod(clean({ arrangement: { kind: 'solo' }, expectedBlocks: new Dec(expected), actualBlocks, actualSat: BigInt(actualBlocks) * 315_000_000n }), rules);
     // lambda 10 -> [3, 19]
     expect(solo(3, '10').flags).toEqual([]);
     expect(solo(19, '10').soloInterval).toMatchObject({ lower: 3, upper: 19 });
