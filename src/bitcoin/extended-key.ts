@@ -1,9 +1,24 @@
 import { BIP32Factory, type BIP32Interface } from 'bip32';
 import bs58check from 'bs58check';
-import * as ecc from 'tiny-secp256k1';
 import { isMainnet, type NetworkName, networkOf } from './networks.js';
+import { nativeBackend, tinyBackend } from './secp256k1.js';
 
-export const bip32 = BIP32Factory(ecc);
+function chooseBip32() {
+  const native = process.env.RESERVE_SECP256K1 === 'tiny' ? null : nativeBackend();
+  if (native) {
+    try {
+      return { api: BIP32Factory(native), backend: 'libsecp256k1' as const };
+    } catch {
+      // The self-test failed: fall through to the reference backend.
+    }
+  }
+  return { api: BIP32Factory(tinyBackend), backend: 'tiny-secp256k1' as const };
+}
+
+const chosen = chooseBip32();
+/** bip32 on the fastest backend that passes its self-test. */
+export const bip32 = chosen.api;
+export const secp256k1Backend = chosen.backend;
 
 type ScriptHint = 'p2wsh' | 'p2sh-p2wsh' | null;
 interface VersionInfo {

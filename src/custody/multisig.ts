@@ -1,5 +1,5 @@
 import { address as addressCodec, crypto as btcCrypto } from 'bitcoinjs-lib';
-import type { BIP32Interface } from 'bip32';
+import type { BIP32API, BIP32Interface } from 'bip32';
 import { bip32 } from '../bitcoin/extended-key.js';
 import { type NetworkName, networkOf } from '../bitcoin/networks.js';
 import { formatPath } from '../bitcoin/path.js';
@@ -105,9 +105,10 @@ export function scriptsFor(witnessScript: Uint8Array, script: ScriptType, networ
 export class MultisigWallet {
   private readonly chainNodes: [BIP32Interface[], BIP32Interface[]];
 
-  constructor(readonly spec: WalletSpec) {
+  /** `api`: the bip32 implementation (default: the fastest backend that passed its self-test). */
+  constructor(readonly spec: WalletSpec, api: BIP32API = bip32) {
     if (spec.signers.length < 1 || spec.signers.length > 20) throw new Error('a multisig wallet has 1 to 20 signers');
-    const accounts = spec.signers.map((s) => bip32.fromBase58(s.xpub, networkOf(spec.network)));
+    const accounts = spec.signers.map((s) => api.fromBase58(s.xpub, networkOf(spec.network)));
     this.chainNodes = [accounts.map((a) => a.derive(RECEIVE)), accounts.map((a) => a.derive(CHANGE))];
   }
 

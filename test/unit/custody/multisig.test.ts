@@ -1,8 +1,10 @@
+import { BIP32Factory } from 'bip32';
 import { ECPairFactory } from 'ecpair';
 import fc from 'fast-check';
 import * as ecc from 'tiny-secp256k1';
 import { describe, expect, it } from 'vitest';
 import { bip32 } from '../../../src/bitcoin/extended-key.js';
+import { nativeBackend, tinyBackend } from '../../../src/bitcoin/secp256k1.js';
 import { compareKeys, MultisigWallet, multisigScript, scriptsFor, type WalletSpec } from '../../../src/custody/multisig.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -40,18 +42,24 @@ const VECTORS: { script: WalletSpec['script']; m: number; n: number; chain: 0 | 
   { script: 'p2sh-p2wsh', m: 3, n: 5, chain: 1, index: 2, address: '2N9BfoyozDkVy4Pgt2fnMnKMCsr3WZtSWzs' },
 ];
 
-function wallet(script: WalletSpec['script'], m: number, xpubs: string[]) {
+// Every vector runs on both elliptic-curve backends: libsecp256k1 (native) and tiny-secp256k1.
+const BACKENDS = [
+  ['libsecp256k1', BIP32Factory(nativeBackend()!)],
+  ['tiny-secp256k1', BIP32Factory(tinyBackend)],
+] as const;
+
+function wallet(script: WalletSpec['script'], m: number, xpubs: string[], api = bip32) {
   return new MultisigWallet({
     network: 'testnet',
     script,
     threshold: m,
     signers: xpubs.map((xpub, i) => ({ fingerprint: `0000000${i}`, path: BIP48_TESTNET_P2WSH, xpub })),
-  });
+  }, api);
 }
 
 describe('multisig addresses against published vectors', () => {
-  it.each(VECTORS)('$m-of-$n $script chain $chain index $index', ({ script, m, n, chain, index, address }) => {
-    const derived = wallet(script, m, XPUBS.slice(0, n)).derive(chain, index);
+  it.each(BACKENDS.flatMap(([backend, api]) => VECTORS.map((v) => ({ ...v, backend, api }))))('$backend: $m-of-$n $script chain $chain index $index', ({ script, m, n, chain, index, address, api }) => {
+    const derived = wallet(script, m, XPUBS.slice(0, n), api).derive(chain, index);
     expect(derived.address).toBe(address);
     expect(derived.chain).toBe(chain);
     expect(derived.index).toBe(index);
@@ -156,8 +164,8 @@ describe('BIP-383 multisig script vectors', () => {
 // BIP-32 test vector 1 (https://github.com/bitcoin/bips/blob/master/bip-0032.mediawiki#test-vector-1):
 // the public child derivation the wallets use, from the published m/0H/1/2H extended public key.
 describe('BIP-32 public derivation vectors', () => {
-  it('m/0H/1/2H -> /2 -> /1000000000', () => {
-    const node = bip32.fromBase58('xpub6D4BDPcP2GT577Vvch3R8wDkScZWzQzMMUm3PWbmWvVJrZwQY4VUNgqFJPMM3No2dFDFGTsxxpG5uJh7n7epu4trkrX7x7DogT5Uv6fcLW5');
+  it.each(BACKENDS)('%s: m/0H/1/2H -> /2 -> /1000000000', (_backend, api) => {
+    const node = api.fromBase58('xpub6D4BDPcP2GT577Vvch3R8wDkScZWzQzMMUm3PWbmWvVJrZwQY4VUNgqFJPMM3No2dFDFGTsxxpG5uJh7n7epu4trkrX7x7DogT5Uv6fcLW5');
     const child = node.derive(2);
     expect(child.toBase58()).toBe('xpub6FHa3pjLCk84BayeJxFW2SP4XRrFd1JYnxeLeU8EqN3vDfZmbqBqaGJAyiLjTAwm6ZLRQUMv1ZACTj37sR62cfN7fe5JnJ7dh8zL4fiyLHV');
     expect(child.derive(1000000000).toBase58()).toBe('xpub6H1LXWLaKsWFhvm6RVpEL9P4KfRZSW7abD2ttkWP3SSQvnyA8FSVqNTEcYFgJS2UaFcxupHiYkro49S8yGasTvXEYBVPamhGW6cFJodrTHy');
