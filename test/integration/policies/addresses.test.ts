@@ -28,6 +28,14 @@ describe('policies over HTTP', () => {
     expect(cold.spending).toMatchObject({ per_tx_limit_sat: '5000000000', per_tx_limit_btc: '50.00000000', daily_limit_btc: '100.00000000', allowed_destinations: ['policy:regtest-warm'] });
   });
 
+  it('describes every policies route in the OpenAPI document', async () => {
+    const res = await app.request('GET', '/openapi.json', { key: null });
+    expect(res.status).toBe(200);
+    for (const path of ['/v1/policies', '/v1/policies/{id}', '/v1/policies/{id}/descriptor', '/v1/policies/{id}/export', '/v1/policies/{id}/addresses', '/v1/addresses/{address}']) {
+      expect(res.json.paths[path], path).toBeDefined();
+    }
+  });
+
   it('404s an unknown policy and needs a key', async () => {
     expect((await app.request('GET', '/v1/policies/nope')).status).toBe(404);
     expect((await app.request('GET', '/v1/policies', { key: null })).status).toBe(401);
@@ -145,6 +153,15 @@ describe('resolving addresses', () => {
     const res = await app.request('GET', '/v1/addresses/BCRT1QGF0M3U7HJS6VZARXQUTZWUVFRLRFPFHKPJ99W6NAZ4DVGDFGXSFSYDDYMG');
     expect(res.status).toBe(200);
     expect(res.json.address).toBe('bcrt1qgf0m3u7hjs6vzarxqutzwuvfrlrfpfhkpj99w6naz4dvgdfgxsfsyddymg');
+  });
+
+  it('reads each address in its own policy\'s network (a testnet drill vault beside regtest vaults)', async () => {
+    const res = await app.request('GET', '/v1/addresses/tb1qnc6wagm087qyewvqgs4hggunretvv676n3hgl4q67qecx4vdnjrq4q4xur');
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ policy_id: 'testnet-drill', network: 'testnet', chain: 0, index: 0 });
+    // The same key set's script on regtest would be a bcrt1 address: no policy has it.
+    const list = await app.request('GET', '/v1/policies/testnet-drill/addresses?count=1');
+    expect(list.json.items[0].address.startsWith('tb1q')).toBe(true);
   });
 
   it('404s a valid foreign address and 422s an invalid or wrong-network one', async () => {
