@@ -7,6 +7,8 @@ import { ledgerExport } from '../ledger/export/export.js';
 import { LEDGER_EXPORT_FORMATS, type LedgerExportFormat } from '../ledger/export/formats.js';
 import { type LedgerExportRequest, resolveLedgerRange } from '../ledger/export/range.js';
 import { auditLogLines } from './audit-log.js';
+import { labelLines } from './labels.js';
+import { totalsView, utxoLines } from './utxos.js';
 import { batched, streamedResponse, withTrailer } from './stream.js';
 
 const rfc3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 time' });
@@ -116,6 +118,57 @@ function ledgerRequest(query: z.infer<typeof ledgerQuery>): LedgerExportRequest 
   };
 }
 
+const utxoExportRoute = createRoute({
+  method: 'get',
+  path: '/v1/exports/utxos',
+  tags: ['exports'],
+  summary: 'The UTXO set as JSON Lines, streamed, with a manifest as its last line',
+  description:
+    'One coin per line: outpoint, policy, address, derivation (chain, index, every signer\'s fingerprint and path), amount, state, site, pool and block. ' +
+    'With `as_of`, the coins known at that time in the state they were in then (from each coin\'s history; block fields are as known now). ' +
+    'The last line is `{"manifest": {...}}`: count, satoshis per policy and state, and the SHA-256 of every byte before it.',
+  security: bearerSecurity,
+  middleware: [auditorOrAdmin] as const,
+  request: { query: z.object({ as_of: rfc3339.optional() }) },
+  responses: { ...jsonLinesResponse('The UTXO set'), ...errorResponses(401, 403, 422) },
+});
+
+const labelsDescription =
+  'BIP-329 records, one per line: `addr` for every address the reserve knows (label, site, pool, purpose, policy) and `output` for every coin ' +
+  '(site, pool, policy, state; spendable when available). Import into Sparrow or any BIP-329 wallet. No manifest line, so that wallets read the ' +
+  'file as it is: GET /v1/exports/labels/manifest gives its counts and SHA-256.';
+
+const labelsExportRoute = createRoute({
+  method: 'get',
+  path: '/v1/exports/labels',
+  tags: ['exports'],
+  summary: 'Wallet labels (BIP-329 JSON Lines) for addresses and outputs',
+  description: labelsDescription,
+  security: bearerSecurity,
+  middleware: [auditorOrAdmin] as const,
+  responses: { ...jsonLinesResponse('BIP-329 labels'), ...errorResponses(401, 403) },
+});
+
+const labelsManifestRoute = createRoute({
+  method: 'get',
+  path: '/v1/exports/labels/manifest',
+  tags: ['exports'],
+  summary: 'Counts and SHA-256 of the labels export (built and hashed, not sent)',
+  security: bearerSecurity,
+  middleware: [auditorOrAdmin] as const,
+  responses: {
+    200: {
+      description: 'The manifest',
+      content: {
+        'application/json': {
+          schema: z.object({ export: z.literal('labels'), addresses: z.number().int(), outputs: z.number().int(), body_sha256: z.string(), generated_at: z.string() }),
+        },
+      },
+    },
+    ...errorResponses(401, 403),
+  },
+});
+
 function timeRange(query: { from?: string; to?: string }, now: Date) {
   const from = query.from ? new Date(query.from) : undefined;
   const to = query.to ? new Date(query.to) : now;
@@ -144,6 +197,37 @@ export function exportsRouter() {
     const hash = createHash('sha256');
     for await (const chunk of body) hash.update(chunk, 'utf8');
     return c.json(await manifest(hash.digest('hex')), 200);
+  });
+
+  router.openapi(utxoExportRoute, async (c) => {
+    const query = c.req.valid('query');
+    const asOf = query.as_of ? new Date(query.as_of) : null;
+    const { lines, summary } = utxoLines(c.var.ctx, asOf);
+    const body = withTrailer(lines, (sha) =>
+      `${JSON.stringify({
+        manifest: {
+          export: 'utxos',
+          as_of: asOf?.toISOString() ?? null,
+          tip_height: summary.tipHeight,
+          count: summary.count,
+          totals: totalsView(summary.totals),
+          body_sha256: sha,
+          generated_at: new Date().toISOString(),
+        },
+      })}\n`);
+    return streamedResponse(batched(body), c.var.ctx.log, 'application/jsonl; charset=utf-8', 'reserve-utxos.jsonl');
+  });
+
+  router.openapi(labelsExportRoute, async (c) => {
+    const { lines } = labelLines(c.var.ctx);
+    return streamedResponse(batched(lines), c.var.ctx.log, 'application/jsonl; charset=utf-8', 'reserve-labels.jsonl');
+  });
+
+  router.openapi(labelsManifestRoute, async (c) => {
+    const { lines, summary } = labelLines(c.var.ctx);
+    const hash = createHash('sha256');
+    for await (const chunk of batched(lines)) hash.update(chunk, 'utf8');
+    return c.json({ export: 'labels' as const, ...summary, body_sha256: hash.digest('hex'), generated_at: new Date().toISOString() }, 200);
   });
 
   router.openapi(auditLogExportRoute, async (c) => {

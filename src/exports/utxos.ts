@@ -1,0 +1,85 @@
+// The UTXO set as JSON Lines, read through the payouts and policies services a page at a time.
+import type { Ctx } from '../context.js';
+import { getUtxo, listUtxos } from '../payouts/reads.js';
+import { toUtxoView, type UtxoView } from '../payouts/coins.js';
+import { resolveAddress, type ResolvedAddress } from '../policies/service.js';
+
+const PAGE = 500;
+
+export interface UtxoExportSummary {
+  count: number;
+  /** Satoshis per policy and state, to reconcile with Assets:Bitcoin:<policy>:<State> in the ledger. */
+  totals: Map<string, bigint>;
+  tipHeight: number | null;
+}
+
+export interface UtxoLine extends Omit<UtxoView, 'confirmations' | 'raw_tx_proven' | 'updated_at'> {
+  chain: number | null;
+  index: number | null;
+  derivation: { fingerprint: string; path: string }[];
+}
+
+/** The state a coin was in at `asOf` from its history, or null when it was not yet known then. */
+async function statusAsOf(ctx: Ctx, view: UtxoView, asOf: Date): Promise<string | null> {
+  const { history } = await getUtxo(ctx, view.txid, BigInt(view.vout));
+  let status: string | null = null;
+  for (const step of history) if (new Date(step.at) <= asOf) status = step.to_status;
+  return status;
+}
+
+async function derivationOf(ctx: Ctx, address: string, cache: Map<string, ResolvedAddress | null>) {
+  if (!cache.has(address)) {
+    if (cache.size > 10_000) cache.clear(); // bounded: many coins share few addresses
+    cache.set(address, await resolveAddress(ctx, address).catch(() => null));
+  }
+  return cache.get(address) ?? null;
+}
+
+/**
+ * Every coin the reserve knows (or knew at `asOf`, its state then), with its policy,
+ * address, derivation (chain, index, each signer's fingerprint and path), site, pool and block.
+ */
+export function utxoLines(ctx: Ctx, asOf: Date | null) {
+  const summary: UtxoExportSummary = { count: 0, totals: new Map(), tipHeight: null };
+  async function* lines(): AsyncGenerator<string> {
+    const addresses = new Map<string, ResolvedAddress | null>();
+    let after: { txid: string; vout: bigint } | undefined;
+    for (;;) {
+      const { rows, tipHeight } = await listUtxos(ctx, { after, limit: PAGE });
+      summary.tipHeight ??= tipHeight;
+      const page = rows.slice(0, PAGE);
+      let chunk = '';
+      for (const coin of page) {
+        const view = toUtxoView(coin, tipHeight);
+        const status = asOf ? await statusAsOf(ctx, view, asOf) : view.status;
+        if (status === null) continue;
+        const resolved = await derivationOf(ctx, view.address, addresses);
+        const line: UtxoLine = {
+          txid: view.txid, vout: view.vout, outpoint: view.outpoint, policy_id: view.policy_id, network: view.network, address: view.address,
+          chain: resolved?.chain ?? null, index: resolved?.index ?? null,
+          derivation: resolved?.bip32Derivations.map((d) => ({ fingerprint: d.fingerprint, path: d.path })) ?? [],
+          amount_sat: view.amount_sat, amount_btc: view.amount_btc, coinbase: view.coinbase, site_id: view.site_id, pool: view.pool,
+          block_height: view.block_height, block_hash: view.block_hash, status: status as UtxoView['status'], received_at: view.received_at,
+        };
+        chunk += `${JSON.stringify(line)}\n`;
+        summary.count++;
+        const key = `${view.policy_id}\u0000${status}`;
+        summary.totals.set(key, (summary.totals.get(key) ?? 0n) + BigInt(view.amount_sat));
+      }
+      if (chunk) yield chunk;
+      if (rows.length <= PAGE) return;
+      const last = page[page.length - 1]!;
+      after = { txid: last.txid, vout: last.vout };
+    }
+  }
+  return { lines: lines(), summary };
+}
+
+export function totalsView(totals: Map<string, bigint>) {
+  return [...totals]
+    .map(([key, sat]) => {
+      const [policy_id, status] = key.split('\u0000') as [string, string];
+      return { policy_id, status, amount_sat: sat.toString() };
+    })
+    .sort((a, b) => (a.policy_id < b.policy_id ? -1 : a.policy_id > b.policy_id ? 1 : a.status < b.status ? -1 : 1));
+}
