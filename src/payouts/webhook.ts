@@ -1,23 +1,28 @@
 import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import type { Executor, Tx } from '../../db/client.js';
+import type { Db, Executor, Tx } from '../../db/client.js';
 import { webhookEvents } from '../../db/schema/payouts.js';
 import { audit } from '../audit/service.js';
 import { type Ctx, FLEET_ACTOR, inTx, withTransaction } from '../context.js';
 import { AppError, conflict } from '../http/problem.js';
+import { GroupCommit } from './batch.js';
 import { applyBlockEvent } from './blocks.js';
-import { type FleetEvent, parseFleetEvent } from './events.js';
 import type { PlannedEntry } from './coins.js';
+import { type FleetEvent, parseFleetEvent } from './events.js';
 import { forgetOwner, postBtcEntries } from './ports.js';
 import { receivePayout } from './receive.js';
 import type { VerifiedDelivery } from './signature.js';
 
 // One verified delivery from the fleet, applied exactly once. The webhook-id is the idempotency
 // key: the event is applied and its id claimed with the answer and a SHA-256 of the body in one
-// transaction (a concurrent duplicate waits on the claim, then answers as the first did). A retry with the same
-// body gets the stored answer; the same id with another body is a 409. Anything refused rolls
-// the whole transaction back, so a refused delivery writes nothing (a foreign address excepted:
-// its alert and its stored 422 are the point).
+// transaction (a concurrent duplicate waits on the claim, then answers as the first did). A retry
+// with the same body gets the stored answer; the same id with another body is a 409. Anything
+// refused rolls back, so a refused delivery writes nothing (a foreign address excepted: its alert
+// and its stored 422 are the point).
+//
+// Payouts from concurrent requests are grouped (GroupCommit): each applied in its own savepoint,
+// all their ledger entries appended under one chain-head lock, one commit, and then each request
+// gets its own answer. A group that fails as a whole is re-run one delivery at a time.
 
 /** Payouts take the chain lock shared (they run side by side); block events take it alone. */
 const CHAIN_LOCK = 7307751;
@@ -56,6 +61,102 @@ async function apply(ctx: Ctx, tx: Tx, id: string, event: FleetEvent): Promise<{
   return { status: 200, body: JSON.stringify(result), entries };
 }
 
+export interface PendingDelivery {
+  ctx: Ctx;
+  delivery: VerifiedDelivery;
+  event: FleetEvent;
+  bodySha256: string;
+}
+
+/** Applies one delivery in tx and claims its id with the answer; its ledger entries are returned, not posted. */
+async function applyOne(tx: Tx, p: PendingDelivery): Promise<{ answer: DeliveryAnswer; entries: PlannedEntry[] }> {
+  const answer = await apply(p.ctx, tx, p.delivery.id, p.event);
+  // A concurrent delivery of the same id that got here first makes this insert wait for its
+  // commit and then do nothing: answer as it did.
+  const [claimed] = await tx
+    .insert(webhookEvents)
+    .values({ id: p.delivery.id, bodySha256: p.bodySha256, type: p.event.type, status: answer.status, response: answer.body })
+    .onConflictDoNothing()
+    .returning({ id: webhookEvents.id });
+  if (!claimed) throw new StoredAnswer((await storedAnswer(tx, p.delivery.id, p.bodySha256))!);
+  await audit(tx, p.ctx, { action: `fleet.${p.event.type}`, target: p.delivery.id, outcome: answer.status < 300 ? 'ok' : 'rejected', status: answer.status });
+  return { answer: { status: answer.status, body: answer.body, replayed: false }, entries: answer.entries };
+}
+
+const lockFor = (event: FleetEvent) =>
+  event.type === 'payout.received' ? sql`select pg_advisory_xact_lock_shared(${CHAIN_LOCK})` : sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`;
+
+/** One delivery in a transaction of its own. */
+export async function applyAlone(p: PendingDelivery): Promise<DeliveryAnswer> {
+  try {
+    return await withTransaction(p.ctx, async (tx) => {
+      await tx.execute(lockFor(p.event));
+      const { answer, entries } = await applyOne(tx, p);
+      // Last, so the ledger's head and balance rows stay locked only until the commit that follows.
+      await postBtcEntries(inTx(p.ctx, tx), entries);
+      return answer;
+    });
+  } catch (error) {
+    // A rolled-back payout may have been the one to mark its address used: let the next one do it.
+    if (p.event.type === 'payout.received') forgetOwner(p.event.data.address);
+    if (error instanceof StoredAnswer) {
+      await audit(p.ctx.db, p.ctx, { action: 'fleet.replay', target: p.delivery.id, details: { status: error.answer.status } });
+      return error.answer;
+    }
+    if (error instanceof AppError) throw error;
+    // A unique-constraint race on the same webhook-id: the other transaction's answer stands.
+    if ((error as { code?: string }).code === '23505') {
+      const raced = await storedAnswer(p.ctx.db, p.delivery.id, p.bodySha256);
+      if (raced) return raced;
+    }
+    throw error;
+  }
+}
+
+/**
+ * Several payouts in one transaction: each in a savepoint (a refusal rolls back only its own
+ * writes and becomes its own answer), then every entry appended under one chain-head lock and
+ * one commit. Answers are settled only after the commit; if the group fails, each is re-run alone.
+ */
+async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAnswer | Error)[]> {
+  try {
+    return await db.transaction(async (tx) => {
+      await tx.execute(lockFor(group[0]!.event));
+      const outcomes: (DeliveryAnswer | Error)[] = [];
+      const entries: PlannedEntry[] = [];
+      for (const p of group) {
+        try {
+          const done = await tx.transaction(async (savepoint) => applyOne(savepoint as Tx, p));
+          outcomes.push(done.answer);
+          entries.push(...done.entries);
+        } catch (error) {
+          if (error instanceof StoredAnswer) {
+            await audit(tx, p.ctx, { action: 'fleet.replay', target: p.delivery.id, details: { status: error.answer.status } });
+            outcomes.push(error.answer);
+          } else if (error instanceof AppError) {
+            outcomes.push(error);
+          } else {
+            throw error;
+          }
+        }
+      }
+      await postBtcEntries(inTx(group[0]!.ctx, tx as Tx), entries);
+      return outcomes;
+    });
+  } catch {
+    for (const p of group) if (p.event.type === 'payout.received') forgetOwner(p.event.data.address);
+    return Promise.all(group.map((p) => applyAlone(p).catch((error: Error) => error)));
+  }
+}
+
+const groups = new WeakMap<Db, GroupCommit<PendingDelivery, DeliveryAnswer>>();
+
+function groupFor(db: Db): GroupCommit<PendingDelivery, DeliveryAnswer> {
+  let group = groups.get(db);
+  if (!group) groups.set(db, (group = new GroupCommit((items) => applyGroup(db, items))));
+  return group;
+}
+
 export async function ingestDelivery(requestCtx: Ctx, delivery: VerifiedDelivery): Promise<DeliveryAnswer> {
   const ctx: Ctx = { ...requestCtx, actor: FLEET_ACTOR };
   const bodySha256 = sha256(delivery.body);
@@ -65,37 +166,8 @@ export async function ingestDelivery(requestCtx: Ctx, delivery: VerifiedDelivery
     return earlier;
   }
   const event = parseFleetEvent(delivery.body); // 400/422 before anything is written
-  try {
-    return await withTransaction(ctx, async (tx) => {
-      const lock = event.type === 'payout.received' ? sql`select pg_advisory_xact_lock_shared(${CHAIN_LOCK})` : sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`;
-      await tx.execute(lock);
-      const answer = await apply(ctx, tx, delivery.id, event);
-      // The id is claimed with the answer. A concurrent delivery of the same id that got here
-      // first makes this insert wait for its commit and then do nothing: answer as it did.
-      const [claimed] = await tx
-        .insert(webhookEvents)
-        .values({ id: delivery.id, bodySha256, type: event.type, status: answer.status, response: answer.body })
-        .onConflictDoNothing()
-        .returning({ id: webhookEvents.id });
-      if (!claimed) throw new StoredAnswer((await storedAnswer(tx, delivery.id, bodySha256))!);
-      await audit(tx, ctx, { action: `fleet.${event.type}`, target: delivery.id, outcome: answer.status < 300 ? 'ok' : 'rejected', status: answer.status });
-      // Last, so the ledger's head and balance rows stay locked only until the commit that follows.
-      await postBtcEntries(inTx(ctx, tx), answer.entries);
-      return { status: answer.status, body: answer.body, replayed: false };
-    });
-  } catch (error) {
-    // A rolled-back payout may have been the one to mark its address used: let the next one do it.
-    if (event.type === 'payout.received') forgetOwner(event.data.address);
-    if (error instanceof StoredAnswer) {
-      await audit(ctx.db, ctx, { action: 'fleet.replay', target: delivery.id, details: { status: error.answer.status } });
-      return error.answer;
-    }
-    if (error instanceof AppError) throw error;
-    // A unique-constraint race on the same webhook-id: the other transaction's answer stands.
-    if ((error as { code?: string }).code === '23505') {
-      const raced = await storedAnswer(ctx.db, delivery.id, bodySha256);
-      if (raced) return raced;
-    }
-    throw error;
-  }
+  const pending = { ctx, delivery, event, bodySha256 };
+  // Block events take the chain lock alone and move many coins: they go one at a time.
+  if (event.type !== 'payout.received' || ctx.tx) return applyAlone(pending);
+  return groupFor(ctx.db).submit(pending);
 }

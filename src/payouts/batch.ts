@@ -1,0 +1,36 @@
+// Group commit: requests that arrive while earlier groups are being written are gathered and
+// written together by the next group. Pure scheduling, no database: `run` does the work and
+// returns one outcome per item (an answer, or the Error that item's request should throw).
+
+export class GroupCommit<T, R> {
+  private queue: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly run: (items: T[]) => Promise<(R | Error)[]>,
+    private readonly options: { maxGroup: number; maxInFlight: number } = { maxGroup: 100, maxInFlight: 4 },
+  ) {}
+
+  submit(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
+      const group = this.queue.splice(0, this.options.maxGroup);
+      this.inFlight++;
+      void this.run(group.map((g) => g.item))
+        .then(
+          (outcomes) => group.forEach((g, i) => (outcomes[i] instanceof Error ? g.reject(outcomes[i]) : g.resolve(outcomes[i] as R))),
+          (error: unknown) => group.forEach((g) => g.reject(error)),
+        )
+        .finally(() => {
+          this.inFlight--;
+          this.pump();
+        });
+    }
+  }
+}
