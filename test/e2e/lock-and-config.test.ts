@@ -7,7 +7,7 @@ import { childEnv, freePort, ROOT, runCli, startServerProcess, tempDir } from '.
 
 // The data-directory lock is PGlite's (a single-process database), so this runs the
 // server on PGlite whichever engine the rest of the suite uses.
-describe('a CLI command on a PGlite data directory a running server holds', () => {
+describe('a CLI command on a PGlite data directory a running server holds', { timeout: 150_000 }, () => {
   const dataDir = tempDir('lock');
   afterAll(() => dataDir.remove());
 
@@ -30,7 +30,7 @@ describe('a CLI command on a PGlite data directory a running server holds', () =
       expect(((await keys.json()) as { items: { name: string }[] }).items.map((k) => k.name)).toEqual(['bootstrap admin']);
       expect(readFileSync(join(dataDir.path, 'reserve.lock'), 'utf8')).toBe(String(server.child.pid));
       // a second server on the same directory refuses too, before touching the database
-      const second = await startServerProcess(env, 15_000).then(
+      const second = await startServerProcess(env, 60_000).then(
         () => null,
         (error: Error) => error.message,
       );
@@ -86,7 +86,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv) {
   );
 }
 
-describe('a bad configuration', () => {
+describe('a bad configuration', { timeout: 60_000 }, () => {
   it('makes `npm start` exit non-zero with one line naming the variable, before it opens anything', async () => {
     const neverCreated = join(ROOT, '.tmp', `never-created-${process.pid}`);
     const result = await run('npm', ['start', '--silent'], childEnv({ PORT: 'abc', DATA_DIR: neverCreated }));

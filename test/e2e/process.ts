@@ -68,7 +68,7 @@ export interface ServerProcess {
 }
 
 /** Starts `node --import tsx src/main.ts` and resolves once it logs that it listens. */
-export async function startServerProcess(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<ServerProcess> {
+export async function startServerProcess(env: NodeJS.ProcessEnv, timeoutMs = 100_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let all = '';
@@ -88,7 +88,11 @@ export async function startServerProcess(env: NodeJS.ProcessEnv, timeoutMs = 30_
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${all}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      clearInterval(poll);
+      child.kill('SIGKILL'); // never leave a half-started server behind
+      reject(new Error(`server did not start in ${timeoutMs} ms:\n${all}`));
+    }, timeoutMs);
     const poll = setInterval(() => {
       const listening = logs().find((l) => typeof l.msg === 'string' && l.msg.startsWith('Reserve listening'));
       if (listening) {

@@ -1,5 +1,5 @@
 import { statSync, readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres } from '../support/db.js';
@@ -19,7 +19,10 @@ beforeAll(async () => {
   database = onPostgres ? await serverDatabase() : undefined;
   env = childEnv({ DATA_DIR: dataDir.path, PORT: String(await freePort()), DATABASE_URL: database?.url });
 });
+const started: ServerProcess[] = [];
 afterAll(async () => {
+  // A test that failed half-way must not leave its server running.
+  for (const server of started) if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
   await database?.drop();
   dataDir.remove();
 });
@@ -27,12 +30,13 @@ afterAll(async () => {
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 /** A POST whose body arrives in two parts, the second only when `release` is called. */
-function slowPost(base: string, path: string, key: string, body: string) {
+function slowPost(base: string, path: string, key: string, body: string, agent: Agent | false = false) {
   const url = new URL(path, base);
   let release!: () => void;
+  let reusedSocket = false;
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent: false, headers: { ...bearer(key), 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { ...bearer(key), 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
       (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString('utf8')));
@@ -40,20 +44,35 @@ function slowPost(base: string, path: string, key: string, body: string) {
       },
     );
     req.on('error', reject);
+    req.on('socket', () => (reusedSocket = req.reusedSocket));
     const half = Math.floor(body.length / 2);
     req.write(body.slice(0, half));
     release = () => req.end(body.slice(half));
   });
-  return { response, release: () => release() };
+  return { response, release: () => release(), reusedSocket: () => reusedSocket };
 }
 
-describe('the server process', () => {
+/** A GET on the given agent, so that the agent holds a connection the server has accepted. */
+function warmUp(base: string, agent: Agent) {
+  return new Promise<number>((resolve, reject) => {
+    const req = httpRequest(new URL('/healthz', base), { agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+// Real processes on a machine shared with other work: starting one can take a while.
+describe('the server process', { timeout: 150_000 }, () => {
   let first: ServerProcess;
   let adminKey: string;
   let officerKey: string;
 
   it('starts with no configuration but DATA_DIR and PORT, writes the bootstrap key (0600), and answers /healthz', async () => {
     first = await startServerProcess(env);
+    started.push(first);
     const keyFile = join(dataDir.path, 'bootstrap-admin.key');
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     adminKey = readFileSync(keyFile, 'utf8').trim();
@@ -121,14 +140,20 @@ describe('the server process', () => {
   });
 
   it('on SIGTERM stops accepting, finishes the request in flight, closes the database and exits 0', async () => {
-    const inFlight = slowPost(first.base, '/v1/keys', adminKey, JSON.stringify({ name: 'created during shutdown', role: 'approver' }));
+    // The request travels on a connection the server has already accepted (and answered once),
+    // so it is in flight when the signal arrives, however slow the machine.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    expect(await warmUp(first.base, agent)).toBe(200);
+    const inFlight = slowPost(first.base, '/v1/keys', adminKey, JSON.stringify({ name: 'created during shutdown', role: 'approver' }), agent);
     await new Promise((r) => setTimeout(r, 300)); // the server has the headers and half the body
+    expect(inFlight.reusedSocket()).toBe(true);
     first.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
     await expect(fetch(`${first.base}/healthz`)).rejects.toThrow(); // no longer accepting
     inFlight.release();
     const res = await inFlight.response;
     expect(res.status).toBe(201);
+    agent.destroy();
     secrets.push((JSON.parse(res.body) as { secret: string }).secret);
     expect(await first.exited).toEqual({ code: 0, signal: null });
     const messages = first.logs().map((l) => l.msg);
@@ -153,6 +178,7 @@ describe('the server process', () => {
   it('starts again on the same data: the state is there, no second bootstrap key; SIGINT stops it, cutting a stalled request off after SHUTDOWN_TIMEOUT_MS', async () => {
     const keyFileBefore = readFileSync(join(dataDir.path, 'bootstrap-admin.key'), 'utf8');
     const second = await startServerProcess({ ...env, SHUTDOWN_TIMEOUT_MS: '500' });
+    started.push(second);
     let stopped = false;
     try {
       expect(second.logs().some((l) => String(l.msg).startsWith('created the first admin API key'))).toBe(false);

@@ -44,7 +44,8 @@ async function inspect<T>(fn: (database: Database) => Promise<T>): Promise<T> {
   }
 }
 
-describe('reserve keys', () => {
+// Each command opens (and on PGlite, first creates) the database: slow on a busy machine.
+describe('reserve keys', { timeout: 120_000 }, () => {
   it('list runs the migrations first, so it works on a brand-new database', async () => {
     expect(await cli('list')).toEqual(['no API keys yet (the server creates the first admin key on its first start)']);
   });
