@@ -1,6 +1,6 @@
-// The CSV export on a PostgreSQL server: PostgreSQL's own CSV writer (COPY ... TO STDOUT)
-// produces the rows, byte for byte what csv-stringify writes on the embedded engine, at the
-// speed of COPY. postgres.js 3.4.9 COPY on a reused pooled connection hung intermittently
+// The CSV and JSON Lines exports on a PostgreSQL server: PostgreSQL itself writes the rows
+// (COPY ... TO STDOUT), byte for byte what csv-stringify and JSON.stringify write on the
+// embedded engine, at the speed of COPY. postgres.js 3.4.9 COPY on a reused pooled connection hung intermittently
 // here (its issues #917, #499), so each export opens a connection of its own, bounded by an
 // overall timeout, and closes it when the export ends or the client goes away.
 import { StringDecoder } from 'node:string_decoder';
@@ -35,8 +35,36 @@ function copySql(from: bigint, to: bigint): string {
   ) to stdout with (format csv)`;
 }
 
-/** The posting rows of the range as CSV text, streamed from COPY on a connection of its own. */
-export async function* copyCsvRows(pool: PostgresClient, range: LedgerExportRange): AsyncGenerator<string> {
+const json = (expression: string) => `to_json(${expression})::text`;
+const orNull = (expression: string) => `coalesce(${expression}, 'null')`;
+
+/**
+ * One JSON line per entry, exactly as JSON.stringify writes an ExportEntry: the same key
+ * order, and to_json() escapes a string as JSON.stringify does (\", \\, \b \f \n \r \t,
+ * \u00xx for other control characters, nothing else). Written by COPY in CSV mode with a
+ * delimiter and quote that JSON text never holds raw, so COPY neither quotes nor escapes it.
+ */
+function copyJsonlSql(from: bigint, to: bigint): string {
+  const posting = `'{"account":' || ${json('p.account')} || ',"commodity":' || ${json('p.commodity')}
+    || ',"amount":"' || coalesce(p.amount_sat::text, trim_scale(p.amount)::text)
+    || '","price":' || ${orNull(json(`trim_scale(p.price_amount)::text || ' ' || p.price_commodity`))}
+    || ',"cost":' || ${orNull(json(`trim_scale(p.cost_amount)::text || ' ' || p.cost_commodity`))} || '}'`;
+  return `copy (
+    select '{"seq":"' || e.seq || '","id":' || ${json('e.id')}
+      || ',"occurred_at":"' || to_char(e.occurred_at at time zone 'UTC', ${ISO}) || '","recorded_at":"' || to_char(e.recorded_at at time zone 'UTC', ${ISO})
+      || '","kind":' || ${json('e.kind')} || ',"description":' || ${json('e.description')} || ',"source_type":' || ${json('e.source_type')}
+      || ',"source_id":' || ${json('e.source_id')} || ',"actor":' || ${json('e.actor')}
+      || ',"reverses_seq":' || ${orNull(`'"' || e.reverses_seq || '"'`)} || ',"prev_hash":"' || e.prev_hash || '","hash":"' || e.hash
+      || '","postings":[' || string_agg(${posting}, ',' order by p.idx) || ']}'
+    from ledger_entries e join ledger_postings p on p.entry_id = e.id
+    where e.seq between ${BigInt(from).toString()} and ${BigInt(to).toString()}
+    group by e.seq
+    order by e.seq
+  ) to stdout with (format csv, delimiter e'\\x01', quote e'\\x02')`;
+}
+
+/** The rows of the range as CSV or JSON Lines text, streamed from COPY on a connection of its own. */
+export async function* copyRows(pool: PostgresClient, range: LedgerExportRange, format: 'csv' | 'jsonl'): AsyncGenerator<string> {
   if (range.toSeq < range.fromSeq) return;
   const o = pool.options as unknown as Record<string, unknown>;
   const own = postgres({
@@ -50,12 +78,13 @@ export async function* copyCsvRows(pool: PostgresClient, range: LedgerExportRang
     void own.end({ timeout: 0 });
   }, COPY_TIMEOUT_MS);
   try {
-    const stream = await own.unsafe(copySql(range.fromSeq, range.toSeq)).readable();
+    const statement = format === 'csv' ? copySql(range.fromSeq, range.toSeq) : copyJsonlSql(range.fromSeq, range.toSeq);
+    const stream = await own.unsafe(statement).readable();
     const decoder = new StringDecoder('utf8');
     try {
       for await (const chunk of stream) yield decoder.write(chunk as Buffer);
     } catch (error) {
-      throw timedOut ? new Error(`the CSV export did not finish within ${COPY_TIMEOUT_MS} ms`) : error;
+      throw timedOut ? new Error(`the ${format} export did not finish within ${COPY_TIMEOUT_MS} ms`) : error;
     }
     const rest = decoder.end();
     if (rest) yield rest;

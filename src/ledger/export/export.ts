@@ -9,7 +9,7 @@ import {
   beancountEntry, beancountHeader, CSV_STRINGIFY_OPTIONS, beancountManifestLine, csvManifestRow, csvRows, type ExportEntry, jsonlLine, jsonlManifestLine,
   LEDGER_CSV_COLUMNS, LEDGER_EXPORT_VERSION, type LedgerExportFormat, type LedgerManifest,
 } from './formats.js';
-import { copyCsvRows, postgresClientOf } from './copy.js';
+import { copyRows, postgresClientOf } from './copy.js';
 import { balancesAfter, type LedgerExportRange } from './range.js';
 
 /** Entries per page: a few thousand rows, one round trip. */
@@ -114,12 +114,12 @@ export interface LedgerExportOptions {
 export function ledgerExport(ctx: Ctx, format: LedgerExportFormat, range: LedgerExportRange, options: LedgerExportOptions = {}): LedgerExportStream {
   let entries = 0;
   let postings = 0;
-  const server = format === 'csv' && !options.keysetOnly ? postgresClientOf(ctx.db) : null;
+  const server = format !== 'beancount' && !options.keysetOnly ? postgresClientOf(ctx.db) : null;
 
   async function* body(): AsyncGenerator<string> {
     if (format === 'csv') yield stringify([[...LEDGER_CSV_COLUMNS]], CSV_STRINGIFY_OPTIONS);
-    if (server) {
-      yield* copyCsvRows(server, range);
+    if (server && format !== 'beancount') {
+      yield* copyRows(server, range, format);
       const [counted] = rowsOf<{ entries: string; postings: string }>(await ctx.db.execute(sql`
         select count(distinct e.seq)::text as entries, count(*)::text as postings
         from ledger_entries e join ledger_postings p on p.entry_id = e.id where e.seq between ${range.fromSeq} and ${range.toSeq}`));
