@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerFleetCommands } from './commands/fleet.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerPoliciesCommands } from './commands/policies.js';
 import { registerVerifyCommands } from './commands/verify.js';
@@ -14,6 +15,7 @@ const program = new Command()
 registerKeysCommands(program);
 registerPoliciesCommands(program);
 registerVerifyCommands(program);
+registerFleetCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,85 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onPostgres } from '../support/db.js';
+import { coinbaseTx, GENESIS_PREV, mineChain } from '../support/regtest.js';
+import { TEST_SECRET } from '../support/webhook.js';
+import { childEnv, freePort, runCli, serverDatabase, startServerProcess, tempDir, type ServerProcess } from './process.js';
+
+// `reserve fleet send FILE` against the real server: a site backfills its history from a JSON
+// Lines file; sending the file again is a harmless replay; a refused line fails the run.
+
+describe('reserve fleet send', () => {
+  const dir = tempDir('fleet-send');
+  let server: ServerProcess;
+  let db: { url: string; drop(): Promise<void> } | undefined;
+  let adminKey: string;
+
+  beforeAll(async () => {
+    db = onPostgres ? await serverDatabase() : undefined;
+    const env = childEnv({ DATA_DIR: join(dir.path, 'data'), PORT: String(await freePort()), FLEET_WEBHOOK_SECRETS: TEST_SECRET, DATABASE_URL: db?.url });
+    server = await startServerProcess(env, 60_000);
+    adminKey = readFileSync(join(dir.path, 'data', 'bootstrap-admin.key'), 'utf8').trim();
+  }, 90_000);
+  afterAll(async () => {
+    server?.child.kill('SIGTERM');
+    await server?.exited;
+    await db?.drop();
+    dir.remove();
+  });
+
+  const api = async (path: string, init: RequestInit = {}) => {
+    const r = await fetch(`${server.base}${path}`, { ...init, headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...init.headers } });
+    return { status: r.status, json: (await r.json()) as any };
+  };
+
+  it('backfills blocks and payouts, replays harmlessly, and fails on a refused line', async () => {
+    const issued = await api('/v1/policies/regtest-cold/addresses', { method: 'POST', body: JSON.stringify({ label: 'backfill' }) });
+    expect(issued.status).toBe(201);
+    const script = Buffer.from(issued.json.script_pub_key, 'hex');
+    const { blocks, coinbases } = mineChain(1, 3, GENESIS_PREV, () => [{ script, valueSat: 312_500_000n }], 'backfill');
+    const lines = [
+      ...blocks.map((b, i) => ({ type: 'block.connected', timestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(), data: { height: b.height, hash: b.hash, prev_hash: b.prevHash } })),
+      ...coinbases.map((cb, i) => ({
+        type: 'payout.received',
+        timestamp: new Date(Date.UTC(2026, 0, 1, 1, i)).toISOString(),
+        data: { site_id: 'dam-1', txid: cb.getId(), vout: 0, address: issued.json.address, amount_btc: '3.125', coinbase: true, block_height: blocks[i]!.height, block_hash: blocks[i]!.hash, raw_tx_hex: cb.toHex() },
+      })),
+    ];
+    const file = join(dir.path, 'backfill.jsonl');
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const env = childEnv({ FLEET_WEBHOOK_SECRETS: TEST_SECRET });
+    const url = `${server.base}/v1/webhooks/fleet`;
+
+    const first = await runCli(['fleet', 'send', file, '--url', url, '--concurrency', '1'], env);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('6 event(s) sent');
+    expect(first.stdout).toContain('6 x 200');
+    const coins = await api('/v1/utxos?site_id=dam-1');
+    expect(coins.json.items).toHaveLength(3);
+    expect(coins.json.items.every((u: any) => u.status === 'immature' && u.raw_tx_proven)).toBe(true);
+
+    const again = await runCli(['fleet', 'send', file, '--url', url], env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('6 x 200');
+    expect((await api('/v1/utxos?site_id=dam-1')).json.items).toHaveLength(3);
+    const holdings = await api('/v1/reports/holdings');
+    expect(holdings.json.total_sat).toBe('937500000');
+    expect(holdings.json.check.ledger_equals_utxo_set).toBe(true);
+
+    writeFileSync(file, JSON.stringify({ type: 'payout.received', timestamp: new Date().toISOString(), data: { ...lines[3]!.data, amount_btc: '3.1250000001' } }) + '\n');
+    const bad = await runCli(['fleet', 'send', file, '--url', url, '--retries', '0'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/backfill\.jsonl:1 .*422 data\.amount_btc/);
+
+    writeFileSync(file, '{"type": \n');
+    const unreadable = await runCli(['fleet', 'send', file, '--url', url], env);
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stdout).toContain('backfill.jsonl:1: not valid JSON');
+
+    const noSecret = await runCli(['fleet', 'send', file, '--url', url], childEnv({}));
+    expect(noSecret.code).toBe(1);
+    expect(noSecret.stderr).toContain('a whsec_ secret is required');
+  });
+});
