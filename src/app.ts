@@ -19,6 +19,9 @@ import { ledgerRouter } from './ledger/routes.js';
 import { policiesRouter } from './policies/routes.js';
 import { productionRouter } from './production/routes.js';
 import { reconciliationRouter } from './reconciliation/routes.js';
+import { proofOfReservesRouter } from './reports/proof-of-reserves-routes.js';
+import { rollforwardRouter } from './reports/rollforward-routes.js';
+import { valuationRouter } from './reports/valuation-routes.js';
 import type { Logger } from './logger.js';
 import { payoutsRouter } from './payouts/routes.js';
 import { docsRouter } from './system/docs.js';
@@ -115,6 +118,9 @@ export function createApp(deps: AppDeps) {
   app.route('/', exportsRouter());
   app.route('/', productionRouter());
   app.route('/', reconciliationRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
+  app.route('/', valuationRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
+  app.route('/', rollforwardRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
+  app.route('/', proofOfReservesRouter());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer rsv_...`' });
   app.doc31('/openapi.json', {

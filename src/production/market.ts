@@ -123,3 +123,13 @@ export async function networkDays(db: Executor, fromDay: string, toDay: string):
 }
 
 export const toPriceMarkView = (m: PriceMark) => ({ currency: m.currency, price: m.price.toFixed(), at: m.at.toISOString(), source: m.source });
+
+/** Every BTC price mark in `currency` at or before `asOf`, oldest first. */
+export async function priceMarkSeries(db: Executor, currency: string, asOf: Date): Promise<PriceMark[]> {
+  const rows = await db
+    .select()
+    .from(btcPriceMarks)
+    .where(and(eq(btcPriceMarks.currency, currency), lte(btcPriceMarks.at, asOf)))
+    .orderBy(asc(btcPriceMarks.at), desc(btcPriceMarks.source));
+  return rows.map((m) => ({ currency: m.currency, price: new Dec(m.price), at: m.at, source: m.source }));
+}

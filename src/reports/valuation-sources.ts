@@ -1,0 +1,95 @@
+// Shared reads for the valuation and roll-forward reports, through other modules' services:
+// the ledger (balances as of a time, mining receipts), price marks, FX and energy costs.
+import type { Ctx } from '../context.js';
+import { executor } from '../context.js';
+import { iterateEntries, trialBalance } from '../ledger/service.js';
+import { Dec } from '../money/fiat.js';
+import { dailyProduction, fxRateSeries } from '../production/aggregate.js';
+
+const ASSET_PREFIX = 'Assets:Bitcoin';
+const INCOME_PREFIX = 'Income:Mining';
+
+/** Satoshis on each Assets:Bitcoin:<policy>:<Status> account at `asOf` (entries with occurred_at <= asOf). */
+export async function bitcoinBalancesAt(ctx: Ctx, asOf: Date): Promise<{ policyId: string; status: string; sat: bigint }[]> {
+  const tb = await trialBalance(ctx, { asOf });
+  return tb.rows
+    .filter((r) => r.commodity === 'BTC' && r.account.startsWith(`${ASSET_PREFIX}:`) && (r.balance as bigint) !== 0n)
+    .map((r) => {
+      const [, , policyId = '', status = ''] = r.account.split(':');
+      return { policyId, status: status.toLowerCase(), sat: r.balance as bigint };
+    });
+}
+
+/** A ledger entry's effect on the reserve's bitcoin, classified for the roll-forward. */
+export interface BitcoinMovement {
+  at: Date;
+  entryId: string;
+  kind: string;
+  /** Net satoshis into (positive) or out of (negative) Assets:Bitcoin, per policy. */
+  byPolicy: Map<string, bigint>;
+  /** The mining site whose income the entry moved, if any. */
+  siteId: string | null;
+}
+
+/** Every entry touching Assets:Bitcoin with occurred_at in [from, to), with its net effect. */
+export async function bitcoinMovements(ctx: Ctx, from: Date | undefined, to: Date): Promise<BitcoinMovement[]> {
+  const out: BitcoinMovement[] = [];
+  for await (const entry of iterateEntries(ctx, { accountPrefix: ASSET_PREFIX, from, to, limit: 5000 })) {
+    const byPolicy = new Map<string, bigint>();
+    let siteId: string | null = null;
+    for (const p of entry.postings) {
+      if (p.commodity !== 'BTC') continue;
+      if (p.account.startsWith(`${ASSET_PREFIX}:`)) {
+        const policyId = p.account.split(':')[2]!;
+        byPolicy.set(policyId, (byPolicy.get(policyId) ?? 0n) + (p.amount as bigint));
+      } else if (p.account.startsWith(`${INCOME_PREFIX}:`)) siteId = p.account.slice(INCOME_PREFIX.length + 1);
+    }
+    for (const [k, v] of byPolicy) if (v === 0n) byPolicy.delete(k);
+    if (byPolicy.size > 0) out.push({ at: entry.occurredAt, entryId: entry.id, kind: entry.kind, byPolicy, siteId });
+  }
+  return out;
+}
+
+/** Price marks of BTC in `currency` up to `to`, oldest first, for "latest at or before" lookups. */
+export type Series = { at: Date; value: Dec; source: string }[];
+
+export function latestAt<T extends { at: Date }>(series: T[], at: Date): T | null {
+  let lo = 0;
+  let hi = series.length - 1;
+  let found: T | null = null;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (series[mid]!.at <= at) {
+      found = series[mid]!;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/**
+ * Energy cost per site in the reporting currency for production days before `to`, each day
+ * converted at the latest rate at or before that day's end. Sites with an unconvertible day
+ * are listed in `missingRates`.
+ */
+export async function energyCostBySiteIn(ctx: Ctx, currency: string, to: Date, from = new Date('2000-01-01T00:00:00Z')) {
+  const db = executor(ctx);
+  const days = await dailyProduction(db, { fromDay: from.toISOString().slice(0, 10), toDay: to.toISOString().slice(0, 10) });
+  const series = new Map<string, { at: Date; rate: Dec }[]>();
+  for (const c of new Set(days.map((d) => d.currency))) {
+    if (c !== currency && c !== 'XXX') series.set(c, await fxRateSeries(db, c, currency, from, to));
+  }
+  const cost = new Map<string, Dec>();
+  const missingRates = new Set<string>();
+  for (const d of days) {
+    if (d.energyCost.isZero()) continue;
+    const dayEnd = new Date(new Date(`${d.day}T00:00:00Z`).getTime() + 86_400_000);
+    const rate = d.currency === currency ? new Dec(1) : latestAt(series.get(d.currency) ?? [], dayEnd)?.rate ?? null;
+    if (!rate) {
+      missingRates.add(d.siteId);
+      continue;
+    }
+    cost.set(d.siteId, (cost.get(d.siteId) ?? new Dec(0)).add(d.energyCost.mul(rate)));
+  }
+  return { cost, missingRates };
+}

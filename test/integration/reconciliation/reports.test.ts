@@ -1,0 +1,107 @@
+// Holdings valued, the roll-forward and the proof of reserves over a hand-worked month:
+// a pool payout, a solo coinbase orphaned by a reorg, price marks, an energy bill in BYN.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GENESIS_PREV, mineChain, paymentTx } from '../../support/regtest.js';
+import { blockDisconnected, payoutReceived } from '../../support/webhook.js';
+import { createFleetApp, type FleetApp } from '../payouts/fixture.js';
+import { expectOk } from '../production/helpers.js';
+
+let t: FleetApp;
+let payoutTxid = '';
+beforeAll(async () => {
+  t = await createFleetApp();
+  for (const [id, pool] of [['dam', { kind: 'pool', scheme: 'fpps', fee_rate: '0.02' }], ['solo', { kind: 'solo' }]] as const) {
+    await expectOk(t.request('POST', '/v1/sites', { body: { id, name: id, region: 'Gomel', energy_source: 'hydro', pool, energy_supplier: 'gomelenergo' } }), 201);
+    await expectOk(t.request('POST', `/v1/sites/${id}/tariffs`, { body: { effective_from: '2026-01-01T00:00:00Z', price_per_kwh: '0.10', currency: 'BYN' } }), 201);
+  }
+  await expectOk(t.request('POST', '/v1/rates', { body: { rates: [{ base: 'BYN', quote: 'USD', rate: '0.30', at: '2026-02-28T00:00:00Z', source: 'nbrb' }] } }));
+  await expectOk(t.request('POST', '/v1/prices', { body: { prices: [
+    { currency: 'USD', price: '50000', at: '2026-03-01T00:00:00Z', source: 'desk' },
+    { currency: 'USD', price: '60000', at: '2026-03-15T00:00:00Z', source: 'desk' },
+    { currency: 'USD', price: '80000', at: '2026-04-01T00:00:00Z', source: 'desk' },
+  ] } }));
+  // 2,400 kWh at 0.10 BYN = 240 BYN = 72 USD
+  await expectOk(t.request('POST', '/v1/production', { body: { reports: [{ site: 'dam', period_start: '2026-03-01T00:00:00Z', period_end: '2026-03-02T00:00:00Z', hashrate_ths: '100', energy_kwh: '2400', uptime: '1' }] } }));
+
+  const addr = t.addresses[0]!;
+  const pay = paymentTx([{ script: addr.script, valueSat: 1_000_000n }], 42);
+  payoutTxid = pay.getId();
+  const r = await t.send(payoutReceived({ site_id: 'dam', pool: 'fpps', txid: payoutTxid, vout: 0, address: addr.address, amount_sat: '1000000', coinbase: false, raw_tx_hex: pay.toHex() }, '2026-03-02T01:00:00Z'));
+  if (r.status !== 200) throw new Error(r.text);
+  // A solo block found on 2026-03-20 and lost to a reorg on 2026-03-21.
+  const solo = t.addresses[1]!;
+  const { blocks, coinbases } = mineChain(1, 1, GENESIS_PREV, () => [{ script: solo.script, valueSat: 312_500_000n }], 'solo');
+  await t.connect(blocks);
+  const cb = await t.send(payoutReceived({ site_id: 'solo', pool: 'own', txid: coinbases[0]!.getId(), vout: 0, address: solo.address, amount_sat: '312500000', coinbase: true, block_height: 1, block_hash: blocks[0]!.hash, raw_tx_hex: coinbases[0]!.toHex() }, '2026-03-20T00:00:00Z'));
+  if (cb.status !== 200) throw new Error(cb.text);
+  const gone = await t.send(blockDisconnected(1, blocks[0]!.hash, '2026-03-21T00:00:00Z'));
+  if (gone.status !== 200) throw new Error(gone.text);
+});
+afterAll(async () => t?.close());
+
+describe('holdings valued', () => {
+  it('hand-worked: 0.01 BTC at the 60,000 mark = 600.00; at receipt 500.00; energy 72.00; gain 100.00', async () => {
+    const v = await expectOk(t.request('GET', '/v1/reports/valuation?as_of=2026-03-31T23:59:59Z&currency=USD', { key: t.keys.auditor }));
+    expect(v.price_mark).toEqual({ currency: 'USD', price: '60000', at: '2026-03-15T00:00:00.000Z', source: 'desk' });
+    expect(v.holdings).toEqual([
+      expect.objectContaining({ policy_id: 'regtest-cold', status: 'unconfirmed', amount_sat: '1000000', fair_value: '600.00', value_at_receipt: '500.00', production_cost: '72.00', unrealized_gain: '100.00' }),
+    ]);
+    expect(v.totals).toMatchObject({ amount_btc: '0.01000000', fair_value: '600.00', unrealized_gain: '100.00' });
+  });
+
+  it('as of before any mark: amounts without values, the mark named as missing', async () => {
+    const v = await expectOk(t.request('GET', '/v1/reports/valuation?as_of=2026-02-01T00:00:00Z&currency=USD'));
+    expect(v.price_mark).toBeNull();
+    expect(v.holdings).toEqual([]);
+    const later = await expectOk(t.request('GET', '/v1/reports/valuation?as_of=2026-04-02T00:00:00Z&currency=EUR'));
+    expect(later.holdings[0].fair_value).toBeNull(); // no EUR mark at all
+  });
+
+  it('refuses a bad currency or time naming the field', async () => {
+    const bad = await t.request('GET', '/v1/reports/valuation?as_of=yesterday&currency=XBT');
+    expect(bad.status).toBe(422);
+    expect(bad.json.errors.map((e: any) => e.field).sort()).toEqual(['query.as_of', 'query.currency']);
+  });
+});
+
+describe('roll-forward', () => {
+  it('hand-worked March: 0 + additions 3.135 BTC (dam 500.00, solo 3.125 x 60,000 = 187500.00) - reversal 3.125 (187500.00) + remeasurement 100.00 = 0.01 BTC (600.00)', async () => {
+    const r = await expectOk(t.request('GET', '/v1/reports/rollforward?from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z&currency=USD', { key: t.keys.auditor }));
+    expect(r.opening).toEqual({ amount_sat: '0', amount_btc: '0.00000000', value: '0.00' });
+    expect(r.additions.by_site).toEqual([
+      { site: 'dam', amount_sat: '1000000', amount_btc: '0.01000000', value: '500.00' },
+      { site: 'solo', amount_sat: '312500000', amount_btc: '3.12500000', value: '187500.00' },
+    ]);
+    expect(r.reversals).toEqual({ amount_sat: '-312500000', amount_btc: '-3.12500000', value: '-187500.00' });
+    expect(r.dispositions.amount_sat).toBe('0');
+    expect(r.remeasurement_gain_loss.value).toBe('100.00');
+    expect(r.closing).toEqual({ amount_sat: '1000000', amount_btc: '0.01000000', value: '600.00' });
+    expect(r.check.balanced).toBe(true);
+  });
+
+  it('April opens where March closed, remeasured at the 80,000 mark', async () => {
+    const r = await expectOk(t.request('GET', '/v1/reports/rollforward?from=2026-04-01T00:00:00Z&to=2026-05-01T00:00:00Z'));
+    expect(r.opening).toEqual({ amount_sat: '1000000', amount_btc: '0.01000000', value: '600.00' });
+    expect(r.closing.value).toBe('800.00');
+    expect(r.remeasurement_gain_loss.value).toBe('200.00');
+    expect((await t.request('GET', '/v1/reports/rollforward?from=2026-04-01T00:00:00Z&to=2026-03-01T00:00:00Z')).json.errors).toEqual([{ field: 'query.to', reason: 'must be after from' }]);
+  });
+});
+
+describe('proof of reserves', () => {
+  it('lists descriptors, every address holding coins with its UTXOs, the total, the tip and the ledger head', async () => {
+    const p = await expectOk(t.request('GET', '/v1/reports/proof-of-reserves', { key: t.keys.auditor }));
+    expect(p.descriptors.map((d: any) => d.policy_id)).toContain('regtest-cold');
+    expect(p.descriptors[0].multipath).toMatch(/^wsh\(sortedmulti\(.*#[0-9a-z]{8}$/);
+    expect(p.addresses).toEqual([
+      expect.objectContaining({ address: t.addresses[0]!.address, amount_sat: '1000000', utxos: [expect.objectContaining({ txid: payoutTxid, vout: 0, amount_sat: '1000000' })] }),
+    ]);
+    expect(p.total).toMatchObject({ utxos: 1, amount_sat: '1000000', amount_btc: '0.01000000' });
+    expect(p.ledger_head).toMatchObject({ ok: true, head_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(p.chain_tip).toEqual({ height: null, hash: null }); // the only block was disconnected
+    const csv = await t.request('GET', '/v1/reports/proof-of-reserves?format=csv');
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    expect(csv.text).toContain(`utxo,regtest-cold,${t.addresses[0]!.address},${payoutTxid},0,1000000,0.01000000`);
+    expect(csv.text).toMatch(/\nledger_head,.*[0-9a-f]{64}/);
+  });
+});
