@@ -206,5 +206,6 @@ export function translateDbError(error: unknown): unknown {
     });
   }
   if (code === '23503' && constraint === 'ledger_entries_reverses_fk') return invalid('reverses', 'no entry has this seq');
+  if (code === '23514' && constraint === 'ledger_entries_reverses_earlier') return invalid('reverses', 'must be the seq of an earlier entry');
   return error;
 }

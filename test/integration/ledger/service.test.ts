@@ -167,6 +167,13 @@ describe('postEntry', () => {
   });
 });
 
+describe('reverses', () => {
+  it('must name an existing, earlier entry', async () => {
+    const missing = await rejection(postEntry(ctx(), btcEntry(AVAILABLE, INCOME, 1n, { reverses: 10_000_000n })));
+    expect(missing.options.errors).toEqual([{ field: 'reverses', reason: 'must be the seq of an earlier entry' }]);
+  });
+});
+
 describe('reverseEntry', () => {
   it('negates the postings, refers to the original, and refuses a second reversal', async () => {
     const original = await postEntry(ctx(), btcEntry('Assets:Bitcoin:vault-b:Immature', 'Income:Mining:gas-2', 625_000_000n));
