@@ -56,6 +56,7 @@ export async function issueAddress({ ctx, input }: Verb<IssueAddressInput>): Pro
     if (existing) {
       const same = (existing.site ?? undefined) === input.site && (existing.pool ?? undefined) === input.pool && (existing.purpose ?? undefined) === input.purpose;
       if (!same) throw conflict(`label "${input.label}" already names address ${existing.address} of policy ${policy.id} with a different site, pool or purpose`);
+      await audit(tx, ctx, { action: 'policies.address.reissue', target: existing.address, details: { policy_id: policy.id, label: input.label } });
       return { address: resolved(policy, wallet.derive(existing.chain as Chain, existing.index), existing.state as AddressState, existing.label), created: false };
     }
     const [counts] = await tx
