@@ -33,6 +33,12 @@ function parseRecord(buf: string, i: number, final: boolean, line: number): Pars
   const n = buf.length;
   const fields: string[] = [];
   let innerLines = 0;
+  // The record's line break, unless a quoted field holds it (then it is looked up again).
+  let lf = buf.indexOf('\n', i);
+  if (lf === -1) {
+    if (!final) return null;
+    lf = n;
+  }
   for (;;) {
     if (buf.charCodeAt(i) === QUOTE) {
       let value = '';
@@ -50,21 +56,25 @@ function parseRecord(buf: string, i: number, final: boolean, line: number): Pars
           from = close + 2;
           continue;
         }
-        innerLines += countNewlines(buf, i + 1, close);
+        if (close > lf) {
+          innerLines += countNewlines(buf, i + 1, close);
+          lf = buf.indexOf('\n', close);
+          if (lf === -1) {
+            if (!final) return null;
+            lf = n;
+          }
+        }
         i = close + 1;
         break;
       }
       fields.push(value);
     } else {
-      let end = i;
-      while (end < n) {
-        const c = buf.charCodeAt(end);
-        if (c === COMMA || c === LF || c === CR) break;
-        end++;
-      }
-      if (end >= n && !final) return null;
+      const comma = buf.indexOf(',', i);
+      let end = comma !== -1 && comma < lf ? comma : lf;
+      if (end === lf && end > i && buf.charCodeAt(end - 1) === CR) end--;
       const value = buf.slice(i, end);
       if (value.includes('"')) throw new VerifyError(line + innerLines, 'not valid CSV: a quote inside an unquoted field');
+      if (value.includes('\r')) throw new VerifyError(line + innerLines, 'not valid CSV: a carriage return not followed by a line feed');
       fields.push(value);
       i = end;
     }
