@@ -5,7 +5,8 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { ensureBootstrapAdmin } from './keys/service.js';
 import type { Logger } from './logger.js';
-import { loadAndSyncPolicies } from './policies/startup.js';
+import { loadPoliciesDir } from './policies/load.js';
+import { syncLoadedPolicies } from './policies/startup.js';
 
 export interface RunningServer {
   database: Database;
@@ -16,6 +17,7 @@ export interface RunningServer {
 
 /** Opens the database, migrates, bootstraps the first key, and listens. */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const policyFiles = loadPoliciesDir(config.POLICIES_DIR); // an invalid policy stops start-up before anything opens
   const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
   if (database.engine === 'pglite') {
     log.warn(
@@ -26,7 +28,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   try {
     await runMigrations(database);
     await ensureBootstrapAdmin(database.db, config.DATA_DIR, log);
-    await loadAndSyncPolicies(database.db, config.POLICIES_DIR, log);
+    await syncLoadedPolicies(database.db, config.POLICIES_DIR, policyFiles, log);
   } catch (error) {
     await database.close();
     throw error;

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -101,6 +101,7 @@ describe('start-up', () => {
       const error = await startServer({ ...config, DATABASE_URL: undefined }, silentLog).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PolicyValidationError);
       expect((error as Error).message).toContain(`${join(policies, 'broken.yaml')}: threshold: is 4 but there are only 3 signers`);
+      expect(existsSync(join(data, 'pg'))).toBe(false); // refused before the database was opened
     } finally {
       rmSync(data, { recursive: true, force: true });
       rmSync(policies, { recursive: true, force: true });
