@@ -22,7 +22,7 @@ let entryCount: number;
 beforeAll(async () => {
   t = await createTestApp();
   files = scratch();
-  entryCount = await postRealisticLedger(t.ctx());
+  entryCount = await postRealisticLedger(t.ctx(), 5);
 });
 afterAll(async () => {
   files.cleanup();
