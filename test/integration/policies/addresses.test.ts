@@ -195,6 +195,17 @@ describe('database guards', () => {
     await expect(app.database.db.execute(sql`update policy_addresses set index = 99 where chain = 1`)).rejects.toThrow();
   });
 
+  // Several payouts to one never-issued address may arrive at once: one row, every caller gets it.
+  // Concurrent sessions exist only on PostgreSQL (PGlite is one connection).
+  it.runIf(onPostgres)('records a derived address once under concurrent look-ups', async () => {
+    const list = await app.request('GET', '/v1/policies/regtest-warm/addresses?chain=1&from=3&count=1');
+    const address = list.json.items[0].address;
+    const results = await Promise.all(Array.from({ length: 6 }, () => app.request('GET', `/v1/addresses/${address}`)));
+    expect(results.map((r) => [r.status, r.json.chain, r.json.index])).toEqual(Array(6).fill([200, 1, 3]));
+    const rows = rowsOf<{ n: number }>(await app.database.db.execute(sql`select count(*)::int as n from policy_addresses where address = ${address}`));
+    expect(rows[0]!.n).toBe(1);
+  });
+
   // Two officers at once must get two different indexes: only PostgreSQL has concurrent sessions (PGlite is one connection).
   it.runIf(onPostgres)('gives concurrent issues distinct indexes', async () => {
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => app.request('POST', '/v1/policies/regtest-warm/addresses', { body: { label: `race-${i}` }, key: app.keys.officer })));
