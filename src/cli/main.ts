@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDemoCommands } from './commands/demo.js';
 import { registerFleetCommands } from './commands/fleet.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerPoliciesCommands } from './commands/policies.js';
@@ -16,6 +17,7 @@ registerKeysCommands(program);
 registerPoliciesCommands(program);
 registerVerifyCommands(program);
 registerFleetCommands(program);
+registerDemoCommands(program);
 
 try {
   await program.parseAsync(process.argv);
