@@ -28,6 +28,30 @@ export async function findBlock(db: Executor, hash: string): Promise<ChainBlock 
   return row;
 }
 
+/** The tip and the blocks a group of payouts names, read once for the group under the chain lock. */
+export interface ChainView {
+  tip: Tip | null;
+  blocks: Map<string, ChainBlock | undefined>;
+}
+
+export async function readChainView(db: Executor, hashes: string[]): Promise<ChainView> {
+  const unique = [...new Set(hashes)];
+  const rows = rowsOf<{ kind: string; hash: string; height: number; connected: boolean; ever_disconnected: boolean }>(
+    await db.execute(sql`
+      (select 'tip' as kind, hash, height, connected, ever_disconnected from chain_blocks where connected
+        order by height desc, state_at desc, state_event_id desc limit 1)
+      union all
+      (select 'block' as kind, hash, height, connected, ever_disconnected from chain_blocks
+        where hash in (select unnest(${`{${unique.join(',')}}`}::text[])))`),
+  );
+  const t = rows.find((r) => r.kind === 'tip');
+  const blocks = new Map<string, ChainBlock | undefined>(unique.map((h) => [h, undefined]));
+  for (const b of rows.filter((r) => r.kind === 'block')) {
+    blocks.set(b.hash, { hash: b.hash, height: Number(b.height), connected: b.connected, everDisconnected: b.ever_disconnected } as ChainBlock);
+  }
+  return { tip: t ? { height: Number(t.height), hash: t.hash } : null, blocks };
+}
+
 /** The tip and (when hash is given) that block, in one round trip. */
 export async function readTipAndBlock(db: Executor, hash: string | null): Promise<{ tip: Tip | null; block: ChainBlock | undefined }> {
   const tip = db

@@ -1,5 +1,5 @@
 import { and, eq, gt, isNotNull, ne, or, sql } from 'drizzle-orm';
-import type { Executor, Tx } from '../../db/client.js';
+import { type Executor, rowsOf, type Tx } from '../../db/client.js';
 import { chainBlocks, utxoHistory, utxos } from '../../db/schema/payouts.js';
 import { type Ctx, inTx } from '../context.js';
 import { formatSatAsBtc } from './amount.js';
@@ -85,6 +85,48 @@ export async function moveCoin(
     ledgerRefs: entries.map((e) => ({ kind: e.kind, source_type: e.source.type, source_id: e.source.id })),
   });
   return { coin: updated!, entries };
+}
+
+export type NewUtxo = typeof utxos.$inferInsert & { receivedAt: Date; updatedAt: Date };
+
+/** The receipt entry of a coin arriving in state `arrival` (none when it arrives orphaned). */
+function arrivalEntries(coin: NewUtxo, arrival: UtxoStatus, why: MoveReason): PlannedEntry[] {
+  const outpoint = outpointOf(coin);
+  return planTransition(null, arrival, null).map((step) => ({
+    kind: 'payout.receipt',
+    description: `${formatSatAsBtc(coin.amountSat)} BTC mined by ${coin.siteId} to ${coin.policyId} (${outpoint}), ${arrival}`,
+    occurredAt: why.occurredAt,
+    source: { type: 'utxo', id: outpoint },
+    postings: postingsOf(step as Extract<typeof step, { kind: 'receipt' }>, coin),
+  }));
+}
+
+/**
+ * Inserts a new coin and its first history row in one statement, unless the outpoint is already
+ * recorded (then nothing is written and `inserted` is false). Returns the receipt to post.
+ */
+export async function insertArrival(tx: Tx, coin: NewUtxo, why: MoveReason): Promise<{ inserted: boolean; coin: Utxo; entries: PlannedEntry[] }> {
+  const arrival = coin.status as UtxoStatus;
+  const entries = arrivalEntries(coin, arrival, why);
+  const refs = entries.map((e) => ({ kind: e.kind, source_type: e.source.type, source_id: e.source.id }));
+  // One statement: the coin (unless its outpoint exists) and, only if it was inserted, its history row.
+  const c = { pool: null, blockHeight: null, blockHash: null, rawTxProven: false, receiptStatus: null, ...coin };
+  const rows = rowsOf(
+    await tx.execute(sql`
+      with inserted as (
+        insert into utxos (txid, vout, policy_id, network, address, amount_sat, coinbase, site_id, pool, block_height, block_hash,
+                           status, receipt_status, raw_tx_proven, event_id, received_at, updated_at)
+        values (${c.txid}, ${c.vout}, ${c.policyId}, ${c.network}, ${c.address}, ${c.amountSat}, ${c.coinbase}, ${c.siteId}, ${c.pool},
+                ${c.blockHeight}, ${c.blockHash}, ${c.status}, ${c.receiptStatus}, ${c.rawTxProven}, ${c.eventId},
+                ${c.receivedAt.toISOString()}::timestamptz, ${c.updatedAt.toISOString()}::timestamptz)
+        on conflict do nothing
+        returning txid, vout)
+      insert into utxo_history (txid, vout, from_status, to_status, reason, event_id, ledger_refs)
+      select txid, vout, null, ${arrival}, ${why.reason}, ${why.eventId}, ${JSON.stringify(refs)}::jsonb from inserted
+      returning seq`),
+  );
+  const row = c as Utxo;
+  return { inserted: rows.length > 0, coin: row, entries: rows.length > 0 ? entries : [] };
 }
 
 /** The receipt state a new coin in state `status` is booked to (none for one orphaned on arrival). */

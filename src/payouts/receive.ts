@@ -4,8 +4,8 @@ import { utxos } from '../../db/schema/payouts.js';
 import { raiseAlert } from '../alerts/service.js';
 import { type Ctx, inTx } from '../context.js';
 import { AppError, conflict } from '../http/problem.js';
-import { knownBlock, readTipAndBlock } from './chain.js';
-import { lockCoin, moveCoin, outpointOf, type PlannedEntry, receiptStateOf, toUtxoView, type Utxo } from './coins.js';
+import { type ChainView, knownBlock, readTipAndBlock } from './chain.js';
+import { insertArrival, lockCoin, moveCoin, outpointOf, type PlannedEntry, receiptStateOf, toUtxoView, type Utxo } from './coins.js';
 import type { PayoutData } from './events.js';
 import { statusOf, type UtxoStatus } from './lifecycle.js';
 import { noteAddressUsed, ownerOf } from './ports.js';
@@ -33,7 +33,8 @@ function disagreements(coin: Utxo, data: PayoutData, policyId: string): string[]
   return differ;
 }
 
-export async function receivePayout(ctx: Ctx, tx: Tx, event: { id: string; occurredAt: Date; data: PayoutData }): Promise<PayoutOutcome> {
+/** `chain`: the tip and blocks read once for a group of payouts (the chain cannot move under the shared lock). */
+export async function receivePayout(ctx: Ctx, tx: Tx, event: { id: string; occurredAt: Date; data: PayoutData }, chain?: ChainView): Promise<PayoutOutcome> {
   const { data } = event;
   const txCtx = inTx(ctx, tx);
   const found = await ownerOf(txCtx, data.address);
@@ -56,16 +57,19 @@ export async function receivePayout(ctx: Ctx, tx: Tx, event: { id: string; occur
     const reason = disproveByRawTx(data.rawTxHex, { txid: data.txid, vout: data.vout, amountSat: data.amountSat, coinbase: data.coinbase, scriptPubKey: owner.scriptPubKey });
     if (reason) throw invalidField('data.raw_tx_hex', `does not prove the payout: it ${reason}`);
   }
-  const { tip, block } = await readTipAndBlock(tx, data.block?.hash ?? null);
+  const claimed = data.block?.hash ?? null;
+  const { tip, block } =
+    chain && (claimed === null || chain.blocks.has(claimed)) ? { tip: chain.tip, block: claimed ? chain.blocks.get(claimed) : undefined } : await readTipAndBlock(tx, claimed);
   if (block && data.block && block.height !== data.block.height) {
     throw conflict(`block ${block.hash} is at height ${block.height}, not ${data.block.height}`);
   }
   const vout = BigInt(data.vout);
   const arrival = statusOf({ coinbase: data.coinbase, blockHash: data.block?.hash ?? null }, knownBlock(block), tip?.height ?? null);
   const why = { reason: 'payout.received', eventId: event.id, occurredAt: event.occurredAt };
-  const [inserted] = await tx
-    .insert(utxos)
-    .values({
+  const now = new Date();
+  const arrived = await insertArrival(
+    tx,
+    {
       txid: data.txid,
       vout,
       policyId: owner.policyId,
@@ -81,14 +85,15 @@ export async function receivePayout(ctx: Ctx, tx: Tx, event: { id: string; occur
       receiptStatus: receiptStateOf(arrival),
       rawTxProven: data.rawTxHex !== null,
       eventId: event.id,
-    })
-    .onConflictDoNothing()
-    .returning();
+      receivedAt: now,
+      updatedAt: now,
+    },
+    { ...why, reason: arrival === 'orphaned' ? 'payout.received in a disconnected block' : why.reason },
+  );
   let coin: Utxo;
   let entries: PlannedEntry[] = [];
-  if (inserted) {
-    const reason = arrival === 'orphaned' ? 'payout.received in a disconnected block' : why.reason;
-    ({ coin, entries } = await moveCoin(ctx, tx, inserted, null, arrival, { ...why, reason }, { rowIsCurrent: true }));
+  if (arrived.inserted) {
+    ({ coin, entries } = arrived);
     // Marking the address used locks its row: done once per address and process, not per payout.
     if (firstSeen) await noteAddressUsed(txCtx, data.address);
   } else {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Executor, Tx } from '../../db/client.js';
 import { webhookEvents } from '../../db/schema/payouts.js';
 import { audit } from '../audit/service.js';
@@ -7,6 +7,7 @@ import { type Ctx, FLEET_ACTOR, inTx, withTransaction } from '../context.js';
 import { AppError, conflict } from '../http/problem.js';
 import { GroupCommit } from './batch.js';
 import { applyBlockEvent } from './blocks.js';
+import { type ChainView, readChainView } from './chain.js';
 import type { PlannedEntry } from './coins.js';
 import { type FleetEvent, parseFleetEvent } from './events.js';
 import { forgetOwner, postBtcEntries } from './ports.js';
@@ -51,9 +52,9 @@ async function storedAnswer(db: Executor, id: string, bodySha256: string): Promi
   return { status: row.status, body: row.response, replayed: true };
 }
 
-async function apply(ctx: Ctx, tx: Tx, id: string, event: FleetEvent): Promise<{ status: number; body: string; entries: PlannedEntry[] }> {
+async function apply(ctx: Ctx, tx: Tx, id: string, event: FleetEvent, chain?: ChainView): Promise<{ status: number; body: string; entries: PlannedEntry[] }> {
   if (event.type === 'payout.received') {
-    const outcome = await receivePayout(ctx, tx, { id, occurredAt: event.occurredAt, data: event.data });
+    const outcome = await receivePayout(ctx, tx, { id, occurredAt: event.occurredAt, data: event.data }, chain);
     if (outcome.kind === 'foreign') return { status: outcome.problem.status, body: JSON.stringify(outcome.problem.toProblem()), entries: [] };
     return { status: 200, body: JSON.stringify(outcome.result), entries: outcome.entries };
   }
@@ -69,8 +70,8 @@ export interface PendingDelivery {
 }
 
 /** Applies one delivery in tx and claims its id with the answer; its ledger entries are returned, not posted. */
-async function applyOne(tx: Tx, p: PendingDelivery): Promise<{ answer: DeliveryAnswer; entries: PlannedEntry[] }> {
-  const answer = await apply(p.ctx, tx, p.delivery.id, p.event);
+async function applyOne(tx: Tx, p: PendingDelivery, chain?: ChainView): Promise<{ answer: DeliveryAnswer; entries: PlannedEntry[] }> {
+  const answer = await apply(p.ctx, tx, p.delivery.id, p.event, chain);
   // A concurrent delivery of the same id that got here first makes this insert wait for its
   // commit and then do nothing: answer as it did.
   const [claimed] = await tx
@@ -122,11 +123,27 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
   try {
     return await db.transaction(async (tx) => {
       await tx.execute(lockFor(group[0]!.event));
+      // One read each for the whole group: ids already answered, and the chain (which cannot
+      // move while the group holds the chain lock shared).
+      const stored = new Map(
+        (await tx.select().from(webhookEvents).where(inArray(webhookEvents.id, group.map((p) => p.delivery.id)))).map((row) => [row.id, row]),
+      );
+      const chain = await readChainView(tx, group.flatMap((p) => (p.event.type === 'payout.received' && p.event.data.block ? [p.event.data.block.hash] : [])));
       const outcomes: (DeliveryAnswer | Error)[] = [];
       const entries: PlannedEntry[] = [];
       for (const p of group) {
+        const earlier = stored.get(p.delivery.id);
+        if (earlier) {
+          if (earlier.bodySha256 !== p.bodySha256) {
+            outcomes.push(conflict(`webhook-id ${p.delivery.id} was already used for another body; an id names one event for good`, { webhook_id: p.delivery.id }));
+            continue;
+          }
+          await audit(tx, p.ctx, { action: 'fleet.replay', target: p.delivery.id, details: { status: earlier.status } });
+          outcomes.push({ status: earlier.status, body: earlier.response, replayed: true });
+          continue;
+        }
         try {
-          const done = await tx.transaction(async (savepoint) => applyOne(savepoint as Tx, p));
+          const done = await tx.transaction(async (savepoint) => applyOne(savepoint as Tx, p, chain));
           outcomes.push(done.answer);
           entries.push(...done.entries);
         } catch (error) {
@@ -160,14 +177,15 @@ function groupFor(db: Db): GroupCommit<PendingDelivery, DeliveryAnswer> {
 export async function ingestDelivery(requestCtx: Ctx, delivery: VerifiedDelivery): Promise<DeliveryAnswer> {
   const ctx: Ctx = { ...requestCtx, actor: FLEET_ACTOR };
   const bodySha256 = sha256(delivery.body);
+  const event = parseFleetEvent(delivery.body); // 400/422 before anything is written
+  const pending = { ctx, delivery, event, bodySha256 };
+  // Payouts are grouped with concurrent ones (the group answers replays from one read).
+  if (event.type === 'payout.received' && !ctx.tx) return groupFor(ctx.db).submit(pending);
   const earlier = await storedAnswer(ctx.db, delivery.id, bodySha256);
   if (earlier) {
     await audit(ctx.db, ctx, { action: 'fleet.replay', target: delivery.id, details: { status: earlier.status } });
     return earlier;
   }
-  const event = parseFleetEvent(delivery.body); // 400/422 before anything is written
-  const pending = { ctx, delivery, event, bodySha256 };
   // Block events take the chain lock alone and move many coins: they go one at a time.
-  if (event.type !== 'payout.received' || ctx.tx) return applyAlone(pending);
-  return groupFor(ctx.db).submit(pending);
+  return applyAlone(pending);
 }
