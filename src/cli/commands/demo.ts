@@ -114,7 +114,7 @@ export function registerDemoCommands(program: Command) {
   program
     .command('demo')
     .description('build a realistic demo year (four sites, tariffs in BYN, payouts, a reorg) in its own data directory; --start serves it')
-    .option('--data-dir <dir>', 'PGlite data directory for the demo', './data-demo')
+    .option('--data-dir <dir>', 'PGlite data directory for the demo (under the ignored data/)', './data/demo')
     .option('--force', 'rebuild the demo data directory if it exists', false)
     .option('--start', 'start the service on the demo data afterwards', false)
     .option('--port <port>', 'port for --start', '8080')
