@@ -149,3 +149,21 @@ describe('concurrency', () => {
     }
   });
 });
+
+// Two deliveries of reports for one site at once (a webhook retry racing the batch route):
+// the site-row lock and the overlap trigger must leave exactly one active report and one
+// energy entry. Only a PostgreSQL server has concurrent sessions (PGlite is one connection).
+describe('concurrent production reports', () => {
+  it.runIf(onPostgres)('the same period reported concurrently with different figures: one active report, expense equals it', async () => {
+    const { recordProduction } = await import('../../../src/production/reports.js');
+    const { getBalance } = await import('../../../src/ledger/service.js');
+    await expectOk(t.request('POST', '/v1/sites', { body: { ...SITE, id: 'race-1' } }), 201);
+    await expectOk(t.request('POST', '/v1/sites/race-1/tariffs', { body: { effective_from: '2026-01-01T00:00:00Z', price_per_kwh: '1', currency: 'BYN' } }), 201);
+    const base = { site: 'race-1', period_start: '2026-05-01T00:00:00Z', period_end: '2026-05-01T01:00:00Z', hashrate_ths: '10', uptime: '1' };
+    const results = await Promise.allSettled(['1', '2', '3', '4'].map((kwh) => recordProduction(t.ctx(), { ...base, energy_kwh: kwh })));
+    expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);
+    const active = rowsOf<{ energy_cost: string }>(await t.database.db.execute(sql`select energy_cost::text from production_reports where site_id = 'race-1' and superseded_by is null`));
+    expect(active).toHaveLength(1);
+    expect((await getBalance(t.ctx(), 'Expenses:Energy:race-1', 'BYN')).toString()).toBe(String(Number(active[0]!.energy_cost)));
+  });
+});

@@ -64,3 +64,32 @@ describe('energy cost of a report', () => {
     expect(periodsOverlap(t('2026-01-01'), t('2026-02-01'), t('2026-01-31'), t('2026-03-01'))).toBe(true);
   });
 });
+
+describe('energy cost properties', () => {
+  it('segments cover the period exactly, share all the energy, and the cost lies between the cheapest and dearest price', async () => {
+    const fc = (await import('fast-check')).default;
+    const base = Date.parse('2026-03-01T00:00:00Z');
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 86_399 }), { maxLength: 5 }),
+        fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 6, maxLength: 6 }),
+        fc.integer({ min: 0, max: 10_000_000 }),
+        (cuts, prices, kwhMilli) => {
+          const edges = [0, ...[...cuts].sort((a, b) => a - b), 86_400];
+          const tariffs = edges.slice(0, -1).map((from, i) =>
+            tariff(`t${i}`, new Date(base + from * 1000).toISOString(), i === edges.length - 2 ? null : new Date(base + edges[i + 1]! * 1000).toISOString(), new Dec(prices[i]!).div(10_000).toFixed()),
+          );
+          const energy = new Dec(kwhMilli).div(1000);
+          const cost = energyCost(new Date(base), new Date(base + 86_400_000), energy, tariffs);
+          expect(cost.segments.reduce((s, x) => s + x.seconds, 0)).toBe(86_400);
+          expect(cost.segments.reduce((s, x) => s.add(x.energyKwh), new Dec(0)).sub(energy).abs().lt('1e-40')).toBe(true);
+          const used = tariffs.map((x) => x.pricePerKwh);
+          expect(cost.exactCost.gte(energy.mul(Dec.min(...used)).sub('1e-40'))).toBe(true);
+          expect(cost.exactCost.lte(energy.mul(Dec.max(...used)).add('1e-40'))).toBe(true);
+          expect(cost.cost.sub(cost.exactCost).abs().lte('0.005')).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
