@@ -18,10 +18,17 @@ export interface OwnedAddress {
  * payout needs one. Foreign and invalid addresses are never remembered.
  */
 const OWNER_CACHE_MAX = 50_000;
-const owners = new Map<string, OwnedAddress>();
+const ownersByDb = new WeakMap<object, Map<string, OwnedAddress>>();
+
+function ownersOf(ctx: Ctx): Map<string, OwnedAddress> {
+  let owners = ownersByDb.get(ctx.db);
+  if (!owners) ownersByDb.set(ctx.db, (owners = new Map()));
+  return owners;
+}
 
 /** The policy that owns an address, or null for an address the reserve does not control (422 if invalid). */
 export async function ownerOf(ctx: Ctx, address: string): Promise<{ owner: OwnedAddress; firstSeen: boolean } | null> {
+  const owners = ownersOf(ctx);
   const remembered = owners.get(address);
   if (remembered) return { owner: remembered, firstSeen: false };
   let resolved;
@@ -43,8 +50,8 @@ export async function ownerOf(ctx: Ctx, address: string): Promise<{ owner: Owned
 }
 
 /** Forgets a resolution, so that the next payout to it marks it used again (after a rollback). */
-export function forgetOwner(address: string): void {
-  owners.delete(address);
+export function forgetOwner(ctx: Ctx, address: string): void {
+  ownersOf(ctx).delete(address);
 }
 
 export async function noteAddressUsed(ctx: Ctx, address: string): Promise<void> {

@@ -99,7 +99,7 @@ export async function applyAlone(p: PendingDelivery): Promise<DeliveryAnswer> {
     });
   } catch (error) {
     // A rolled-back payout may have been the one to mark its address used: let the next one do it.
-    if (p.event.type === 'payout.received') forgetOwner(p.event.data.address);
+    if (p.event.type === 'payout.received') forgetOwner(p.ctx, p.event.data.address);
     if (error instanceof StoredAnswer) {
       await audit(p.ctx.db, p.ctx, { action: 'fleet.replay', target: p.delivery.id, details: { status: error.answer.status } });
       return error.answer;
@@ -161,7 +161,7 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
       return outcomes;
     });
   } catch {
-    for (const p of group) if (p.event.type === 'payout.received') forgetOwner(p.event.data.address);
+    for (const p of group) if (p.event.type === 'payout.received') forgetOwner(p.ctx, p.event.data.address);
     return Promise.all(group.map((p) => applyAlone(p).catch((error: Error) => error)));
   }
 }

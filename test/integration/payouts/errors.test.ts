@@ -167,6 +167,14 @@ describe('idempotency and conflicts', () => {
 });
 
 describe('reads', () => {
+  it('describes every route in the OpenAPI document', async () => {
+    const doc = await t.request('GET', '/openapi.json', { key: null });
+    for (const path of ['/v1/webhooks/fleet', '/v1/utxos', '/v1/utxos/{txid}/{vout}', '/v1/chain/tip', '/v1/reports/holdings', '/v1/alerts']) {
+      expect(Object.keys(doc.json.paths), path).toContain(path);
+    }
+  });
+
+
   it('lists UTXOs with filters and cursors, and refuses a bad filter', async () => {
     const all = await t.request('GET', '/v1/utxos?limit=1', { key: t.keys.auditor });
     expect(all.status).toBe(200);
