@@ -69,18 +69,29 @@ export interface PendingDelivery {
   bodySha256: string;
 }
 
-/** Applies one delivery in tx and claims its id with the answer; its ledger entries are returned, not posted. */
-async function applyOne(tx: Tx, p: PendingDelivery, chain?: ChainView): Promise<{ answer: DeliveryAnswer; entries: PlannedEntry[] }> {
+/** A webhook-id claimed by a concurrent transaction after the group read the stored ids. */
+class ClaimedElsewhere extends Error {}
+
+/**
+ * Applies one delivery in tx and claims its id with the answer; its ledger entries are returned,
+ * not posted. The claim and the audit row go to the server together (pipelined).
+ */
+async function applyOne(tx: Tx, p: PendingDelivery, chain?: ChainView, inGroup = false): Promise<{ answer: DeliveryAnswer; entries: PlannedEntry[] }> {
   const answer = await apply(p.ctx, tx, p.delivery.id, p.event, chain);
   // A concurrent delivery of the same id that got here first makes this insert wait for its
   // commit and then do nothing: answer as it did.
-  const [claimed] = await tx
-    .insert(webhookEvents)
-    .values({ id: p.delivery.id, bodySha256: p.bodySha256, type: p.event.type, status: answer.status, response: answer.body })
-    .onConflictDoNothing()
-    .returning({ id: webhookEvents.id });
-  if (!claimed) throw new StoredAnswer((await storedAnswer(tx, p.delivery.id, p.bodySha256))!);
-  await audit(tx, p.ctx, { action: `fleet.${p.event.type}`, target: p.delivery.id, outcome: answer.status < 300 ? 'ok' : 'rejected', status: answer.status });
+  const [[claimed]] = await Promise.all([
+    tx
+      .insert(webhookEvents)
+      .values({ id: p.delivery.id, bodySha256: p.bodySha256, type: p.event.type, status: answer.status, response: answer.body })
+      .onConflictDoNothing()
+      .returning({ id: webhookEvents.id }),
+    audit(tx, p.ctx, { action: `fleet.${p.event.type}`, target: p.delivery.id, outcome: answer.status < 300 ? 'ok' : 'rejected', status: answer.status }),
+  ]);
+  if (!claimed) {
+    if (inGroup) throw new ClaimedElsewhere(p.delivery.id); // this item's writes cannot be undone alone: re-run the group one by one
+    throw new StoredAnswer((await storedAnswer(tx, p.delivery.id, p.bodySha256))!);
+  }
   return { answer: { status: answer.status, body: answer.body, replayed: false }, entries: answer.entries };
 }
 
@@ -115,55 +126,59 @@ export async function applyAlone(p: PendingDelivery): Promise<DeliveryAnswer> {
 }
 
 /**
- * Several payouts in one transaction: each in a savepoint (a refusal rolls back only its own
- * writes and becomes its own answer), then every entry appended under one chain-head lock and
- * one commit. Answers are settled only after the commit; if the group fails, each is re-run alone.
+ * Several payouts in one transaction, then every entry appended under one chain-head lock and
+ * one commit; answers are settled only after the commit. No savepoints: a payout is refused
+ * (AppError) only before its first write, so a refusal leaves the group's transaction as it was.
+ * A repeated webhook-id within the group waits for the group and is then answered alone (from
+ * the stored answer); if the group fails as a whole, each delivery is re-run alone.
  */
 async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAnswer | Error)[]> {
+  const outcomes: (DeliveryAnswer | Error)[] = new Array(group.length);
+  const ids = new Set<string>();
+  const firsts: number[] = [];
+  const repeats: number[] = [];
+  group.forEach((p, i) => {
+    (ids.has(p.delivery.id) ? repeats : firsts).push(i);
+    ids.add(p.delivery.id);
+  });
   try {
-    return await db.transaction(async (tx) => {
+    await db.transaction(async (tx) => {
       await tx.execute(lockFor(group[0]!.event));
       // One read each for the whole group: ids already answered, and the chain (which cannot
       // move while the group holds the chain lock shared).
-      const stored = new Map(
-        (await tx.select().from(webhookEvents).where(inArray(webhookEvents.id, group.map((p) => p.delivery.id)))).map((row) => [row.id, row]),
-      );
-      const chain = await readChainView(tx, group.flatMap((p) => (p.event.type === 'payout.received' && p.event.data.block ? [p.event.data.block.hash] : [])));
-      const outcomes: (DeliveryAnswer | Error)[] = [];
+      const hashes = group.flatMap((p) => (p.event.type === 'payout.received' && p.event.data.block ? [p.event.data.block.hash] : []));
+      const [storedRows, chain] = await Promise.all([tx.select().from(webhookEvents).where(inArray(webhookEvents.id, [...ids])), readChainView(tx, hashes)]);
+      const stored = new Map(storedRows.map((row) => [row.id, row]));
       const entries: PlannedEntry[] = [];
-      for (const p of group) {
+      for (const i of firsts) {
+        const p = group[i]!;
         const earlier = stored.get(p.delivery.id);
         if (earlier) {
           if (earlier.bodySha256 !== p.bodySha256) {
-            outcomes.push(conflict(`webhook-id ${p.delivery.id} was already used for another body; an id names one event for good`, { webhook_id: p.delivery.id }));
+            outcomes[i] = conflict(`webhook-id ${p.delivery.id} was already used for another body; an id names one event for good`, { webhook_id: p.delivery.id });
             continue;
           }
           await audit(tx, p.ctx, { action: 'fleet.replay', target: p.delivery.id, details: { status: earlier.status } });
-          outcomes.push({ status: earlier.status, body: earlier.response, replayed: true });
+          outcomes[i] = { status: earlier.status, body: earlier.response, replayed: true };
           continue;
         }
         try {
-          const done = await tx.transaction(async (savepoint) => applyOne(savepoint as Tx, p, chain));
-          outcomes.push(done.answer);
+          const done = await applyOne(tx as Tx, p, chain, true);
+          outcomes[i] = done.answer;
           entries.push(...done.entries);
         } catch (error) {
-          if (error instanceof StoredAnswer) {
-            await audit(tx, p.ctx, { action: 'fleet.replay', target: p.delivery.id, details: { status: error.answer.status } });
-            outcomes.push(error.answer);
-          } else if (error instanceof AppError) {
-            outcomes.push(error);
-          } else {
-            throw error;
-          }
+          if (!(error instanceof AppError)) throw error;
+          outcomes[i] = error;
         }
       }
       await postBtcEntries(inTx(group[0]!.ctx, tx as Tx), entries);
-      return outcomes;
     });
   } catch {
     for (const p of group) if (p.event.type === 'payout.received') forgetOwner(p.ctx, p.event.data.address);
     return Promise.all(group.map((p) => applyAlone(p).catch((error: Error) => error)));
   }
+  for (const i of repeats) outcomes[i] = await applyAlone(group[i]!).catch((error: Error) => error);
+  return outcomes;
 }
 
 const groups = new WeakMap<Db, GroupCommit<PendingDelivery, DeliveryAnswer>>();

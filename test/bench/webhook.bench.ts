@@ -21,6 +21,16 @@ if (!process.env.DATABASE_URL) {
   process.exit(0);
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (Linux); null elsewhere. */
+function cpuSeconds(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return null;
+  }
+}
+
 async function ceiling(url: string): Promise<number> {
   const sql = postgres(url, { max: CONNECTIONS, onnotice: () => {} });
   await sql`create table bench_ceiling (id bigserial primary key, body text not null)`;
@@ -84,6 +94,7 @@ try {
   const latencies: number[] = [];
   let failures = 0;
   let next = 0;
+  const cpuBefore = cpuSeconds(server.child.pid);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
@@ -96,12 +107,17 @@ try {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = cpuSeconds(server.child.pid);
   sender.close();
   const perSecond = measured.length / seconds;
   const insertCeiling = await ceiling(db.url);
 
   console.log(`webhook: ${measured.length} signed payout.received deliveries over ${CONNECTIONS} connections in ${seconds.toFixed(2)} s`);
   console.log(`webhook: ${perSecond.toFixed(0)} events/s, p50 ${median(latencies).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, failures ${failures}`);
+  if (cpuBefore !== null && cpuAfter !== null) {
+    const perEventMs = ((cpuAfter - cpuBefore) * 1000) / measured.length;
+    console.log(`webhook: the server process used ${perEventMs.toFixed(2)} ms of CPU per event (${(cpuAfter - cpuBefore).toFixed(1)} s in ${seconds.toFixed(1)} s of wall time)`);
+  }
   console.log(`ceiling: ${insertCeiling.toFixed(0)} bare single-row INSERT transactions/s from ${CONNECTIONS} clients (same server, same run)`);
   console.log(`ratio: ${((perSecond / insertCeiling) * 100).toFixed(1)}% of the ceiling`);
   console.log(machineLine());
