@@ -1,7 +1,7 @@
 // Production reports: a site's hashrate and energy for a period, and the energy cost posted
 // to the ledger in the same transaction. A changed report for the same period is a correction:
 // the old row is superseded and its ledger entry reversed; nothing is overwritten.
-import { and, asc, eq, gte, isNull, lt } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, isNull, lt, or } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { productionReports, productionSites } from '../../db/schema/production.js';
 import { audit } from '../audit/service.js';
@@ -168,7 +168,7 @@ export async function recordProductionBatch(ctx: Ctx, reports: ProductionReportI
   });
 }
 
-export async function listReports(db: Executor, q: { site?: string; from: Date; to: Date; includeSuperseded?: boolean; limit: number }) {
+export async function listReports(db: Executor, q: { site?: string; from: Date; to: Date; includeSuperseded?: boolean; after?: { periodStart: Date; id: string }; limit: number }) {
   return db
     .select()
     .from(productionReports)
@@ -178,9 +178,11 @@ export async function listReports(db: Executor, q: { site?: string; from: Date; 
         gte(productionReports.periodStart, q.from),
         lt(productionReports.periodStart, q.to),
         q.includeSuperseded ? undefined : isNull(productionReports.supersededBy),
+        q.after
+          ? or(gt(productionReports.periodStart, q.after.periodStart), and(eq(productionReports.periodStart, q.after.periodStart), gt(productionReports.id, q.after.id)))
+          : undefined,
       ),
     )
-    .orderBy(asc(productionReports.periodStart), asc(productionReports.siteId), asc(productionReports.createdAt))
-    .limit(q.limit);
+    .orderBy(asc(productionReports.periodStart), asc(productionReports.id))
+    .limit(q.limit + 1);
 }
-

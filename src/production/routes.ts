@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses, jsonBody } from '../http/env.js';
+import { decodeCursor, page, pageQuery } from '../http/pagination.js';
 import { recordNetworkDays, recordPrices, recordRates } from './market.js';
 import { listReports, recordProductionBatch, toReportView } from './reports.js';
 import { CloseTariffSchema, CreateSiteSchema, CreateTariffSchema, NetworkBatchSchema, PricesBatchSchema, ProductionBatchSchema, RatesBatchSchema, rfc3339 } from './schemas.js';
@@ -45,6 +46,7 @@ const ReportView = z
   })
   .openapi('ProductionReportView');
 const siteParam = z.object({ id: z.string().max(64) });
+const reportCursor = z.object({ period_start: z.iso.datetime(), id: z.string().max(64) });
 
 const routes = {
   createSite: createRoute({ method: 'post', path: '/v1/sites', tags, summary: 'Create a mining site', security: bearerSecurity, middleware: [admin] as const, request: { body: jsonBody(CreateSiteSchema) }, responses: { 201: json(SiteView, 'Created'), ...errorResponses(401, 403, 409, 413, 415, 422) } }),
@@ -59,8 +61,8 @@ const routes = {
   production: createRoute({ method: 'post', path: '/v1/production', tags, summary: 'Record production reports (all or nothing); energy cost is posted to the ledger', security: bearerSecurity, middleware: [admin] as const, request: { body: jsonBody(ProductionBatchSchema) }, responses: { 200: json(z.object({ items: z.array(ReportView.extend({ outcome: z.enum(['created', 'unchanged', 'corrected']) })) })), ...errorResponses(401, 403, 409, 413, 415, 422) } }),
   listProduction: createRoute({
     method: 'get', path: '/v1/production', tags, summary: 'Production reports of a time range', security: bearerSecurity, middleware: [reader] as const,
-    request: { query: z.object({ from: rfc3339, to: rfc3339, site: z.string().max(64).optional(), include_superseded: z.enum(['true', 'false']).optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) }) },
-    responses: { 200: json(z.object({ items: z.array(ReportView) })), ...errorResponses(401, 403, 422) },
+    request: { query: z.object({ from: rfc3339, to: rfc3339, site: z.string().max(64).optional(), include_superseded: z.enum(['true', 'false']).optional(), ...pageQuery }) },
+    responses: { 200: json(z.object({ items: z.array(ReportView), next_cursor: z.string().nullable() })), ...errorResponses(401, 403, 422) },
   }),
 };
 
@@ -88,8 +90,13 @@ export function productionRouter() {
   });
   router.openapi(routes.listProduction, async (c) => {
     const q = c.req.valid('query');
-    const rows = await listReports(c.var.ctx.db, { from: new Date(q.from), to: new Date(q.to), site: q.site, includeSuperseded: q.include_superseded === 'true', limit: q.limit });
-    return c.json({ items: rows.map(toReportView) }, 200);
+    const after = decodeCursor(q.cursor, reportCursor);
+    const rows = await listReports(c.var.ctx.db, {
+      from: new Date(q.from), to: new Date(q.to), site: q.site, includeSuperseded: q.include_superseded === 'true',
+      after: after ? { periodStart: new Date(after.period_start), id: after.id } : undefined, limit: q.limit,
+    });
+    const { items, next_cursor } = page(rows, q.limit, (r) => ({ period_start: r.periodStart.toISOString(), id: r.id }));
+    return c.json({ items: items.map(toReportView), next_cursor }, 200);
   });
   return router;
 }

@@ -46,6 +46,11 @@ describe('production reports', () => {
     expect(await expense()).toBe('0.3'); // 0.25 - 0.25 + 0.30
     const all = await expectOk(t.request('GET', '/v1/production?from=2026-03-01T00:00:00Z&to=2026-03-02T00:00:00Z&include_superseded=true', { key: t.keys.auditor }));
     expect(all.items).toHaveLength(2);
+    const first = await expectOk(t.request('GET', '/v1/production?from=2026-03-01T00:00:00Z&to=2026-03-02T00:00:00Z&include_superseded=true&limit=1'));
+    expect(first.items).toHaveLength(1);
+    const second = await expectOk(t.request('GET', `/v1/production?from=2026-03-01T00:00:00Z&to=2026-03-02T00:00:00Z&include_superseded=true&limit=1&cursor=${first.next_cursor}`));
+    expect(second.items.map((r: any) => r.id)).not.toContain(first.items[0].id);
+    expect(second.next_cursor).toBeNull();
     const old = all.items.find((r: any) => r.id === corrected.replaces);
     expect(old.superseded_by).toBe(corrected.id);
     expect(old.energy_kwh).toBe('2.5'); // the original is kept as it was
