@@ -1,6 +1,7 @@
 // The reconciliation report: per site and period, what was produced, what it cost, what it
 // should have earned and what the books say it earned, with flags.
 import type { Ctx } from '../context.js';
+import { notFound } from '../http/problem.js';
 import { executor } from '../context.js';
 import { formatBtc } from '../money/btc.js';
 import { currencyPlaces, Dec } from '../money/fiat.js';
@@ -121,6 +122,7 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
   const from = dayStart(q.from);
   const to = dayStart(q.to);
   const sites = new Map<string, Site>((await listSites(db)).filter((s) => !q.siteId || s.id === q.siteId).map((s) => [s.id, s]));
+  if (q.siteId && !sites.has(q.siteId)) throw notFound(`site ${q.siteId}`);
   // By month, income comes from the ledger's balances at each month boundary (one summing
   // query each); by day, from the income entries themselves.
   const monthStarts = q.granularity === 'month' ? monthBoundaries(from, to) : [];

@@ -42,7 +42,7 @@ const reconciliationRoute = createRoute({
         'text/csv': { schema: z.string() },
       },
     },
-    ...errorResponses(401, 403, 422),
+    ...errorResponses(401, 403, 404, 422),
   },
 });
 

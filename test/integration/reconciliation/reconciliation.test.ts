@@ -156,5 +156,8 @@ describe('reconciliation by month', () => {
     expect(bad.json.errors.map((e: any) => e.field)).toEqual(expect.arrayContaining(['query.granularity', 'query.currency']));
     expect((await t.request('GET', '/v1/reconciliation?from=2026-04-01&to=2026-03-01')).json.errors).toEqual([{ field: 'query.to', reason: 'must be after from' }]);
     expect((await t.request('GET', march(), { key: null })).status).toBe(401);
+    expect((await t.request('GET', march('&site=nowhere'))).status).toBe(404);
+    const one = await expectOk(t.request('GET', march('&site=fpps-under')));
+    expect(one.rows.map((r: any) => r.site)).toEqual(['fpps-under']);
   });
 });
