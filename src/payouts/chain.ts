@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import { type Executor, rowsOf } from '../../db/client.js';
 import { chainBlocks } from '../../db/schema/payouts.js';
 import type { KnownBlock } from './lifecycle.js';
@@ -119,8 +119,4 @@ export async function recordBlockEvent(tx: Executor, event: BlockEvent): Promise
     })
     .returning();
   return row!;
-}
-
-export async function listBlocksAt(db: Executor, height: number): Promise<ChainBlock[]> {
-  return db.select().from(chainBlocks).where(and(eq(chainBlocks.height, height)));
 }

@@ -21,9 +21,9 @@ import type { VerifiedDelivery } from './signature.js';
 // refused rolls back, so a refused delivery writes nothing (a foreign address excepted: its alert
 // and its stored 422 are the point).
 //
-// Payouts from concurrent requests are grouped (GroupCommit): each applied in its own savepoint,
-// all their ledger entries appended under one chain-head lock, one commit, and then each request
-// gets its own answer. A group that fails as a whole is re-run one delivery at a time.
+// Payouts from concurrent requests are grouped (GroupCommit): applied side by side in one
+// transaction, all their ledger entries appended under one chain-head lock, one commit, and then
+// each request gets its own answer. A group that fails as a whole is re-run one delivery at a time.
 
 /** Payouts take the chain lock shared (they run side by side); block events take it alone. */
 const CHAIN_LOCK = 7307751;

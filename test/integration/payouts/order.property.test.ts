@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getBalance, verifyLedger } from '../../../src/ledger/service.js';
-import { type KnownBlock, statusOf, type UtxoStatus } from '../../../src/payouts/lifecycle.js';
+import { isNewer, type KnownBlock, statusOf, type UtxoStatus } from '../../../src/payouts/lifecycle.js';
 import { coinbaseTx, GENESIS_PREV, mineChain, paymentTx, type RegtestBlock } from '../../support/regtest.js';
 import { newWebhookId } from '../../support/webhook.js';
 import { createFleetApp, type FleetApp } from './fixture.js';
@@ -53,11 +53,12 @@ describe('order independence (property)', () => {
         let clock = Date.parse('2026-03-01T00:00:00Z') + run * 10_000_000;
         const at = () => new Date((clock += 1000)).toISOString();
         const deliveries: Delivery[] = [];
-        const chainEvents: { hash: string; height: number; connected: boolean; at: string }[] = [];
+        const chainEvents: { hash: string; height: number; connected: boolean; at: string; id: string }[] = [];
         const block = (b: RegtestBlock, connected: boolean) => {
           const when = at();
-          chainEvents.push({ hash: b.hash, height: b.height, connected, at: when });
-          deliveries.push({ id: newWebhookId(), event: { type: connected ? 'block.connected' : 'block.disconnected', timestamp: when, data: { height: b.height, hash: b.hash } } });
+          const id = newWebhookId();
+          chainEvents.push({ hash: b.hash, height: b.height, connected, at: when, id });
+          deliveries.push({ id, event: { type: connected ? 'block.connected' : 'block.disconnected', timestamp: when, data: { height: b.height, hash: b.hash } } });
         };
         const connectedOffsets = [...s.connected].sort((a, b) => a - b);
         for (const o of connectedOffsets) block(main[o]!, true);
@@ -97,14 +98,15 @@ describe('order independence (property)', () => {
         }
 
         // The model: each block's last event by time decides it; any disconnect orphans its coinbases.
-        const known = new Map<string, KnownBlock & { at: string }>();
+        const known = new Map<string, KnownBlock & { at: string; id: string }>();
         for (const e of chainEvents) {
           const k = known.get(e.hash);
           known.set(e.hash, {
             height: e.height,
-            connected: !k || e.at > k.at ? e.connected : k.connected,
+            connected: !k || isNewer({ at: new Date(e.at), eventId: e.id }, { at: new Date(k.at), eventId: k.id }) ? e.connected : k.connected,
             everDisconnected: (k?.everDisconnected ?? false) || !e.connected,
-            at: !k || e.at > k.at ? e.at : k.at,
+            at: !k || isNewer({ at: new Date(e.at), eventId: e.id }, { at: new Date(k.at), eventId: k.id }) ? e.at : k.at,
+            id: !k || isNewer({ at: new Date(e.at), eventId: e.id }, { at: new Date(k.at), eventId: k.id }) ? e.id : k.id,
           });
         }
         const heights = [...known.values()].filter((k) => k.connected).map((k) => k.height);
