@@ -28,14 +28,24 @@ export interface VerifySummary {
 }
 
 const HASH = /^[0-9a-f]{64}$/;
-const BTC_AMOUNT = /^-?\d+$/;
+const BTC_AMOUNT = /^-?\d{1,20}$/;
 const key = (account: string, commodity: string) => `${account}\u0000${commodity}`;
+
+/** An amount in its commodity's unit of account here: satoshis for BTC, 10^-18 for fiat. */
+function units(commodity: string, text: string): bigint | null {
+  if (commodity === 'BTC') return BTC_AMOUNT.test(text) ? BigInt(text) : null;
+  return parseScaled(text);
+}
+
+function unitsText(commodity: string, value: bigint): string {
+  return commodity === 'BTC' ? value.toString() : formatScaled(value);
+}
 
 function balanceMap(lines: BalanceLine[], line: number, what: string): Map<string, bigint> {
   const map = new Map<string, bigint>();
   for (const b of lines) {
-    const amount = parseScaled(b.amount);
-    if (amount === null) throw new VerifyError(line, `manifest ${what}: ${b.account} ${b.commodity} amount "${b.amount}" is not a decimal`);
+    const amount = units(b.commodity, b.amount);
+    if (amount === null) throw new VerifyError(line, `manifest ${what}: ${b.account} ${b.commodity} amount "${b.amount}" is not a valid amount`);
     map.set(key(b.account, b.commodity), amount);
   }
   return map;
@@ -47,7 +57,7 @@ export function balanceLines(map: Map<string, bigint>): BalanceLine[] {
   for (const [k, amount] of map) {
     if (amount === 0n) continue;
     const [account, commodity] = k.split('\u0000') as [string, string];
-    lines.push({ account, commodity, amount: formatScaled(amount) });
+    lines.push({ account, commodity, amount: unitsText(commodity, amount) });
   }
   return lines.sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : a.commodity < b.commodity ? -1 : a.commodity > b.commodity ? 1 : 0));
 }
@@ -80,20 +90,20 @@ export class LedgerChecker {
     const sums = new Map<string, bigint>();
     const amounts: bigint[] = [];
     for (const posting of entry.postings) {
-      const amount = parseScaled(posting.amount);
-      if (amount === null || (posting.commodity === 'BTC' && !BTC_AMOUNT.test(posting.amount))) {
+      const amount = units(posting.commodity, posting.amount);
+      if (amount === null) {
         throw new VerifyError(line, `entry seq ${entry.seq}: amount "${posting.amount}" of ${posting.account} is not a valid ${posting.commodity} amount`);
       }
       amounts.push(amount);
       sums.set(posting.commodity, (sums.get(posting.commodity) ?? 0n) + amount);
     }
     for (const [commodity, sum] of sums) {
-      if (sum !== 0n) throw new VerifyError(line, `entry seq ${entry.seq} does not balance: its ${commodity} postings sum to ${formatScaled(sum)}, not 0`);
+      if (sum !== 0n) throw new VerifyError(line, `entry seq ${entry.seq} does not balance: its ${commodity} postings sum to ${unitsText(commodity, sum)}, not 0`);
     }
 
     let recomputed: string;
     try {
-      recomputed = fastEntryHash(this.prev, entry);
+      recomputed = fastEntryHash(this.prev, entry, true); // prev: the manifest's (schema-checked) or a checked hash
     } catch (error) {
       throw new VerifyError(line, `entry seq ${entry.seq}: cannot build its canonical form: ${(error as Error).message}`);
     }

@@ -12,8 +12,8 @@ const VERSION_FIELD = `${Buffer.byteLength(CANONICAL_VERSION)}:${CANONICAL_VERSI
 const field = (text: string) => `${Buffer.byteLength(text, 'utf8')}:${text}`;
 
 /** lowercase hex SHA-256( prev_hash as 32 bytes || canonical bytes ), exactly as entryHash(). */
-export function fastEntryHash(prevHash: string, entry: ExportEntry): string {
-  if (!HEX_HASH.test(prevHash)) throw new Error('prev_hash must be 64 lowercase hex characters');
+export function fastEntryHash(prevHash: string, entry: ExportEntry, prevChecked = false): string {
+  if (!prevChecked && !HEX_HASH.test(prevHash)) throw new Error('prev_hash must be 64 lowercase hex characters');
   let text =
     VERSION_FIELD + field(BigInt(entry.seq).toString()) + field(entry.id) + field(entry.occurred_at) + field(entry.recorded_at) +
     field(entry.kind) + field(entry.description) + field(entry.source_type) + field(entry.source_id) + field(entry.actor) +
