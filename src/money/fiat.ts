@@ -61,6 +61,12 @@ export function formatDecimal(value: Dec, places?: number): string {
 }
 
 /** Minor-unit places commonly shown for a currency (USD 2, JPY 0, BHD 3), from ICU. */
+const PLACES = new Map<string, number>();
 export function currencyPlaces(code: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+  let places = PLACES.get(code);
+  if (places === undefined) {
+    places = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+    PLACES.set(code, places);
+  }
+  return places;
 }

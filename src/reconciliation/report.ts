@@ -175,7 +175,8 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
       if (d.workThs.gt(0)) a.missingNetworkDays++;
       continue;
     }
-    a.expectedExact = a.expectedExact.add(netOfPoolFee(d.workThs.mul(unit.sat), arrangements.get(d.siteId)!));
+    // Gross here; the pool fee is a constant factor, applied once per period below.
+    a.expectedExact = a.expectedExact.add(d.workThs.mul(unit.sat));
     a.expectedBlocks = a.expectedBlocks.add(d.workThs.mul(unit.blocks));
   }
   monthStarts.slice(1).forEach((_, i) => {
@@ -206,7 +207,7 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
     const site = sites.get(a.siteId);
     const arrangement = arrangements.get(a.siteId) ?? { kind: 'pool' as const, scheme: 'fpps' as const, feeRate: new Dec(0) };
     const { start, end } = bucketBounds(a.bucket, q.granularity, q);
-    const expectedSat = roundExpectedSat(a.expectedExact);
+    const expectedSat = roundExpectedSat(netOfPoolFee(a.expectedExact, arrangement));
     const { flags, soloInterval } = flagPeriod(
       {
         arrangement,
