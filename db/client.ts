@@ -32,9 +32,17 @@ export interface OpenOptions {
   poolSize?: number;
   /** Refuse to open a PGlite directory another process holds (default true). */
   lock?: boolean;
+  /** An in-memory PGlite starts from this dump (`dumpDataDir`) instead of running initdb. */
+  pgliteTemplate?: Blob;
 }
 
-/** int8 is parsed to bigint on both engines, so money never passes through a JS number. */
+/**
+ * Typed drizzle selects give `bigint` for bigint columns on both engines. Raw
+ * `db.execute(sql...)` differs: postgres.js parses int8 to bigint, but on PGlite
+ * drizzle's per-query parsers replace the client's and int8 arrives as a JS number
+ * when small. So raw SQL that returns money casts it to text (`amount::text`) and
+ * the caller parses it with BigInt.
+ */
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (options.databaseUrl) {
     const client = postgres(options.databaseUrl, {
@@ -55,6 +63,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   try {
     const client = new PGlite(inMemory ? undefined : `${options.dataDir}/pg`, {
       parsers: { [types.INT8]: (value: string) => BigInt(value) },
+      ...(inMemory && options.pgliteTemplate ? { loadDataDir: options.pgliteTemplate } : {}),
     });
     await client.waitReady;
     const db = drizzlePglite(client) as unknown as Db;

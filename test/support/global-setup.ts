@@ -1,0 +1,28 @@
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import type { PGlite } from '@electric-sql/pglite';
+import { openDatabase } from '../../db/client.js';
+import { runMigrations } from '../../db/migrate.js';
+import { pgliteTemplatePath } from './pglite-template.js';
+
+/**
+ * On PGlite, every test file gets its own in-memory database. Building one (initdb +
+ * migrations) costs seconds; loading a dump of a migrated one costs far less. So the
+ * run makes that dump once, and test/support/db.ts starts each database from it.
+ */
+export default async function setup() {
+  if (process.env.DATABASE_URL) return;
+  const path = pgliteTemplatePath();
+  process.env.RESERVE_PGLITE_TEMPLATE = path;
+  if (existsSync(path)) return;
+  const database = await openDatabase({});
+  try {
+    await runMigrations(database);
+    const client = (database.db as unknown as { $client: PGlite }).$client;
+    const dump = await client.dumpDataDir('none');
+    const partial = `${path}.${process.pid}.partial`;
+    writeFileSync(partial, new Uint8Array(await dump.arrayBuffer()));
+    renameSync(partial, path); // atomic: a concurrent run never reads half a file
+  } finally {
+    await database.close();
+  }
+}
