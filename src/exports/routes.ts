@@ -9,7 +9,7 @@ import { type LedgerExportRequest, resolveLedgerRange } from '../ledger/export/r
 import { auditLogLines } from './audit-log.js';
 import { labelLines } from './labels.js';
 import { totalsView, utxoLines } from './utxos.js';
-import { batched, streamedResponse, withTrailer } from './stream.js';
+import { batched, hashChunk, streamedResponse, withTrailer } from './stream.js';
 
 const rfc3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 time' });
 const auditorOrAdmin = requireRole('auditor');
@@ -195,7 +195,7 @@ export function exportsRouter() {
     const range = await resolveLedgerRange(c.var.ctx, ledgerRequest(query));
     const { body, manifest } = ledgerExport(c.var.ctx, query.format, range);
     const hash = createHash('sha256');
-    for await (const chunk of body) hash.update(chunk, 'utf8');
+    for await (const chunk of body) hashChunk(hash, chunk);
     return c.json(await manifest(hash.digest('hex')), 200);
   });
 
@@ -226,7 +226,7 @@ export function exportsRouter() {
   router.openapi(labelsManifestRoute, async (c) => {
     const { lines, summary } = labelLines(c.var.ctx);
     const hash = createHash('sha256');
-    for await (const chunk of batched(lines)) hash.update(chunk, 'utf8');
+    for await (const chunk of batched(lines)) hashChunk(hash, chunk);
     return c.json({ export: 'labels' as const, ...summary, body_sha256: hash.digest('hex'), generated_at: new Date().toISOString() }, 200);
   });
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { Logger } from '../logger.js';
 
 /**
@@ -6,7 +6,10 @@ import type { Logger } from '../logger.js';
  * chunk only when the client has taken the previous one (backpressure), so memory stays
  * constant whatever the export's size; a client that goes away ends the iterator.
  */
-export function streamedBody(chunks: AsyncIterable<string>, log: Logger): ReadableStream<Uint8Array> {
+/** Text, or bytes passed through as they came (the database's COPY output). */
+export type Chunk = string | Uint8Array;
+
+export function streamedBody(chunks: AsyncIterable<Chunk>, log: Logger): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const iterator = chunks[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>(
@@ -15,7 +18,7 @@ export function streamedBody(chunks: AsyncIterable<string>, log: Logger): Readab
         try {
           const next = await iterator.next();
           if (next.done) controller.close();
-          else controller.enqueue(encoder.encode(next.value));
+          else controller.enqueue(typeof next.value === 'string' ? encoder.encode(next.value) : next.value);
         } catch (error) {
           // Headers are gone already: the body ends without its manifest, which a verifier refuses.
           log.error({ err: error }, 'export failed while streaming; the body was cut short without its manifest');
@@ -35,7 +38,7 @@ export function streamedBody(chunks: AsyncIterable<string>, log: Logger): Readab
  * The streamed export as the route's answer. Typed `never` on purpose: the OpenAPI route
  * types read `application/jsonl` as a JSON body, but an export is a stream, not one value.
  */
-export function streamedResponse(chunks: AsyncIterable<string>, log: Logger, contentType: string, filename: string): never {
+export function streamedResponse(chunks: AsyncIterable<Chunk>, log: Logger, contentType: string, filename: string): never {
   return new Response(streamedBody(chunks, log), { status: 200, headers: exportHeaders(contentType, filename) }) as never;
 }
 
@@ -48,11 +51,18 @@ export function exportHeaders(contentType: string, filename: string): Record<str
   };
 }
 
-/** Collects small text chunks into ~64 KiB pieces: fewer, larger writes are much cheaper. */
-export async function* batched(chunks: AsyncIterable<string>, targetBytes = 64 * 1024): AsyncGenerator<string> {
+/** Collects small text chunks into ~64 KiB pieces (fewer, larger writes are much cheaper); bytes pass as they are. */
+export async function* batched(chunks: AsyncIterable<Chunk>, targetBytes = 64 * 1024): AsyncGenerator<Chunk> {
   let buffer: string[] = [];
   let size = 0;
   for await (const chunk of chunks) {
+    if (typeof chunk !== 'string') {
+      if (buffer.length > 0) yield buffer.join('');
+      buffer = [];
+      size = 0;
+      yield chunk;
+      continue;
+    }
     buffer.push(chunk);
     size += chunk.length;
     if (size >= targetBytes) {
@@ -68,11 +78,17 @@ export async function* batched(chunks: AsyncIterable<string>, targetBytes = 64 *
  * Passes the body through while hashing it, then appends the trailer built from the
  * SHA-256 (hex) of every byte before it: the manifest covers exactly what preceded it.
  */
-export async function* withTrailer(body: AsyncIterable<string>, trailer: (bodySha256: string) => string | Promise<string>): AsyncGenerator<string> {
+export async function* withTrailer(body: AsyncIterable<Chunk>, trailer: (bodySha256: string) => string | Promise<string>): AsyncGenerator<Chunk> {
   const hash = createHash('sha256');
   for await (const chunk of body) {
-    hash.update(chunk, 'utf8');
+    hashChunk(hash, chunk);
     yield chunk;
   }
   yield await trailer(hash.digest('hex'));
+}
+
+/** Adds a chunk to a hash: text as its UTF-8 bytes (what is sent), bytes as they are. */
+export function hashChunk(hash: Hash, chunk: Chunk): void {
+  if (typeof chunk === 'string') hash.update(chunk, 'utf8');
+  else hash.update(chunk);
 }

@@ -3,7 +3,6 @@
 // embedded engine, at the speed of COPY. postgres.js 3.4.9 COPY on a reused pooled connection hung intermittently
 // here (its issues #917, #499), so each export opens a connection of its own, bounded by an
 // overall timeout, and closes it when the export ends or the client goes away.
-import { StringDecoder } from 'node:string_decoder';
 import postgres from 'postgres';
 import type { Db } from '../../../db/client.js';
 import type { LedgerExportRange } from './range.js';
@@ -64,7 +63,7 @@ function copyJsonlSql(from: bigint, to: bigint): string {
 }
 
 /** The rows of the range as CSV or JSON Lines text, streamed from COPY on a connection of its own. */
-export async function* copyRows(pool: PostgresClient, range: LedgerExportRange, format: 'csv' | 'jsonl'): AsyncGenerator<string> {
+export async function* copyRows(pool: PostgresClient, range: LedgerExportRange, format: 'csv' | 'jsonl'): AsyncGenerator<Uint8Array> {
   if (range.toSeq < range.fromSeq) return;
   const o = pool.options as unknown as Record<string, unknown>;
   const own = postgres({
@@ -80,14 +79,12 @@ export async function* copyRows(pool: PostgresClient, range: LedgerExportRange, 
   try {
     const statement = format === 'csv' ? copySql(range.fromSeq, range.toSeq) : copyJsonlSql(range.fromSeq, range.toSeq);
     const stream = await own.unsafe(statement).readable();
-    const decoder = new StringDecoder('utf8');
     try {
-      for await (const chunk of stream) yield decoder.write(chunk as Buffer);
+      // The bytes go out as PostgreSQL wrote them (UTF-8): no decoding and encoding again.
+      for await (const chunk of stream) yield chunk as Buffer;
     } catch (error) {
       throw timedOut ? new Error(`the ${format} export did not finish within ${COPY_TIMEOUT_MS} ms`) : error;
     }
-    const rest = decoder.end();
-    if (rest) yield rest;
   } finally {
     clearTimeout(timer);
     await own.end({ timeout: 1 });

@@ -99,7 +99,7 @@ async function beancountPreamble(ctx: Ctx, range: LedgerExportRange): Promise<st
 
 export interface LedgerExportStream {
   /** The file before its manifest, in pieces. */
-  body: AsyncGenerator<string>;
+  body: AsyncGenerator<string | Uint8Array>;
   /** The manifest, given the SHA-256 of the body; call after the body has ended. */
   manifest(bodySha256: string): Promise<LedgerManifest>;
   /** The manifest's own line (or CSV record); call after the body has ended. */
@@ -116,7 +116,7 @@ export function ledgerExport(ctx: Ctx, format: LedgerExportFormat, range: Ledger
   let postings = 0;
   const server = format !== 'beancount' && !options.keysetOnly ? postgresClientOf(ctx.db) : null;
 
-  async function* body(): AsyncGenerator<string> {
+  async function* body(): AsyncGenerator<string | Uint8Array> {
     if (format === 'csv') yield stringify([[...LEDGER_CSV_COLUMNS]], CSV_STRINGIFY_OPTIONS);
     if (server && format !== 'beancount') {
       yield* copyRows(server, range, format);

@@ -99,9 +99,9 @@ describe('GET /v1/exports/ledger round trips through the offline verifier', () =
 
 describe('CSV and JSON Lines on a PostgreSQL server come from COPY', () => {
   const collect = async (stream: LedgerExportStream) => {
-    let text = '';
-    for await (const chunk of stream.body) text += chunk;
-    return text;
+    const parts: Buffer[] = [];
+    for await (const chunk of stream.body) parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+    return Buffer.concat(parts).toString('utf8');
   };
 
   it('uses COPY exactly when the engine is PostgreSQL', () => {
