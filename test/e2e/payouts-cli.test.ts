@@ -8,6 +8,7 @@ import { childEnv, freePort, runCli, serverDatabase, startServerProcess, tempDir
 
 // `reserve fleet send FILE` against the real server: a site backfills its history from a JSON
 // Lines file; sending the file again is a harmless replay; a refused line fails the run.
+// (Reading the file and its refusals are unit-tested: test/unit/payouts/fleet-send.test.ts.)
 
 describe('reserve fleet send', () => {
   const dir = tempDir('fleet-send');
@@ -72,14 +73,5 @@ describe('reserve fleet send', () => {
     const bad = await runCli(['fleet', 'send', file, '--url', url, '--retries', '0'], env);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/backfill\.jsonl:1 .*422 data\.amount_btc/);
-
-    writeFileSync(file, '{"type": \n');
-    const unreadable = await runCli(['fleet', 'send', file, '--url', url], env);
-    expect(unreadable.code).toBe(1);
-    expect(unreadable.stdout).toContain('backfill.jsonl:1: not valid JSON');
-
-    const noSecret = await runCli(['fleet', 'send', file, '--url', url], childEnv({}));
-    expect(noSecret.code).toBe(1);
-    expect(noSecret.stderr).toContain('a whsec_ secret is required');
   });
 });
