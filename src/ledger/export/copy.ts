@@ -72,6 +72,7 @@ export async function* copyRows(pool: PostgresClient, range: LedgerExportRange, 
     max: 1, onnotice: () => {}, connection: { application_name: 'reserve-export' },
   } as unknown as postgres.Options<Record<string, never>>);
   let timedOut = false;
+  let finished = false;
   const timer = setTimeout(() => {
     timedOut = true;
     void own.end({ timeout: 0 });
@@ -82,11 +83,13 @@ export async function* copyRows(pool: PostgresClient, range: LedgerExportRange, 
     try {
       // The bytes go out as PostgreSQL wrote them (UTF-8): no decoding and encoding again.
       for await (const chunk of stream) yield chunk as Buffer;
+      finished = true;
     } catch (error) {
       throw timedOut ? new Error(`the ${format} export did not finish within ${COPY_TIMEOUT_MS} ms`) : error;
     }
   } finally {
     clearTimeout(timer);
-    await own.end({ timeout: 1 });
+    // Cut short (the client left, or an error): close at once rather than wait for COPY.
+    await own.end({ timeout: finished ? 1 : 0 });
   }
 }
