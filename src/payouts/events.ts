@@ -6,7 +6,7 @@ import { parseBtcToSat, parseSat } from './amount.js';
 // The fleet's event envelope and payloads, parsed after the signature has been checked.
 // Pure: no database, no Hono. Every refusal names the field (`data.amount_btc`) and the reason.
 
-export const EVENT_TYPES = ['payout.received', 'block.connected', 'block.disconnected'] as const;
+export const EVENT_TYPES = ['payout.received', 'block.connected', 'block.disconnected', 'production.reported'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export const MAX_HEIGHT = 10_000_000;
@@ -79,7 +79,9 @@ export interface BlockData {
 export type FleetEvent =
   | { type: 'payout.received'; occurredAt: Date; data: PayoutData }
   | { type: 'block.connected'; occurredAt: Date; data: BlockData }
-  | { type: 'block.disconnected'; occurredAt: Date; data: BlockData };
+  | { type: 'block.disconnected'; occurredAt: Date; data: BlockData }
+  // The production module validates its own report (recordProduction): its field errors come back as `data.<field>`.
+  | { type: 'production.reported'; occurredAt: Date; data: Record<string, unknown> };
 
 function parseWith<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.infer<T> {
   const parsed = schema.safeParse(value);
@@ -138,5 +140,7 @@ export function parseFleetEvent(body: string): FleetEvent {
       const d = parseWith(blockDisconnectedSchema, envelope.data, 'data');
       return { type: 'block.disconnected', occurredAt, data: { height: d.height, hash: d.hash, prevHash: null } };
     }
+    case 'production.reported':
+      return { type: 'production.reported', occurredAt, data: envelope.data };
   }
 }

@@ -2,6 +2,7 @@ import type { Ctx } from '../context.js';
 import { AppError } from '../http/problem.js';
 import { findEntryBySource, listAccounts, postEntries, verifyLedger } from '../ledger/service.js';
 import { markAddressUsed, resolveAddress } from '../policies/service.js';
+import { recordProduction, toReportView } from '../production/reports.js';
 
 // The other modules' services this module calls, in one place: the payouts module never
 // touches the ledger's or the policies' tables, it asks their services inside its transaction.
@@ -102,4 +103,22 @@ export async function btcBalances(ctx: Ctx, prefix: string): Promise<Map<string,
 export async function ledgerVerifies(ctx: Ctx): Promise<{ ok: boolean; detail: string }> {
   const result = await verifyLedger(ctx);
   return result.ok ? { ok: true, detail: `${result.count} entries, head ${result.head_hash}` } : { ok: false, detail: `seq ${result.seq}: ${result.reason}` };
+}
+
+/**
+ * A `production.reported` event's data, recorded by the production module in ctx.tx (the
+ * webhook's transaction, beside its idempotency record). The production module names fields
+ * relative to the report (`energy_kwh`); in a webhook body they are `data.energy_kwh`.
+ */
+export async function reportProduction(ctx: Ctx, data: Record<string, unknown>) {
+  try {
+    const { report, outcome } = await recordProduction(ctx, data, 'webhook');
+    return { outcome, report: toReportView(report) };
+  } catch (error) {
+    if (error instanceof AppError && error.options.errors) {
+      const errors = error.options.errors.map((e) => ({ ...e, field: e.field === 'report' ? 'data' : `data.${e.field}` }));
+      throw new AppError(error.code, errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { ...error.options, errors });
+    }
+    throw error;
+  }
 }

@@ -22,7 +22,7 @@ const fleetWebhookRoute = createRoute({
   method: 'post',
   path: '/v1/webhooks/fleet',
   tags: ['fleet'],
-  summary: 'Fleet events (Standard Webhooks): payout.received, block.connected, block.disconnected',
+  summary: 'Fleet events (Standard Webhooks): payout.received, block.connected, block.disconnected, production.reported',
   description:
     'Authenticated only by its `webhook-signature` (HMAC-SHA256 over `<webhook-id>.<webhook-timestamp>.<raw body>`, ' +
     'Standard Webhooks), checked on the raw bytes before anything is parsed. The body is `{type, timestamp, data}`, at most 256 KiB. ' +

@@ -10,7 +10,7 @@ import { applyBlockEvent } from './blocks.js';
 import { type ChainView, readChainView } from './chain.js';
 import type { PlannedEntry } from './coins.js';
 import { type FleetEvent, parseFleetEvent } from './events.js';
-import { forgetOwner, postBtcEntries } from './ports.js';
+import { forgetOwner, postBtcEntries, reportProduction } from './ports.js';
 import { receivePayout } from './receive.js';
 import type { VerifiedDelivery } from './signature.js';
 
@@ -58,6 +58,9 @@ async function apply(ctx: Ctx, tx: Tx, id: string, event: FleetEvent, chain?: Ch
     if (outcome.kind === 'foreign') return { status: outcome.problem.status, body: JSON.stringify(outcome.problem.toProblem()), entries: [] };
     return { status: 200, body: JSON.stringify(outcome.result), entries: outcome.entries };
   }
+  if (event.type === 'production.reported') {
+    return { status: 200, body: JSON.stringify(await reportProduction(inTx(ctx, tx), event.data)), entries: [] };
+  }
   const { result, entries } = await applyBlockEvent(ctx, tx, { id, occurredAt: event.occurredAt, connected: event.type === 'block.connected', data: event.data });
   return { status: 200, body: JSON.stringify(result), entries };
 }
@@ -95,14 +98,20 @@ async function applyOne(tx: Tx, p: PendingDelivery, chain?: ChainView, inGroup =
   return { answer: { status: answer.status, body: answer.body, replayed: false }, entries: answer.entries };
 }
 
+/** Production reports do not touch the chain or the coins: they take no chain lock (the site row lock serialises them). */
 const lockFor = (event: FleetEvent) =>
-  event.type === 'payout.received' ? sql`select pg_advisory_xact_lock_shared(${CHAIN_LOCK})` : sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`;
+  event.type === 'production.reported'
+    ? null
+    : event.type === 'payout.received'
+      ? sql`select pg_advisory_xact_lock_shared(${CHAIN_LOCK})`
+      : sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`;
 
 /** One delivery in a transaction of its own. */
 export async function applyAlone(p: PendingDelivery): Promise<DeliveryAnswer> {
   try {
     return await withTransaction(p.ctx, async (tx) => {
-      await tx.execute(lockFor(p.event));
+      const lock = lockFor(p.event);
+      if (lock) await tx.execute(lock);
       const { answer, entries } = await applyOne(tx, p);
       // Last, so the ledger's head and balance rows stay locked only until the commit that follows.
       await postBtcEntries(inTx(p.ctx, tx), entries);
@@ -143,7 +152,7 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
   });
   try {
     await db.transaction(async (tx) => {
-      await tx.execute(lockFor(group[0]!.event));
+      await tx.execute(lockFor(group[0]!.event)!); // a group holds payouts only
       // One read each for the whole group: ids already answered, and the chain (which cannot
       // move while the group holds the chain lock shared).
       const hashes = group.flatMap((p) => (p.event.type === 'payout.received' && p.event.data.block ? [p.event.data.block.hash] : []));
@@ -208,6 +217,7 @@ export async function ingestDelivery(requestCtx: Ctx, delivery: VerifiedDelivery
     await audit(ctx.db, ctx, { action: 'fleet.replay', target: delivery.id, details: { status: earlier.status } });
     return earlier;
   }
-  // Block events take the chain lock alone and move many coins: they go one at a time.
+  // Block events take the chain lock alone and move many coins: they go one at a time; so do
+  // production reports (each locks its site row).
   return applyAlone(pending);
 }

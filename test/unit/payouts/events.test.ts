@@ -48,5 +48,11 @@ describe('parseFleetEvent', () => {
     expect(fieldOf(() => parseFleetEvent(wrap({ ...base, amount_sat: '1', vout: 2 ** 32 })))).toBe('data.vout');
     expect(fieldOf(() => parseFleetEvent(wrap({ height: 1, hash: 'ab'.repeat(32), extra: 1 }, 'block.connected')))).toBe('data.extra');
     expect(fieldOf(() => parseFleetEvent(wrap({}, 'production.exploded')))).toBe('type');
+    expect(fieldOf(() => parseFleetEvent(wrap([], 'production.reported')))).toBe('data');
+  });
+
+  it('passes production.reported data on to the production module unchanged', () => {
+    const data = { site: 'dam-1', period_start: '2026-03-01T00:00:00Z', period_end: '2026-03-01T01:00:00Z', hashrate_ths: '1', energy_kwh: '2', uptime: '1' };
+    expect(parseFleetEvent(wrap(data, 'production.reported'))).toEqual({ type: 'production.reported', occurredAt: new Date('2026-01-01T00:00:00Z'), data });
   });
 });
