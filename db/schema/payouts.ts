@@ -74,6 +74,9 @@ export const utxos = pgTable(
     /** The state (and so the asset account) the receipt was booked to; orphaning returns there first. */
     receiptStatus: text('receipt_status'),
     rawTxProven: boolean('raw_tx_proven').notNull().default(false),
+    /** The production period the payout pays for, when the fleet named one: [start, end). */
+    periodStart: timestamp('period_start', { withTimezone: true, mode: 'date' }),
+    periodEnd: timestamp('period_end', { withTimezone: true, mode: 'date' }),
     eventId: text('event_id').notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -92,6 +95,8 @@ export const utxos = pgTable(
     check('utxos_block_pair', sql`(${t.blockHash} is null) = (${t.blockHeight} is null)`),
     check('utxos_block_hash_hex', sql`${t.blockHash} is null or ${t.blockHash} ~ '^[0-9a-f]{64}$'`),
     check('utxos_immature_is_coinbase', sql`${t.status} <> 'immature' or ${t.coinbase}`),
+    check('utxos_period_pair', sql`(${t.periodStart} is null) = (${t.periodEnd} is null)`),
+    check('utxos_period_span', sql`${t.periodEnd} is null or (${t.periodEnd} > ${t.periodStart} and ${t.periodEnd} <= ${t.periodStart} + interval '31 days')`),
   ],
 );
 

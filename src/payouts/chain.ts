@@ -36,18 +36,18 @@ export interface ChainView {
 
 export async function readChainView(db: Executor, hashes: string[]): Promise<ChainView> {
   const unique = [...new Set(hashes)];
-  const rows = rowsOf<{ kind: string; hash: string; height: number; connected: boolean; ever_disconnected: boolean }>(
+  const rows = rowsOf<{ kind: string; hash: string; height: number; connected: boolean; ever_disconnected: boolean; state_at: string | Date }>(
     await db.execute(sql`
-      (select 'tip' as kind, hash, height, connected, ever_disconnected from chain_blocks where connected
+      (select 'tip' as kind, hash, height, connected, ever_disconnected, state_at from chain_blocks where connected
         order by height desc, state_at desc, state_event_id desc limit 1)
       union all
-      (select 'block' as kind, hash, height, connected, ever_disconnected from chain_blocks
+      (select 'block' as kind, hash, height, connected, ever_disconnected, state_at from chain_blocks
         where hash in (select unnest(${`{${unique.join(',')}}`}::text[])))`),
   );
   const t = rows.find((r) => r.kind === 'tip');
   const blocks = new Map<string, ChainBlock | undefined>(unique.map((h) => [h, undefined]));
   for (const b of rows.filter((r) => r.kind === 'block')) {
-    blocks.set(b.hash, { hash: b.hash, height: Number(b.height), connected: b.connected, everDisconnected: b.ever_disconnected } as ChainBlock);
+    blocks.set(b.hash, { hash: b.hash, height: Number(b.height), connected: b.connected, everDisconnected: b.ever_disconnected, stateAt: new Date(b.state_at) } as ChainBlock);
   }
   return { tip: t ? { height: Number(t.height), hash: t.hash } : null, blocks };
 }
@@ -61,19 +61,32 @@ export async function readTipAndBlock(db: Executor, hash: string | null): Promis
     .orderBy(desc(chainBlocks.height), desc(chainBlocks.stateAt), desc(chainBlocks.stateEventId))
     .limit(1);
   if (hash === null) return { tip: (await tip)[0] ?? null, block: undefined };
-  const rows = rowsOf<{ kind: string; hash: string; height: number; connected: boolean; ever_disconnected: boolean }>(
+  const rows = rowsOf<{ kind: string; hash: string; height: number; connected: boolean; ever_disconnected: boolean; state_at: string | Date }>(
     await db.execute(sql`
-      (select 'tip' as kind, hash, height, connected, ever_disconnected from chain_blocks where connected
+      (select 'tip' as kind, hash, height, connected, ever_disconnected, state_at from chain_blocks where connected
         order by height desc, state_at desc, state_event_id desc limit 1)
       union all
-      (select 'block' as kind, hash, height, connected, ever_disconnected from chain_blocks where hash = ${hash})`),
+      (select 'block' as kind, hash, height, connected, ever_disconnected, state_at from chain_blocks where hash = ${hash})`),
   );
   const t = rows.find((r) => r.kind === 'tip');
   const b = rows.find((r) => r.kind === 'block');
   return {
     tip: t ? { height: Number(t.height), hash: t.hash } : null,
-    block: b ? ({ hash: b.hash, height: Number(b.height), connected: b.connected, everDisconnected: b.ever_disconnected } as ChainBlock) : undefined,
+    block: b ? ({ hash: b.hash, height: Number(b.height), connected: b.connected, everDisconnected: b.ever_disconnected, stateAt: new Date(b.state_at) } as ChainBlock) : undefined,
   };
+}
+
+/**
+ * When a payout's income is booked (`occurred_at` of its receipt), so that the reconciliation
+ * attributes it to the production it pays for: the period's start when the fleet names a period
+ * (the instant the period's energy cost is booked at too), else the time of the block it is in
+ * when that block is known connected (the time the fleet reported the block connected), else
+ * the time the fleet reported the payout.
+ */
+export function incomeTimeOf(period: { start: Date } | null, block: ChainBlock | undefined, reportedAt: Date): Date {
+  if (period) return period.start;
+  if (block?.connected && block.stateAt) return block.stateAt;
+  return reportedAt;
 }
 
 export function knownBlock(block: ChainBlock | undefined): KnownBlock | null {

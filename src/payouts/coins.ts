@@ -110,14 +110,15 @@ export async function insertArrival(tx: Tx, coin: NewUtxo, why: MoveReason): Pro
   const entries = arrivalEntries(coin, arrival, why);
   const refs = entries.map((e) => ({ kind: e.kind, source_type: e.source.type, source_id: e.source.id }));
   // One statement: the coin (unless its outpoint exists) and, only if it was inserted, its history row.
-  const c = { pool: null, blockHeight: null, blockHash: null, rawTxProven: false, receiptStatus: null, ...coin };
+  const c = { pool: null, blockHeight: null, blockHash: null, rawTxProven: false, receiptStatus: null, periodStart: null, periodEnd: null, ...coin };
   const rows = rowsOf(
     await tx.execute(sql`
       with inserted as (
         insert into utxos (txid, vout, policy_id, network, address, amount_sat, coinbase, site_id, pool, block_height, block_hash,
-                           status, receipt_status, raw_tx_proven, event_id, received_at, updated_at)
+                           status, receipt_status, raw_tx_proven, period_start, period_end, event_id, received_at, updated_at)
         values (${c.txid}, ${c.vout}, ${c.policyId}, ${c.network}, ${c.address}, ${c.amountSat}, ${c.coinbase}, ${c.siteId}, ${c.pool},
-                ${c.blockHeight}, ${c.blockHash}, ${c.status}, ${c.receiptStatus}, ${c.rawTxProven}, ${c.eventId},
+                ${c.blockHeight}, ${c.blockHash}, ${c.status}, ${c.receiptStatus}, ${c.rawTxProven},
+                ${c.periodStart?.toISOString() ?? null}::timestamptz, ${c.periodEnd?.toISOString() ?? null}::timestamptz, ${c.eventId},
                 ${c.receivedAt.toISOString()}::timestamptz, ${c.updatedAt.toISOString()}::timestamptz)
         on conflict do nothing
         returning txid, vout)
@@ -191,6 +192,8 @@ export function toUtxoView(coin: Utxo, tipHeight: number | null = null) {
     status: coin.status as UtxoStatus,
     ...(tipHeight !== null ? { confirmations: coin.blockHeight === null || coin.status === 'orphaned' || coin.status === 'unconfirmed' ? 0 : Math.max(0, tipHeight - coin.blockHeight + 1) } : {}),
     raw_tx_proven: coin.rawTxProven,
+    // Only for a payout that names the production period it pays for.
+    ...(coin.periodStart && coin.periodEnd ? { period_start: coin.periodStart.toISOString(), period_end: coin.periodEnd.toISOString() } : {}),
     received_at: coin.receivedAt.toISOString(),
     updated_at: coin.updatedAt.toISOString(),
   };

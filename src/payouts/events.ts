@@ -12,6 +12,9 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export const MAX_HEIGHT = 10_000_000;
 const MAX_VOUT = 4_294_967_295;
 const MAX_RAW_TX_HEX = 200_000;
+/** A payout pays for at most a month of production (a pool's longest settlement period). */
+export const MAX_PERIOD_DAYS = 31;
+const rfc3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time such as 2026-03-01T00:00:00Z' });
 
 const hash64 = z
   .string({ message: 'must be a string' })
@@ -52,6 +55,8 @@ const payoutSchema = z
       .max(MAX_RAW_TX_HEX, `must be at most ${MAX_RAW_TX_HEX} characters`)
       .regex(/^([0-9a-fA-F]{2})+$/, 'must be an even number of hexadecimal characters')
       .optional(),
+    period_start: rfc3339.optional(),
+    period_end: rfc3339.optional(),
   })
   .strict();
 
@@ -68,6 +73,8 @@ export interface PayoutData {
   coinbase: boolean;
   block: { height: number; hash: string } | null;
   rawTxHex: string | null;
+  /** The production period [start, end) the payout pays for, when the fleet names one. */
+  period: { start: Date; end: Date } | null;
 }
 
 export interface BlockData {
@@ -93,7 +100,17 @@ function fieldError(field: string, reason: string): AppError {
   return new AppError('validation_failed', `${field}: ${reason}`, { errors: [{ field, reason }] });
 }
 
-function parsePayout(value: unknown): PayoutData {
+function parsePeriod(start: string | undefined, end: string | undefined, occurredAt: Date): PayoutData['period'] {
+  if (start === undefined && end === undefined) return null;
+  if (start === undefined || end === undefined) throw fieldError(start === undefined ? 'data.period_start' : 'data.period_end', 'period_start and period_end go together');
+  const period = { start: new Date(start), end: new Date(end) };
+  if (period.end <= period.start) throw fieldError('data.period_end', 'must be after period_start');
+  if (period.end.getTime() - period.start.getTime() > MAX_PERIOD_DAYS * 86_400_000) throw fieldError('data.period_end', `a period is at most ${MAX_PERIOD_DAYS} days`);
+  if (period.end > occurredAt) throw fieldError('data.period_end', "must not be after the event's timestamp: a payout pays for production that has happened");
+  return period;
+}
+
+function parsePayout(value: unknown, occurredAt: Date): PayoutData {
   const data = parseWith(payoutSchema, value, 'data');
   if ((data.amount_btc === undefined) === (data.amount_sat === undefined)) {
     throw fieldError('data.amount_btc', 'exactly one of amount_btc and amount_sat is required');
@@ -112,6 +129,7 @@ function parsePayout(value: unknown): PayoutData {
     coinbase: data.coinbase,
     block: data.block_height !== undefined ? { height: data.block_height, hash: data.block_hash! } : null,
     rawTxHex: data.raw_tx_hex?.toLowerCase() ?? null,
+    period: parsePeriod(data.period_start, data.period_end, occurredAt),
   };
 }
 
@@ -131,7 +149,7 @@ export function parseFleetEvent(body: string): FleetEvent {
   const occurredAt = new Date(envelope.timestamp);
   switch (envelope.type as EventType) {
     case 'payout.received':
-      return { type: 'payout.received', occurredAt, data: parsePayout(envelope.data) };
+      return { type: 'payout.received', occurredAt, data: parsePayout(envelope.data, occurredAt) };
     case 'block.connected': {
       const d = parseWith(blockConnectedSchema, envelope.data, 'data');
       return { type: 'block.connected', occurredAt, data: { height: d.height, hash: d.hash, prevHash: d.prev_hash ?? null } };

@@ -4,7 +4,7 @@ import { utxos } from '../../db/schema/payouts.js';
 import { raiseAlert } from '../alerts/service.js';
 import { type Ctx, inTx } from '../context.js';
 import { AppError, conflict } from '../http/problem.js';
-import { type ChainView, knownBlock, readTipAndBlock } from './chain.js';
+import { type ChainView, incomeTimeOf, knownBlock, readTipAndBlock } from './chain.js';
 import { insertArrival, lockCoin, moveCoin, outpointOf, type PlannedEntry, receiptStateOf, toUtxoView, type Utxo } from './coins.js';
 import type { PayoutData } from './events.js';
 import { statusOf, type UtxoStatus } from './lifecycle.js';
@@ -30,6 +30,8 @@ function disagreements(coin: Utxo, data: PayoutData, policyId: string): string[]
   if (coin.amountSat !== data.amountSat) differ.push('amount');
   if (coin.coinbase !== data.coinbase) differ.push('coinbase');
   if (coin.blockHash !== null && data.block !== null && (coin.blockHash !== data.block.hash || coin.blockHeight !== data.block.height)) differ.push('block');
+  // The period decided where the receipt was booked: a second report must name the same one, or none.
+  if (data.period !== null && (coin.periodStart?.getTime() !== data.period.start.getTime() || coin.periodEnd?.getTime() !== data.period.end.getTime())) differ.push('period');
   return differ;
 }
 
@@ -84,11 +86,17 @@ export async function receivePayout(ctx: Ctx, tx: Tx, event: { id: string; occur
       status: arrival,
       receiptStatus: receiptStateOf(arrival),
       rawTxProven: data.rawTxHex !== null,
+      periodStart: data.period?.start ?? null,
+      periodEnd: data.period?.end ?? null,
       eventId: event.id,
       receivedAt: now,
       updatedAt: now,
     },
-    { ...why, reason: arrival === 'orphaned' ? 'payout.received in a disconnected block' : why.reason },
+    {
+      ...why,
+      reason: arrival === 'orphaned' ? 'payout.received in a disconnected block' : why.reason,
+      occurredAt: incomeTimeOf(data.period, block, event.occurredAt),
+    },
   );
   let coin: Utxo;
   let entries: PlannedEntry[] = [];

@@ -50,6 +50,11 @@ describe('payout.received bad input', () => {
     ['unknown field', { amount: '1' }, 'data.amount', /amount/],
     ['mainnet address (wrong network)', { address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' }, 'data.address', /networks/],
     ['not an address', { address: 'hello' }, 'data.address', /not a valid address/],
+    ['a period start without its end', { period_start: '2025-12-01T00:00:00Z' }, 'data.period_end', /go together/],
+    ['a period ending before it starts', { period_start: '2025-12-02T00:00:00Z', period_end: '2025-12-01T00:00:00Z' }, 'data.period_end', /after period_start/],
+    ['a period of more than 31 days', { period_start: '2025-10-01T00:00:00Z', period_end: '2025-11-01T00:00:01Z' }, 'data.period_end', /31 days/],
+    ['a period ending after the event', { period_start: '2026-12-01T00:00:00Z', period_end: '2026-12-02T00:00:00Z' }, 'data.period_end', /timestamp/],
+    ['a period start that is not a time', { period_start: '2025-12-01', period_end: '2025-12-02T00:00:00Z' }, 'data.period_start', /RFC 3339/],
   ];
   for (const [name, patch, field, reason] of cases) {
     it(`refuses ${name}`, async () => {
@@ -157,6 +162,27 @@ describe('idempotency and conflicts', () => {
     const coin = (await t.request('GET', `/v1/utxos/${cb.getId()}/0`)).json;
     expect(coin.amount_sat).toBe('70000');
     expect(coin.history).toHaveLength(1);
+  });
+
+  it('the period a payout pays for is a fact: another period, or one added later, is 409; a retry without it is accepted', async () => {
+    const cb = coinbaseTx(13, [{ script: t.addresses[4]!.script, valueSat: 80_000n }], 'period');
+    const period = { period_start: '2025-12-01T00:00:00Z', period_end: '2025-12-02T00:00:00Z' };
+    const data = { ...good, txid: cb.getId(), address: t.addresses[4]!.address, amount_btc: undefined, amount_sat: '80000', ...period };
+    const first = await t.send(payoutReceived(data));
+    expect(first.status, first.text).toBe(200);
+    expect(first.json.utxo).toMatchObject({ period_start: '2025-12-01T00:00:00.000Z', period_end: '2025-12-02T00:00:00.000Z' });
+    await expectProblem(payoutReceived({ ...data, period_end: '2025-12-03T00:00:00Z' }), 409, null, /period/);
+    expect((await t.send(payoutReceived({ ...data, period_start: undefined, period_end: undefined }))).status).toBe(200);
+    // Without a period: no period fields on the coin, and naming one afterwards is a conflict.
+    const plain = coinbaseTx(14, [{ script: t.addresses[4]!.script, valueSat: 90_000n }], 'period');
+    const plainData = { ...good, txid: plain.getId(), address: t.addresses[4]!.address, amount_btc: undefined, amount_sat: '90000' };
+    const second = await t.send(payoutReceived(plainData));
+    expect(second.json.utxo.period_start).toBeUndefined();
+    await expectProblem(payoutReceived({ ...plainData, ...period }), 409, null, /period/);
+    // The database refuses to rewrite it too (the receipt was booked by it).
+    const { sql } = await import('drizzle-orm');
+    await expect(t.database.db.execute(sql`update utxos set period_end = period_end - interval '1 hour' where txid = ${cb.getId()}`)).rejects.toThrow();
+    await expect(t.database.db.execute(sql`update utxos set period_start = now() - interval '1 day', period_end = now() where txid = ${plain.getId()}`)).rejects.toThrow();
   });
 
   it('a block event contradicting a known height is 409', async () => {

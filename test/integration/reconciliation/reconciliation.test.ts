@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { networks, payments } from 'bitcoinjs-lib';
 import { Decimal } from 'decimal.js';
 import { trialBalance } from '../../../src/ledger/service.js';
-import { coinbaseTx, paymentTx } from '../../support/regtest.js';
-import { payoutReceived } from '../../support/webhook.js';
+import { coinbaseTx, GENESIS_PREV, mineChain, paymentTx } from '../../support/regtest.js';
+import { blockConnected, payoutReceived } from '../../support/webhook.js';
 import { createFleetApp, type FleetApp } from '../payouts/fixture.js';
 import { expectOk } from '../production/helpers.js';
 
@@ -21,14 +21,16 @@ const SITES: [string, object][] = [
   ['idle', fpps()],
   ['ghost', fpps()],
   ['foreign', fpps()],
+  ['fpps-period', fpps()],
+  ['fpps-block', fpps()],
 ];
 let seed = 100;
 
-async function payout(site: string, sat: bigint, at: string, coinbase = false) {
+async function payout(site: string, sat: bigint, at: string, coinbase = false, extra: Record<string, unknown> = {}) {
   const addr = t.addresses[seed % 5]!;
   const tx = coinbase ? coinbaseTx(seed, [{ script: addr.script, valueSat: sat }], site) : paymentTx([{ script: addr.script, valueSat: sat }], seed);
   seed++;
-  const r = await t.send(payoutReceived({ site_id: site, pool: 'p', txid: tx.getId(), vout: 0, address: addr.address, amount_sat: sat.toString(), coinbase, raw_tx_hex: tx.toHex() }, at));
+  const r = await t.send(payoutReceived({ site_id: site, pool: 'p', txid: tx.getId(), vout: 0, address: addr.address, amount_sat: sat.toString(), coinbase, raw_tx_hex: tx.toHex(), ...extra }, at));
   if (r.status !== 200) throw new Error(`payout ${site}: ${r.status} ${r.text}`);
 }
 
@@ -51,7 +53,7 @@ beforeAll(async () => {
   }
   await expectOk(t.request('POST', '/v1/rates', { body: { rates: [{ base: 'BYN', quote: 'USD', rate: '0.30', at: '2026-02-28T00:00:00Z', source: 'nbrb' }] } }));
   await expectOk(t.request('POST', '/v1/network/daily', { body: { days: [{ day: '2026-03-01', difficulty: '100000000000000', blocks: 144, avg_subsidy_sat: '312500000', avg_fees_sat: '10000000', source: 'node' }] } }));
-  for (const site of ['fpps-ok', 'fpps-under', 'fpps-missing', 'solo-quiet', 'solo-lucky', 'foreign']) {
+  for (const site of ['fpps-ok', 'fpps-under', 'fpps-missing', 'solo-quiet', 'solo-lucky', 'foreign', 'fpps-period', 'fpps-block']) {
     await expectOk(t.request('POST', '/v1/production', { body: { reports: hourly(site) } }));
   }
   await expectOk(t.request('POST', '/v1/production', { body: { reports: hourly('idle', '0', '10') } }));
@@ -64,6 +66,13 @@ beforeAll(async () => {
   await payout('solo-lucky', 315_000_000n, '2026-03-01T12:00:00Z', true);
   await payout('ghost', 1000n, '2026-03-03T00:00:00Z');
   await payout('foreign', 6357n, '2026-03-02T01:00:00Z');
+  // Paid in April for March 1st, naming the period: attributed to the period (booked at its start).
+  await payout('fpps-period', 6357n, '2026-04-02T01:00:00Z', false, { period_start: '2026-03-01T00:00:00Z', period_end: '2026-03-02T00:00:00Z' });
+  // Reported in April, in a block connected on March 1st at 18:00: attributed by block time.
+  const { blocks } = mineChain(1, 1, GENESIS_PREV, () => [], 'recon');
+  const found = await t.send(blockConnected(1, blocks[0]!.hash, blocks[0]!.prevHash, '2026-03-01T18:00:00Z'));
+  if (found.status !== 200) throw new Error(found.text);
+  await payout('fpps-block', 6357n, '2026-04-03T00:00:00Z', false, { block_height: 1, block_hash: blocks[0]!.hash });
   // A payout to an address no policy controls: refused, and an alert raised now.
   const stranger = payments.p2wpkh({ hash: Buffer.alloc(20, 0x11), network: networks.regtest });
   const foreignTx = paymentTx([{ script: stranger.output!, valueSat: 999n }], 7);
@@ -138,6 +147,22 @@ describe('reconciliation by month', () => {
     const r = await expectOk(t.request('GET', march('').replace('month', 'day')));
     const ok = r.rows.filter((x: any) => x.site === 'fpps-ok');
     expect(ok.map((x: any) => [x.period, x.expected_sat, x.actual_sat])).toEqual([['2026-03-01', '6357', '0'], ['2026-03-02', '0', '6357']]);
+  });
+
+  it('a payout naming its period counts in that period; one in a known block counts at the block time', async () => {
+    const r = await expectOk(t.request('GET', march()));
+    for (const site of ['fpps-period', 'fpps-block']) {
+      expect(rowOf(r, site), site).toMatchObject({ expected_sat: '6357', actual_sat: '6357', variance_sat: '0', flags: [] });
+    }
+    const byDay = await expectOk(t.request('GET', march('').replace('month', 'day')));
+    expect(byDay.rows.filter((x: any) => x.site === 'fpps-period' || x.site === 'fpps-block').map((x: any) => [x.site, x.period, x.actual_sat])).toEqual([
+      ['fpps-block', '2026-03-01', '6357'],
+      ['fpps-period', '2026-03-01', '6357'],
+    ]);
+    // Nothing of them in April, the month they were reported in.
+    const april = await expectOk(t.request('GET', '/v1/reconciliation?from=2026-04-01&to=2026-05-01&granularity=month'));
+    expect(rowOf(april, 'fpps-period')).toBeUndefined();
+    expect(rowOf(april, 'fpps-block')).toBeUndefined();
   });
 
   it('CSV carries the same rows', async () => {

@@ -2,7 +2,7 @@
 // a pool payout, a solo coinbase orphaned by a reorg, price marks, an energy bill in BYN.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENESIS_PREV, mineChain, paymentTx } from '../../support/regtest.js';
-import { blockDisconnected, payoutReceived } from '../../support/webhook.js';
+import { blockConnected, blockDisconnected, payoutReceived } from '../../support/webhook.js';
 import { createFleetApp, type FleetApp } from '../payouts/fixture.js';
 import { expectOk } from '../production/helpers.js';
 
@@ -31,7 +31,9 @@ beforeAll(async () => {
   // A solo block found on 2026-03-20 and lost to a reorg on 2026-03-21.
   const solo = t.addresses[1]!;
   const { blocks, coinbases } = mineChain(1, 1, GENESIS_PREV, () => [{ script: solo.script, valueSat: 312_500_000n }], 'solo');
-  await t.connect(blocks);
+  // Found on 2026-03-20: the receipt of a coin in a connected block is booked at the block's time.
+  const found = await t.send(blockConnected(1, blocks[0]!.hash, blocks[0]!.prevHash, '2026-03-20T00:00:00Z'));
+  if (found.status !== 200) throw new Error(found.text);
   const cb = await t.send(payoutReceived({ site_id: 'solo', pool: 'own', txid: coinbases[0]!.getId(), vout: 0, address: solo.address, amount_sat: '312500000', coinbase: true, block_height: 1, block_hash: blocks[0]!.hash, raw_tx_hex: coinbases[0]!.toHex() }, '2026-03-20T00:00:00Z'));
   if (cb.status !== 200) throw new Error(cb.text);
   const gone = await t.send(blockDisconnected(1, blocks[0]!.hash, '2026-03-21T00:00:00Z'));
