@@ -1,7 +1,8 @@
 import { Block, Transaction } from 'bitcoinjs-lib';
 
-// Real regtest data made in the test: coinbase transactions paying a script, ordinary payments,
-// and blocks chained by hash with valid regtest proof of work. No network, no node.
+// Real regtest data built with bitcoinjs-lib: coinbase transactions paying a script, ordinary
+// payments, and blocks chained by hash with valid regtest proof of work. No network, no node.
+// The tests and `reserve demo` both build their bitcoin with these.
 
 const REGTEST_BITS = 0x207fffff;
 
@@ -22,7 +23,7 @@ function bip34Height(height: number): Buffer {
 export function coinbaseTx(height: number, outputs: { script: Uint8Array; valueSat: bigint }[], tag = ''): Transaction {
   const tx = new Transaction();
   tx.version = 2;
-  const scriptSig = Buffer.concat([bip34Height(height), Buffer.from(`/reserve-test/${tag}`, 'utf8')]);
+  const scriptSig = Buffer.concat([bip34Height(height), Buffer.from(`/reserve/${tag}`, 'utf8')]);
   tx.addInput(Buffer.alloc(32), 0xffffffff, 0xffffffff, scriptSig);
   for (const o of outputs) tx.addOutput(o.script, o.valueSat);
   return tx;

@@ -4,7 +4,7 @@
 // One month of the nuclear site's payouts never arrives. Tariffs are in BYN, valued in USD.
 import { Dec } from '../../money/fiat.js';
 import { expectedNetSat, type NetworkDay, type PoolArrangement, roundExpectedSat, workThSeconds } from '../../reconciliation/expected.js';
-import { coinbaseTx, type DemoBlock, mineBlock, payoutTx } from './regtest.js';
+import { coinbaseTx, mineBlock, paymentTx, type RegtestBlock } from '../../bitcoin/regtest.js';
 
 export interface DemoClient {
   api(method: string, path: string, body?: unknown): Promise<unknown>;
@@ -138,7 +138,7 @@ export async function buildDemoYear(client: DemoClient, start: Date) {
       let sat = roundExpectedSat(exact);
       if (s.id === 'gasflare-rechitsa' && underpaid.has(month)) sat = (sat * 88n) / 100n; // the underpaying pool
       const addr = client.addresses[payouts % client.addresses.length]!;
-      const tx = payoutTx(addr.script, sat, seed++);
+      const tx = paymentTx([{ script: addr.script, valueSat: sat }], seed++);
       await client.fleet({ type: 'payout.received', timestamp: iso(arrival), data: { site_id: s.id, pool: `${s.id}-pool`, txid: tx.getId(), vout: 0, address: addr.address, amount_sat: sat.toString(), coinbase: false, raw_tx_hex: tx.toHex() } });
       payouts++;
       if (payouts % 100 === 0) client.progress(`  ${payouts} payouts`);
@@ -148,13 +148,13 @@ export async function buildDemoYear(client: DemoClient, start: Date) {
   client.progress('solo blocks, and a reorg that orphans the last one');
   const solo = list.find((x) => x.id === 'solo-gomel')!;
   let prev = '00'.repeat(32);
-  const blocks: DemoBlock[] = [];
+  const blocks: RegtestBlock[] = [];
   const foundOn = [105, 214, 325, 339];
   for (const [i, d] of foundOn.entries()) {
     const height = 840_000 + i;
     const addr = client.addresses[i % client.addresses.length]!;
     const reward = SUBSIDY_SAT + BigInt(network.get(dayIso(days[d]!))!.feesSat.toFixed(0));
-    const cb = coinbaseTx(height, addr.script, reward, solo.id);
+    const cb = coinbaseTx(height, [{ script: addr.script, valueSat: reward }], `demo/${solo.id}`);
     const block = mineBlock(height, prev, [cb], Math.floor((days[d]! + 43_200_000) / 1000));
     const at = iso(days[d]! + 43_200_000);
     await client.fleet({ type: 'block.connected', timestamp: at, data: { height, hash: block.hash, prev_hash: prev } });
@@ -164,7 +164,7 @@ export async function buildDemoYear(client: DemoClient, start: Date) {
   }
   const orphan = blocks[blocks.length - 1]!;
   await client.fleet({ type: 'block.disconnected', timestamp: iso(days[340]!), data: { height: orphan.height, hash: orphan.hash } });
-  const replacement = mineBlock(orphan.height, orphan.prevHash, [coinbaseTx(orphan.height, Buffer.from([0x51]), SUBSIDY_SAT, 'other-miner')], Math.floor(days[340]! / 1000) + 60);
+  const replacement = mineBlock(orphan.height, orphan.prevHash, [coinbaseTx(orphan.height, [{ script: Buffer.from([0x51]), valueSat: SUBSIDY_SAT }], 'demo/other-miner')], Math.floor(days[340]! / 1000) + 60);
   await client.fleet({ type: 'block.connected', timestamp: iso(days[340]! + 60_000), data: { height: replacement.height, hash: replacement.hash, prev_hash: orphan.prevHash } });
 
   return { sites: list.map((s) => s.id), reports: reports.length, payouts, soloBlocks: foundOn.length, orphaned: orphan.hash, from: dayIso(t0), to: dayIso(t0 + 365 * DAY_MS) };
