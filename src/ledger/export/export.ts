@@ -15,20 +15,8 @@ import { balancesAfter, type LedgerExportRange } from './range.js';
 /** Entries per page: a few thousand rows, one round trip. */
 const PAGE_ENTRIES = 1000n;
 
-interface EntryRow {
-  seq: string;
-  id: string;
-  occurred_at: string;
-  recorded_at: string;
-  kind: string;
-  description: string;
-  source_type: string;
-  source_id: string;
-  actor: string;
-  reverses_seq: string | null;
-  prev_hash: string;
-  hash: string;
-}
+/** An entry row as read, before its postings are attached. */
+type EntryRow = Omit<ExportEntry, 'postings'>;
 
 interface PostingRow {
   entry_id: string;
