@@ -21,7 +21,7 @@ import { productionRouter } from './production/routes.js';
 import { reconciliationRouter } from './reconciliation/routes.js';
 import { proofOfReservesRouter } from './reports/proof-of-reserves-routes.js';
 import { rollforwardRouter } from './reports/rollforward-routes.js';
-import { valuationRouter } from './reports/valuation-routes.js';
+import { holdingsRouter } from './reports/holdings-routes.js';
 import type { Logger } from './logger.js';
 import { payoutsRouter } from './payouts/routes.js';
 import { docsRouter } from './system/docs.js';
@@ -118,7 +118,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', exportsRouter());
   app.route('/', productionRouter());
   app.route('/', reconciliationRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
-  app.route('/', valuationRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
+  app.route('/', holdingsRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
   app.route('/', rollforwardRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
   app.route('/', proofOfReservesRouter());
 

@@ -6,7 +6,7 @@ import { decodeCursor, page, pageQuery, pageSchema } from '../http/pagination.js
 import { AppError } from '../http/problem.js';
 import { toUtxoView } from './coins.js';
 import { UTXO_STATUSES } from './lifecycle.js';
-import { getTip, getUtxo, holdingsReport, listUtxos } from './reads.js';
+import { getTip, getUtxo, listUtxos } from './reads.js';
 import { createFleetVerifier } from './signature.js';
 import { ingestDelivery } from './webhook.js';
 
@@ -98,19 +98,6 @@ const tipRoute = createRoute({
   },
 });
 
-const holdingsRoute = createRoute({
-  method: 'get',
-  path: '/v1/reports/holdings',
-  tags: ['reports'],
-  summary: 'Holdings per policy and state from the ledger, checked against the UTXO set',
-  security: bearerSecurity,
-  middleware: [readers] as const,
-  responses: {
-    200: { description: 'Holdings and the ledger-equals-UTXO-set check', content: { 'application/json': { schema: z.record(z.string(), z.unknown()).openapi('Holdings') } } },
-    ...errorResponses(401, 403),
-  },
-});
-
 const utxoCursor = z.object({ txid: z.string().regex(/^[0-9a-f]{64}$/), vout: z.string().regex(/^[0-9]{1,10}$/) });
 
 export function payoutsRouter(options: PayoutsRouterOptions) {
@@ -155,6 +142,5 @@ export function payoutsRouter(options: PayoutsRouterOptions) {
     return c.json(await getUtxo(c.var.ctx, txid.toLowerCase(), BigInt(vout)), 200);
   });
   router.openapi(tipRoute, async (c) => c.json(await getTip(c.var.ctx), 200));
-  router.openapi(holdingsRoute, async (c) => c.json(await holdingsReport(c.var.ctx), 200));
   return router;
 }

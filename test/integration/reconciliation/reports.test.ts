@@ -41,26 +41,49 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-describe('holdings valued', () => {
+describe('holdings, valued', () => {
   it('hand-worked: 0.01 BTC at the 60,000 mark = 600.00; at receipt 500.00; energy 72.00; gain 100.00', async () => {
-    const v = await expectOk(t.request('GET', '/v1/reports/valuation?as_of=2026-03-31T23:59:59Z&currency=USD', { key: t.keys.auditor }));
+    const v = await expectOk(t.request('GET', '/v1/reports/holdings?as_of=2026-03-31T23:59:59Z&currency=USD', { key: t.keys.auditor }));
     expect(v.price_mark).toEqual({ currency: 'USD', price: '60000', at: '2026-03-15T00:00:00.000Z', source: 'desk' });
     expect(v.holdings).toEqual([
       expect.objectContaining({ policy_id: 'regtest-cold', status: 'unconfirmed', amount_sat: '1000000', fair_value: '600.00', value_at_receipt: '500.00', production_cost: '72.00', unrealized_gain: '100.00' }),
     ]);
     expect(v.totals).toMatchObject({ amount_btc: '0.01000000', fair_value: '600.00', unrealized_gain: '100.00' });
+    expect(v.total_sat).toBe('1000000');
+    // The books of a past time are not compared with the coins (dated differently): said so, not faked.
+    expect(v.check.ledger_equals_utxo_set).toBeNull();
+  });
+
+  it('now: the current holdings beside the UTXO set, valued at the latest mark (80,000)', async () => {
+    const v = await expectOk(t.request('GET', '/v1/reports/holdings', { key: t.keys.auditor }));
+    expect(v.currency).toBe('USD');
+    expect(v.price_mark).toEqual({ currency: 'USD', price: '80000', at: '2026-04-01T00:00:00.000Z', source: 'desk' });
+    expect(v.holdings).toEqual([
+      expect.objectContaining({
+        policy_id: 'regtest-cold', status: 'unconfirmed', account: 'Assets:Bitcoin:regtest-cold:Unconfirmed', utxo_count: 1, amount_sat: '1000000', utxo_set_sat: '1000000', consistent: true,
+        fair_value: '800.00', value_at_receipt: '500.00', production_cost: '72.00', unrealized_gain: '300.00',
+      }),
+    ]);
+    expect(v.check).toEqual({ ledger_equals_utxo_set: true, mismatches: [] });
+    expect(v.totals).toMatchObject({ amount_sat: '1000000', fair_value: '800.00', unrealized_gain: '300.00' });
+    // One route: the former /v1/reports/valuation is gone, and the OpenAPI document says so.
+    expect((await t.request('GET', '/v1/reports/valuation')).status).toBe(404);
+    const doc = await t.request('GET', '/openapi.json', { key: null });
+    expect(Object.keys(doc.json.paths)).toContain('/v1/reports/holdings');
+    expect(Object.keys(doc.json.paths)).not.toContain('/v1/reports/valuation');
+    expect(doc.json.paths['/v1/reports/holdings'].get.parameters.map((p: any) => p.name).sort()).toEqual(['as_of', 'currency']);
   });
 
   it('as of before any mark: amounts without values, the mark named as missing', async () => {
-    const v = await expectOk(t.request('GET', '/v1/reports/valuation?as_of=2026-02-01T00:00:00Z&currency=USD'));
+    const v = await expectOk(t.request('GET', '/v1/reports/holdings?as_of=2026-02-01T00:00:00Z&currency=USD'));
     expect(v.price_mark).toBeNull();
     expect(v.holdings).toEqual([]);
-    const later = await expectOk(t.request('GET', '/v1/reports/valuation?as_of=2026-04-02T00:00:00Z&currency=EUR'));
+    const later = await expectOk(t.request('GET', '/v1/reports/holdings?as_of=2026-04-02T00:00:00Z&currency=EUR'));
     expect(later.holdings[0].fair_value).toBeNull(); // no EUR mark at all
   });
 
   it('refuses a bad currency or time naming the field', async () => {
-    const bad = await t.request('GET', '/v1/reports/valuation?as_of=yesterday&currency=XBT');
+    const bad = await t.request('GET', '/v1/reports/holdings?as_of=yesterday&currency=XBT');
     expect(bad.status).toBe(422);
     expect(bad.json.errors.map((e: any) => e.field).sort()).toEqual(['query.as_of', 'query.currency']);
   });

@@ -1,0 +1,59 @@
+// Holdings, valued: what the reserve holds per custody policy and status, and what it is worth.
+// Amounts come from the ledger's balances; values from valueHoldings (fair value at the latest
+// price mark, value at receipt, production cost, unrealized gain). For the current holdings the
+// payouts module also sets the UTXO set beside the books (the ledger-equals-UTXO-set check).
+import { type Ctx, inTx } from '../context.js';
+import { holdingsReport } from '../payouts/reads.js';
+import { valueHoldings } from './valuation.js';
+
+export interface HoldingsQuery {
+  /** null: the current holdings, checked against the UTXO set; a time: the books as of then. */
+  asOf: Date | null;
+  currency: string;
+}
+
+type Valued = Awaited<ReturnType<typeof valueHoldings>>;
+type ValuedRow = Valued['holdings'][number];
+const UNVALUED = { fair_value: null, value_at_receipt: null, production_cost: null, unrealized_gain: null };
+
+function valuesOf(row: ValuedRow | undefined) {
+  if (!row) return UNVALUED;
+  return { fair_value: row.fair_value, value_at_receipt: row.value_at_receipt, production_cost: row.production_cost, unrealized_gain: row.unrealized_gain };
+}
+
+export async function holdingsValued(ctx: Ctx, query: HoldingsQuery) {
+  const read = async (c: Ctx) => {
+    const asOf = query.asOf ?? new Date();
+    const [valued, current] = await Promise.all([valueHoldings(c, { asOf, currency: query.currency }), query.asOf ? null : holdingsReport(c)]);
+    return { valued, current };
+  };
+  // One snapshot for both reads, so the amounts, the values and the check describe one moment.
+  const { valued, current } = ctx.tx
+    ? await read(ctx)
+    : await ctx.db.transaction(async (tx) => read(inTx(ctx, tx as never)), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+  const byKey = new Map(valued.holdings.map((h) => [`${h.policy_id}:${h.status}`, h]));
+  const header = { as_of: valued.as_of, currency: valued.currency, price_mark: valued.price_mark, method: valued.method };
+  if (!current) {
+    return {
+      ...header,
+      holdings: valued.holdings,
+      total_sat: valued.totals.amount_sat,
+      total_btc: valued.totals.amount_btc,
+      totals: valued.totals,
+      // The ledger is dated by occurred_at (a payout may be booked at the period it pays for),
+      // the UTXO set by when it was recorded: they are compared for the current holdings only.
+      check: { ledger_equals_utxo_set: null, mismatches: [], detail: 'compared for the current holdings only (no as_of)' },
+    };
+  }
+  return {
+    ...header,
+    holdings: current.holdings.map((h) => {
+      const v = byKey.get(`${h.policy_id}:${h.status}`);
+      return { ...h, policy_held_sat: v?.policy_held_sat ?? null, ...valuesOf(v) };
+    }),
+    total_sat: current.total_sat,
+    total_btc: current.total_btc,
+    totals: { ...valued.totals, amount_sat: current.total_sat, amount_btc: current.total_btc },
+    check: current.check,
+  };
+}
