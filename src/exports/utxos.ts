@@ -1,6 +1,6 @@
 // The UTXO set as JSON Lines, read through the payouts and policies services a page at a time.
 import type { Ctx } from '../context.js';
-import { getUtxo, listUtxos } from '../payouts/reads.js';
+import { getTip, listUtxos, listUtxosAsOf } from '../payouts/reads.js';
 import { toUtxoView, type UtxoView } from '../payouts/coins.js';
 import { resolveAddress, type ResolvedAddress } from '../policies/service.js';
 
@@ -19,12 +19,10 @@ export interface UtxoLine extends Omit<UtxoView, 'confirmations' | 'raw_tx_prove
   derivation: { fingerprint: string; path: string }[];
 }
 
-/** The state a coin was in at `asOf` from its history, or null when it was not yet known then. */
-async function statusAsOf(ctx: Ctx, view: UtxoView, asOf: Date): Promise<string | null> {
-  const { history } = await getUtxo(ctx, view.txid, BigInt(view.vout));
-  let status: string | null = null;
-  for (const step of history) if (new Date(step.at) <= asOf) status = step.to_status;
-  return status;
+/** A page of the UTXO set as recorded at `asOf` (the payouts module's coin history), each coin in its state then. */
+async function pageAsOf(ctx: Ctx, asOf: Date, after: { txid: string; vout: bigint } | undefined) {
+  const [rows, tip] = await Promise.all([listUtxosAsOf(ctx, { asOf, after, limit: PAGE }), getTip(ctx)]);
+  return { rows: rows.map((r) => ({ ...r.coin, status: r.statusAsOf })), tipHeight: tip.height };
 }
 
 async function derivationOf(ctx: Ctx, address: string, cache: Map<string, ResolvedAddress | null>) {
@@ -45,14 +43,13 @@ export function utxoLines(ctx: Ctx, asOf: Date | null) {
     const addresses = new Map<string, ResolvedAddress | null>();
     let after: { txid: string; vout: bigint } | undefined;
     for (;;) {
-      const { rows, tipHeight } = await listUtxos(ctx, { after, limit: PAGE });
+      const { rows, tipHeight } = asOf ? await pageAsOf(ctx, asOf, after) : await listUtxos(ctx, { after, limit: PAGE });
       summary.tipHeight ??= tipHeight;
       const page = rows.slice(0, PAGE);
       let chunk = '';
       for (const coin of page) {
         const view = toUtxoView(coin, tipHeight);
-        const status = asOf ? await statusAsOf(ctx, view, asOf) : view.status;
-        if (status === null) continue;
+        const status = view.status;
         const resolved = await derivationOf(ctx, view.address, addresses);
         const line: UtxoLine = {
           txid: view.txid, vout: view.vout, outpoint: view.outpoint, policy_id: view.policy_id, network: view.network, address: view.address,

@@ -1,10 +1,10 @@
-import { and, asc, eq, gt, ne, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, ne, or, sql } from 'drizzle-orm';
 import { utxoHistory, utxos } from '../../db/schema/payouts.js';
 import { type Ctx, executor } from '../context.js';
 import { notFound } from '../http/problem.js';
 import { formatSatAsBtc } from './amount.js';
 import { readTip } from './chain.js';
-import { toUtxoView } from './coins.js';
+import { toUtxoView, type Utxo } from './coins.js';
 import { assetAccount, type BookedStatus, type UtxoStatus } from './lifecycle.js';
 import { btcBalances } from './ports.js';
 
@@ -31,6 +31,45 @@ export async function listUtxos(ctx: Ctx, query: UtxoQuery) {
     readTip(db),
   ]);
   return { rows, tipHeight: tip?.height ?? null };
+}
+
+export interface UtxoAsOfQuery {
+  asOf: Date;
+  /** Only coins in one of these states at asOf; all the coins known then when omitted. */
+  statuses?: readonly UtxoStatus[];
+  after?: { txid: string; vout: bigint };
+  limit: number;
+}
+
+export interface UtxoAsOf {
+  coin: Utxo;
+  /** The coin's state at asOf: the last change its history records at or before then. */
+  statusAsOf: UtxoStatus;
+}
+
+/**
+ * The UTXO set as the reserve recorded it at `asOf`, rewound through each coin's history (the
+ * time a change was recorded, not the event's own timestamp): coins not yet known then are
+ * left out, and each comes with the state it was in. Ordered by outpoint, `limit + 1` rows so
+ * the caller can tell whether another page follows.
+ */
+export async function listUtxosAsOf(ctx: Ctx, query: UtxoAsOfQuery): Promise<UtxoAsOf[]> {
+  // Correlated by the outer table's name: drizzle leaves columns unqualified in a one-table select.
+  const statusAsOf = sql<UtxoStatus | null>`(
+    select h.to_status from utxo_history h
+    where h.txid = utxos.txid and h.vout = utxos.vout and h.at <= ${query.asOf.toISOString()}::timestamptz
+    order by h.seq desc limit 1)`;
+  const conditions = [
+    query.statuses ? inArray(statusAsOf, [...query.statuses]) : sql`${statusAsOf} is not null`,
+    query.after ? or(gt(utxos.txid, query.after.txid), and(eq(utxos.txid, query.after.txid), gt(utxos.vout, query.after.vout))) : undefined,
+  ].filter((c) => c !== undefined);
+  const rows = await executor(ctx)
+    .select({ coin: utxos, statusAsOf })
+    .from(utxos)
+    .where(and(...conditions))
+    .orderBy(asc(utxos.txid), asc(utxos.vout))
+    .limit(query.limit + 1);
+  return rows.map((r) => ({ coin: r.coin, statusAsOf: r.statusAsOf! }));
 }
 
 export async function getUtxo(ctx: Ctx, txid: string, vout: bigint) {

@@ -10,6 +10,7 @@ const route = createRoute({
   path: '/v1/reports/proof-of-reserves',
   tags: ['reports'],
   summary: 'Descriptors, every address holding coins with its UTXOs, the total, the chain tip and the ledger head hash (JSON or CSV)',
+  description: 'Without `as_of`, the current UTXO set; with `as_of`, the set as the reserve had recorded it then (each coin in the state it was in). See docs/reconciliation.md.',
   security: bearerSecurity,
   middleware: [requireRole('officer', 'approver', 'auditor')] as const,
   request: { query: z.object({ as_of: rfc3339.optional(), format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).default('json') }) },
@@ -26,7 +27,7 @@ export function proofOfReservesRouter() {
   const router = createRouter();
   router.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    const proof = await proofOfReserves(c.var.ctx, { asOf: q.as_of ? new Date(q.as_of) : new Date() });
+    const proof = await proofOfReserves(c.var.ctx, { asOf: q.as_of ? new Date(q.as_of) : null });
     if (q.format === 'csv' || /\btext\/csv\b/.test(c.req.header('accept') ?? '')) {
       return c.body(stringify(proofCsvRecords(proof)), 200, { 'content-type': 'text/csv; charset=utf-8' }) as never;
     }

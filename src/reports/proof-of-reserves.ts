@@ -4,38 +4,52 @@
 import type { Ctx } from '../context.js';
 import { verifyLedger } from '../ledger/service.js';
 import { formatBtc } from '../money/btc.js';
-import { getTip, listUtxos } from '../payouts/reads.js';
+import type { Utxo } from '../payouts/coins.js';
+import type { UtxoStatus } from '../payouts/lifecycle.js';
+import { getTip, listUtxos, listUtxosAsOf } from '../payouts/reads.js';
 import { policyDescriptors } from '../policies/descriptor.js';
 import { documentOf, listPolicies } from '../policies/service.js';
 
-const HELD = ['unconfirmed', 'immature', 'available'] as const;
+const HELD: readonly UtxoStatus[] = ['unconfirmed', 'immature', 'available'];
 const PAGE = 1000;
 
-export async function proofOfReserves(ctx: Ctx, input: { asOf: Date }) {
-  const policies = await listPolicies(ctx);
-  const coins: { policy_id: string; address: string; txid: string; vout: number; amount_sat: bigint; status: string; block_height: number | null; coinbase: boolean }[] = [];
-  for (const status of HELD) {
-    let after: { txid: string; vout: bigint } | undefined;
-    for (;;) {
-      const { rows } = await listUtxos(ctx, { status, after, limit: PAGE });
-      const pageRows = rows.slice(0, PAGE);
-      for (const r of pageRows) {
-        coins.push({ policy_id: r.policyId, address: r.address, txid: r.txid, vout: Number(r.vout), amount_sat: r.amountSat, status: r.status, block_height: r.blockHeight, coinbase: r.coinbase });
-      }
-      if (rows.length <= PAGE) break;
-      const last = pageRows[pageRows.length - 1]!;
-      after = { txid: last.txid, vout: last.vout };
-    }
+type Coin = { policy_id: string; address: string; txid: string; vout: number; amount_sat: bigint; status: string; block_height: number | null; coinbase: boolean };
+
+/** The coins held (unconfirmed, immature, available) now, or as the reserve recorded them at `asOf`. */
+async function heldCoins(ctx: Ctx, asOf: Date | null): Promise<Coin[]> {
+  const coins: Coin[] = [];
+  const push = (r: Utxo, status: string) =>
+    coins.push({ policy_id: r.policyId, address: r.address, txid: r.txid, vout: Number(r.vout), amount_sat: r.amountSat, status, block_height: r.blockHeight, coinbase: r.coinbase });
+  let after: { txid: string; vout: bigint } | undefined;
+  for (;;) {
+    const rows = asOf
+      ? await listUtxosAsOf(ctx, { asOf, statuses: HELD, after, limit: PAGE })
+      : (await listUtxos(ctx, { after, limit: PAGE })).rows.map((coin) => ({ coin, statusAsOf: coin.status as UtxoStatus }));
+    const pageRows = rows.slice(0, PAGE);
+    for (const r of pageRows) if ((HELD as readonly string[]).includes(r.statusAsOf)) push(r.coin, r.statusAsOf);
+    if (rows.length <= PAGE) return coins;
+    const last = pageRows[pageRows.length - 1]!.coin;
+    after = { txid: last.txid, vout: last.vout };
   }
+}
+
+/**
+ * `asOf` null: the current UTXO set. A time: the set as the reserve had recorded it then (each
+ * coin's history rewound); the descriptors, the chain tip and the ledger head are those of the
+ * moment the proof is generated (`generated_at`): the head commits to everything recorded since.
+ */
+export async function proofOfReserves(ctx: Ctx, input: { asOf: Date | null }) {
+  const generatedAt = new Date();
+  const policies = await listPolicies(ctx);
+  const coins = await heldCoins(ctx, input.asOf);
   const byAddress = new Map<string, typeof coins>();
   for (const c of coins) byAddress.set(c.address, [...(byAddress.get(c.address) ?? []), c]);
   const total = coins.reduce((s, c) => s + c.amount_sat, 0n);
   const confirmed = coins.filter((c) => c.status !== 'unconfirmed').reduce((s, c) => s + c.amount_sat, 0n);
   const [tip, ledger] = await Promise.all([getTip(ctx), verifyLedger(ctx)]);
   return {
-    as_of: input.asOf.toISOString(),
-    // The UTXO set is the payouts module's current state; as_of stamps when it was read.
-    generated_at: new Date().toISOString(),
+    as_of: (input.asOf ?? generatedAt).toISOString(),
+    generated_at: generatedAt.toISOString(),
     chain_tip: tip,
     ledger_head: ledger.ok ? { ok: true, entries: ledger.count.toString(), head_hash: ledger.head_hash } : { ok: false, reason: ledger.reason },
     descriptors: policies.map((p) => ({ policy_id: p.id, ...policyDescriptors(documentOf(p)) })),

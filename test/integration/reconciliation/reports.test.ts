@@ -130,3 +130,42 @@ describe('proof of reserves', () => {
     expect(csv.text).toMatch(/\nledger_head,.*[0-9a-f]{64}/);
   });
 });
+
+describe('proof of reserves as of a past time', () => {
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 25));
+  it('rewinds the UTXO set through the coins\' history: a coin recorded later is absent, a coin orphaned later is shown as it was', async () => {
+    const beforeNew = new Date();
+    await pause();
+    const addr = t.addresses[2]!;
+    const { blocks, coinbases } = mineChain(5, 1, GENESIS_PREV, () => [{ script: addr.script, valueSat: 312_500_000n }], 'later');
+    expect((await t.send(blockConnected(5, blocks[0]!.hash, blocks[0]!.prevHash, '2026-05-10T00:00:00Z'))).status).toBe(200);
+    const cb = coinbases[0]!;
+    const r = await t.send(payoutReceived({ site_id: 'solo', pool: 'own', txid: cb.getId(), vout: 0, address: addr.address, amount_sat: '312500000', coinbase: true, block_height: 5, block_hash: blocks[0]!.hash, raw_tx_hex: cb.toHex() }, '2026-05-10T00:00:00Z'));
+    expect(r.status, r.text).toBe(200);
+    await pause();
+    const whileImmature = new Date();
+    await pause();
+    expect((await t.send(blockDisconnected(5, blocks[0]!.hash, '2026-05-11T00:00:00Z'))).status).toBe(200);
+
+    const proofAt = async (at: Date | null) => expectOk(t.request('GET', `/v1/reports/proof-of-reserves${at ? `?as_of=${at.toISOString()}` : ''}`, { key: t.keys.auditor }));
+    const outpoints = (p: any) => p.addresses.flatMap((a: any) => a.utxos.map((u: any) => `${u.txid}:${u.vout}:${u.status}`)).sort();
+
+    const then = await proofAt(beforeNew);
+    expect(then.as_of).toBe(beforeNew.toISOString());
+    expect(outpoints(then)).toEqual([`${payoutTxid}:0:unconfirmed`]);
+    expect(then.total).toMatchObject({ utxos: 1, amount_sat: '1000000' });
+
+    const immature = await proofAt(whileImmature);
+    expect(outpoints(immature)).toEqual([`${cb.getId()}:0:immature`, `${payoutTxid}:0:unconfirmed`].sort());
+    expect(immature.total).toMatchObject({ utxos: 2, amount_sat: '313500000', confirmed_sat: '312500000' });
+
+    const now = await proofAt(null);
+    expect(outpoints(now)).toEqual([`${payoutTxid}:0:unconfirmed`]); // orphaned since
+
+    // Before the reserve recorded anything: nothing held.
+    expect((await proofAt(new Date('2020-01-01T00:00:00Z'))).total).toMatchObject({ utxos: 0, amount_sat: '0' });
+    const bad = await t.request('GET', '/v1/reports/proof-of-reserves?as_of=2026-13-01');
+    expect(bad.status).toBe(422);
+    expect(bad.json.errors.map((e: any) => e.field)).toEqual(['query.as_of']);
+  });
+});
