@@ -76,19 +76,6 @@ export async function readTipAndBlock(db: Executor, hash: string | null): Promis
   };
 }
 
-/**
- * When a payout's income is booked (`occurred_at` of its receipt), so that the reconciliation
- * attributes it to the production it pays for: the period's start when the fleet names a period
- * (the instant the period's energy cost is booked at too), else the time of the block it is in
- * when that block is known connected (the time the fleet reported the block connected), else
- * the time the fleet reported the payout.
- */
-export function incomeTimeOf(period: { start: Date } | null, block: ChainBlock | undefined, reportedAt: Date): Date {
-  if (period) return period.start;
-  if (block?.connected && block.stateAt) return block.stateAt;
-  return reportedAt;
-}
-
 export function knownBlock(block: ChainBlock | undefined): KnownBlock | null {
   return block ? { height: block.height, connected: block.connected, everDisconnected: block.everDisconnected } : null;
 }

@@ -42,6 +42,19 @@ export function statusOf(coin: CoinFacts, block: KnownBlock | null, tipHeight: n
   return confirmations(block.height, tipHeight) >= COINBASE_MATURITY ? 'available' : 'immature';
 }
 
+/**
+ * When a payout's income is booked (`occurred_at` of its receipt), so that the reconciliation
+ * attributes it to the production it pays for: the period's start when the fleet names a period
+ * (the instant the period's energy cost is booked at too), else the time of the block it is in
+ * when that block is known connected (the time the fleet reported the block connected), else
+ * the time the fleet reported the payout.
+ */
+export function incomeTimeOf(period: { start: Date } | null, block: { connected: boolean; stateAt: Date } | undefined, reportedAt: Date): Date {
+  if (period) return period.start;
+  if (block?.connected) return block.stateAt;
+  return reportedAt;
+}
+
 const ACCOUNT_SUFFIX: Record<BookedStatus, string> = { unconfirmed: 'Unconfirmed', immature: 'Immature', available: 'Available' };
 
 export function assetAccount(policyId: string, status: BookedStatus): string {

@@ -4,10 +4,10 @@ import { utxos } from '../../db/schema/payouts.js';
 import { raiseAlert } from '../alerts/service.js';
 import { type Ctx, inTx } from '../context.js';
 import { AppError, conflict } from '../http/problem.js';
-import { type ChainView, incomeTimeOf, knownBlock, readTipAndBlock } from './chain.js';
+import { type ChainView, knownBlock, readTipAndBlock } from './chain.js';
 import { insertArrival, lockCoin, moveCoin, outpointOf, type PlannedEntry, receiptStateOf, toUtxoView, type Utxo } from './coins.js';
 import type { PayoutData } from './events.js';
-import { statusOf, type UtxoStatus } from './lifecycle.js';
+import { incomeTimeOf, statusOf, type UtxoStatus } from './lifecycle.js';
 import { noteAddressUsed, ownerOf } from './ports.js';
 import { disproveByRawTx } from './proof.js';
 
