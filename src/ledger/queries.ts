@@ -42,7 +42,8 @@ export interface AppendedRow {
 }
 
 /**
- * One round trip for a whole batch: the SQL function ledger_append (migration 0002) inserts
+ * One round trip for a whole batch: the SQL function ledger_append (migration 0002, current
+ * form in 0006) inserts
  * accounts, postings and entries; the entry trigger fills seq, prev_hash, recorded_at and hash.
  */
 export async function callAppend(tx: Executor, batchJson: string, skipPosted: boolean): Promise<AppendedRow[]> {
