@@ -42,9 +42,9 @@ export interface AppendedRow {
 }
 
 /**
- * One round trip for a whole batch: the SQL function ledger_append (migration 0002, current
- * form in 0006) inserts
- * accounts, postings and entries; the entry trigger fills seq, prev_hash, recorded_at and hash.
+ * One round trip for a whole batch: the SQL function ledger_append (migration 0002, current form
+ * in 0006) inserts accounts, postings and entries; the entry trigger fills seq, prev_hash,
+ * recorded_at and hash.
  */
 export async function callAppend(tx: Executor, batchJson: string, skipPosted: boolean): Promise<AppendedRow[]> {
   return rowsOf<AppendedRow>(await tx.execute(sql`select * from ledger_append(${batchJson}::jsonb, ${skipPosted})`));
