@@ -5,16 +5,25 @@
 export class GroupCommit<T, R> {
   private queue: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
   private inFlight = 0;
+  private pumpScheduled = false;
 
   constructor(
     private readonly run: (items: T[]) => Promise<(R | Error)[]>,
-    private readonly options: { maxGroup: number; maxInFlight: number } = { maxGroup: 100, maxInFlight: 4 },
+    private readonly options: { maxGroup: number; maxInFlight: number; gather?: boolean } = { maxGroup: 100, maxInFlight: 4 },
   ) {}
 
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      this.pump();
+      if (!this.options.gather) return this.pump();
+      // Wait for the end of this turn of the event loop: every request read in it joins the group.
+      if (!this.pumpScheduled) {
+        this.pumpScheduled = true;
+        setImmediate(() => {
+          this.pumpScheduled = false;
+          this.pump();
+        });
+      }
     });
   }
 

@@ -201,7 +201,7 @@ const groups = new WeakMap<Db, GroupCommit<PendingDelivery, DeliveryAnswer>>();
 
 function groupFor(db: Db): GroupCommit<PendingDelivery, DeliveryAnswer> {
   let group = groups.get(db);
-  if (!group) groups.set(db, (group = new GroupCommit((items) => applyGroup(db, items))));
+  if (!group) groups.set(db, (group = new GroupCommit((items) => applyGroup(db, items), { maxGroup: 100, maxInFlight: 2, gather: true })));
   return group;
 }
 

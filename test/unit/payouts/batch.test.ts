@@ -20,6 +20,21 @@ describe('GroupCommit', () => {
     expect(groups).toEqual([[0], [1, 2, 3], [4, 5, 6]]);
   });
 
+  it('with gather, waits for the end of the event-loop turn so items submitted together form one group', async () => {
+    const groups: number[][] = [];
+    const commit = new GroupCommit<number, number>(
+      async (items) => {
+        groups.push(items);
+        return items;
+      },
+      { maxGroup: 3, maxInFlight: 1, gather: true },
+    );
+    const answers = Array.from({ length: 5 }, (_, n) => commit.submit(n));
+    expect(groups).toEqual([]); // nothing starts within the turn that submitted
+    expect(await Promise.all(answers)).toEqual([0, 1, 2, 3, 4]);
+    expect(groups).toEqual([[0, 1, 2], [3, 4]]);
+  });
+
   it('rejects every item of a group whose run throws, and keeps serving later ones', async () => {
     let fail = true;
     const commit = new GroupCommit<number, number>(async (items) => {
