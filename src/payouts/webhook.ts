@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db, Executor, Tx } from '../../db/client.js';
 import { webhookEvents } from '../../db/schema/payouts.js';
 import { audit } from '../audit/service.js';
@@ -40,6 +40,21 @@ class StoredAnswer extends Error {
     super('stored answer');
   }
 }
+
+/**
+ * Drizzle runs an unnamed query on postgres.js unprepared, and postgres.js then asks the server
+ * for the parameter types first: a second round trip, and a pipeline break, per statement.
+ * Naming the query makes postgres.js prepare it once per connection (it keys statements by
+ * their text, not by this name), so the hot statements of a delivery go out in one write.
+ */
+const PREPARED = 'payouts_webhook';
+
+/**
+ * A PostgreSQL text[] literal: one parameter whatever the group's size, so the statement text
+ * stays the same and is prepared once (an IN list of n parameters is a new statement per n).
+ * Elements are double-quoted with `\\` and `"` escaped (webhook-ids are printable ASCII).
+ */
+const textArrayLiteral = (values: string[]) => `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -88,7 +103,9 @@ async function applyOne(tx: Tx, p: PendingDelivery, chain?: ChainView, inGroup =
       .insert(webhookEvents)
       .values({ id: p.delivery.id, bodySha256: p.bodySha256, type: p.event.type, status: answer.status, response: answer.body })
       .onConflictDoNothing()
-      .returning({ id: webhookEvents.id }),
+      .returning({ id: webhookEvents.id })
+      .prepare(PREPARED)
+      .execute(),
     audit(tx, p.ctx, { action: `fleet.${p.event.type}`, target: p.delivery.id, outcome: answer.status < 300 ? 'ok' : 'rejected', status: answer.status }),
   ]);
   if (!claimed) {
@@ -156,7 +173,13 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
       // One read each for the whole group: ids already answered, and the chain (which cannot
       // move while the group holds the chain lock shared).
       const hashes = group.flatMap((p) => (p.event.type === 'payout.received' && p.event.data.block ? [p.event.data.block.hash] : []));
-      const [storedRows, chain] = await Promise.all([tx.select().from(webhookEvents).where(inArray(webhookEvents.id, [...ids])), readChainView(tx, hashes)]);
+      const storedRead = tx
+        .select()
+        .from(webhookEvents)
+        .where(sql`${webhookEvents.id} = any(${textArrayLiteral([...ids])}::text[])`)
+        .prepare(PREPARED)
+        .execute();
+      const [storedRows, chain] = await Promise.all([storedRead, readChainView(tx, hashes)]);
       const stored = new Map(storedRows.map((row) => [row.id, row]));
       // The items run side by side on the group's one connection: their statements are
       // pipelined (sent together, executed in order), which is where the group's speed comes from.
