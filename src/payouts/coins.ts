@@ -1,4 +1,4 @@
-import { and, eq, gt, isNotNull, ne, or, sql } from 'drizzle-orm';
+import { and, eq, gt, isNotNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import { type Executor, rowsOf, type Tx } from '../../db/client.js';
 import { chainBlocks, utxoHistory, utxos } from '../../db/schema/payouts.js';
 import { type Ctx, inTx } from '../context.js';
@@ -112,7 +112,7 @@ export async function insertArrival(tx: Tx, coin: NewUtxo, why: MoveReason): Pro
   // One statement: the coin (unless its outpoint exists) and, only if it was inserted, its history row.
   const c = { pool: null, blockHeight: null, blockHash: null, rawTxProven: false, receiptStatus: null, periodStart: null, periodEnd: null, ...coin };
   const rows = rowsOf(
-    await tx.execute(sql`
+    await executePrepared(tx, sql`
       with inserted as (
         insert into utxos (txid, vout, policy_id, network, address, amount_sat, coinbase, site_id, pool, block_height, block_hash,
                            status, receipt_status, raw_tx_proven, period_start, period_end, event_id, received_at, updated_at)
@@ -128,6 +128,16 @@ export async function insertArrival(tx: Tx, coin: NewUtxo, why: MoveReason): Pro
   );
   const row = c as Utxo;
   return { inserted: rows.length > 0, coin: row, entries: rows.length > 0 ? entries : [] };
+}
+
+/**
+ * Runs raw SQL as a named statement, which postgres.js prepares once per connection (tx.execute
+ * runs it unnamed: a Describe round trip before every execution). Drizzle names only the queries
+ * of its builders, so this goes through its session, as its own execute() does.
+ */
+function executePrepared(tx: Tx, query: SQL): Promise<unknown> {
+  const t = tx as unknown as { session: { prepareQuery(q: unknown, fields: undefined, name: string, arrayMode: boolean): { execute(): Promise<unknown> } }; dialect: { sqlToQuery(q: SQL): unknown } };
+  return t.session.prepareQuery(t.dialect.sqlToQuery(query), undefined, 'payouts_arrival', false).execute();
 }
 
 /** The receipt state a new coin in state `status` is booked to (none for one orphaned on arrival). */
