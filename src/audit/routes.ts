@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
+import { rfc3339 } from '../http/schemas.js';
 import { decodeCursor, page, pageQuery, pageSchema } from '../http/pagination.js';
 import { listAudit, toAuditView } from './service.js';
 
@@ -31,8 +32,8 @@ const listAuditRoute = createRoute({
   request: {
     query: z.object({
       ...pageQuery,
-      from: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 time' }).optional(),
-      to: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 time' }).optional(),
+      from: rfc3339.optional(),
+      to: rfc3339.optional(),
     }),
   },
   responses: {

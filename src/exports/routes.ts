@@ -10,8 +10,8 @@ import { auditLogLines } from './audit-log.js';
 import { labelLines } from './labels.js';
 import { totalsView, utxoLines } from './utxos.js';
 import { batched, hashChunk, streamedResponse, withTrailer } from './stream.js';
+import { rfc3339 } from '../http/schemas.js';
 
-const rfc3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 time' });
 const auditorOrAdmin = requireRole('auditor');
 
 const jsonLinesResponse = (description: string) => ({

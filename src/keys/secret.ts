@@ -9,8 +9,4 @@ export function hashKeySecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
-export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(10).toString('hex')}`;
-}
-
 export const SECRET_PATTERN = /^rsv_[A-Za-z0-9_-]{43}$/;

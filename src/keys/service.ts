@@ -7,7 +7,8 @@ import { audit } from '../audit/service.js';
 import { type Actor, type Ctx, type Role, type Verb, withTransaction } from '../context.js';
 import { AppError, notFound } from '../http/problem.js';
 import type { Logger } from '../logger.js';
-import { generateKeySecret, hashKeySecret, newId, SECRET_PATTERN } from './secret.js';
+import { newId } from '../ids.js';
+import { generateKeySecret, hashKeySecret, SECRET_PATTERN } from './secret.js';
 
 export type ApiKey = typeof apiKeys.$inferSelect;
 

@@ -7,7 +7,7 @@
 // own, and no client round trip happens while it holds the lock.
 import type { Db, Executor } from '../../db/client.js';
 import { AppError, conflict, invalid } from '../http/problem.js';
-import { newId } from '../keys/secret.js';
+import { newId } from '../ids.js';
 import type { NewEntry, PostedEntry } from './model.js';
 import { type AppendedRow, callAppend, postingRows } from './queries.js';
 

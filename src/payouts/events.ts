@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { validationError } from '../http/env.js';
 import { AppError } from '../http/problem.js';
 import { parseBtcToSat, parseSat } from './amount.js';
+import { rfc3339 } from '../http/schemas.js';
 
 // The fleet's event envelope and payloads, parsed after the signature has been checked.
 // Pure: no database, no Hono. Every refusal names the field (`data.amount_btc`) and the reason.
@@ -14,7 +15,6 @@ const MAX_VOUT = 4_294_967_295;
 const MAX_RAW_TX_HEX = 200_000;
 /** A payout pays for at most a month of production (a pool's longest settlement period). */
 export const MAX_PERIOD_DAYS = 31;
-const rfc3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time such as 2026-03-01T00:00:00Z' });
 
 const hash64 = z
   .string({ message: 'must be a string' })

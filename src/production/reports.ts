@@ -7,7 +7,7 @@ import { productionReports, productionSites } from '../../db/schema/production.j
 import { audit } from '../audit/service.js';
 import { type Ctx, inTx, withTransaction } from '../context.js';
 import { AppError, type FieldError } from '../http/problem.js';
-import { newId } from '../keys/secret.js';
+import { newId } from '../ids.js';
 import { Dec } from '../money/fiat.js';
 import { workThSeconds } from '../reconciliation/expected.js';
 import { EXCLUSION_VIOLATION, sqlState } from './db-errors.js';

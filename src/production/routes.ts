@@ -4,7 +4,8 @@ import { createRouter, errorResponses, jsonBody } from '../http/env.js';
 import { decodeCursor, page, pageQuery } from '../http/pagination.js';
 import { recordNetworkDays, recordPrices, recordRates } from './market.js';
 import { listReports, recordProductionBatch, toReportView } from './reports.js';
-import { CloseTariffSchema, CreateSiteSchema, CreateTariffSchema, NetworkBatchSchema, PricesBatchSchema, ProductionBatchSchema, RatesBatchSchema, rfc3339 } from './schemas.js';
+import { CloseTariffSchema, CreateSiteSchema, CreateTariffSchema, NetworkBatchSchema, PricesBatchSchema, ProductionBatchSchema, RatesBatchSchema } from './schemas.js';
+import { rfc3339 } from '../http/schemas.js';
 import { closeTariff, createSite, createTariff, getSite, listSites, listTariffs, toSiteView, toTariffView } from './sites.js';
 
 const admin = requireRole('admin');

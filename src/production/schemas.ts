@@ -1,6 +1,7 @@
 // Input schemas of the production module: money-grade validation of every decimal and currency.
 import { z } from '@hono/zod-openapi';
-import { currencyProblem, decimalProblem, type DecimalRules } from '../money/fiat.js';
+import { currencyCode, rfc3339 } from '../http/schemas.js';
+import { decimalProblem, type DecimalRules } from '../money/fiat.js';
 import { POOL_SCHEMES } from '../reconciliation/expected.js';
 
 /** A decimal carried as a string, refused (never rounded) when it breaks the rules. */
@@ -15,16 +16,6 @@ export function decimalString(rules: DecimalRules, example: string) {
     .openapi({ type: 'string', example, description: `decimal string, at most ${rules.maxDecimals} decimals${rules.positive === false ? ', >= 0' : ', > 0'}` });
 }
 
-export const currencyCode = z
-  .unknown()
-  .superRefine((value, ctx) => {
-    const reason = currencyProblem(value);
-    if (reason) ctx.addIssue({ code: 'custom', message: reason });
-  })
-  .transform((value) => value as string)
-  .openapi({ type: 'string', example: 'BYN', description: 'ISO 4217 currency code' });
-
-export const rfc3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time such as 2026-03-01T00:00:00Z' });
 const segment = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, - or _, starting with a letter or digit (it names a ledger account)');

@@ -5,7 +5,7 @@ import { energyTariffs, productionReports, productionSites } from '../../db/sche
 import { audit } from '../audit/service.js';
 import { type Verb, withTransaction } from '../context.js';
 import { AppError, conflict, notFound } from '../http/problem.js';
-import { newId } from '../keys/secret.js';
+import { newId } from '../ids.js';
 import { Dec } from '../money/fiat.js';
 import type { PoolArrangement, PoolScheme } from '../reconciliation/expected.js';
 import { EXCLUSION_VIOLATION, sqlState, UNIQUE_VIOLATION } from './db-errors.js';

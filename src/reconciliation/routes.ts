@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { stringify } from 'csv-stringify/sync';
 import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
-import { currencyCode } from '../production/schemas.js';
+import { currencyCode } from '../http/schemas.js';
 import { buildReconciliation, reconciliationCsvRecords } from './report.js';
 
 const day = z.iso.date({ message: 'must be a date YYYY-MM-DD' });

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
-import { currencyCode, rfc3339 } from '../production/schemas.js';
+import { currencyCode, rfc3339 } from '../http/schemas.js';
 import { holdingsValued } from './holdings.js';
 
 const route = createRoute({

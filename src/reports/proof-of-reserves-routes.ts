@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { stringify } from 'csv-stringify/sync';
 import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
-import { rfc3339 } from '../production/schemas.js';
+import { rfc3339 } from '../http/schemas.js';
 import { proofCsvRecords, proofOfReserves } from './proof-of-reserves.js';
 
 const route = createRoute({

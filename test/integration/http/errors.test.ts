@@ -186,7 +186,7 @@ describe('422 validation failed', () => {
     expectProblem(query, 422, 'validation_failed');
     expect(query.json.errors).toEqual([
       { field: 'query.limit', reason: 'must be at least 1' },
-      { field: 'query.from', reason: 'must be an RFC 3339 time' },
+      { field: 'query.from', reason: 'must be an RFC 3339 date-time such as 2026-03-01T00:00:00Z' },
     ]);
     const path = await t.request('DELETE', `/v1/keys/${'k'.repeat(101)}`);
     expectProblem(path, 422, 'validation_failed');
