@@ -9,7 +9,11 @@ import { acquireDataDirLock, type DataDirLock } from './lock.js';
 
 /** The one database type every module codes against; the engine is invisible above db/. */
 export type Db = PgDatabase<PgQueryResultHKT>;
-export type Tx = PgTransaction<PgQueryResultHKT, Record<string, never>, ExtractTablesWithRelations<Record<string, never>>>;
+export type Tx = PgTransaction<
+  PgQueryResultHKT,
+  Record<string, never>,
+  ExtractTablesWithRelations<Record<string, never>>
+>;
 /** Anything a query can run on: the database or an open transaction. */
 export type Executor = Db | Tx;
 

@@ -66,7 +66,11 @@ export async function migrationStatus(database: Database): Promise<MigrationStat
       ),
     )[0]?.present;
     const applied = exists
-      ? Number(rowsOf<{ n: bigint }>(await database.db.execute(sql`select count(*) as n from ${sql.identifier(MIGRATIONS_SCHEMA)}.${table}`))[0]?.n ?? 0)
+      ? Number(
+          rowsOf<{ n: bigint }>(
+            await database.db.execute(sql`select count(*) as n from ${sql.identifier(MIGRATIONS_SCHEMA)}.${table}`),
+          )[0]?.n ?? 0,
+        )
       : 0;
     if (applied < expected) pending.push({ module, applied, expected });
   }

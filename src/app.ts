@@ -11,7 +11,7 @@ import { audit } from './audit/service.js';
 import type { Config } from './config.js';
 import { ANONYMOUS_ACTOR } from './context.js';
 import { authenticate } from './http/auth.js';
-import { type AppEnv, createRouter } from './http/env.js';
+import { createRouter } from './http/env.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { AppError, problem, type Problem } from './http/problem.js';
 import { keysRouter } from './keys/routes.js';
@@ -61,7 +61,14 @@ export function createApp(deps: AppDeps) {
     c.set('requestId', requestId);
     c.set('actor', null);
     const request = { method: c.req.method, route: routeOf(c) };
-    c.set('ctx', { db: database.db, actor: ANONYMOUS_ACTOR, requestId, request, log: log.child({ req_id: requestId }), audited: { done: false } });
+    c.set('ctx', {
+      db: database.db,
+      actor: ANONYMOUS_ACTOR,
+      requestId,
+      request,
+      log: log.child({ req_id: requestId }),
+      audited: { done: false },
+    });
     await next();
     c.header('X-Request-Id', requestId);
     const route = routeOf(c);
@@ -69,15 +76,31 @@ export function createApp(deps: AppDeps) {
     const seconds = (performance.now() - started) / 1000;
     metrics.requests.inc({ method: c.req.method, route, status });
     metrics.duration.observe({ method: c.req.method, route, status }, seconds);
-    log.info({ req_id: requestId, method: c.req.method, route, status: c.res.status, duration_ms: Math.round(seconds * 1e4) / 10, actor: c.var.ctx.actor.keyId ?? c.var.ctx.actor.role }, 'request');
+    log.info(
+      {
+        req_id: requestId,
+        method: c.req.method,
+        route,
+        status: c.res.status,
+        duration_ms: Math.round(seconds * 1e4) / 10,
+        actor: c.var.ctx.actor.keyId ?? c.var.ctx.actor.role,
+      },
+      'request',
+    );
   });
 
-  app.use('*', bodyLimit({
-    maxSize: deps.config.BODY_LIMIT_BYTES,
-    onError: () => {
-      throw new AppError('payload_too_large', `the request body is over the limit of ${deps.config.BODY_LIMIT_BYTES} bytes`);
-    },
-  }));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.config.BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new AppError(
+          'payload_too_large',
+          `the request body is over the limit of ${deps.config.BODY_LIMIT_BYTES} bytes`,
+        );
+      },
+    }),
+  );
 
   // A body that is not JSON is refused before any parsing.
   app.use('*', async (c, next) => {
@@ -103,7 +126,12 @@ export function createApp(deps: AppDeps) {
     const ctx = c.var.ctx;
     if (MUTATING.has(c.req.method) && c.res.status < 300 && !ctx.audited?.done) {
       ctx.log.error({ route: routeOf(c) }, 'a mutating request succeeded without an audit row; writing one now');
-      await audit(database.db, ctx, { action: `${c.req.method} ${routeOf(c)}`, method: c.req.method, route: routeOf(c), status: c.res.status });
+      await audit(database.db, ctx, {
+        action: `${c.req.method} ${routeOf(c)}`,
+        method: c.req.method,
+        route: routeOf(c),
+        status: c.res.status,
+      });
     }
   });
 
@@ -112,7 +140,13 @@ export function createApp(deps: AppDeps) {
   app.route('/', keysRouter());
   app.route('/', auditRouter());
   app.route('/', ledgerRouter());
-  app.route('/', payoutsRouter({ secrets: deps.config.FLEET_WEBHOOK_SECRETS ?? [], bodyLimitBytes: deps.config.WEBHOOK_BODY_LIMIT_BYTES ?? 256 * 1024 }));
+  app.route(
+    '/',
+    payoutsRouter({
+      secrets: deps.config.FLEET_WEBHOOK_SECRETS ?? [],
+      bodyLimitBytes: deps.config.WEBHOOK_BODY_LIMIT_BYTES ?? 256 * 1024,
+    }),
+  );
   app.route('/', alertsRouter());
   app.route('/', policiesRouter());
   app.route('/', exportsRouter());
@@ -122,10 +156,18 @@ export function createApp(deps: AppDeps) {
   app.route('/', rollforwardRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
   app.route('/', proofOfReservesRouter());
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer rsv_...`' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key: `Authorization: Bearer rsv_...`',
+  });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'Reserve', version: '0.1.0', description: 'Treasury and accounting system of record for a sovereign bitcoin reserve.' },
+    info: {
+      title: 'Reserve',
+      version: '0.1.0',
+      description: 'Treasury and accounting system of record for a sovereign bitcoin reserve.',
+    },
   });
 
   app.notFound((c) => {
@@ -133,7 +175,14 @@ export function createApp(deps: AppDeps) {
     // A route that takes this method but found nothing (c.notFound()) is a 404, not a 405.
     const allowed = methods.includes(c.req.method) ? [] : methods;
     if (allowed.length > 0) {
-      return sendProblem(c, problem('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(', ')}`), { Allow: allowed.join(', ') });
+      return sendProblem(
+        c,
+        problem(
+          'method_not_allowed',
+          `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(', ')}`,
+        ),
+        { Allow: allowed.join(', ') },
+      );
     }
     return sendProblem(c, problem('not_found', `no route for ${c.req.method} ${c.req.path}`));
   });
@@ -141,14 +190,24 @@ export function createApp(deps: AppDeps) {
   app.onError((error, c) => {
     if (error instanceof AppError) return sendProblem(c, error.toProblem(), error.options.headers);
     if (error instanceof HTTPException) {
-      if (error.status === 413) return sendProblem(c, problem('payload_too_large', 'the request body is over the size limit'));
-      if (/Malformed JSON/i.test(error.message)) return sendProblem(c, problem('malformed_json', 'the request body is not valid JSON'));
+      if (error.status === 413)
+        return sendProblem(c, problem('payload_too_large', 'the request body is over the size limit'));
+      if (/Malformed JSON/i.test(error.message))
+        return sendProblem(c, problem('malformed_json', 'the request body is not valid JSON'));
       if (error.status === 401) return sendProblem(c, problem('unauthorized', 'authentication failed'));
       if (error.status < 500) return sendProblem(c, problem('bad_request', 'the request could not be read'));
     }
     const requestId = c.var.requestId ?? 'unknown';
     log.error({ req_id: requestId, err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
-    return sendProblem(c, problem('internal', `an internal error occurred; the operators can find it in the log under request id ${requestId}`, undefined, { request_id: requestId }));
+    return sendProblem(
+      c,
+      problem(
+        'internal',
+        `an internal error occurred; the operators can find it in the log under request id ${requestId}`,
+        undefined,
+        { request_id: requestId },
+      ),
+    );
   });
 
   return { app, metrics };
@@ -160,7 +219,9 @@ function allowedMethods(routes: { method: string; path: string }[], path: string
   const methods = new Set<string>();
   for (const route of routes) {
     if (route.method === 'ALL' || route.path.includes('*')) continue;
-    const pattern = new RegExp(`^${route.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_][A-Za-z0-9_]*/g, '[^/]+')}/?$`);
+    const pattern = new RegExp(
+      `^${route.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_][A-Za-z0-9_]*/g, '[^/]+')}/?$`,
+    );
     if (pattern.test(path)) methods.add(route.method);
   }
   if (methods.has('GET')) methods.add('HEAD');

@@ -27,9 +27,19 @@ const schema = z.object({
   FLEET_WEBHOOK_SECRETS: z
     .string()
     .optional()
-    .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []))
+    .transform((v) =>
+      v
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [],
+    )
     .pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'each secret must be whsec_ followed by base64'))),
-  REPORTING_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
+  REPORTING_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')
+    .default('USD'),
   SHUTDOWN_TIMEOUT_MS: integer(0, 120_000, ' ms').default(10_000),
 });
 
@@ -44,6 +54,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const variable = String(issue.path[0] ?? 'environment');
-  const shown = variable === 'DATABASE_URL' || variable === 'FLEET_WEBHOOK_SECRETS' ? '' : ` (got "${cleaned[variable]}")`;
+  const shown =
+    variable === 'DATABASE_URL' || variable === 'FLEET_WEBHOOK_SECRETS' ? '' : ` (got "${cleaned[variable]}")`;
   throw new ConfigError(`invalid configuration: ${variable}: ${issue.message}${shown}`);
 }

@@ -18,7 +18,11 @@ export interface RunningServer {
 /** Opens the database, migrates, bootstraps the first key, and listens. */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const policyFiles = loadPoliciesDir(config.POLICIES_DIR); // an invalid policy stops start-up before anything opens
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
+  const database = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    poolSize: config.DATABASE_POOL_SIZE,
+  });
   if (database.engine === 'pglite') {
     log.warn(
       { data_dir: config.DATA_DIR },

@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, integer, numeric, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  numeric,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 
 // The ledger's tables. The invariants that protect money live in the custom migration
 // db/migrations/ledger/*_ledger_guards.sql: the chain-head trigger that assigns seq, prev_hash
@@ -72,7 +84,10 @@ export const ledgerEntries = pgTable(
       'ledger_entries_times_in_milliseconds',
       sql`${t.occurredAt} = date_trunc('milliseconds', ${t.occurredAt}) and ${t.recordedAt} = date_trunc('milliseconds', ${t.recordedAt})`,
     ),
-    check('ledger_entries_occurred_at_range', sql`${t.occurredAt} >= '1970-01-01T00:00:00Z' and ${t.occurredAt} < '10000-01-01T00:00:00Z'`),
+    check(
+      'ledger_entries_occurred_at_range',
+      sql`${t.occurredAt} >= '1970-01-01T00:00:00Z' and ${t.occurredAt} < '10000-01-01T00:00:00Z'`,
+    ),
     check('ledger_entries_hashes_hex', sql`${t.hash} ~ '^[0-9a-f]{64}$' and ${t.prevHash} ~ '^[0-9a-f]{64}$'`),
     check('ledger_entries_reverses_earlier', sql`${t.reversesSeq} is null or ${t.reversesSeq} < ${t.seq}`),
   ],
@@ -109,7 +124,10 @@ export const ledgerPostings = pgTable(
         or (${t.commodity} <> 'BTC' and ${t.amountSat} is null and ${t.amount} is not null)`,
     ),
     check('ledger_postings_btc_range', sql`${t.amountSat} is null or abs(${t.amountSat}) <= 2100000000000000`),
-    check('ledger_postings_fiat_range', sql`${t.amount} is null or (scale(${t.amount}) <= 18 and abs(${t.amount}) < 1e20)`),
+    check(
+      'ledger_postings_fiat_range',
+      sql`${t.amount} is null or (scale(${t.amount}) <= 18 and abs(${t.amount}) < 1e20)`,
+    ),
     check(
       'ledger_postings_price_shape',
       sql`(${t.priceAmount} is null and ${t.priceCommodity} is null)

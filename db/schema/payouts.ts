@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 
 /**
  * One row per accepted `webhook-id`: the idempotency key, a SHA-256 of the raw body and
@@ -96,7 +108,10 @@ export const utxos = pgTable(
     check('utxos_block_hash_hex', sql`${t.blockHash} is null or ${t.blockHash} ~ '^[0-9a-f]{64}$'`),
     check('utxos_immature_is_coinbase', sql`${t.status} <> 'immature' or ${t.coinbase}`),
     check('utxos_period_pair', sql`(${t.periodStart} is null) = (${t.periodEnd} is null)`),
-    check('utxos_period_span', sql`${t.periodEnd} is null or (${t.periodEnd} > ${t.periodStart} and ${t.periodEnd} <= ${t.periodStart} + interval '31 days')`),
+    check(
+      'utxos_period_span',
+      sql`${t.periodEnd} is null or (${t.periodEnd} > ${t.periodStart} and ${t.periodEnd} <= ${t.periodStart} + interval '31 days')`,
+    ),
   ],
 );
 

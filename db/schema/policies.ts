@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  unique,
+} from 'drizzle-orm/pg-core';
 
 /**
  * One row per custody policy (vault), as last synced from its file. `keyset_hash` covers what
@@ -42,7 +54,9 @@ export const policies = pgTable(
 export const policyVersions = pgTable(
   'policy_versions',
   {
-    policyId: text('policy_id').notNull().references(() => policies.id),
+    policyId: text('policy_id')
+      .notNull()
+      .references(() => policies.id),
     version: integer('version').notNull(),
     keysetHash: text('keyset_hash').notNull(),
     contentHash: text('content_hash').notNull(),
@@ -60,7 +74,9 @@ export const policyAddresses = pgTable(
   'policy_addresses',
   {
     address: text('address').primaryKey(),
-    policyId: text('policy_id').notNull().references(() => policies.id),
+    policyId: text('policy_id')
+      .notNull()
+      .references(() => policies.id),
     chain: smallint('chain').notNull(),
     index: integer('index').notNull(),
     scriptPubKey: text('script_pub_key').notNull(),
@@ -82,6 +98,9 @@ export const policyAddresses = pgTable(
     check('policy_addresses_index_range', sql`${t.index} between 0 and 2147483647`),
     check('policy_addresses_state_valid', sql`${t.state} in ('issued', 'derived', 'used')`),
     check('policy_addresses_issued_has_label', sql`${t.state} <> 'issued' or ${t.label} is not null`),
-    check('policy_addresses_hex', sql`${t.scriptPubKey} ~ '^([0-9a-f]{2})+$' and ${t.witnessScript} ~ '^([0-9a-f]{2})+$'`),
+    check(
+      'policy_addresses_hex',
+      sql`${t.scriptPubKey} ~ '^([0-9a-f]{2})+$' and ${t.witnessScript} ~ '^([0-9a-f]{2})+$'`,
+    ),
   ],
 );

@@ -1,5 +1,19 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, check, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 
 const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 /** Identifiers that end up in ledger account names (Expenses:Energy:<site>). */
@@ -29,13 +43,19 @@ export const productionSites = pgTable(
     check('production_sites_supplier_shape', sql.raw(`"energy_supplier" ~ ${ACCOUNT_SEGMENT}`)),
     check('production_sites_name_length', sql`length(${t.name}) between 1 and 200`),
     check('production_sites_region_length', sql`length(${t.region}) between 1 and 200`),
-    check('production_sites_energy_source', sql`${t.energySource} in ('hydro', 'nuclear', 'gas_flare', 'wind', 'solar', 'grid', 'other')`),
+    check(
+      'production_sites_energy_source',
+      sql`${t.energySource} in ('hydro', 'nuclear', 'gas_flare', 'wind', 'solar', 'grid', 'other')`,
+    ),
     check(
       'production_sites_pool_shape',
       sql`(${t.poolKind} = 'solo' and ${t.poolScheme} is null and ${t.poolFeeRate} is null)
        or (${t.poolKind} = 'pool' and ${t.poolScheme} in ('fpps', 'pps+', 'pplns') and ${t.poolFeeRate} >= 0 and ${t.poolFeeRate} < 1)`,
     ),
-    check('production_sites_tolerance_range', sql`${t.underpaymentTolerance} is null or (${t.underpaymentTolerance} >= 0 and ${t.underpaymentTolerance} < 1)`),
+    check(
+      'production_sites_tolerance_range',
+      sql`${t.underpaymentTolerance} is null or (${t.underpaymentTolerance} >= 0 and ${t.underpaymentTolerance} < 1)`,
+    ),
   ],
 );
 
@@ -44,7 +64,9 @@ export const energyTariffs = pgTable(
   'energy_tariffs',
   {
     id: text('id').primaryKey(),
-    siteId: text('site_id').notNull().references(() => productionSites.id),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => productionSites.id),
     effectiveFrom: tstz('effective_from').notNull(),
     effectiveTo: tstz('effective_to'),
     pricePerKwh: numeric('price_per_kwh', { precision: 30, scale: 10 }).notNull(),
@@ -75,7 +97,10 @@ export const fxRates = pgTable(
     uniqueIndex('fx_rates_pair_at_source_idx').on(t.base, t.quote, t.at, t.source),
     index('fx_rates_lookup_idx').on(t.base, t.quote, t.at),
     check('fx_rates_rate_positive', sql`${t.rate} > 0`),
-    check('fx_rates_currencies', sql`${t.base} ~ '^[A-Z]{3}$' and ${t.quote} ~ '^[A-Z]{3}$' and ${t.base} <> ${t.quote}`),
+    check(
+      'fx_rates_currencies',
+      sql`${t.base} ~ '^[A-Z]{3}$' and ${t.quote} ~ '^[A-Z]{3}$' and ${t.base} <> ${t.quote}`,
+    ),
     check('fx_rates_source_length', sql`length(${t.source}) between 1 and 200`),
   ],
 );
@@ -128,7 +153,9 @@ export const productionReports = pgTable(
   'production_reports',
   {
     id: text('id').primaryKey(),
-    siteId: text('site_id').notNull().references(() => productionSites.id),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => productionSites.id),
     periodStart: tstz('period_start').notNull(),
     periodEnd: tstz('period_end').notNull(),
     /** The UTC day of the period: the network day whose difficulty prices it. */
@@ -151,9 +178,18 @@ export const productionReports = pgTable(
   (t) => [
     uniqueIndex('production_reports_active_idx').on(t.siteId, t.periodStart).where(sql`${t.supersededBy} is null`),
     index('production_reports_day_idx').on(t.day, t.siteId),
-    check('production_reports_period', sql`${t.periodEnd} > ${t.periodStart} and ${t.periodEnd} <= ${t.periodStart} + interval '1 day'`),
-    check('production_reports_one_day', sql`${t.periodEnd} <= (${t.day}::timestamp at time zone 'UTC') + interval '1 day' and ${t.periodStart} >= (${t.day}::timestamp at time zone 'UTC')`),
-    check('production_reports_nonnegative', sql`${t.hashrateThs} >= 0 and ${t.energyKwh} >= 0 and ${t.workThs} >= 0 and ${t.energyCost} >= 0`),
+    check(
+      'production_reports_period',
+      sql`${t.periodEnd} > ${t.periodStart} and ${t.periodEnd} <= ${t.periodStart} + interval '1 day'`,
+    ),
+    check(
+      'production_reports_one_day',
+      sql`${t.periodEnd} <= (${t.day}::timestamp at time zone 'UTC') + interval '1 day' and ${t.periodStart} >= (${t.day}::timestamp at time zone 'UTC')`,
+    ),
+    check(
+      'production_reports_nonnegative',
+      sql`${t.hashrateThs} >= 0 and ${t.energyKwh} >= 0 and ${t.workThs} >= 0 and ${t.energyCost} >= 0`,
+    ),
     check('production_reports_uptime_range', sql`${t.uptime} between 0 and 1`),
     check('production_reports_source', sql`${t.source} in ('api', 'webhook', 'demo')`),
   ],
@@ -167,7 +203,9 @@ export const productionReports = pgTable(
 export const productionDaily = pgTable(
   'production_daily',
   {
-    siteId: text('site_id').notNull().references(() => productionSites.id),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => productionSites.id),
     day: date('day', { mode: 'string' }).notNull(),
     currency: text('currency').notNull(),
     reports: integer('reports').notNull(),
@@ -179,6 +217,9 @@ export const productionDaily = pgTable(
   (t) => [
     primaryKey({ columns: [t.siteId, t.day, t.currency] }),
     index('production_daily_day_idx').on(t.day),
-    check('production_daily_nonnegative', sql`${t.reports} >= 0 and ${t.seconds} >= 0 and ${t.workThs} >= 0 and ${t.energyKwh} >= 0 and ${t.energyCost} >= 0`),
+    check(
+      'production_daily_nonnegative',
+      sql`${t.reports} >= 0 and ${t.seconds} >= 0 and ${t.workThs} >= 0 and ${t.energyKwh} >= 0 and ${t.energyCost} >= 0`,
+    ),
   ],
 );

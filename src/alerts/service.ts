@@ -23,7 +23,14 @@ export type Alert = typeof alerts.$inferSelect;
 export async function raiseAlert(tx: Executor, input: AlertInput): Promise<Alert> {
   const [row] = await tx
     .insert(alerts)
-    .values({ id: `alr_${randomBytes(10).toString('hex')}`, kind: input.kind, severity: input.severity, message: input.message, details: input.details, source: input.source ?? null })
+    .values({
+      id: `alr_${randomBytes(10).toString('hex')}`,
+      kind: input.kind,
+      severity: input.severity,
+      message: input.message,
+      details: input.details,
+      source: input.source ?? null,
+    })
     .returning();
   return row!;
 }

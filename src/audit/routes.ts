@@ -37,7 +37,10 @@ const listAuditRoute = createRoute({
     }),
   },
   responses: {
-    200: { description: 'A page of audit entries', content: { 'application/json': { schema: pageSchema(AuditEntrySchema) } } },
+    200: {
+      description: 'A page of audit entries',
+      content: { 'application/json': { schema: pageSchema(AuditEntrySchema) } },
+    },
     ...errorResponses(401, 403, 422),
   },
 });

@@ -17,7 +17,10 @@ export function outputScriptOf(address: string, network: NetworkName): Uint8Arra
 }
 
 /** The networks (among those given) on which the address is valid, with its output script. */
-export function decodeAddress(address: string, candidates: readonly NetworkName[]): { network: NetworkName; scriptPubKey: Uint8Array }[] {
+export function decodeAddress(
+  address: string,
+  candidates: readonly NetworkName[],
+): { network: NetworkName; scriptPubKey: Uint8Array }[] {
   const found: { network: NetworkName; scriptPubKey: Uint8Array }[] = [];
   for (const network of candidates) {
     const scriptPubKey = outputScriptOf(address, network);

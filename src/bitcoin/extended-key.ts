@@ -38,12 +38,22 @@ const PUBLIC_VERSIONS = new Map<number, VersionInfo>([
   [0x02575483, { prefix: 'Vpub', mainnet: false, script: 'p2wsh' }],
 ]);
 const SINGLE_SIG_VERSIONS = new Map<number, string>([
-  [0x049d7cb2, 'ypub'], [0x04b24746, 'zpub'], [0x044a5262, 'upub'], [0x045f1cf6, 'vpub'],
+  [0x049d7cb2, 'ypub'],
+  [0x04b24746, 'zpub'],
+  [0x044a5262, 'upub'],
+  [0x045f1cf6, 'vpub'],
 ]);
 const PRIVATE_VERSIONS = new Map<number, string>([
-  [0x0488ade4, 'xprv'], [0x04358394, 'tprv'], [0x0295b005, 'Yprv'], [0x02aa7a99, 'Zprv'],
-  [0x024285b5, 'Uprv'], [0x02575048, 'Vprv'], [0x049d7878, 'yprv'], [0x04b2430c, 'zprv'],
-  [0x044a4e28, 'uprv'], [0x045f18bc, 'vprv'],
+  [0x0488ade4, 'xprv'],
+  [0x04358394, 'tprv'],
+  [0x0295b005, 'Yprv'],
+  [0x02aa7a99, 'Zprv'],
+  [0x024285b5, 'Uprv'],
+  [0x02575048, 'Vprv'],
+  [0x049d7878, 'yprv'],
+  [0x04b2430c, 'zprv'],
+  [0x044a4e28, 'uprv'],
+  [0x045f18bc, 'vprv'],
 ]);
 const XPUB_VERSION = 0x0488b21e;
 const TPUB_VERSION = 0x043587cf;
@@ -68,8 +78,13 @@ export type ExtendedKeyResult = { key: ExtendedPublicKey } | { error: string };
  * base58check, a public (never private) version, the network family, a SLIP-132 script
  * prefix consistent with the policy's script, and a valid curve point.
  */
-export function parseExtendedPublicKey(text: string, network: NetworkName, script: 'p2wsh' | 'p2sh-p2wsh'): ExtendedKeyResult {
-  if (typeof text !== 'string' || text.length < 100 || text.length > 120) return { error: 'is not an extended public key (expected 111 base58 characters)' };
+export function parseExtendedPublicKey(
+  text: string,
+  network: NetworkName,
+  script: 'p2wsh' | 'p2sh-p2wsh',
+): ExtendedKeyResult {
+  if (typeof text !== 'string' || text.length < 100 || text.length > 120)
+    return { error: 'is not an extended public key (expected 111 base58 characters)' };
   let bytes: Uint8Array;
   try {
     bytes = bs58check.decode(text);
@@ -79,14 +94,21 @@ export function parseExtendedPublicKey(text: string, network: NetworkName, scrip
   if (bytes.length !== 78) return { error: `decodes to ${bytes.length} bytes, an extended key has 78` };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(0);
-  if (PRIVATE_VERSIONS.has(version)) return { error: `is a private key (${PRIVATE_VERSIONS.get(version)}); policies hold public keys only` };
-  if (SINGLE_SIG_VERSIONS.has(version)) return { error: `is a single-signature ${SINGLE_SIG_VERSIONS.get(version)}; a multisig signer needs an xpub/tpub or a SLIP-132 multisig key (Ypub/Zpub/Upub/Vpub)` };
+  if (PRIVATE_VERSIONS.has(version))
+    return { error: `is a private key (${PRIVATE_VERSIONS.get(version)}); policies hold public keys only` };
+  if (SINGLE_SIG_VERSIONS.has(version))
+    return {
+      error: `is a single-signature ${SINGLE_SIG_VERSIONS.get(version)}; a multisig signer needs an xpub/tpub or a SLIP-132 multisig key (Ypub/Zpub/Upub/Vpub)`,
+    };
   const info = PUBLIC_VERSIONS.get(version);
   if (!info) return { error: `has unknown version bytes 0x${version.toString(16).padStart(8, '0')}` };
   if (info.mainnet !== isMainnet(network)) {
-    return { error: `is a ${info.mainnet ? 'mainnet' : 'test-network'} key (${info.prefix}) but the policy's network is ${network}` };
+    return {
+      error: `is a ${info.mainnet ? 'mainnet' : 'test-network'} key (${info.prefix}) but the policy's network is ${network}`,
+    };
   }
-  if (info.script && info.script !== script) return { error: `is a ${info.prefix} (SLIP-132 ${info.script}) key but the policy's script is ${script}` };
+  if (info.script && info.script !== script)
+    return { error: `is a ${info.prefix} (SLIP-132 ${info.script}) key but the policy's script is ${script}` };
   const normalizedBytes = new Uint8Array(bytes);
   new DataView(normalizedBytes.buffer).setUint32(0, info.mainnet ? XPUB_VERSION : TPUB_VERSION);
   const normalized = bs58check.encode(normalizedBytes);

@@ -48,7 +48,12 @@ export interface RegtestBlock {
 }
 
 /** A block on top of `prevHash` holding `txs` (the first a coinbase), with valid regtest work. */
-export function mineBlock(height: number, prevHash: string, txs: Transaction[], time = 1_700_000_000 + height * 600): RegtestBlock {
+export function mineBlock(
+  height: number,
+  prevHash: string,
+  txs: Transaction[],
+  time = 1_700_000_000 + height * 600,
+): RegtestBlock {
   const block = new Block();
   block.version = 0x20000000;
   block.prevHash = Buffer.from(prevHash, 'hex').reverse();
@@ -80,7 +85,11 @@ export function mineChain(
   for (let i = 0; i < count; i++) {
     const height = startHeight + i;
     const outs = payTo(height);
-    const cb = coinbaseTx(height, outs.length > 0 ? outs : [{ script: Buffer.from([0x51]), valueSat: 5_000_000_000n }], tag);
+    const cb = coinbaseTx(
+      height,
+      outs.length > 0 ? outs : [{ script: Buffer.from([0x51]), valueSat: 5_000_000_000n }],
+      tag,
+    );
     const mined = mineBlock(height, prev, [cb]);
     blocks.push(mined);
     coinbases.push(cb);

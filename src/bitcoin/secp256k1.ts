@@ -8,7 +8,10 @@ import * as tiny from 'tiny-secp256k1';
 // runs it); otherwise, or with RESERVE_SECP256K1=tiny, tiny-secp256k1 is used. Both give the same
 // keys: the derivation vectors run against each.
 
-export type EccBackend = Pick<typeof tiny, 'isPoint' | 'isPrivate' | 'pointFromScalar' | 'pointAddScalar' | 'privateAdd' | 'sign' | 'verify'>;
+export type EccBackend = Pick<
+  typeof tiny,
+  'isPoint' | 'isPrivate' | 'pointFromScalar' | 'pointAddScalar' | 'privateAdd' | 'sign' | 'verify'
+>;
 
 interface NativeSecp256k1 {
   publicKeyVerify(publicKey: Uint8Array): boolean;
@@ -31,7 +34,8 @@ export function nativeBackend(): EccBackend | null {
     isPoint: (p: Uint8Array) => (p.length === 33 || p.length === 65 ? native.publicKeyVerify(p) : tiny.isPoint(p)),
     // tiny-secp256k1's contract: a tweak >= n or a bad point throws; a result at infinity is null.
     pointAddScalar: (p: Uint8Array, tweak: Uint8Array, compressed = true) => {
-      if (!(tweak instanceof Uint8Array) || tweak.length !== 32 || Buffer.compare(tweak, CURVE_ORDER) >= 0) throw new TypeError('Expected Tweak');
+      if (!(tweak instanceof Uint8Array) || tweak.length !== 32 || Buffer.compare(tweak, CURVE_ORDER) >= 0)
+        throw new TypeError('Expected Tweak');
       try {
         return native.publicKeyTweakAdd(p, tweak, compressed);
       } catch (error) {

@@ -24,6 +24,7 @@ try {
 } catch (error) {
   const code = (error as { exitCode?: number }).exitCode;
   // Commander has already printed its own usage errors; everything else is one clear line.
-  if (!(error as { code?: string }).code?.startsWith('commander.')) console.error(`reserve: ${(error as Error).message}`);
+  if (!(error as { code?: string }).code?.startsWith('commander.'))
+    console.error(`reserve: ${(error as Error).message}`);
   process.exit(typeof code === 'number' ? code : 1);
 }

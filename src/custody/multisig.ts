@@ -70,7 +70,8 @@ export function multisigScript(threshold: number, pubkeys: readonly Uint8Array[]
   }
   const parts: number[] = [...pushSmallNumber(threshold)];
   for (const key of pubkeys) {
-    if (key.length !== 33 || (key[0] !== 2 && key[0] !== 3)) throw new Error('multisig keys must be compressed public keys');
+    if (key.length !== 33 || (key[0] !== 2 && key[0] !== 3))
+      throw new Error('multisig keys must be compressed public keys');
     parts.push(33, ...key);
   }
   parts.push(...pushSmallNumber(pubkeys.length), OP_CHECKMULTISIG);
@@ -106,7 +107,10 @@ export class MultisigWallet {
   private readonly chainNodes: [BIP32Interface[], BIP32Interface[]];
 
   /** `api`: the bip32 implementation (default: the fastest backend that passed its self-test). */
-  constructor(readonly spec: WalletSpec, api: BIP32API = bip32) {
+  constructor(
+    readonly spec: WalletSpec,
+    api: BIP32API = bip32,
+  ) {
     if (spec.signers.length < 1 || spec.signers.length > 20) throw new Error('a multisig wallet has 1 to 20 signers');
     const accounts = spec.signers.map((s) => api.fromBase58(s.xpub, networkOf(spec.network)));
     this.chainNodes = [accounts.map((a) => a.derive(RECEIVE)), accounts.map((a) => a.derive(CHANGE))];
@@ -114,15 +118,20 @@ export class MultisigWallet {
 
   derive(chain: Chain, index: number): DerivedAddress {
     if (chain !== 0 && chain !== 1) throw new Error('chain must be 0 (receive) or 1 (change)');
-    if (!Number.isInteger(index) || index < 0 || index > MAX_CHILD_INDEX) throw new Error(`index must be 0-${MAX_CHILD_INDEX}`);
+    if (!Number.isInteger(index) || index < 0 || index > MAX_CHILD_INDEX)
+      throw new Error(`index must be 0-${MAX_CHILD_INDEX}`);
     const nodes = this.chainNodes[chain];
     const keyed = nodes.map((node, i) => ({ pubkey: node.derive(index).publicKey, signer: this.spec.signers[i]! }));
     keyed.sort((a, b) => compareKeys(a.pubkey, b.pubkey));
     for (let i = 1; i < keyed.length; i++) {
       // Two signers yielding one key would silently lower the m-of-n: refuse it.
-      if (compareKeys(keyed[i - 1]!.pubkey, keyed[i]!.pubkey) === 0) throw new Error(`two signers derive the same key at ${chain}/${index}`);
+      if (compareKeys(keyed[i - 1]!.pubkey, keyed[i]!.pubkey) === 0)
+        throw new Error(`two signers derive the same key at ${chain}/${index}`);
     }
-    const witnessScript = multisigScript(this.spec.threshold, keyed.map((k) => k.pubkey));
+    const witnessScript = multisigScript(
+      this.spec.threshold,
+      keyed.map((k) => k.pubkey),
+    );
     const { scriptPubKey, address, redeemScript } = scriptsFor(witnessScript, this.spec.script, this.spec.network);
     return {
       address,

@@ -39,7 +39,13 @@ export function labelLines(ctx: Ctx) {
             const record: Bip329Record = {
               type: 'addr',
               ref: derived.address,
-              label: labelText({ label: row!.label, site: row!.site, pool: row!.pool, purpose: row!.purpose, policy: policy.id }),
+              label: labelText({
+                label: row!.label,
+                site: row!.site,
+                pool: row!.pool,
+                purpose: row!.purpose,
+                policy: policy.id,
+              }),
             };
             chunk += `${JSON.stringify(record)}\n`;
             summary.addresses++;
@@ -59,7 +65,13 @@ export function labelLines(ctx: Ctx) {
         const record: Bip329Record = {
           type: 'output',
           ref: `${coin.txid}:${coin.vout}`,
-          label: labelText({ site: coin.siteId, pool: coin.pool, policy: coin.policyId, status: coin.status, coinbase: coin.coinbase ? 'yes' : null }),
+          label: labelText({
+            site: coin.siteId,
+            pool: coin.pool,
+            policy: coin.policyId,
+            status: coin.status,
+            coinbase: coin.coinbase ? 'yes' : null,
+          }),
           spendable: coin.status === 'available',
         };
         chunk += `${JSON.stringify(record)}\n`;

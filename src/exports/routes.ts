@@ -37,9 +37,14 @@ const seqParam = z
   .transform((v) => BigInt(v));
 
 const ledgerQuery = z.object({
-  format: z.enum(LEDGER_EXPORT_FORMATS, { message: `must be one of ${LEDGER_EXPORT_FORMATS.join(', ')}` }).default('jsonl'),
+  format: z
+    .enum(LEDGER_EXPORT_FORMATS, { message: `must be one of ${LEDGER_EXPORT_FORMATS.join(', ')}` })
+    .default('jsonl'),
   from_seq: seqParam.optional().openapi({ description: 'First entry (inclusive)', type: 'string' }),
-  to_seq: seqParam.optional().openapi({ description: 'Last entry (inclusive); defaults to the chain head when the export starts', type: 'string' }),
+  to_seq: seqParam.optional().openapi({
+    description: 'Last entry (inclusive); defaults to the chain head when the export starts',
+    type: 'string',
+  }),
   from: rfc3339.optional().openapi({ description: 'Entries recorded at or after this time' }),
   to: rfc3339.optional().openapi({ description: 'Entries recorded before this time' }),
 });
@@ -68,7 +73,11 @@ const ledgerExportRoute = createRoute({
   responses: {
     200: {
       description: 'The export; its last line is the manifest',
-      content: { 'text/csv': { schema: z.string() }, 'application/jsonl': { schema: z.string() }, 'text/plain': { schema: z.string() } },
+      content: {
+        'text/csv': { schema: z.string() },
+        'application/jsonl': { schema: z.string() },
+        'text/plain': { schema: z.string() },
+      },
     },
     ...errorResponses(401, 403, 422),
   },
@@ -124,8 +133,8 @@ const utxoExportRoute = createRoute({
   tags: ['exports'],
   summary: 'The UTXO set as JSON Lines, streamed, with a manifest as its last line',
   description:
-    'One coin per line: outpoint, policy, address, derivation (chain, index, every signer\'s fingerprint and path), amount, state, site, pool and block. ' +
-    'With `as_of`, the coins known at that time in the state they were in then (from each coin\'s history; block fields are as known now). ' +
+    "One coin per line: outpoint, policy, address, derivation (chain, index, every signer's fingerprint and path), amount, state, site, pool and block. " +
+    "With `as_of`, the coins known at that time in the state they were in then (from each coin's history; block fields are as known now). " +
     'The last line is `{"manifest": {...}}`: count, satoshis per policy and state, and the SHA-256 of every byte before it.',
   security: bearerSecurity,
   middleware: [auditorOrAdmin] as const,
@@ -161,7 +170,13 @@ const labelsManifestRoute = createRoute({
       description: 'The manifest',
       content: {
         'application/json': {
-          schema: z.object({ export: z.literal('labels'), addresses: z.number().int(), outputs: z.number().int(), body_sha256: z.string(), generated_at: z.string() }),
+          schema: z.object({
+            export: z.literal('labels'),
+            addresses: z.number().int(),
+            outputs: z.number().int(),
+            body_sha256: z.string(),
+            generated_at: z.string(),
+          }),
         },
       },
     },
@@ -173,7 +188,9 @@ function timeRange(query: { from?: string; to?: string }, now: Date) {
   const from = query.from ? new Date(query.from) : undefined;
   const to = query.to ? new Date(query.to) : now;
   if (from && from >= to) {
-    throw new AppError('validation_failed', 'query.from: must be before query.to', { errors: [{ field: 'query.from', reason: 'must be before query.to' }] });
+    throw new AppError('validation_failed', 'query.from: must be before query.to', {
+      errors: [{ field: 'query.from', reason: 'must be before query.to' }],
+    });
   }
   return { from, to };
 }
@@ -203,18 +220,21 @@ export function exportsRouter() {
     const query = c.req.valid('query');
     const asOf = query.as_of ? new Date(query.as_of) : null;
     const { lines, summary } = utxoLines(c.var.ctx, asOf);
-    const body = withTrailer(lines, (sha) =>
-      `${JSON.stringify({
-        manifest: {
-          export: 'utxos',
-          as_of: asOf?.toISOString() ?? null,
-          tip_height: summary.tipHeight,
-          count: summary.count,
-          totals: totalsView(summary.totals),
-          body_sha256: sha,
-          generated_at: new Date().toISOString(),
-        },
-      })}\n`);
+    const body = withTrailer(
+      lines,
+      (sha) =>
+        `${JSON.stringify({
+          manifest: {
+            export: 'utxos',
+            as_of: asOf?.toISOString() ?? null,
+            tip_height: summary.tipHeight,
+            count: summary.count,
+            totals: totalsView(summary.totals),
+            body_sha256: sha,
+            generated_at: new Date().toISOString(),
+          },
+        })}\n`,
+    );
     return streamedResponse(batched(body), c.var.ctx.log, 'application/jsonl; charset=utf-8', 'reserve-utxos.jsonl');
   });
 
@@ -227,26 +247,37 @@ export function exportsRouter() {
     const { lines, summary } = labelLines(c.var.ctx);
     const hash = createHash('sha256');
     for await (const chunk of batched(lines)) hashChunk(hash, chunk);
-    return c.json({ export: 'labels' as const, ...summary, body_sha256: hash.digest('hex'), generated_at: new Date().toISOString() }, 200);
+    return c.json(
+      {
+        export: 'labels' as const,
+        ...summary,
+        body_sha256: hash.digest('hex'),
+        generated_at: new Date().toISOString(),
+      },
+      200,
+    );
   });
 
   router.openapi(auditLogExportRoute, async (c) => {
     const now = new Date();
     const range = timeRange(c.req.valid('query'), now);
     const { lines, summary } = auditLogLines(c.var.ctx, range);
-    const body = withTrailer(lines, (sha) =>
-      `${JSON.stringify({
-        manifest: {
-          export: 'audit-log',
-          from: range.from?.toISOString() ?? null,
-          to: range.to.toISOString(),
-          first_seq: summary.first_seq,
-          last_seq: summary.last_seq,
-          count: summary.count,
-          body_sha256: sha,
-          generated_at: now.toISOString(),
-        },
-      })}\n`);
+    const body = withTrailer(
+      lines,
+      (sha) =>
+        `${JSON.stringify({
+          manifest: {
+            export: 'audit-log',
+            from: range.from?.toISOString() ?? null,
+            to: range.to.toISOString(),
+            first_seq: summary.first_seq,
+            last_seq: summary.last_seq,
+            count: summary.count,
+            body_sha256: sha,
+            generated_at: now.toISOString(),
+          },
+        })}\n`,
+    );
     return streamedResponse(body, c.var.ctx.log, 'application/jsonl; charset=utf-8', 'reserve-audit-log.jsonl');
   });
 

@@ -38,8 +38,16 @@ export function streamedBody(chunks: AsyncIterable<Chunk>, log: Logger): Readabl
  * The streamed export as the route's answer. Typed `never` on purpose: the OpenAPI route
  * types read `application/jsonl` as a JSON body, but an export is a stream, not one value.
  */
-export function streamedResponse(chunks: AsyncIterable<Chunk>, log: Logger, contentType: string, filename: string): never {
-  return new Response(streamedBody(chunks, log), { status: 200, headers: exportHeaders(contentType, filename) }) as never;
+export function streamedResponse(
+  chunks: AsyncIterable<Chunk>,
+  log: Logger,
+  contentType: string,
+  filename: string,
+): never {
+  return new Response(streamedBody(chunks, log), {
+    status: 200,
+    headers: exportHeaders(contentType, filename),
+  }) as never;
 }
 
 export function exportHeaders(contentType: string, filename: string): Record<string, string> {
@@ -78,7 +86,10 @@ export async function* batched(chunks: AsyncIterable<Chunk>, targetBytes = 64 * 
  * Passes the body through while hashing it, then appends the trailer built from the
  * SHA-256 (hex) of every byte before it: the manifest covers exactly what preceded it.
  */
-export async function* withTrailer(body: AsyncIterable<Chunk>, trailer: (bodySha256: string) => string | Promise<string>): AsyncGenerator<Chunk> {
+export async function* withTrailer(
+  body: AsyncIterable<Chunk>,
+  trailer: (bodySha256: string) => string | Promise<string>,
+): AsyncGenerator<Chunk> {
   const hash = createHash('sha256');
   for await (const chunk of body) {
     hashChunk(hash, chunk);

@@ -43,7 +43,9 @@ export function utxoLines(ctx: Ctx, asOf: Date | null) {
     const addresses = new Map<string, ResolvedAddress | null>();
     let after: { txid: string; vout: bigint } | undefined;
     for (;;) {
-      const { rows, tipHeight } = asOf ? await pageAsOf(ctx, asOf, after) : await listUtxos(ctx, { after, limit: PAGE });
+      const { rows, tipHeight } = asOf
+        ? await pageAsOf(ctx, asOf, after)
+        : await listUtxos(ctx, { after, limit: PAGE });
       summary.tipHeight ??= tipHeight;
       const page = rows.slice(0, PAGE);
       let chunk = '';
@@ -52,11 +54,24 @@ export function utxoLines(ctx: Ctx, asOf: Date | null) {
         const status = view.status;
         const resolved = await derivationOf(ctx, view.address, addresses);
         const line: UtxoLine = {
-          txid: view.txid, vout: view.vout, outpoint: view.outpoint, policy_id: view.policy_id, network: view.network, address: view.address,
-          chain: resolved?.chain ?? null, index: resolved?.index ?? null,
+          txid: view.txid,
+          vout: view.vout,
+          outpoint: view.outpoint,
+          policy_id: view.policy_id,
+          network: view.network,
+          address: view.address,
+          chain: resolved?.chain ?? null,
+          index: resolved?.index ?? null,
           derivation: resolved?.bip32Derivations.map((d) => ({ fingerprint: d.fingerprint, path: d.path })) ?? [],
-          amount_sat: view.amount_sat, amount_btc: view.amount_btc, coinbase: view.coinbase, site_id: view.site_id, pool: view.pool,
-          block_height: view.block_height, block_hash: view.block_hash, status: status as UtxoView['status'], received_at: view.received_at,
+          amount_sat: view.amount_sat,
+          amount_btc: view.amount_btc,
+          coinbase: view.coinbase,
+          site_id: view.site_id,
+          pool: view.pool,
+          block_height: view.block_height,
+          block_hash: view.block_hash,
+          status: status as UtxoView['status'],
+          received_at: view.received_at,
         };
         chunk += `${JSON.stringify(line)}\n`;
         summary.count++;

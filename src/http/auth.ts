@@ -13,7 +13,10 @@ export function authenticate(db: Executor) {
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
       const actor = match ? await authenticateSecret(db, match[1]!) : null;
-      if (!actor) throw new AppError('unauthorized', 'the API key is malformed, unknown or revoked', { headers: { 'WWW-Authenticate': 'Bearer' } });
+      if (!actor)
+        throw new AppError('unauthorized', 'the API key is malformed, unknown or revoked', {
+          headers: { 'WWW-Authenticate': 'Bearer' },
+        });
       c.set('actor', actor);
       c.var.ctx.actor = actor;
     }
@@ -25,9 +28,15 @@ export function authenticate(db: Executor) {
 export function requireRole(...roles: Role[]) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const actor = c.get('actor');
-    if (!actor) throw new AppError('unauthorized', 'an API key is required: Authorization: Bearer <key>', { headers: { 'WWW-Authenticate': 'Bearer' } });
+    if (!actor)
+      throw new AppError('unauthorized', 'an API key is required: Authorization: Bearer <key>', {
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
     if (actor.role !== 'admin' && !(roles as string[]).includes(actor.role)) {
-      throw new AppError('forbidden', `role ${actor.role} may not do this; allowed: ${['admin', ...roles.filter((r) => r !== 'admin')].join(', ')}`);
+      throw new AppError(
+        'forbidden',
+        `role ${actor.role} may not do this; allowed: ${['admin', ...roles.filter((r) => r !== 'admin')].join(', ')}`,
+      );
     }
     await next();
   });

@@ -13,10 +13,12 @@ export type AppEnv = {
 };
 
 export function fieldErrors(error: ZodError, prefix?: string): FieldError[] {
-  const fieldOf = (path: PropertyKey[]) => [prefix, path.map(String).join('.')].filter(Boolean).join('.') || (prefix ?? 'body');
+  const fieldOf = (path: PropertyKey[]) =>
+    [prefix, path.map(String).join('.')].filter(Boolean).join('.') || (prefix ?? 'body');
   return error.issues.flatMap((issue): FieldError[] => {
     // An unknown field is named itself, not its parent object.
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: fieldOf([...issue.path, key]), reason: 'is not a known field' }));
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => ({ field: fieldOf([...issue.path, key]), reason: 'is not a known field' }));
     const missing = issue.code === 'invalid_type' && /received undefined$/.test(issue.message);
     return [{ field: fieldOf(issue.path), reason: missing ? 'is required' : issue.message }];
   });
@@ -28,7 +30,12 @@ export function validationError(error: ZodError, prefix?: string): AppError {
   return new AppError('validation_failed', detail, { errors });
 }
 
-const TARGET_PREFIX: Record<string, string | undefined> = { json: undefined, query: 'query', param: 'path', header: 'header' };
+const TARGET_PREFIX: Record<string, string | undefined> = {
+  json: undefined,
+  query: 'query',
+  param: 'path',
+  header: 'header',
+};
 
 /** A router whose validation failures become 422 problems naming each field. */
 export function createRouter() {
@@ -62,7 +69,7 @@ export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 409 | 413 |
   const descriptions: Record<number, string> = {
     400: 'Malformed request',
     401: 'Missing, unknown or revoked API key',
-    403: 'The key\'s role may not do this',
+    403: "The key's role may not do this",
     404: 'Not found',
     409: 'Conflict with the current state',
     413: 'Body over the size limit',

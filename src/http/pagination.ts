@@ -11,7 +11,7 @@ export const pageQuery = {
     .max(MAX_PAGE_LIMIT, `must be at most ${MAX_PAGE_LIMIT}`)
     .default(100)
     .openapi({ description: `Page size, 1-${MAX_PAGE_LIMIT}` }),
-  cursor: z.string().max(512).optional().openapi({ description: 'Opaque cursor from the previous page\'s next_cursor' }),
+  cursor: z.string().max(512).optional().openapi({ description: "Opaque cursor from the previous page's next_cursor" }),
 };
 
 /** Cursors are opaque to clients: base64url JSON of the last row's sort key. */

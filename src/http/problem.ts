@@ -68,7 +68,12 @@ export class AppError extends Error {
   }
 }
 
-export function problem(code: ProblemCode, detail: string, errors?: FieldError[], extra?: Record<string, unknown>): Problem {
+export function problem(
+  code: ProblemCode,
+  detail: string,
+  errors?: FieldError[],
+  extra?: Record<string, unknown>,
+): Problem {
   return {
     type: `urn:reserve:problem:${code}`,
     title: TITLES[code],
@@ -81,6 +86,7 @@ export function problem(code: ProblemCode, detail: string, errors?: FieldError[]
 }
 
 export const notFound = (what: string) => new AppError('not_found', `${what} does not exist`);
-export const conflict = (detail: string, extra?: Record<string, unknown>) => new AppError('conflict', detail, { extra });
+export const conflict = (detail: string, extra?: Record<string, unknown>) =>
+  new AppError('conflict', detail, { extra });
 export const invalid = (field: string, reason: string) =>
   new AppError('validation_failed', `${field}: ${reason}`, { errors: [{ field, reason }] });

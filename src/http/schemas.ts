@@ -3,7 +3,10 @@ import { z } from '@hono/zod-openapi';
 import { currencyProblem } from '../money/fiat.js';
 
 /** An RFC 3339 timestamp with an offset (`Z` or `+hh:mm`). */
-export const rfc3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time such as 2026-03-01T00:00:00Z' });
+export const rfc3339 = z.iso.datetime({
+  offset: true,
+  message: 'must be an RFC 3339 date-time such as 2026-03-01T00:00:00Z',
+});
 
 /** An ISO 4217 currency code known to this runtime, e.g. USD, BYN. */
 export const currencyCode = z

@@ -70,6 +70,8 @@ export function keysRouter() {
     return c.json({ ...toKeyView(key), secret }, 201);
   });
   router.openapi(listKeysRoute, async (c) => c.json({ items: (await listKeys(c.var.ctx.db)).map(toKeyView) }, 200));
-  router.openapi(revokeKeyRoute, async (c) => c.json(toKeyView(await revokeKey({ ctx: c.var.ctx, input: c.req.valid('param') })), 200));
+  router.openapi(revokeKeyRoute, async (c) =>
+    c.json(toKeyView(await revokeKey({ ctx: c.var.ctx, input: c.req.valid('param') })), 200),
+  );
   return router;
 }

@@ -37,7 +37,11 @@ async function insertKey(tx: Executor, name: string, role: Role, createdBy: stri
 export async function createKey({ ctx, input }: Verb<{ name: string; role: Role }>) {
   return withTransaction(ctx, async (tx) => {
     const created = await insertKey(tx, input.name, input.role, ctx.actor.keyId ?? ctx.actor.name);
-    await audit(tx, ctx, { action: 'keys.create', target: created.key.id, details: { name: input.name, role: input.role } });
+    await audit(tx, ctx, {
+      action: 'keys.create',
+      target: created.key.id,
+      details: { name: input.name, role: input.role },
+    });
     return created;
   });
 }
@@ -60,7 +64,10 @@ export async function revokeKey({ ctx, input }: Verb<{ id: string }>) {
         .from(apiKeys)
         .where(and(eq(apiKeys.role, 'admin'), isNull(apiKeys.revokedAt), ne(apiKeys.id, key.id)));
       if (!others || others.n === 0) {
-        throw new AppError('conflict', 'this is the last active admin key; create another admin key before revoking it');
+        throw new AppError(
+          'conflict',
+          'this is the last active admin key; create another admin key before revoking it',
+        );
       }
     }
     const [revoked] = await tx

@@ -25,7 +25,8 @@ export function assertDistinctSources(items: AppendItem[]): void {
   const seen = new Set<string>();
   for (const { entry: e } of items) {
     const key = JSON.stringify([e.kind, e.source.type, e.source.id]);
-    if (seen.has(key)) throw conflict(`source ${e.source.type}/${e.source.id} appears twice in this batch for kind ${e.kind}`);
+    if (seen.has(key))
+      throw conflict(`source ${e.source.type}/${e.source.id} appears twice in this batch for kind ${e.kind}`);
     seen.add(key);
   }
 }
@@ -36,9 +37,21 @@ export function assertDistinctSources(items: AppendItem[]): void {
  * An entry whose (kind, source) is already posted refuses the whole batch (conflict), or with
  * skipPosted comes back as null while the others are appended; either way tx stays usable.
  */
-export async function appendEntries(tx: Executor, items: AppendItem[], options: { skipPosted: true }): Promise<(PostedEntry | null)[]>;
-export async function appendEntries(tx: Executor, items: AppendItem[], options?: { skipPosted: false }): Promise<PostedEntry[]>;
-export async function appendEntries(tx: Executor, items: AppendItem[], options: { skipPosted: boolean } = { skipPosted: false }): Promise<(PostedEntry | null)[]> {
+export async function appendEntries(
+  tx: Executor,
+  items: AppendItem[],
+  options: { skipPosted: true },
+): Promise<(PostedEntry | null)[]>;
+export async function appendEntries(
+  tx: Executor,
+  items: AppendItem[],
+  options?: { skipPosted: false },
+): Promise<PostedEntry[]>;
+export async function appendEntries(
+  tx: Executor,
+  items: AppendItem[],
+  options: { skipPosted: boolean } = { skipPosted: false },
+): Promise<(PostedEntry | null)[]> {
   if (items.length > MAX_BATCH_ENTRIES) throw invalid('entries', `must be at most ${MAX_BATCH_ENTRIES} per batch`);
   const prepared = items.map((item) => ({ ...item, id: newId('ent') }));
   const batch = prepared.map(({ id, entry, actor }) => ({
@@ -184,7 +197,11 @@ interface DbErrorFields {
 }
 
 function dbErrorFields(error: unknown): DbErrorFields {
-  for (let e = error as Record<string, unknown> | undefined, depth = 0; e && depth < 5; e = e.cause as Record<string, unknown>, depth++) {
+  for (
+    let e = error as Record<string, unknown> | undefined, depth = 0;
+    e && depth < 5;
+    e = e.cause as Record<string, unknown>, depth++
+  ) {
     if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) {
       return { code: e.code, constraint: (e.constraint_name ?? e.constraint) as string | undefined };
     }
@@ -199,13 +216,16 @@ export function translateDbError(error: unknown): unknown {
   if (error instanceof AppError) return error;
   const { code, constraint } = dbErrorFields(error);
   if (code === '23505' && constraint === 'ledger_entries_source_once') return alreadyPosted();
-  if (code === '23505' && constraint === 'ledger_entries_reversed_once') return conflict('this entry has already been reversed');
+  if (code === '23505' && constraint === 'ledger_entries_reversed_once')
+    return conflict('this entry has already been reversed');
   if (code === '23514' && constraint === 'ledger_account_commodity') {
     return new AppError('validation_failed', 'postings: an account may not hold this commodity', {
       errors: [{ field: 'postings', reason: 'an account is limited to other commodities' }],
     });
   }
-  if (code === '23503' && constraint === 'ledger_entries_reverses_fk') return invalid('reverses', 'no entry has this seq');
-  if (code === '23514' && constraint === 'ledger_entries_reverses_earlier') return invalid('reverses', 'must be the seq of an earlier entry');
+  if (code === '23503' && constraint === 'ledger_entries_reverses_fk')
+    return invalid('reverses', 'no entry has this seq');
+  if (code === '23514' && constraint === 'ledger_entries_reverses_earlier')
+    return invalid('reverses', 'must be the seq of an earlier entry');
   return error;
 }

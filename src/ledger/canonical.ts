@@ -84,7 +84,13 @@ export function canonicalBytes(entry: CanonicalEntry): Buffer {
     String(entry.postings.length),
   ];
   for (const posting of entry.postings) {
-    parts.push(posting.account, posting.commodity, canonicalDecimal(posting.amount), posting.price ?? '', posting.cost ?? '');
+    parts.push(
+      posting.account,
+      posting.commodity,
+      canonicalDecimal(posting.amount),
+      posting.price ?? '',
+      posting.cost ?? '',
+    );
   }
   return Buffer.concat(parts.map(field));
 }

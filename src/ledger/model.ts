@@ -145,16 +145,26 @@ export function entryProblems(entry: NewEntry, prefix = ''): FieldError[] {
   };
   push('kind', typeof entry.kind === 'string' && KIND.test(entry.kind) ? null : 'must match ^[a-z][a-z0-9_.-]{0,63}$');
   push('description', textProblem(entry.description, 1000));
-  push('source.type', typeof entry.source?.type === 'string' && KIND.test(entry.source.type) ? null : 'must match ^[a-z][a-z0-9_.-]{0,63}$');
+  push(
+    'source.type',
+    typeof entry.source?.type === 'string' && KIND.test(entry.source.type)
+      ? null
+      : 'must match ^[a-z][a-z0-9_.-]{0,63}$',
+  );
   push('source.id', textProblem(entry.source?.id, 200));
   const t = entry.occurredAt;
   if (!(t instanceof Date) || Number.isNaN(t.getTime())) push('occurred_at', 'must be a valid time');
   else if (t.getTime() < 0 || t.getUTCFullYear() > 9999) push('occurred_at', 'must be between 1970 and 9999');
-  if (entry.reverses !== undefined && entry.reverses !== null && (typeof entry.reverses !== 'bigint' || entry.reverses < 1n)) {
+  if (
+    entry.reverses !== undefined &&
+    entry.reverses !== null &&
+    (typeof entry.reverses !== 'bigint' || entry.reverses < 1n)
+  ) {
     push('reverses', 'must be a positive bigint seq');
   }
   const postings = Array.isArray(entry.postings) ? entry.postings : [];
-  if (postings.length < 2 || postings.length > MAX_POSTINGS) push('postings', `must have 2 to ${MAX_POSTINGS} postings`);
+  if (postings.length < 2 || postings.length > MAX_POSTINGS)
+    push('postings', `must have 2 to ${MAX_POSTINGS} postings`);
   const sums = new Map<string, bigint>();
   postings.forEach((p, i) => {
     const f = `postings.${i}`;
@@ -164,7 +174,8 @@ export function entryProblems(entry: NewEntry, prefix = ''): FieldError[] {
     if (c) return;
     if (p.commodity === 'BTC') {
       if (typeof p.amount !== 'bigint') return push(`${f}.amount`, 'must be a bigint number of satoshis for BTC');
-      if (p.amount > MAX_SATS || p.amount < -MAX_SATS) return push(`${f}.amount`, 'must not exceed 21,000,000 BTC in magnitude');
+      if (p.amount > MAX_SATS || p.amount < -MAX_SATS)
+        return push(`${f}.amount`, 'must not exceed 21,000,000 BTC in magnitude');
     } else {
       const problem = fiatProblem(p.amount, false);
       if (problem) return push(`${f}.amount`, problem);
@@ -175,7 +186,8 @@ export function entryProblems(entry: NewEntry, prefix = ''): FieldError[] {
   });
   if (errors.length === 0) {
     const unbalanced = [...sums].filter(([, s]) => s !== 0n).map(([c]) => c);
-    if (unbalanced.length > 0) push('postings', `must sum to zero per commodity; they do not in ${unbalanced.sort().join(', ')}`);
+    if (unbalanced.length > 0)
+      push('postings', `must sum to zero per commodity; they do not in ${unbalanced.sort().join(', ')}`);
   }
   return errors;
 }

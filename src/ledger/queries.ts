@@ -55,7 +55,8 @@ export function toPosting(row: PostingRow): Posting {
     account: row.account,
     commodity: row.commodity,
     amount: row.amountSat !== null ? row.amountSat : new LedgerDecimal(row.amount!),
-    price: row.priceAmount !== null ? { amount: new LedgerDecimal(row.priceAmount), commodity: row.priceCommodity! } : null,
+    price:
+      row.priceAmount !== null ? { amount: new LedgerDecimal(row.priceAmount), commodity: row.priceCommodity! } : null,
     cost: row.costAmount !== null ? { amount: new LedgerDecimal(row.costAmount), commodity: row.costCommodity! } : null,
   };
 }
@@ -82,7 +83,12 @@ async function withPostings(db: Executor, rows: EntryRow[]): Promise<PostedEntry
   const postings = await db
     .select()
     .from(ledgerPostings)
-    .where(inArray(ledgerPostings.entryId, rows.map((r) => r.id)))
+    .where(
+      inArray(
+        ledgerPostings.entryId,
+        rows.map((r) => r.id),
+      ),
+    )
     .orderBy(asc(ledgerPostings.entryId), asc(ledgerPostings.idx));
   const byEntry = new Map<string, PostingRow[]>();
   for (const p of postings) {
@@ -157,12 +163,18 @@ export async function selectBalance(db: Executor, account: string, commodity: st
 }
 
 export async function selectAccounts(db: Executor, prefix?: string) {
-  const where = prefix ? or(eq(ledgerAccounts.name, prefix), sql`starts_with(${ledgerAccounts.name}, ${`${prefix}:`})`) : undefined;
+  const where = prefix
+    ? or(eq(ledgerAccounts.name, prefix), sql`starts_with(${ledgerAccounts.name}, ${`${prefix}:`})`)
+    : undefined;
   const accounts = await db.select().from(ledgerAccounts).where(where).orderBy(asc(ledgerAccounts.name));
   const balances = await db
     .select()
     .from(ledgerBalances)
-    .where(prefix ? or(eq(ledgerBalances.account, prefix), sql`starts_with(${ledgerBalances.account}, ${`${prefix}:`})`) : undefined)
+    .where(
+      prefix
+        ? or(eq(ledgerBalances.account, prefix), sql`starts_with(${ledgerBalances.account}, ${`${prefix}:`})`)
+        : undefined,
+    )
     .orderBy(asc(ledgerBalances.account), asc(ledgerBalances.commodity));
   return { accounts, balances };
 }
@@ -170,7 +182,12 @@ export async function selectAccounts(db: Executor, prefix?: string) {
 /** Maintained balances (now), one row per account and commodity. */
 export async function selectAllBalances(db: Executor) {
   return db
-    .select({ account: ledgerBalances.account, type: ledgerAccounts.type, commodity: ledgerBalances.commodity, balance: ledgerBalances.balance })
+    .select({
+      account: ledgerBalances.account,
+      type: ledgerAccounts.type,
+      commodity: ledgerBalances.commodity,
+      balance: ledgerBalances.balance,
+    })
     .from(ledgerBalances)
     .innerJoin(ledgerAccounts, eq(ledgerAccounts.name, ledgerBalances.account))
     .orderBy(asc(ledgerBalances.account), asc(ledgerBalances.commodity));
@@ -196,4 +213,3 @@ export async function sumBalancesAsOf(db: Executor, cut: { asOf?: Date; asOfSeq?
     .groupBy(ledgerPostings.account, ledgerAccounts.type, ledgerPostings.commodity)
     .orderBy(asc(ledgerPostings.account), asc(ledgerPostings.commodity));
 }
-

@@ -3,16 +3,28 @@ import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
 import { decodeCursor, page, pageQuery, pageSchema } from '../http/pagination.js';
 import { notFound } from '../http/problem.js';
-import { ACCOUNT_NAME, KIND } from './model.js';
+import { KIND } from './model.js';
 import { getEntry, listAccounts, readEntries, trialBalance, verifyLedger } from './service.js';
-import { AccountSchema, EntrySchema, toAccountView, toEntryView, toTrialBalanceView, toVerifyView, TrialBalanceSchema, VerifySchema } from './views.js';
+import {
+  AccountSchema,
+  EntrySchema,
+  toAccountView,
+  toEntryView,
+  toTrialBalanceView,
+  toVerifyView,
+  TrialBalanceSchema,
+  VerifySchema,
+} from './views.js';
 
 const time = () => z.iso.datetime({ offset: true, message: 'must be an RFC 3339 time, e.g. 2026-11-27T14:30:00Z' });
 const seqText = z.string().regex(/^[1-9][0-9]{0,17}$/, 'must be a positive integer sequence number');
 const accountPrefix = z
   .string()
   .max(300)
-  .regex(/^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Za-z0-9][A-Za-z0-9._-]{0,63})*$/, 'must be an account name or a prefix of one, e.g. Assets:Bitcoin');
+  .regex(
+    /^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Za-z0-9][A-Za-z0-9._-]{0,63})*$/,
+    'must be an account name or a prefix of one, e.g. Assets:Bitcoin',
+  );
 const kindText = z.string().regex(KIND, 'must match ^[a-z][a-z0-9_.-]{0,63}$');
 
 const auditor = requireRole('auditor');
@@ -29,7 +41,9 @@ const listEntriesRoute = createRoute({
       ...pageQuery,
       from: time().optional().openapi({ description: 'occurred_at at or after' }),
       to: time().optional().openapi({ description: 'occurred_at before' }),
-      account: accountPrefix.optional().openapi({ description: 'Entries with a posting to this account or one below it' }),
+      account: accountPrefix
+        .optional()
+        .openapi({ description: 'Entries with a posting to this account or one below it' }),
       kind: kindText.optional(),
       source_type: kindText.optional(),
       source_id: z.string().min(1).max(200).optional(),
@@ -64,7 +78,10 @@ const listAccountsRoute = createRoute({
   middleware: [auditor] as const,
   request: { query: z.object({ prefix: accountPrefix.optional() }) },
   responses: {
-    200: { description: 'Accounts', content: { 'application/json': { schema: z.object({ items: z.array(AccountSchema) }) } } },
+    200: {
+      description: 'Accounts',
+      content: { 'application/json': { schema: z.object({ items: z.array(AccountSchema) }) } },
+    },
     ...errorResponses(401, 403, 422),
   },
 });
@@ -78,7 +95,10 @@ const trialBalanceRoute = createRoute({
   middleware: [auditor] as const,
   request: { query: z.object({ as_of: time().optional(), as_of_seq: seqText.optional() }) },
   responses: {
-    200: { description: 'The trial balance; totals are zero per commodity in a sound ledger', content: { 'application/json': { schema: TrialBalanceSchema } } },
+    200: {
+      description: 'The trial balance; totals are zero per commodity in a sound ledger',
+      content: { 'application/json': { schema: TrialBalanceSchema } },
+    },
     ...errorResponses(401, 403, 422),
   },
 });
@@ -129,10 +149,12 @@ export function ledgerRouter() {
   });
   router.openapi(trialBalanceRoute, async (c) => {
     const q = c.req.valid('query');
-    const result = await trialBalance(c.var.ctx, { asOf: q.as_of ? new Date(q.as_of) : undefined, asOfSeq: q.as_of_seq ? BigInt(q.as_of_seq) : undefined });
+    const result = await trialBalance(c.var.ctx, {
+      asOf: q.as_of ? new Date(q.as_of) : undefined,
+      asOfSeq: q.as_of_seq ? BigInt(q.as_of_seq) : undefined,
+    });
     return c.json(toTrialBalanceView(result), 200);
   });
   router.openapi(verifyRoute, async (c) => c.json(toVerifyView(await verifyLedger(c.var.ctx)), 200));
   return router;
 }
-

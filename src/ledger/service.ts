@@ -1,7 +1,7 @@
 // The ledger's service: the only way other modules post to or read the ledger.
 // Appends run in the caller's transaction (ctx.tx) so a module's state change and its entry
 // commit or fail together; the database assigns seq and hash under the chain-head lock.
-import { Decimal } from 'decimal.js';
+import type { Decimal } from 'decimal.js';
 import { type Actor, type Ctx, executor, withTransaction } from '../context.js';
 import { conflict, invalid, notFound } from '../http/problem.js';
 import { alreadyPosted, appendEntries, appendGrouped, assertDistinctSources, MAX_BATCH_ENTRIES } from './append.js';
@@ -13,7 +13,6 @@ import {
   negatePostings,
   type NewEntry,
   type PostedEntry,
-  type Posting,
   LedgerDecimal,
 } from './model.js';
 import {
@@ -161,7 +160,12 @@ export async function listAccounts(ctx: Ctx, options: { prefix?: string } = {}):
     list.push({ commodity: b.commodity, balance: toAmount(b.commodity, b.balance) });
     byAccount.set(b.account, list);
   }
-  return accounts.map((a) => ({ name: a.name, type: a.type as AccountType, commodities: a.commodities, balances: byAccount.get(a.name) ?? [] }));
+  return accounts.map((a) => ({
+    name: a.name,
+    type: a.type as AccountType,
+    commodities: a.commodities,
+    balances: byAccount.get(a.name) ?? [],
+  }));
 }
 
 export interface TrialBalance {
@@ -178,15 +182,24 @@ export interface TrialBalance {
  */
 export async function trialBalance(ctx: Ctx, options: { asOf?: Date; asOfSeq?: bigint } = {}): Promise<TrialBalance> {
   const db = executor(ctx);
-  const raw = options.asOf || options.asOfSeq !== undefined ? await sumBalancesAsOf(db, options) : await selectAllBalances(db);
-  const rows = raw.map((r) => ({ account: r.account, type: r.type as AccountType, commodity: r.commodity, balance: toAmount(r.commodity, r.balance) }));
+  const raw =
+    options.asOf || options.asOfSeq !== undefined ? await sumBalancesAsOf(db, options) : await selectAllBalances(db);
+  const rows = raw.map((r) => ({
+    account: r.account,
+    type: r.type as AccountType,
+    commodity: r.commodity,
+    balance: toAmount(r.commodity, r.balance),
+  }));
   const totals = new Map<string, Decimal>();
-  for (const r of raw) totals.set(r.commodity, (totals.get(r.commodity) ?? new LedgerDecimal(0)).plus(new LedgerDecimal(r.balance)));
+  for (const r of raw)
+    totals.set(r.commodity, (totals.get(r.commodity) ?? new LedgerDecimal(0)).plus(new LedgerDecimal(r.balance)));
   return {
     asOf: options.asOf ?? null,
     asOfSeq: options.asOfSeq ?? null,
     rows,
-    totals: [...totals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([commodity, total]) => ({ commodity, total: toAmount(commodity, total.toFixed()) })),
+    totals: [...totals]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([commodity, total]) => ({ commodity, total: toAmount(commodity, total.toFixed()) })),
   };
 }
 
@@ -195,7 +208,11 @@ export async function getEntry(ctx: Ctx, where: { seq?: bigint; id?: string }): 
 }
 
 /** The entry already posted for (kind, source), or null: how a retrying poster stays idempotent. */
-export async function findEntryBySource(ctx: Ctx, kind: string, source: { type: string; id: string }): Promise<PostedEntry | null> {
+export async function findEntryBySource(
+  ctx: Ctx,
+  kind: string,
+  source: { type: string; id: string },
+): Promise<PostedEntry | null> {
   return selectEntryBySource(executor(ctx), kind, source.type, source.id);
 }
 

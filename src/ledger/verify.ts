@@ -22,9 +22,16 @@ export async function verifyLedger(ctx: Ctx): Promise<VerifyResult> {
     const page = await selectEntries(db, { afterSeq: expectedSeq - 1n, limit: PAGE });
     for (const entry of page) {
       const seq = entry.seq;
-      if (seq !== expectedSeq) return { ok: false, seq: expectedSeq, reason: `entry ${expectedSeq} is missing: the next entry has seq ${seq}` };
-      if (entry.prevHash !== prev) return { ok: false, seq, reason: `prev_hash ${entry.prevHash} is not the hash of entry ${seq - 1n} (${prev})` };
-      if (entry.postings.length < 2) return { ok: false, seq, reason: `entry has ${entry.postings.length} posting(s); at least two are required` };
+      if (seq !== expectedSeq)
+        return {
+          ok: false,
+          seq: expectedSeq,
+          reason: `entry ${expectedSeq} is missing: the next entry has seq ${seq}`,
+        };
+      if (entry.prevHash !== prev)
+        return { ok: false, seq, reason: `prev_hash ${entry.prevHash} is not the hash of entry ${seq - 1n} (${prev})` };
+      if (entry.postings.length < 2)
+        return { ok: false, seq, reason: `entry has ${entry.postings.length} posting(s); at least two are required` };
       const perCommodity = new Map<string, bigint>();
       for (const p of entry.postings) {
         const units = scaled(p.amount);
@@ -33,14 +40,16 @@ export async function verifyLedger(ctx: Ctx): Promise<VerifyResult> {
         sums.set(key, (sums.get(key) ?? 0n) + units);
       }
       const unbalanced = [...perCommodity].filter(([, s]) => s !== 0n).map(([c]) => c);
-      if (unbalanced.length > 0) return { ok: false, seq, reason: `postings do not sum to zero in ${unbalanced.join(', ')}` };
+      if (unbalanced.length > 0)
+        return { ok: false, seq, reason: `postings do not sum to zero in ${unbalanced.join(', ')}` };
       let recomputed: string;
       try {
         recomputed = entryHash(prev, toCanonical(entry));
       } catch (error) {
         return { ok: false, seq, reason: `the entry cannot be put in canonical form: ${(error as Error).message}` };
       }
-      if (recomputed !== entry.hash) return { ok: false, seq, reason: `hash mismatch: stored ${entry.hash}, recomputed ${recomputed}` };
+      if (recomputed !== entry.hash)
+        return { ok: false, seq, reason: `hash mismatch: stored ${entry.hash}, recomputed ${recomputed}` };
       prev = entry.hash;
       expectedSeq = seq + 1n;
     }
@@ -63,14 +72,22 @@ export async function verifyLedger(ctx: Ctx): Promise<VerifyResult> {
     const fromEntries = sums.get(key) ?? 0n;
     const maintained = b.commodity === 'BTC' ? BigInt(b.balance) : scaled(b.balance);
     if (maintained !== fromEntries) {
-      return { ok: false, seq: b.lastSeq, reason: `maintained balance of ${b.account} in ${b.commodity} is ${b.balance}; its postings sum to ${unscaled(b.commodity, fromEntries)}` };
+      return {
+        ok: false,
+        seq: b.lastSeq,
+        reason: `maintained balance of ${b.account} in ${b.commodity} is ${b.balance}; its postings sum to ${unscaled(b.commodity, fromEntries)}`,
+      };
     }
     sums.delete(key);
   }
   for (const [key, sum] of sums) {
     if (sum === 0n) continue;
     const [account, commodity] = key.split('\u0000');
-    return { ok: false, seq: null, reason: `no maintained balance for ${account} in ${commodity}; its postings sum to ${unscaled(commodity!, sum)}` };
+    return {
+      ok: false,
+      seq: null,
+      reason: `no maintained balance for ${account} in ${commodity}; its postings sum to ${unscaled(commodity!, sum)}`,
+    };
   }
   return { ok: true, count, head_hash: prev };
 }

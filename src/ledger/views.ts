@@ -13,7 +13,9 @@ export const PostingSchema = z
     amount: z.string().openapi({ description: 'Signed; satoshis for BTC, a decimal for fiat', example: '312500000' }),
     amount_sat: z.string().nullable().openapi({ example: '312500000' }),
     amount_btc: z.string().nullable().openapi({ example: '3.12500000' }),
-    price: ValuationSchema.nullable().openapi({ description: 'Value of one whole unit (one BTC) in another commodity' }),
+    price: ValuationSchema.nullable().openapi({
+      description: 'Value of one whole unit (one BTC) in another commodity',
+    }),
     cost: ValuationSchema.nullable().openapi({ description: 'Total historical cost of this amount' }),
   })
   .openapi('LedgerPosting');
@@ -52,7 +54,15 @@ export const TrialBalanceSchema = z
   .object({
     as_of: z.string().nullable(),
     as_of_seq: z.string().nullable(),
-    rows: z.array(z.object({ account: z.string(), type: z.string(), commodity: z.string(), balance: z.string(), balance_btc: z.string().nullable() })),
+    rows: z.array(
+      z.object({
+        account: z.string(),
+        type: z.string(),
+        commodity: z.string(),
+        balance: z.string(),
+        balance_btc: z.string().nullable(),
+      }),
+    ),
     totals: z.array(z.object({ commodity: z.string(), total: z.string() })),
   })
   .openapi('TrialBalance');
@@ -69,7 +79,8 @@ export const VerifySchema = z
 
 const amountString = (a: Amount) => canonicalDecimal(a);
 const btcOf = (commodity: string, a: Amount) => (commodity === 'BTC' && typeof a === 'bigint' ? satsToBtc(a) : null);
-const valuationView = (v: Valuation | null | undefined) => (v ? { amount: canonicalDecimal(v.amount), commodity: v.commodity } : null);
+const valuationView = (v: Valuation | null | undefined) =>
+  v ? { amount: canonicalDecimal(v.amount), commodity: v.commodity } : null;
 
 export function toPostingView(p: Posting) {
   const btc = typeof p.amount === 'bigint';
@@ -106,7 +117,11 @@ export function toAccountView(a: AccountView) {
     name: a.name,
     type: a.type,
     commodities: a.commodities,
-    balances: a.balances.map((b) => ({ commodity: b.commodity, balance: amountString(b.balance), balance_btc: btcOf(b.commodity, b.balance) })),
+    balances: a.balances.map((b) => ({
+      commodity: b.commodity,
+      balance: amountString(b.balance),
+      balance_btc: btcOf(b.commodity, b.balance),
+    })),
   };
 }
 
@@ -114,11 +129,19 @@ export function toTrialBalanceView(t: TrialBalance) {
   return {
     as_of: t.asOf?.toISOString() ?? null,
     as_of_seq: t.asOfSeq?.toString() ?? null,
-    rows: t.rows.map((r) => ({ account: r.account, type: r.type, commodity: r.commodity, balance: amountString(r.balance), balance_btc: btcOf(r.commodity, r.balance) })),
+    rows: t.rows.map((r) => ({
+      account: r.account,
+      type: r.type,
+      commodity: r.commodity,
+      balance: amountString(r.balance),
+      balance_btc: btcOf(r.commodity, r.balance),
+    })),
     totals: t.totals.map((x) => ({ commodity: x.commodity, total: amountString(x.total) })),
   };
 }
 
 export function toVerifyView(v: VerifyResult) {
-  return v.ok ? { ok: true, count: v.count.toString(), head_hash: v.head_hash } : { ok: false, seq: v.seq?.toString() ?? null, reason: v.reason };
+  return v.ok
+    ? { ok: true, count: v.count.toString(), head_hash: v.head_hash }
+    : { ok: false, seq: v.seq?.toString() ?? null, reason: v.reason };
 }

@@ -14,7 +14,8 @@ const BTC_PATTERN = /^(0|[1-9]\d{0,7})(?:\.(\d{1,8}))?$/;
  */
 export function parseBtcAmount(text: string): bigint {
   if (typeof text !== 'string') throw new AmountError('must be a decimal string such as "0.5"');
-  if (/^\d+\.\d{9,}$/.test(text)) throw new AmountError('has more than 8 decimals (the smallest unit is 0.00000001 BTC)');
+  if (/^\d+\.\d{9,}$/.test(text))
+    throw new AmountError('has more than 8 decimals (the smallest unit is 0.00000001 BTC)');
   if (text.startsWith('-')) throw new AmountError('must not be negative');
   const match = BTC_PATTERN.exec(text);
   if (!match) throw new AmountError('must be a decimal number of BTC such as "3.125" (no sign, exponent or spaces)');
@@ -32,7 +33,8 @@ export function formatBtc(sat: bigint): string {
 
 /** Parses a satoshi amount written as a string of digits ("312500000"). */
 export function parseSatAmount(text: string): bigint {
-  if (typeof text !== 'string' || !/^(0|[1-9]\d{0,15})$/.test(text)) throw new AmountError('must be a whole number of satoshis written as a string of digits');
+  if (typeof text !== 'string' || !/^(0|[1-9]\d{0,15})$/.test(text))
+    throw new AmountError('must be a whole number of satoshis written as a string of digits');
   const sat = BigInt(text);
   if (sat > MAX_SAT) throw new AmountError('is more than 21,000,000 BTC');
   return sat;

@@ -41,7 +41,8 @@ export function decimalProblem(text: unknown, rules: DecimalRules): string | nul
     return 'must be a plain decimal string of digits with an optional point, such as "0.0825"';
   }
   const [, whole, fraction = ''] = match;
-  if (fraction.length > rules.maxDecimals) return `has ${fraction.length} decimals; at most ${rules.maxDecimals} are accepted (never rounded)`;
+  if (fraction.length > rules.maxDecimals)
+    return `has ${fraction.length} decimals; at most ${rules.maxDecimals} are accepted (never rounded)`;
   const maxInt = rules.maxIntegerDigits ?? 18;
   if (whole!.replace(/^0+(?=\d)/, '').length > maxInt) return `has more than ${maxInt} digits before the point`;
   if ((rules.positive ?? true) && new Dec(text).isZero()) return 'must be greater than zero';
@@ -65,7 +66,8 @@ const PLACES = new Map<string, number>();
 export function currencyPlaces(code: string): number {
   let places = PLACES.get(code);
   if (places === undefined) {
-    places = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+    places =
+      new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
     PLACES.set(code, places);
   }
   return places;

@@ -9,7 +9,10 @@ export class GroupCommit<T, R> {
 
   constructor(
     private readonly run: (items: T[]) => Promise<(R | Error)[]>,
-    private readonly options: { maxGroup: number; maxInFlight: number; gather?: boolean } = { maxGroup: 100, maxInFlight: 4 },
+    private readonly options: { maxGroup: number; maxInFlight: number; gather?: boolean } = {
+      maxGroup: 100,
+      maxInFlight: 4,
+    },
   ) {}
 
   submit(item: T): Promise<R> {
@@ -33,7 +36,10 @@ export class GroupCommit<T, R> {
       this.inFlight++;
       void this.run(group.map((g) => g.item))
         .then(
-          (outcomes) => group.forEach((g, i) => (outcomes[i] instanceof Error ? g.reject(outcomes[i]) : g.resolve(outcomes[i] as R))),
+          (outcomes) =>
+            group.forEach((g, i) =>
+              outcomes[i] instanceof Error ? g.reject(outcomes[i]) : g.resolve(outcomes[i] as R),
+            ),
           (error: unknown) => group.forEach((g) => g.reject(error)),
         )
         .finally(() => {

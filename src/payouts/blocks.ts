@@ -16,12 +16,23 @@ export async function applyBlockEvent(
 ): Promise<{ result: Record<string, unknown>; entries: PlannedEntry[] }> {
   const { data } = event;
   const existing = await findBlock(tx, data.hash);
-  if (existing && existing.height !== data.height) throw conflict(`block ${data.hash} is at height ${existing.height}, not ${data.height}`);
+  if (existing && existing.height !== data.height)
+    throw conflict(`block ${data.hash} is at height ${existing.height}, not ${data.height}`);
   const claimant = await coinClaimingOtherHeight(tx, data.hash, data.height);
-  if (claimant) throw conflict(`payout ${outpointOf(claimant)} places block ${data.hash} at height ${claimant.blockHeight}, not ${data.height}`);
+  if (claimant)
+    throw conflict(
+      `payout ${outpointOf(claimant)} places block ${data.hash} at height ${claimant.blockHeight}, not ${data.height}`,
+    );
 
   const before = await readTip(tx);
-  const block = await recordBlockEvent(tx, { hash: data.hash, height: data.height, prevHash: data.prevHash, connected: event.connected, at: event.occurredAt, eventId: event.id });
+  const block = await recordBlockEvent(tx, {
+    hash: data.hash,
+    height: data.height,
+    prevHash: data.prevHash,
+    connected: event.connected,
+    at: event.occurredAt,
+    eventId: event.id,
+  });
   const after = await readTip(tx);
   const lowestTip = Math.min(before?.height ?? -1, after?.height ?? -1);
   const moved: { outpoint: string; from: UtxoStatus; to: UtxoStatus }[] = [];
@@ -30,12 +41,21 @@ export async function applyBlockEvent(
     const from = coin.status as UtxoStatus;
     const to = statusOf({ coinbase: coin.coinbase, blockHash: coin.blockHash }, known, after?.height ?? null);
     if (to === from) continue;
-    const move = await moveCoin(ctx, tx, coin, from, to, { reason: `${event.connected ? 'block.connected' : 'block.disconnected'} ${data.height} ${data.hash}`, eventId: event.id, occurredAt: event.occurredAt });
+    const move = await moveCoin(ctx, tx, coin, from, to, {
+      reason: `${event.connected ? 'block.connected' : 'block.disconnected'} ${data.height} ${data.hash}`,
+      eventId: event.id,
+      occurredAt: event.occurredAt,
+    });
     entries.push(...move.entries);
     moved.push({ outpoint: outpointOf(coin), from, to });
   }
   const result = {
-    block: { hash: block.hash, height: block.height, connected: block.connected, ever_disconnected: block.everDisconnected },
+    block: {
+      hash: block.hash,
+      height: block.height,
+      connected: block.connected,
+      ever_disconnected: block.everDisconnected,
+    },
     tip: after ? { height: after.height, hash: after.hash } : null,
     moved,
   };

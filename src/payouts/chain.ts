@@ -36,7 +36,14 @@ export interface ChainView {
 
 export async function readChainView(db: Executor, hashes: string[]): Promise<ChainView> {
   const unique = [...new Set(hashes)];
-  const rows = rowsOf<{ kind: string; hash: string; height: number; connected: boolean; ever_disconnected: boolean; state_at: string | Date }>(
+  const rows = rowsOf<{
+    kind: string;
+    hash: string;
+    height: number;
+    connected: boolean;
+    ever_disconnected: boolean;
+    state_at: string | Date;
+  }>(
     await db.execute(sql`
       (select 'tip' as kind, hash, height, connected, ever_disconnected, state_at from chain_blocks where connected
         order by height desc, state_at desc, state_event_id desc limit 1)
@@ -47,13 +54,22 @@ export async function readChainView(db: Executor, hashes: string[]): Promise<Cha
   const t = rows.find((r) => r.kind === 'tip');
   const blocks = new Map<string, ChainBlock | undefined>(unique.map((h) => [h, undefined]));
   for (const b of rows.filter((r) => r.kind === 'block')) {
-    blocks.set(b.hash, { hash: b.hash, height: Number(b.height), connected: b.connected, everDisconnected: b.ever_disconnected, stateAt: new Date(b.state_at) } as ChainBlock);
+    blocks.set(b.hash, {
+      hash: b.hash,
+      height: Number(b.height),
+      connected: b.connected,
+      everDisconnected: b.ever_disconnected,
+      stateAt: new Date(b.state_at),
+    } as ChainBlock);
   }
   return { tip: t ? { height: Number(t.height), hash: t.hash } : null, blocks };
 }
 
 /** The tip and (when hash is given) that block, in one round trip. */
-export async function readTipAndBlock(db: Executor, hash: string | null): Promise<{ tip: Tip | null; block: ChainBlock | undefined }> {
+export async function readTipAndBlock(
+  db: Executor,
+  hash: string | null,
+): Promise<{ tip: Tip | null; block: ChainBlock | undefined }> {
   const tip = db
     .select({ height: chainBlocks.height, hash: chainBlocks.hash })
     .from(chainBlocks)
@@ -61,7 +77,14 @@ export async function readTipAndBlock(db: Executor, hash: string | null): Promis
     .orderBy(desc(chainBlocks.height), desc(chainBlocks.stateAt), desc(chainBlocks.stateEventId))
     .limit(1);
   if (hash === null) return { tip: (await tip)[0] ?? null, block: undefined };
-  const rows = rowsOf<{ kind: string; hash: string; height: number; connected: boolean; ever_disconnected: boolean; state_at: string | Date }>(
+  const rows = rowsOf<{
+    kind: string;
+    hash: string;
+    height: number;
+    connected: boolean;
+    ever_disconnected: boolean;
+    state_at: string | Date;
+  }>(
     await db.execute(sql`
       (select 'tip' as kind, hash, height, connected, ever_disconnected, state_at from chain_blocks where connected
         order by height desc, state_at desc, state_event_id desc limit 1)
@@ -72,7 +95,15 @@ export async function readTipAndBlock(db: Executor, hash: string | null): Promis
   const b = rows.find((r) => r.kind === 'block');
   return {
     tip: t ? { height: Number(t.height), hash: t.hash } : null,
-    block: b ? ({ hash: b.hash, height: Number(b.height), connected: b.connected, everDisconnected: b.ever_disconnected, stateAt: new Date(b.state_at) } as ChainBlock) : undefined,
+    block: b
+      ? ({
+          hash: b.hash,
+          height: Number(b.height),
+          connected: b.connected,
+          everDisconnected: b.ever_disconnected,
+          stateAt: new Date(b.state_at),
+        } as ChainBlock)
+      : undefined,
   };
 }
 

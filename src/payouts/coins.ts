@@ -3,7 +3,14 @@ import { type Executor, rowsOf, type Tx } from '../../db/client.js';
 import { chainBlocks, utxoHistory, utxos } from '../../db/schema/payouts.js';
 import { type Ctx, inTx } from '../context.js';
 import { formatSatAsBtc } from './amount.js';
-import { type BookedStatus, COINBASE_MATURITY, type KnownBlock, planTransition, postingsOf, type UtxoStatus } from './lifecycle.js';
+import {
+  type BookedStatus,
+  COINBASE_MATURITY,
+  type KnownBlock,
+  planTransition,
+  postingsOf,
+  type UtxoStatus,
+} from './lifecycle.js';
 import { type BtcEntry, receiptSeq } from './ports.js';
 
 // The coins' rows and their moves: every change of state writes its history row and posts
@@ -105,14 +112,29 @@ function arrivalEntries(coin: NewUtxo, arrival: UtxoStatus, why: MoveReason): Pl
  * Inserts a new coin and its first history row in one statement, unless the outpoint is already
  * recorded (then nothing is written and `inserted` is false). Returns the receipt to post.
  */
-export async function insertArrival(tx: Tx, coin: NewUtxo, why: MoveReason): Promise<{ inserted: boolean; coin: Utxo; entries: PlannedEntry[] }> {
+export async function insertArrival(
+  tx: Tx,
+  coin: NewUtxo,
+  why: MoveReason,
+): Promise<{ inserted: boolean; coin: Utxo; entries: PlannedEntry[] }> {
   const arrival = coin.status as UtxoStatus;
   const entries = arrivalEntries(coin, arrival, why);
   const refs = entries.map((e) => ({ kind: e.kind, source_type: e.source.type, source_id: e.source.id }));
   // One statement: the coin (unless its outpoint exists) and, only if it was inserted, its history row.
-  const c = { pool: null, blockHeight: null, blockHash: null, rawTxProven: false, receiptStatus: null, periodStart: null, periodEnd: null, ...coin };
+  const c = {
+    pool: null,
+    blockHeight: null,
+    blockHash: null,
+    rawTxProven: false,
+    receiptStatus: null,
+    periodStart: null,
+    periodEnd: null,
+    ...coin,
+  };
   const rows = rowsOf(
-    await executePrepared(tx, sql`
+    await executePrepared(
+      tx,
+      sql`
       with inserted as (
         insert into utxos (txid, vout, policy_id, network, address, amount_sat, coinbase, site_id, pool, block_height, block_hash,
                            status, receipt_status, raw_tx_proven, period_start, period_end, event_id, received_at, updated_at)
@@ -124,7 +146,8 @@ export async function insertArrival(tx: Tx, coin: NewUtxo, why: MoveReason): Pro
         returning txid, vout)
       insert into utxo_history (txid, vout, from_status, to_status, reason, event_id, ledger_refs)
       select txid, vout, null, ${arrival}, ${why.reason}, ${why.eventId}, ${JSON.stringify(refs)}::jsonb from inserted
-      returning seq`),
+      returning seq`,
+    ),
   );
   const row = c as Utxo;
   return { inserted: rows.length > 0, coin: row, entries: rows.length > 0 ? entries : [] };
@@ -136,7 +159,12 @@ export async function insertArrival(tx: Tx, coin: NewUtxo, why: MoveReason): Pro
  * of its builders, so this goes through its session, as its own execute() does.
  */
 function executePrepared(tx: Tx, query: SQL): Promise<unknown> {
-  const t = tx as unknown as { session: { prepareQuery(q: unknown, fields: undefined, name: string, arrayMode: boolean): { execute(): Promise<unknown> } }; dialect: { sqlToQuery(q: SQL): unknown } };
+  const t = tx as unknown as {
+    session: {
+      prepareQuery(q: unknown, fields: undefined, name: string, arrayMode: boolean): { execute(): Promise<unknown> };
+    };
+    dialect: { sqlToQuery(q: SQL): unknown };
+  };
   return t.session.prepareQuery(t.dialect.sqlToQuery(query), undefined, 'payouts_arrival', false).execute();
 }
 
@@ -146,7 +174,11 @@ export function receiptStateOf(status: UtxoStatus): BookedStatus | null {
 }
 
 export async function lockCoin(tx: Executor, txid: string, vout: bigint): Promise<Utxo | undefined> {
-  const [row] = await tx.select().from(utxos).where(and(eq(utxos.txid, txid), eq(utxos.vout, vout))).for('update');
+  const [row] = await tx
+    .select()
+    .from(utxos)
+    .where(and(eq(utxos.txid, txid), eq(utxos.vout, vout)))
+    .for('update');
   return row;
 }
 
@@ -154,28 +186,45 @@ export async function lockCoin(tx: Executor, txid: string, vout: bigint): Promis
  * The coins a block event can move, locked, with what is known of their block: those in the
  * block itself, and coinbase outputs close enough to the tip for their maturity to change.
  */
-export async function lockCoinsNearTip(tx: Executor, blockHash: string, lowestTip: number): Promise<{ coin: Utxo; block: KnownBlock | null }[]> {
+export async function lockCoinsNearTip(
+  tx: Executor,
+  blockHash: string,
+  lowestTip: number,
+): Promise<{ coin: Utxo; block: KnownBlock | null }[]> {
   const rows = await tx
-    .select({ coin: utxos, height: chainBlocks.height, connected: chainBlocks.connected, everDisconnected: chainBlocks.everDisconnected })
+    .select({
+      coin: utxos,
+      height: chainBlocks.height,
+      connected: chainBlocks.connected,
+      everDisconnected: chainBlocks.everDisconnected,
+    })
     .from(utxos)
     .leftJoin(chainBlocks, eq(chainBlocks.hash, utxos.blockHash))
     .where(
       and(
         ne(utxos.status, 'orphaned'),
         isNotNull(utxos.blockHash),
-        or(eq(utxos.blockHash, blockHash), and(eq(utxos.coinbase, true), gt(utxos.blockHeight, lowestTip - COINBASE_MATURITY))),
+        or(
+          eq(utxos.blockHash, blockHash),
+          and(eq(utxos.coinbase, true), gt(utxos.blockHeight, lowestTip - COINBASE_MATURITY)),
+        ),
       ),
     )
     .orderBy(utxos.txid, utxos.vout)
     .for('update', { of: utxos });
   return rows.map((r) => ({
     coin: r.coin,
-    block: r.height === null ? null : { height: r.height, connected: r.connected!, everDisconnected: r.everDisconnected! },
+    block:
+      r.height === null ? null : { height: r.height, connected: r.connected!, everDisconnected: r.everDisconnected! },
   }));
 }
 
 /** A payout that names this block at another height contradicts the block event. */
-export async function coinClaimingOtherHeight(tx: Executor, blockHash: string, height: number): Promise<Utxo | undefined> {
+export async function coinClaimingOtherHeight(
+  tx: Executor,
+  blockHash: string,
+  height: number,
+): Promise<Utxo | undefined> {
   const [row] = await tx
     .select()
     .from(utxos)
@@ -200,10 +249,19 @@ export function toUtxoView(coin: Utxo, tipHeight: number | null = null) {
     block_height: coin.blockHeight,
     block_hash: coin.blockHash,
     status: coin.status as UtxoStatus,
-    ...(tipHeight !== null ? { confirmations: coin.blockHeight === null || coin.status === 'orphaned' || coin.status === 'unconfirmed' ? 0 : Math.max(0, tipHeight - coin.blockHeight + 1) } : {}),
+    ...(tipHeight !== null
+      ? {
+          confirmations:
+            coin.blockHeight === null || coin.status === 'orphaned' || coin.status === 'unconfirmed'
+              ? 0
+              : Math.max(0, tipHeight - coin.blockHeight + 1),
+        }
+      : {}),
     raw_tx_proven: coin.rawTxProven,
     // Only for a payout that names the production period it pays for.
-    ...(coin.periodStart && coin.periodEnd ? { period_start: coin.periodStart.toISOString(), period_end: coin.periodEnd.toISOString() } : {}),
+    ...(coin.periodStart && coin.periodEnd
+      ? { period_start: coin.periodStart.toISOString(), period_end: coin.periodEnd.toISOString() }
+      : {}),
     received_at: coin.receivedAt.toISOString(),
     updated_at: coin.updatedAt.toISOString(),
   };

@@ -30,7 +30,10 @@ const name = (max: number) =>
     .string({ message: 'must be a string' })
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, dot, dash or underscore, starting with a letter or digit');
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+      'must be letters, digits, dot, dash or underscore, starting with a letter or digit',
+    );
 
 const envelopeSchema = z.object({
   type: z.string({ message: 'must be a string' }),
@@ -43,8 +46,15 @@ const payoutSchema = z
     site_id: name(64),
     pool: name(64).nullable().optional(),
     txid: hash64,
-    vout: z.number({ message: 'must be an integer' }).int('must be an integer').min(0, 'must not be negative').max(MAX_VOUT, `must be at most ${MAX_VOUT}`),
-    address: z.string({ message: 'must be a string' }).min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+    vout: z
+      .number({ message: 'must be an integer' })
+      .int('must be an integer')
+      .min(0, 'must not be negative')
+      .max(MAX_VOUT, `must be at most ${MAX_VOUT}`),
+    address: z
+      .string({ message: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(100, 'must be at most 100 characters'),
     amount_btc: z.string({ message: 'must be a string such as "3.12500000"' }).optional(),
     amount_sat: z.string({ message: 'must be a string of digits such as "312500000"' }).optional(),
     coinbase: z.boolean({ message: 'must be true or false' }),
@@ -102,11 +112,20 @@ function fieldError(field: string, reason: string): AppError {
 
 function parsePeriod(start: string | undefined, end: string | undefined, occurredAt: Date): PayoutData['period'] {
   if (start === undefined && end === undefined) return null;
-  if (start === undefined || end === undefined) throw fieldError(start === undefined ? 'data.period_start' : 'data.period_end', 'period_start and period_end go together');
+  if (start === undefined || end === undefined)
+    throw fieldError(
+      start === undefined ? 'data.period_start' : 'data.period_end',
+      'period_start and period_end go together',
+    );
   const period = { start: new Date(start), end: new Date(end) };
   if (period.end <= period.start) throw fieldError('data.period_end', 'must be after period_start');
-  if (period.end.getTime() - period.start.getTime() > MAX_PERIOD_DAYS * 86_400_000) throw fieldError('data.period_end', `a period is at most ${MAX_PERIOD_DAYS} days`);
-  if (period.end > occurredAt) throw fieldError('data.period_end', "must not be after the event's timestamp: a payout pays for production that has happened");
+  if (period.end.getTime() - period.start.getTime() > MAX_PERIOD_DAYS * 86_400_000)
+    throw fieldError('data.period_end', `a period is at most ${MAX_PERIOD_DAYS} days`);
+  if (period.end > occurredAt)
+    throw fieldError(
+      'data.period_end',
+      "must not be after the event's timestamp: a payout pays for production that has happened",
+    );
   return period;
 }
 
@@ -115,9 +134,15 @@ function parsePayout(value: unknown, occurredAt: Date): PayoutData {
   if ((data.amount_btc === undefined) === (data.amount_sat === undefined)) {
     throw fieldError('data.amount_btc', 'exactly one of amount_btc and amount_sat is required');
   }
-  const amountSat = data.amount_btc !== undefined ? parseBtcToSat(data.amount_btc, 'data.amount_btc') : parseSat(data.amount_sat!, 'data.amount_sat');
+  const amountSat =
+    data.amount_btc !== undefined
+      ? parseBtcToSat(data.amount_btc, 'data.amount_btc')
+      : parseSat(data.amount_sat!, 'data.amount_sat');
   if ((data.block_height === undefined) !== (data.block_hash === undefined)) {
-    throw fieldError(data.block_height === undefined ? 'data.block_height' : 'data.block_hash', 'block_height and block_hash go together');
+    throw fieldError(
+      data.block_height === undefined ? 'data.block_height' : 'data.block_hash',
+      'block_height and block_hash go together',
+    );
   }
   return {
     siteId: data.site_id,
@@ -141,7 +166,8 @@ export function parseFleetEvent(body: string): FleetEvent {
   } catch {
     throw new AppError('malformed_json', 'the request body is not valid JSON');
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw fieldError('body', 'must be a JSON object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw fieldError('body', 'must be a JSON object');
   const envelope = parseWith(envelopeSchema, json, '');
   if (!(EVENT_TYPES as readonly string[]).includes(envelope.type)) {
     throw fieldError('type', `unknown event type "${envelope.type.slice(0, 64)}"; known: ${EVENT_TYPES.join(', ')}`);
@@ -152,7 +178,11 @@ export function parseFleetEvent(body: string): FleetEvent {
       return { type: 'payout.received', occurredAt, data: parsePayout(envelope.data, occurredAt) };
     case 'block.connected': {
       const d = parseWith(blockConnectedSchema, envelope.data, 'data');
-      return { type: 'block.connected', occurredAt, data: { height: d.height, hash: d.hash, prevHash: d.prev_hash ?? null } };
+      return {
+        type: 'block.connected',
+        occurredAt,
+        data: { height: d.height, hash: d.hash, prevHash: d.prev_hash ?? null },
+      };
     }
     case 'block.disconnected': {
       const d = parseWith(blockDisconnectedSchema, envelope.data, 'data');

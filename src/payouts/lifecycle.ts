@@ -37,7 +37,7 @@ export function confirmations(blockHeight: number, tipHeight: number | null): nu
 export function statusOf(coin: CoinFacts, block: KnownBlock | null, tipHeight: number | null): UtxoStatus {
   if (coin.blockHash === null) return 'unconfirmed';
   if (coin.coinbase && block?.everDisconnected) return 'orphaned';
-  if (!block || !block.connected) return 'unconfirmed';
+  if (!block?.connected) return 'unconfirmed';
   if (!coin.coinbase) return 'available';
   return confirmations(block.height, tipHeight) >= COINBASE_MATURITY ? 'available' : 'immature';
 }
@@ -49,13 +49,21 @@ export function statusOf(coin: CoinFacts, block: KnownBlock | null, tipHeight: n
  * when that block is known connected (the time the fleet reported the block connected), else
  * the time the fleet reported the payout.
  */
-export function incomeTimeOf(period: { start: Date } | null, block: { connected: boolean; stateAt: Date } | undefined, reportedAt: Date): Date {
+export function incomeTimeOf(
+  period: { start: Date } | null,
+  block: { connected: boolean; stateAt: Date } | undefined,
+  reportedAt: Date,
+): Date {
   if (period) return period.start;
   if (block?.connected) return block.stateAt;
   return reportedAt;
 }
 
-const ACCOUNT_SUFFIX: Record<BookedStatus, string> = { unconfirmed: 'Unconfirmed', immature: 'Immature', available: 'Available' };
+const ACCOUNT_SUFFIX: Record<BookedStatus, string> = {
+  unconfirmed: 'Unconfirmed',
+  immature: 'Immature',
+  available: 'Available',
+};
 
 export function assetAccount(policyId: string, status: BookedStatus): string {
   return `Assets:Bitcoin:${policyId}:${ACCOUNT_SUFFIX[status]}`;
@@ -77,17 +85,26 @@ export class TransitionError extends Error {}
  * The ledger steps from one state to another. `from` is null for a coin not yet recorded;
  * `receiptStatus` is where its receipt was booked (orphaning first returns there, then reverses it).
  */
-export function planTransition(from: UtxoStatus | null, to: UtxoStatus, receiptStatus: BookedStatus | null): LedgerStep[] {
+export function planTransition(
+  from: UtxoStatus | null,
+  to: UtxoStatus,
+  receiptStatus: BookedStatus | null,
+): LedgerStep[] {
   if (from === to) return [];
   if (from === 'orphaned') throw new TransitionError('an orphaned coin stays orphaned');
   if (from === null) return to === 'orphaned' ? [] : [{ kind: 'receipt', to }];
   if (to !== 'orphaned') return [{ kind: 'reclassify', from, to }];
   if (receiptStatus === null) throw new TransitionError('a booked coin has a receipt status');
-  return from === receiptStatus ? [{ kind: 'reverse_receipt' }] : [{ kind: 'reclassify', from, to: receiptStatus }, { kind: 'reverse_receipt' }];
+  return from === receiptStatus
+    ? [{ kind: 'reverse_receipt' }]
+    : [{ kind: 'reclassify', from, to: receiptStatus }, { kind: 'reverse_receipt' }];
 }
 
 /** The postings of one step, as (account, signed satoshis) pairs that sum to zero. */
-export function postingsOf(step: Exclude<LedgerStep, { kind: 'reverse_receipt' }>, coin: { policyId: string; siteId: string; amountSat: bigint }) {
+export function postingsOf(
+  step: Exclude<LedgerStep, { kind: 'reverse_receipt' }>,
+  coin: { policyId: string; siteId: string; amountSat: bigint },
+) {
   if (step.kind === 'receipt') {
     return [
       { account: assetAccount(coin.policyId, step.to), amount: coin.amountSat },

@@ -32,13 +32,16 @@ export async function ownerOf(ctx: Ctx, address: string): Promise<{ owner: Owned
   const owners = ownersOf(ctx);
   const remembered = owners.get(address);
   if (remembered) return { owner: remembered, firstSeen: false };
-  let resolved;
+  let resolved: Awaited<ReturnType<typeof resolveAddress>>;
   try {
     resolved = await resolveAddress(ctx, address);
   } catch (error) {
     // The policies name the field `address`; in a webhook body it is `data.address`.
     if (error instanceof AppError && error.code === 'validation_failed') {
-      const errors = (error.options.errors ?? []).map((e) => ({ ...e, field: e.field === 'address' ? 'data.address' : e.field }));
+      const errors = (error.options.errors ?? []).map((e) => ({
+        ...e,
+        field: e.field === 'address' ? 'data.address' : e.field,
+      }));
       throw new AppError('validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
     }
     throw error;
@@ -102,7 +105,9 @@ export async function btcBalances(ctx: Ctx, prefix: string): Promise<Map<string,
 
 export async function ledgerVerifies(ctx: Ctx): Promise<{ ok: boolean; detail: string }> {
   const result = await verifyLedger(ctx);
-  return result.ok ? { ok: true, detail: `${result.count} entries, head ${result.head_hash}` } : { ok: false, detail: `seq ${result.seq}: ${result.reason}` };
+  return result.ok
+    ? { ok: true, detail: `${result.count} entries, head ${result.head_hash}` }
+    : { ok: false, detail: `seq ${result.seq}: ${result.reason}` };
 }
 
 /**
@@ -116,8 +121,14 @@ export async function reportProduction(ctx: Ctx, data: Record<string, unknown>) 
     return { outcome, report: toReportView(report) };
   } catch (error) {
     if (error instanceof AppError && error.options.errors) {
-      const errors = error.options.errors.map((e) => ({ ...e, field: e.field === 'report' ? 'data' : `data.${e.field}` }));
-      throw new AppError(error.code, errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { ...error.options, errors });
+      const errors = error.options.errors.map((e) => ({
+        ...e,
+        field: e.field === 'report' ? 'data' : `data.${e.field}`,
+      }));
+      throw new AppError(error.code, errors.map((e) => `${e.field}: ${e.reason}`).join('; '), {
+        ...error.options,
+        errors,
+      });
     }
     throw error;
   }

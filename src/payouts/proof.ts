@@ -22,10 +22,13 @@ export function disproveByRawTx(rawTxHex: string, claim: PayoutClaim): string | 
   if (tx.toHex() !== rawTxHex) return 'has trailing or non-canonical bytes';
   const txid = tx.getId();
   if (txid !== claim.txid) return `decodes to txid ${txid}, not ${claim.txid}`;
-  if (tx.isCoinbase() !== claim.coinbase) return `is ${tx.isCoinbase() ? '' : 'not '}a coinbase transaction, but coinbase is ${claim.coinbase}`;
+  if (tx.isCoinbase() !== claim.coinbase)
+    return `is ${tx.isCoinbase() ? '' : 'not '}a coinbase transaction, but coinbase is ${claim.coinbase}`;
   const output = tx.outs[claim.vout];
   if (!output) return `has ${tx.outs.length} outputs; vout ${claim.vout} does not exist`;
-  if (Buffer.compare(Buffer.from(output.script), Buffer.from(claim.scriptPubKey)) !== 0) return `output ${claim.vout} pays another script than the address's`;
-  if (BigInt(output.value) !== claim.amountSat) return `output ${claim.vout} carries ${output.value} sat, not ${claim.amountSat}`;
+  if (Buffer.compare(Buffer.from(output.script), Buffer.from(claim.scriptPubKey)) !== 0)
+    return `output ${claim.vout} pays another script than the address's`;
+  if (BigInt(output.value) !== claim.amountSat)
+    return `output ${claim.vout} carries ${output.value} sat, not ${claim.amountSat}`;
   return null;
 }

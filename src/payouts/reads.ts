@@ -24,10 +24,17 @@ export async function listUtxos(ctx: Ctx, query: UtxoQuery) {
     query.policyId ? eq(utxos.policyId, query.policyId) : undefined,
     query.status ? eq(utxos.status, query.status) : undefined,
     query.siteId ? eq(utxos.siteId, query.siteId) : undefined,
-    query.after ? or(gt(utxos.txid, query.after.txid), and(eq(utxos.txid, query.after.txid), gt(utxos.vout, query.after.vout))) : undefined,
+    query.after
+      ? or(gt(utxos.txid, query.after.txid), and(eq(utxos.txid, query.after.txid), gt(utxos.vout, query.after.vout)))
+      : undefined,
   ].filter((c) => c !== undefined);
   const [rows, tip] = await Promise.all([
-    db.select().from(utxos).where(conditions.length > 0 ? and(...conditions) : undefined).orderBy(asc(utxos.txid), asc(utxos.vout)).limit(query.limit + 1),
+    db
+      .select()
+      .from(utxos)
+      .where(conditions.length > 0 ? and(...conditions) : undefined)
+      .orderBy(asc(utxos.txid), asc(utxos.vout))
+      .limit(query.limit + 1),
     readTip(db),
   ]);
   return { rows, tipHeight: tip?.height ?? null };
@@ -61,7 +68,9 @@ export async function listUtxosAsOf(ctx: Ctx, query: UtxoAsOfQuery): Promise<Utx
     order by h.seq desc limit 1)`;
   const conditions = [
     query.statuses ? inArray(statusAsOf, [...query.statuses]) : sql`${statusAsOf} is not null`,
-    query.after ? or(gt(utxos.txid, query.after.txid), and(eq(utxos.txid, query.after.txid), gt(utxos.vout, query.after.vout))) : undefined,
+    query.after
+      ? or(gt(utxos.txid, query.after.txid), and(eq(utxos.txid, query.after.txid), gt(utxos.vout, query.after.vout)))
+      : undefined,
   ].filter((c) => c !== undefined);
   const rows = await executor(ctx)
     .select({ coin: utxos, statusAsOf })
@@ -74,9 +83,16 @@ export async function listUtxosAsOf(ctx: Ctx, query: UtxoAsOfQuery): Promise<Utx
 
 export async function getUtxo(ctx: Ctx, txid: string, vout: bigint) {
   const db = executor(ctx);
-  const [coin] = await db.select().from(utxos).where(and(eq(utxos.txid, txid), eq(utxos.vout, vout)));
+  const [coin] = await db
+    .select()
+    .from(utxos)
+    .where(and(eq(utxos.txid, txid), eq(utxos.vout, vout)));
   if (!coin) throw notFound(`UTXO ${txid}:${vout}`);
-  const history = await db.select().from(utxoHistory).where(and(eq(utxoHistory.txid, txid), eq(utxoHistory.vout, vout))).orderBy(asc(utxoHistory.seq));
+  const history = await db
+    .select()
+    .from(utxoHistory)
+    .where(and(eq(utxoHistory.txid, txid), eq(utxoHistory.vout, vout)))
+    .orderBy(asc(utxoHistory.seq));
   const tip = await readTip(db);
   return {
     ...toUtxoView(coin, tip?.height ?? null),
@@ -108,14 +124,24 @@ export async function holdingsReport(ctx: Ctx) {
   const read = async (c: Ctx) => {
     const db = executor(c);
     const sums = await db
-      .select({ policyId: utxos.policyId, status: utxos.status, total: sql<string>`sum(${utxos.amountSat})::text`, count: sql<string>`count(*)::text` })
+      .select({
+        policyId: utxos.policyId,
+        status: utxos.status,
+        total: sql<string>`sum(${utxos.amountSat})::text`,
+        count: sql<string>`count(*)::text`,
+      })
       .from(utxos)
       .where(ne(utxos.status, 'orphaned'))
       .groupBy(utxos.policyId, utxos.status);
     const balances = await btcBalances(c, 'Assets:Bitcoin');
     return { sums, balances };
   };
-  const { sums, balances } = ctx.tx ? await read(ctx) : await ctx.db.transaction(async (tx) => read({ ...ctx, tx: tx as never }), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+  const { sums, balances } = ctx.tx
+    ? await read(ctx)
+    : await ctx.db.transaction(async (tx) => read({ ...ctx, tx: tx as never }), {
+        isolationLevel: 'repeatable read',
+        accessMode: 'read only',
+      });
   const policies = new Set<string>(sums.map((s) => s.policyId));
   for (const account of balances.keys()) {
     const [, , policyId, suffix] = account.split(':');

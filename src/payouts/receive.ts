@@ -5,7 +5,16 @@ import { raiseAlert } from '../alerts/service.js';
 import { type Ctx, inTx } from '../context.js';
 import { AppError, conflict } from '../http/problem.js';
 import { type ChainView, knownBlock, readTipAndBlock } from './chain.js';
-import { insertArrival, lockCoin, moveCoin, outpointOf, type PlannedEntry, receiptStateOf, toUtxoView, type Utxo } from './coins.js';
+import {
+  insertArrival,
+  lockCoin,
+  moveCoin,
+  outpointOf,
+  type PlannedEntry,
+  receiptStateOf,
+  toUtxoView,
+  type Utxo,
+} from './coins.js';
 import type { PayoutData } from './events.js';
 import { incomeTimeOf, statusOf, type UtxoStatus } from './lifecycle.js';
 import { noteAddressUsed, ownerOf } from './ports.js';
@@ -29,14 +38,29 @@ function disagreements(coin: Utxo, data: PayoutData, policyId: string): string[]
   if (coin.address !== data.address || coin.policyId !== policyId) differ.push('address');
   if (coin.amountSat !== data.amountSat) differ.push('amount');
   if (coin.coinbase !== data.coinbase) differ.push('coinbase');
-  if (coin.blockHash !== null && data.block !== null && (coin.blockHash !== data.block.hash || coin.blockHeight !== data.block.height)) differ.push('block');
+  if (
+    coin.blockHash !== null &&
+    data.block !== null &&
+    (coin.blockHash !== data.block.hash || coin.blockHeight !== data.block.height)
+  )
+    differ.push('block');
   // The period decided where the receipt was booked: a second report must name the same one, or none.
-  if (data.period !== null && (coin.periodStart?.getTime() !== data.period.start.getTime() || coin.periodEnd?.getTime() !== data.period.end.getTime())) differ.push('period');
+  if (
+    data.period !== null &&
+    (coin.periodStart?.getTime() !== data.period.start.getTime() ||
+      coin.periodEnd?.getTime() !== data.period.end.getTime())
+  )
+    differ.push('period');
   return differ;
 }
 
 /** `chain`: the tip and blocks read once for a group of payouts (the chain cannot move under the shared lock). */
-export async function receivePayout(ctx: Ctx, tx: Tx, event: { id: string; occurredAt: Date; data: PayoutData }, chain?: ChainView): Promise<PayoutOutcome> {
+export async function receivePayout(
+  ctx: Ctx,
+  tx: Tx,
+  event: { id: string; occurredAt: Date; data: PayoutData },
+  chain?: ChainView,
+): Promise<PayoutOutcome> {
   const { data } = event;
   const txCtx = inTx(ctx, tx);
   const found = await ownerOf(txCtx, data.address);
@@ -45,28 +69,50 @@ export async function receivePayout(ctx: Ctx, tx: Tx, event: { id: string; occur
       kind: 'payout.foreign_address',
       severity: 'critical',
       message: `the fleet reported a payout to ${data.address}, an address no custody policy controls`,
-      details: { address: data.address, site_id: data.siteId, pool: data.pool, outpoint: `${data.txid}:${data.vout}`, amount_sat: data.amountSat.toString() },
+      details: {
+        address: data.address,
+        site_id: data.siteId,
+        pool: data.pool,
+        outpoint: `${data.txid}:${data.vout}`,
+        amount_sat: data.amountSat.toString(),
+      },
       source: `webhook:${event.id}`,
     });
-    const problem = new AppError('validation_failed', `data.address: ${data.address} is not an address of any custody policy; alert ${alert.id} raised`, {
-      errors: [{ field: 'data.address', reason: 'not an address of any custody policy (foreign address)' }],
-      extra: { alert_id: alert.id },
-    });
+    const problem = new AppError(
+      'validation_failed',
+      `data.address: ${data.address} is not an address of any custody policy; alert ${alert.id} raised`,
+      {
+        errors: [{ field: 'data.address', reason: 'not an address of any custody policy (foreign address)' }],
+        extra: { alert_id: alert.id },
+      },
+    );
     return { kind: 'foreign', problem };
   }
   const { owner, firstSeen } = found;
   if (data.rawTxHex !== null) {
-    const reason = disproveByRawTx(data.rawTxHex, { txid: data.txid, vout: data.vout, amountSat: data.amountSat, coinbase: data.coinbase, scriptPubKey: owner.scriptPubKey });
+    const reason = disproveByRawTx(data.rawTxHex, {
+      txid: data.txid,
+      vout: data.vout,
+      amountSat: data.amountSat,
+      coinbase: data.coinbase,
+      scriptPubKey: owner.scriptPubKey,
+    });
     if (reason) throw invalidField('data.raw_tx_hex', `does not prove the payout: it ${reason}`);
   }
   const claimed = data.block?.hash ?? null;
   const { tip, block } =
-    chain && (claimed === null || chain.blocks.has(claimed)) ? { tip: chain.tip, block: claimed ? chain.blocks.get(claimed) : undefined } : await readTipAndBlock(tx, claimed);
+    chain && (claimed === null || chain.blocks.has(claimed))
+      ? { tip: chain.tip, block: claimed ? chain.blocks.get(claimed) : undefined }
+      : await readTipAndBlock(tx, claimed);
   if (block && data.block && block.height !== data.block.height) {
     throw conflict(`block ${block.hash} is at height ${block.height}, not ${data.block.height}`);
   }
   const vout = BigInt(data.vout);
-  const arrival = statusOf({ coinbase: data.coinbase, blockHash: data.block?.hash ?? null }, knownBlock(block), tip?.height ?? null);
+  const arrival = statusOf(
+    { coinbase: data.coinbase, blockHash: data.block?.hash ?? null },
+    knownBlock(block),
+    tip?.height ?? null,
+  );
   const why = { reason: 'payout.received', eventId: event.id, occurredAt: event.occurredAt };
   const now = new Date();
   const arrived = await insertArrival(
@@ -108,7 +154,10 @@ export async function receivePayout(ctx: Ctx, tx: Tx, event: { id: string; occur
     const existing = (await lockCoin(tx, data.txid, vout))!;
     const differ = disagreements(existing, data, owner.policyId);
     if (differ.length > 0) {
-      throw conflict(`${outpointOf(existing)} was already reported with other facts (${differ.join(', ')}); a payout is never overwritten`, { differing_fields: differ });
+      throw conflict(
+        `${outpointOf(existing)} was already reported with other facts (${differ.join(', ')}); a payout is never overwritten`,
+        { differing_fields: differ },
+      );
     }
     coin = existing;
     const learnsBlock = existing.blockHash === null && data.block !== null;
@@ -125,8 +174,15 @@ export async function receivePayout(ctx: Ctx, tx: Tx, event: { id: string; occur
         .returning();
       coin = updated!;
       if (learnsBlock) {
-        const to = statusOf({ coinbase: coin.coinbase, blockHash: coin.blockHash }, knownBlock(block), tip?.height ?? null);
-        ({ coin, entries } = await moveCoin(ctx, tx, coin, coin.status as UtxoStatus, to, { ...why, reason: 'payout.received names its block' }));
+        const to = statusOf(
+          { coinbase: coin.coinbase, blockHash: coin.blockHash },
+          knownBlock(block),
+          tip?.height ?? null,
+        );
+        ({ coin, entries } = await moveCoin(ctx, tx, coin, coin.status as UtxoStatus, to, {
+          ...why,
+          reason: 'payout.received names its block',
+        }));
       }
     }
   }

@@ -22,7 +22,8 @@ const fleetWebhookRoute = createRoute({
   method: 'post',
   path: '/v1/webhooks/fleet',
   tags: ['fleet'],
-  summary: 'Fleet events (Standard Webhooks): payout.received, block.connected, block.disconnected, production.reported',
+  summary:
+    'Fleet events (Standard Webhooks): payout.received, block.connected, block.disconnected, production.reported',
   description:
     'Authenticated only by its `webhook-signature` (HMAC-SHA256 over `<webhook-id>.<webhook-timestamp>.<raw body>`, ' +
     'Standard Webhooks), checked on the raw bytes before anything is parsed. The body is `{type, timestamp, data}`, at most 256 KiB. ' +
@@ -31,13 +32,22 @@ const fleetWebhookRoute = createRoute({
     headers: z.object({
       'webhook-id': z.string().optional().openapi({ example: 'msg_2Lh9JUv0yJkWq3' }),
       'webhook-timestamp': z.string().optional().openapi({ example: '1795790000' }),
-      'webhook-signature': z.string().optional().openapi({ example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=' }),
+      'webhook-signature': z
+        .string()
+        .optional()
+        .openapi({ example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=' }),
     }),
   },
   responses: {
-    200: { description: 'Applied (or applied before: the stored answer)', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+    200: {
+      description: 'Applied (or applied before: the stored answer)',
+      content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+    },
     401: { description: 'Missing, malformed, stale or wrong signature; nothing written', content: problemJson },
-    409: { description: 'webhook-id reused with another body, or a payout contradicting one already recorded', content: problemJson },
+    409: {
+      description: 'webhook-id reused with another body, or a payout contradicting one already recorded',
+      content: problemJson,
+    },
     ...errorResponses(400, 413, 415, 422),
   },
 });
@@ -61,7 +71,10 @@ const listUtxosRoute = createRoute({
     }),
   },
   responses: {
-    200: { description: 'A page of UTXOs', content: { 'application/json': { schema: pageSchema(UtxoSchema).extend({ tip_height: z.number().nullable() }) } } },
+    200: {
+      description: 'A page of UTXOs',
+      content: { 'application/json': { schema: pageSchema(UtxoSchema).extend({ tip_height: z.number().nullable() }) } },
+    },
     ...errorResponses(401, 403, 422),
   },
 });
@@ -76,7 +89,10 @@ const getUtxoRoute = createRoute({
   request: {
     params: z.object({
       txid: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal characters'),
-      vout: z.string().regex(/^(0|[1-9][0-9]{0,9})$/, 'must be an output index').refine((v) => BigInt(v) <= 4_294_967_295n, 'must be at most 4294967295'),
+      vout: z
+        .string()
+        .regex(/^(0|[1-9][0-9]{0,9})$/, 'must be an output index')
+        .refine((v) => BigInt(v) <= 4_294_967_295n, 'must be at most 4294967295'),
     }),
   },
   responses: {
@@ -93,7 +109,12 @@ const tipRoute = createRoute({
   security: bearerSecurity,
   middleware: [readers] as const,
   responses: {
-    200: { description: 'The tip (nulls before any block)', content: { 'application/json': { schema: z.object({ height: z.number().nullable(), hash: z.string().nullable() }) } } },
+    200: {
+      description: 'The tip (nulls before any block)',
+      content: {
+        'application/json': { schema: z.object({ height: z.number().nullable(), hash: z.string().nullable() }) },
+      },
+    },
     ...errorResponses(401, 403),
   },
 });
@@ -119,7 +140,9 @@ export function payoutsRouter(options: PayoutsRouterOptions) {
       signature: c.req.header('webhook-signature'),
     });
     const answer = await ingestDelivery(c.var.ctx, delivery);
-    const headers: Record<string, string> = { 'content-type': answer.status < 300 ? 'application/json' : 'application/problem+json' };
+    const headers: Record<string, string> = {
+      'content-type': answer.status < 300 ? 'application/json' : 'application/problem+json',
+    };
     if (answer.replayed) headers['webhook-replayed'] = 'true';
     return c.body(answer.body, answer.status as 200, headers) as never;
   });

@@ -53,7 +53,9 @@ export function createFleetSender(options: SenderOptions) {
       const request = transport.request(url, { method: 'POST', agent, headers, timeout: timeoutMs }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (c: Buffer) => chunks.push(c));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
         response.on('error', reject);
       });
       request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
@@ -70,7 +72,8 @@ export function createFleetSender(options: SenderOptions) {
     for (let attempt = 1; ; attempt++) {
       try {
         const answer = await once(id, body);
-        if (!RETRYABLE(answer.status) || attempt > retries) return { id, ...answer, attempts: attempt, latencyMs: performance.now() - started };
+        if (!RETRYABLE(answer.status) || attempt > retries)
+          return { id, ...answer, attempts: attempt, latencyMs: performance.now() - started };
       } catch (error) {
         if (attempt > retries) throw error;
       }

@@ -33,10 +33,12 @@ export function createFleetVerifier(secrets: readonly string[]): FleetVerifier {
     verify(raw, headers) {
       if (webhooks.length === 0) refuse('the fleet webhook is not configured (FLEET_WEBHOOK_SECRETS is empty)');
       const { id, timestamp, signature } = headers;
-      if (!id || !timestamp || !signature) refuse('webhook-id, webhook-timestamp and webhook-signature headers are required');
+      if (!id || !timestamp || !signature)
+        refuse('webhook-id, webhook-timestamp and webhook-signature headers are required');
       if (!ID_PATTERN.test(id)) refuse('webhook-id must be 1-256 printable ASCII characters');
       if (!TIMESTAMP_PATTERN.test(timestamp)) refuse('webhook-timestamp must be unix seconds');
-      if (signature.split(' ').length > SIGNATURES_MAX) refuse(`webhook-signature carries more than ${SIGNATURES_MAX} signatures`);
+      if (signature.split(' ').length > SIGNATURES_MAX)
+        refuse(`webhook-signature carries more than ${SIGNATURES_MAX} signatures`);
       let body: string;
       try {
         body = utf8.decode(raw);
@@ -44,7 +46,8 @@ export function createFleetVerifier(secrets: readonly string[]): FleetVerifier {
         refuse('the signature does not match the body');
       }
       const skew = Math.abs(Math.floor(Date.now() / 1000) - Number(timestamp));
-      if (skew > WEBHOOK_TOLERANCE_S) refuse(`webhook-timestamp is ${skew} s away from now; at most ${WEBHOOK_TOLERANCE_S} s is accepted`);
+      if (skew > WEBHOOK_TOLERANCE_S)
+        refuse(`webhook-timestamp is ${skew} s away from now; at most ${WEBHOOK_TOLERANCE_S} s is accepted`);
       const wire = { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature };
       for (const webhook of webhooks) {
         try {

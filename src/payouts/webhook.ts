@@ -54,7 +54,8 @@ const PREPARED = 'payouts_webhook';
  * stays the same and is prepared once (an IN list of n parameters is a new statement per n).
  * Elements are double-quoted with `\\` and `"` escaped (webhook-ids are printable ASCII).
  */
-const textArrayLiteral = (values: string[]) => `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+const textArrayLiteral = (values: string[]) =>
+  `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -62,21 +63,35 @@ async function storedAnswer(db: Executor, id: string, bodySha256: string): Promi
   const [row] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, id));
   if (!row) return null;
   if (row.bodySha256 !== bodySha256) {
-    throw conflict(`webhook-id ${id} was already used for another body; an id names one event for good`, { webhook_id: id });
+    throw conflict(`webhook-id ${id} was already used for another body; an id names one event for good`, {
+      webhook_id: id,
+    });
   }
   return { status: row.status, body: row.response, replayed: true };
 }
 
-async function apply(ctx: Ctx, tx: Tx, id: string, event: FleetEvent, chain?: ChainView): Promise<{ status: number; body: string; entries: PlannedEntry[] }> {
+async function apply(
+  ctx: Ctx,
+  tx: Tx,
+  id: string,
+  event: FleetEvent,
+  chain?: ChainView,
+): Promise<{ status: number; body: string; entries: PlannedEntry[] }> {
   if (event.type === 'payout.received') {
     const outcome = await receivePayout(ctx, tx, { id, occurredAt: event.occurredAt, data: event.data }, chain);
-    if (outcome.kind === 'foreign') return { status: outcome.problem.status, body: JSON.stringify(outcome.problem.toProblem()), entries: [] };
+    if (outcome.kind === 'foreign')
+      return { status: outcome.problem.status, body: JSON.stringify(outcome.problem.toProblem()), entries: [] };
     return { status: 200, body: JSON.stringify(outcome.result), entries: outcome.entries };
   }
   if (event.type === 'production.reported') {
     return { status: 200, body: JSON.stringify(await reportProduction(inTx(ctx, tx), event.data)), entries: [] };
   }
-  const { result, entries } = await applyBlockEvent(ctx, tx, { id, occurredAt: event.occurredAt, connected: event.type === 'block.connected', data: event.data });
+  const { result, entries } = await applyBlockEvent(ctx, tx, {
+    id,
+    occurredAt: event.occurredAt,
+    connected: event.type === 'block.connected',
+    data: event.data,
+  });
   return { status: 200, body: JSON.stringify(result), entries };
 }
 
@@ -94,19 +109,35 @@ class ClaimedElsewhere extends Error {}
  * Applies one delivery in tx and claims its id with the answer; its ledger entries are returned,
  * not posted. The claim and the audit row go to the server together (pipelined).
  */
-async function applyOne(tx: Tx, p: PendingDelivery, chain?: ChainView, inGroup = false): Promise<{ answer: DeliveryAnswer; entries: PlannedEntry[] }> {
+async function applyOne(
+  tx: Tx,
+  p: PendingDelivery,
+  chain?: ChainView,
+  inGroup = false,
+): Promise<{ answer: DeliveryAnswer; entries: PlannedEntry[] }> {
   const answer = await apply(p.ctx, tx, p.delivery.id, p.event, chain);
   // A concurrent delivery of the same id that got here first makes this insert wait for its
   // commit and then do nothing: answer as it did.
   const [[claimed]] = await Promise.all([
     tx
       .insert(webhookEvents)
-      .values({ id: p.delivery.id, bodySha256: p.bodySha256, type: p.event.type, status: answer.status, response: answer.body })
+      .values({
+        id: p.delivery.id,
+        bodySha256: p.bodySha256,
+        type: p.event.type,
+        status: answer.status,
+        response: answer.body,
+      })
       .onConflictDoNothing()
       .returning({ id: webhookEvents.id })
       .prepare(PREPARED)
       .execute(),
-    audit(tx, p.ctx, { action: `fleet.${p.event.type}`, target: p.delivery.id, outcome: answer.status < 300 ? 'ok' : 'rejected', status: answer.status }),
+    audit(tx, p.ctx, {
+      action: `fleet.${p.event.type}`,
+      target: p.delivery.id,
+      outcome: answer.status < 300 ? 'ok' : 'rejected',
+      status: answer.status,
+    }),
   ]);
   if (!claimed) {
     if (inGroup) throw new ClaimedElsewhere(p.delivery.id); // this item's writes cannot be undone alone: re-run the group one by one
@@ -138,7 +169,11 @@ export async function applyAlone(p: PendingDelivery): Promise<DeliveryAnswer> {
     // A rolled-back payout may have been the one to mark its address used: let the next one do it.
     if (p.event.type === 'payout.received') forgetOwner(p.ctx, p.event.data.address);
     if (error instanceof StoredAnswer) {
-      await audit(p.ctx.db, p.ctx, { action: 'fleet.replay', target: p.delivery.id, details: { status: error.answer.status } });
+      await audit(p.ctx.db, p.ctx, {
+        action: 'fleet.replay',
+        target: p.delivery.id,
+        details: { status: error.answer.status },
+      });
       return error.answer;
     }
     if (error instanceof AppError) throw error;
@@ -172,7 +207,9 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
       await tx.execute(lockFor(group[0]!.event)!); // a group holds payouts only
       // One read each for the whole group: ids already answered, and the chain (which cannot
       // move while the group holds the chain lock shared).
-      const hashes = group.flatMap((p) => (p.event.type === 'payout.received' && p.event.data.block ? [p.event.data.block.hash] : []));
+      const hashes = group.flatMap((p) =>
+        p.event.type === 'payout.received' && p.event.data.block ? [p.event.data.block.hash] : [],
+      );
       const storedRead = tx
         .select()
         .from(webhookEvents)
@@ -190,10 +227,17 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
           const earlier = stored.get(p.delivery.id);
           if (earlier) {
             if (earlier.bodySha256 !== p.bodySha256) {
-              outcomes[i] = conflict(`webhook-id ${p.delivery.id} was already used for another body; an id names one event for good`, { webhook_id: p.delivery.id });
+              outcomes[i] = conflict(
+                `webhook-id ${p.delivery.id} was already used for another body; an id names one event for good`,
+                { webhook_id: p.delivery.id },
+              );
               return;
             }
-            await audit(tx, p.ctx, { action: 'fleet.replay', target: p.delivery.id, details: { status: earlier.status } });
+            await audit(tx, p.ctx, {
+              action: 'fleet.replay',
+              target: p.delivery.id,
+              details: { status: earlier.status },
+            });
             outcomes[i] = { status: earlier.status, body: earlier.response, replayed: true };
             return;
           }
@@ -224,7 +268,11 @@ const groups = new WeakMap<Db, GroupCommit<PendingDelivery, DeliveryAnswer>>();
 
 function groupFor(db: Db): GroupCommit<PendingDelivery, DeliveryAnswer> {
   let group = groups.get(db);
-  if (!group) groups.set(db, (group = new GroupCommit((items) => applyGroup(db, items), { maxGroup: 100, maxInFlight: 2, gather: true })));
+  if (!group)
+    groups.set(
+      db,
+      (group = new GroupCommit((items) => applyGroup(db, items), { maxGroup: 100, maxInFlight: 2, gather: true })),
+    );
   return group;
 }
 

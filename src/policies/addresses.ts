@@ -46,18 +46,43 @@ function resolved(row: PolicyRow, derived: DerivedAddress, state: AddressState, 
  * same label returns the same address; past `gap_limit` issued-but-unused addresses it is a 409
  * unless an admin forces it. The policy row is locked, so concurrent issues get distinct indexes.
  */
-export async function issueAddress({ ctx, input }: Verb<IssueAddressInput>): Promise<{ address: ResolvedAddress; created: boolean }> {
+export async function issueAddress({
+  ctx,
+  input,
+}: Verb<IssueAddressInput>): Promise<{ address: ResolvedAddress; created: boolean }> {
   return withTransaction(ctx, async (tx) => {
     const [policy] = await tx.select().from(policies).where(eq(policies.id, input.policyId)).for('update');
     if (!policy) throw notFound(`policy ${input.policyId}`);
-    if (!policy.active) throw conflict(`policy ${policy.id} is retired (its file was removed); it issues no new addresses`);
+    if (!policy.active)
+      throw conflict(`policy ${policy.id} is retired (its file was removed); it issues no new addresses`);
     const wallet = policyWallet(policy);
-    const [existing] = await tx.select().from(policyAddresses).where(and(eq(policyAddresses.policyId, policy.id), eq(policyAddresses.label, input.label)));
+    const [existing] = await tx
+      .select()
+      .from(policyAddresses)
+      .where(and(eq(policyAddresses.policyId, policy.id), eq(policyAddresses.label, input.label)));
     if (existing) {
-      const same = (existing.site ?? undefined) === input.site && (existing.pool ?? undefined) === input.pool && (existing.purpose ?? undefined) === input.purpose;
-      if (!same) throw conflict(`label "${input.label}" already names address ${existing.address} of policy ${policy.id} with a different site, pool or purpose`);
-      await audit(tx, ctx, { action: 'policies.address.reissue', target: existing.address, details: { policy_id: policy.id, label: input.label } });
-      return { address: resolved(policy, wallet.derive(existing.chain as Chain, existing.index), existing.state as AddressState, existing.label), created: false };
+      const same =
+        (existing.site ?? undefined) === input.site &&
+        (existing.pool ?? undefined) === input.pool &&
+        (existing.purpose ?? undefined) === input.purpose;
+      if (!same)
+        throw conflict(
+          `label "${input.label}" already names address ${existing.address} of policy ${policy.id} with a different site, pool or purpose`,
+        );
+      await audit(tx, ctx, {
+        action: 'policies.address.reissue',
+        target: existing.address,
+        details: { policy_id: policy.id, label: input.label },
+      });
+      return {
+        address: resolved(
+          policy,
+          wallet.derive(existing.chain as Chain, existing.index),
+          existing.state as AddressState,
+          existing.label,
+        ),
+        created: false,
+      };
     }
     const [counts] = await tx
       .select({
@@ -69,9 +94,13 @@ export async function issueAddress({ ctx, input }: Verb<IssueAddressInput>): Pro
     const unused = counts?.unused ?? 0;
     if (unused >= policy.gapLimit) {
       if (!input.force) {
-        throw conflict(`policy ${policy.id} already has ${unused} issued addresses that have received nothing (gap limit ${policy.gapLimit}); wallets scanning ${policy.gapLimit} ahead would miss further payments. Use an issued address, or an admin may pass force: true`, { gap_limit: policy.gapLimit, unused });
+        throw conflict(
+          `policy ${policy.id} already has ${unused} issued addresses that have received nothing (gap limit ${policy.gapLimit}); wallets scanning ${policy.gapLimit} ahead would miss further payments. Use an issued address, or an admin may pass force: true`,
+          { gap_limit: policy.gapLimit, unused },
+        );
       }
-      if (ctx.actor.role !== 'admin' && ctx.actor.role !== 'system') throw new AppError('forbidden', 'only an admin may force an address past the gap limit');
+      if (ctx.actor.role !== 'admin' && ctx.actor.role !== 'system')
+        throw new AppError('forbidden', 'only an admin may force an address past the gap limit');
     }
     const derived = wallet.derive(0, counts?.next ?? 0);
     await tx.insert(policyAddresses).values({
@@ -92,7 +121,16 @@ export async function issueAddress({ ctx, input }: Verb<IssueAddressInput>): Pro
     await audit(tx, ctx, {
       action: 'policies.address.issue',
       target: derived.address,
-      details: { policy_id: policy.id, chain: 0, index: derived.index, label: input.label, site: input.site, pool: input.pool, purpose: input.purpose, forced: unused >= policy.gapLimit },
+      details: {
+        policy_id: policy.id,
+        chain: 0,
+        index: derived.index,
+        label: input.label,
+        site: input.site,
+        pool: input.pool,
+        purpose: input.purpose,
+        forced: unused >= policy.gapLimit,
+      },
     });
     return { address: resolved(policy, derived, 'issued', input.label), created: true };
   });
@@ -108,20 +146,36 @@ export async function resolveAddress(ctx: Ctx, address: string): Promise<Resolve
   const db = executor(ctx);
   const all = await db.select().from(policies).orderBy(asc(policies.id));
   const networks = [...new Set(all.map((p) => p.network as NetworkName))];
-  if (typeof address !== 'string' || address.length > MAX_ADDRESS_LENGTH) throw invalid('address', `must be a bitcoin address of at most ${MAX_ADDRESS_LENGTH} characters`);
+  if (typeof address !== 'string' || address.length > MAX_ADDRESS_LENGTH)
+    throw invalid('address', `must be a bitcoin address of at most ${MAX_ADDRESS_LENGTH} characters`);
   const decoded = decodeAddress(address, networks);
   if (decoded.length === 0) {
-    throw invalid('address', networks.length === 0 ? 'no custody policy is loaded, so no address is valid here' : `is not a valid address on the networks this deployment's policies use (${networks.join(', ')})`);
+    throw invalid(
+      'address',
+      networks.length === 0
+        ? 'no custody policy is loaded, so no address is valid here'
+        : `is not a valid address on the networks this deployment's policies use (${networks.join(', ')})`,
+    );
   }
   const canonical = [...new Set(decoded.map((d) => addressOf(d.scriptPubKey, d.network) ?? address))];
   const byPolicy = new Map(all.map((p) => [p.id, p]));
   const [known] = await db.select().from(policyAddresses).where(inArray(policyAddresses.address, canonical));
   if (known) {
     const policy = byPolicy.get(known.policyId)!;
-    return resolved(policy, policyWallet(policy).derive(known.chain as Chain, known.index), known.state as AddressState, known.label);
+    return resolved(
+      policy,
+      policyWallet(policy).derive(known.chain as Chain, known.index),
+      known.state as AddressState,
+      known.label,
+    );
   }
   for (const { network, scriptPubKey } of decoded) {
-    const scriptType = scriptPubKey.length === 34 && scriptPubKey[0] === 0 && scriptPubKey[1] === 0x20 ? 'p2wsh' : scriptPubKey.length === 23 && scriptPubKey[0] === 0xa9 ? 'p2sh-p2wsh' : null;
+    const scriptType =
+      scriptPubKey.length === 34 && scriptPubKey[0] === 0 && scriptPubKey[1] === 0x20
+        ? 'p2wsh'
+        : scriptPubKey.length === 23 && scriptPubKey[0] === 0xa9
+          ? 'p2sh-p2wsh'
+          : null;
     if (!scriptType) continue;
     for (const policy of all.filter((p) => p.network === network && p.script === scriptType)) {
       const found = await scanPolicy(ctx, policy, scriptPubKey);
@@ -153,7 +207,8 @@ async function scanPolicy(ctx: Ctx, policy: PolicyRow, scriptPubKey: Uint8Array)
     .where(eq(policyAddresses.policyId, policy.id));
   for (const chain of [0, 1] as const) {
     const upTo = (chain === 0 ? highest!.receive : highest!.change) + policy.gapLimit;
-    for (let index = memo.next[chain]; index <= upTo; index++) memo.byScript.set(hex(wallet.derive(chain, index).scriptPubKey), [chain, index]);
+    for (let index = memo.next[chain]; index <= upTo; index++)
+      memo.byScript.set(hex(wallet.derive(chain, index).scriptPubKey), [chain, index]);
     memo.next[chain] = Math.max(memo.next[chain], upTo + 1);
   }
   const position = memo.byScript.get(target);
@@ -163,7 +218,15 @@ async function scanPolicy(ctx: Ctx, policy: PolicyRow, scriptPubKey: Uint8Array)
   await withTransaction(ctx, (tx) =>
     tx
       .insert(policyAddresses)
-      .values({ address: derived.address, policyId: policy.id, chain, index, scriptPubKey: target, witnessScript: hex(derived.witnessScript), state: 'derived' })
+      .values({
+        address: derived.address,
+        policyId: policy.id,
+        chain,
+        index,
+        scriptPubKey: target,
+        witnessScript: hex(derived.witnessScript),
+        state: 'derived',
+      })
       .onConflictDoNothing(),
   );
   const [row] = await executor(ctx).select().from(policyAddresses).where(eq(policyAddresses.address, derived.address));
@@ -172,7 +235,9 @@ async function scanPolicy(ctx: Ctx, policy: PolicyRow, scriptPubKey: Uint8Array)
 
 /** Marks an address as having received funds (called by the payouts module inside its transaction). */
 export async function markAddressUsed(ctx: Ctx, address: string): Promise<void> {
-  await withTransaction(ctx, (tx) => tx.update(policyAddresses).set({ state: 'used' }).where(eq(policyAddresses.address, address)));
+  await withTransaction(ctx, (tx) =>
+    tx.update(policyAddresses).set({ state: 'used' }).where(eq(policyAddresses.address, address)),
+  );
 }
 
 export const MAX_LIST_COUNT = 1000;
@@ -185,7 +250,14 @@ export async function listAddresses(ctx: Ctx, input: { policyId: string; chain: 
   const rows = await executor(ctx)
     .select()
     .from(policyAddresses)
-    .where(and(eq(policyAddresses.policyId, policy.id), eq(policyAddresses.chain, input.chain), gte(policyAddresses.index, input.from), lt(policyAddresses.index, input.from + input.count)));
+    .where(
+      and(
+        eq(policyAddresses.policyId, policy.id),
+        eq(policyAddresses.chain, input.chain),
+        gte(policyAddresses.index, input.from),
+        lt(policyAddresses.index, input.from + input.count),
+      ),
+    );
   const byIndex = new Map(rows.map((r) => [r.index, r]));
   const items: { derived: DerivedAddress; row: AddressRow | undefined }[] = [];
   for (let index = input.from; index < input.from + input.count && index <= 0x7fffffff; index++) {

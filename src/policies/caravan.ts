@@ -12,7 +12,13 @@ export function caravanConfig(policy: PolicyDocument) {
     network: CARAVAN_NETWORK[policy.network],
     client: { type: 'public' },
     quorum: { requiredSigners: policy.threshold, totalSigners: policy.signers.length },
-    extendedPublicKeys: policy.signers.map((s) => ({ name: s.name, bip32Path: s.path, xpub: s.xpub, xfp: s.fingerprint, method: 'text' })),
+    extendedPublicKeys: policy.signers.map((s) => ({
+      name: s.name,
+      bip32Path: s.path,
+      xpub: s.xpub,
+      xfp: s.fingerprint,
+      method: 'text',
+    })),
     startingAddressIndex: 0,
   };
 }

@@ -69,7 +69,12 @@ export interface Policy {
 
 // The YAML is read with the failsafe schema, so every scalar is a string: numbers and amounts
 // are parsed here exactly as written, never through a float.
-const text = (max: number) => z.string({ message: 'must be a string' }).trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const text = (max: number) =>
+  z
+    .string({ message: 'must be a string' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`);
 const integer = (min: number, max: number) =>
   z
     .string({ message: 'must be a whole number' })
@@ -88,27 +93,37 @@ const btc = z.string({ message: 'must be a BTC amount such as "10.5"' }).transfo
 const SignerSchema = z
   .object({
     name: text(100),
-    fingerprint: z.string({ message: 'must be 8 hex characters' }).regex(/^[0-9a-fA-F]{8}$/, 'must be 8 hex characters (the master key fingerprint)'),
-    path: z.string({ message: 'must be a derivation path such as m/48\'/0\'/0\'/2\'' }),
+    fingerprint: z
+      .string({ message: 'must be 8 hex characters' })
+      .regex(/^[0-9a-fA-F]{8}$/, 'must be 8 hex characters (the master key fingerprint)'),
+    path: z.string({ message: "must be a derivation path such as m/48'/0'/0'/2'" }),
     xpub: z.string({ message: 'must be an extended public key' }),
   })
   .strict();
 
 const FileSchema = z
   .object({
-    id: z.string({ message: 'is required' }).regex(POLICY_ID_PATTERN, 'must be a slug: lowercase letters, digits and dashes, 1-64 characters'),
+    id: z
+      .string({ message: 'is required' })
+      .regex(POLICY_ID_PATTERN, 'must be a slug: lowercase letters, digits and dashes, 1-64 characters'),
     name: text(200),
     network: z.enum(NETWORK_NAMES, { message: `must be one of ${NETWORK_NAMES.join(', ')}` }),
     script: z.enum(SCRIPT_TYPES, { message: `must be one of ${SCRIPT_TYPES.join(', ')}` }),
     threshold: integer(1, MAX_SIGNERS),
-    signers: z.array(SignerSchema, { message: 'must be a list of signers' }).min(1, 'must list at least one signer').max(MAX_SIGNERS, `must list at most ${MAX_SIGNERS} signers`),
+    signers: z
+      .array(SignerSchema, { message: 'must be a list of signers' })
+      .min(1, 'must list at least one signer')
+      .max(MAX_SIGNERS, `must list at most ${MAX_SIGNERS} signers`),
     tier: z.enum(TIERS, { message: `must be one of ${TIERS.join(', ')}` }),
     spending: z
       .object({
         approvals: integer(1, 100),
         per_tx_limit_btc: btc,
         daily_limit_btc: btc,
-        allowed_destinations: z.array(z.string({ message: 'must be an address or policy:<id>' }).max(100, 'is too long')).max(1000, 'lists too many destinations').default([]),
+        allowed_destinations: z
+          .array(z.string({ message: 'must be an address or policy:<id>' }).max(100, 'is too long'))
+          .max(1000, 'lists too many destinations')
+          .default([]),
         delay_hours: integer(0, 8760).default(0),
       })
       .strict(),
@@ -125,20 +140,33 @@ function fieldPath(path: readonly PropertyKey[]): string {
 /** Parses and validates one policy file's text. Cross-file checks are in validatePolicySet. */
 export function parsePolicyFile(file: string, source: string): { policy?: Policy; issues: PolicyIssue[] } {
   const issue = (field: string, reason: string): PolicyIssue => ({ file, field, reason });
-  if (Buffer.byteLength(source) > MAX_POLICY_FILE_BYTES) return { issues: [issue('(file)', `is larger than ${MAX_POLICY_FILE_BYTES} bytes`)] };
+  if (Buffer.byteLength(source) > MAX_POLICY_FILE_BYTES)
+    return { issues: [issue('(file)', `is larger than ${MAX_POLICY_FILE_BYTES} bytes`)] };
   const document = parseDocument(source, { schema: 'failsafe', uniqueKeys: true, prettyErrors: false });
   if (document.errors.length > 0) {
-    return { issues: document.errors.map((e) => issue('(yaml)', `${e.message.split('\n')[0]}${e.linePos ? ` at line ${e.linePos[0].line}` : ''}`)) };
+    return {
+      issues: document.errors.map((e) =>
+        issue('(yaml)', `${e.message.split('\n')[0]}${e.linePos ? ` at line ${e.linePos[0].line}` : ''}`),
+      ),
+    };
   }
   const parsed = FileSchema.safeParse(document.toJS());
   if (!parsed.success) {
     return {
-      issues: parsed.error.issues.map((i) => issue(fieldPath(i.path), i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message)),
+      issues: parsed.error.issues.map((i) =>
+        issue(fieldPath(i.path), i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message),
+      ),
     };
   }
   const raw = parsed.data;
   const issues: PolicyIssue[] = [];
-  if (raw.threshold > raw.signers.length) issues.push(issue('threshold', `is ${raw.threshold} but there are only ${raw.signers.length} signers (need 1 <= threshold <= signers)`));
+  if (raw.threshold > raw.signers.length)
+    issues.push(
+      issue(
+        'threshold',
+        `is ${raw.threshold} but there are only ${raw.signers.length} signers (need 1 <= threshold <= signers)`,
+      ),
+    );
 
   const signers: PolicySigner[] = [];
   const seenKeys = new Map<string, number>();
@@ -154,29 +182,60 @@ export function parsePolicyFile(file: string, source: string): { policy?: Policy
     const fingerprint = signer.fingerprint.toLowerCase();
     const point = Buffer.from(key.key.publicKey).toString('hex');
     const earlier = seenKeys.get(point);
-    if (earlier !== undefined) issues.push(issue(`${at}.xpub`, `is the same key as signers[${earlier}] (a repeated key weakens the m-of-n)`));
+    if (earlier !== undefined)
+      issues.push(issue(`${at}.xpub`, `is the same key as signers[${earlier}] (a repeated key weakens the m-of-n)`));
     else seenKeys.set(point, i);
     if ('error' in path) return;
     const depth = path.indexes.length;
     if (key.key.depth !== depth) {
       issues.push(issue(`${at}.xpub`, `has depth ${key.key.depth} but the path ${signer.path} has ${depth} steps`));
     } else if (depth > 0 && key.key.childNumber !== path.indexes[depth - 1]) {
-      issues.push(issue(`${at}.xpub`, `is child ${formatPath([key.key.childNumber]).slice(2)} but the path ends in ${formatPath([path.indexes[depth - 1]!]).slice(2)}`));
+      issues.push(
+        issue(
+          `${at}.xpub`,
+          `is child ${formatPath([key.key.childNumber]).slice(2)} but the path ends in ${formatPath([path.indexes[depth - 1]!]).slice(2)}`,
+        ),
+      );
     } else if (depth === 1 && key.key.parentFingerprint.toString(16).padStart(8, '0') !== fingerprint) {
-      issues.push(issue(`${at}.fingerprint`, `is ${fingerprint} but the key's parent fingerprint is ${key.key.parentFingerprint.toString(16).padStart(8, '0')}`));
+      issues.push(
+        issue(
+          `${at}.fingerprint`,
+          `is ${fingerprint} but the key's parent fingerprint is ${key.key.parentFingerprint.toString(16).padStart(8, '0')}`,
+        ),
+      );
     } else if (depth === 0 && Buffer.from(key.key.node.fingerprint).toString('hex') !== fingerprint) {
-      issues.push(issue(`${at}.fingerprint`, `is ${fingerprint} but the master key's fingerprint is ${Buffer.from(key.key.node.fingerprint).toString('hex')}`));
+      issues.push(
+        issue(
+          `${at}.fingerprint`,
+          `is ${fingerprint} but the master key's fingerprint is ${Buffer.from(key.key.node.fingerprint).toString('hex')}`,
+        ),
+      );
     }
-    signers.push({ name: signer.name, fingerprint, path: formatPath(path.indexes), pathIndexes: path.indexes, xpub: key.key.normalized });
+    signers.push({
+      name: signer.name,
+      fingerprint,
+      path: formatPath(path.indexes),
+      pathIndexes: path.indexes,
+      xpub: key.key.normalized,
+    });
   });
 
   const spending = raw.spending;
-  if (spending.per_tx_limit_btc > spending.daily_limit_btc) issues.push(issue('spending.per_tx_limit_btc', 'is larger than spending.daily_limit_btc'));
+  if (spending.per_tx_limit_btc > spending.daily_limit_btc)
+    issues.push(issue('spending.per_tx_limit_btc', 'is larger than spending.daily_limit_btc'));
   spending.allowed_destinations.forEach((destination, i) => {
     if (destination.startsWith('policy:')) {
-      if (!POLICY_ID_PATTERN.test(destination.slice(7))) issues.push(issue(`spending.allowed_destinations[${i}]`, `"${destination}" is not policy:<id> with a valid id`));
+      if (!POLICY_ID_PATTERN.test(destination.slice(7)))
+        issues.push(
+          issue(`spending.allowed_destinations[${i}]`, `"${destination}" is not policy:<id> with a valid id`),
+        );
     } else if (!outputScriptOf(destination, raw.network)) {
-      issues.push(issue(`spending.allowed_destinations[${i}]`, `"${destination}" is not a valid ${raw.network} address nor policy:<id>`));
+      issues.push(
+        issue(
+          `spending.allowed_destinations[${i}]`,
+          `"${destination}" is not a valid ${raw.network} address nor policy:<id>`,
+        ),
+      );
     }
   });
   if (issues.length > 0) return { issues };
@@ -209,7 +268,12 @@ export function validatePolicySet(policies: readonly Policy[]): PolicyIssue[] {
   const byId = new Map<string, Policy>();
   for (const policy of policies) {
     const other = byId.get(policy.id);
-    if (other) issues.push({ file: policy.file, field: 'id', reason: `"${policy.id}" is already the id of ${other.file}; policy ids must be unique` });
+    if (other)
+      issues.push({
+        file: policy.file,
+        field: 'id',
+        reason: `"${policy.id}" is already the id of ${other.file}; policy ids must be unique`,
+      });
     else byId.set(policy.id, policy);
   }
   for (const policy of policies) {
@@ -218,7 +282,12 @@ export function validatePolicySet(policies: readonly Policy[]): PolicyIssue[] {
       const target = byId.get(destination.slice(7));
       const field = `spending.allowed_destinations[${i}]`;
       if (!target) issues.push({ file: policy.file, field, reason: `"${destination}" names no known policy` });
-      else if (target.network !== policy.network) issues.push({ file: policy.file, field, reason: `"${destination}" is on ${target.network}, this policy is on ${policy.network}` });
+      else if (target.network !== policy.network)
+        issues.push({
+          file: policy.file,
+          field,
+          reason: `"${destination}" is on ${target.network}, this policy is on ${policy.network}`,
+        });
     });
   }
   return issues;

@@ -1,6 +1,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePolicyFile, type Policy, type PolicyIssue, PolicyValidationError, validatePolicySet } from './document.js';
+import {
+  parsePolicyFile,
+  type Policy,
+  type PolicyIssue,
+  PolicyValidationError,
+  validatePolicySet,
+} from './document.js';
 
 const POLICY_FILE = /\.ya?ml$/i;
 
@@ -8,10 +14,22 @@ const POLICY_FILE = /\.ya?ml$/i;
 export function checkPoliciesDir(dir: string): { policies: Policy[]; issues: PolicyIssue[] } {
   let names: string[];
   try {
-    if (!statSync(dir).isDirectory()) return { policies: [], issues: [{ file: dir, field: '(directory)', reason: 'is not a directory' }] };
-    names = readdirSync(dir).filter((n) => POLICY_FILE.test(n)).sort();
+    if (!statSync(dir).isDirectory())
+      return { policies: [], issues: [{ file: dir, field: '(directory)', reason: 'is not a directory' }] };
+    names = readdirSync(dir)
+      .filter((n) => POLICY_FILE.test(n))
+      .sort();
   } catch (error) {
-    return { policies: [], issues: [{ file: dir, field: '(directory)', reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }] };
+    return {
+      policies: [],
+      issues: [
+        {
+          file: dir,
+          field: '(directory)',
+          reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        },
+      ],
+    };
   }
   const policies: Policy[] = [];
   const issues: PolicyIssue[] = [];
@@ -21,7 +39,11 @@ export function checkPoliciesDir(dir: string): { policies: Policy[]; issues: Pol
     try {
       source = readFileSync(file, 'utf8');
     } catch (error) {
-      issues.push({ file, field: '(file)', reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
+      issues.push({
+        file,
+        field: '(file)',
+        reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      });
       continue;
     }
     const result = parsePolicyFile(file, source);

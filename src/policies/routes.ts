@@ -63,50 +63,99 @@ const AddressView = z
     bip32_derivations: z.array(Derivation),
   })
   .openapi('PolicyAddress');
-const labelText = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const labelText = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const IssueAddressBody = z
   .object({
     label: labelText(200).openapi({ example: 'site-7/pool-a/payouts' }),
     site: labelText(100).optional(),
     pool: labelText(100).optional(),
     purpose: labelText(200).optional(),
-    force: z.boolean({ message: 'must be true or false' }).optional().openapi({ description: 'Issue past the gap limit (admin only)' }),
+    force: z
+      .boolean({ message: 'must be true or false' })
+      .optional()
+      .openapi({ description: 'Issue past the gap limit (admin only)' }),
   })
   .strict()
   .openapi('IssueAddress');
 const intQuery = (min: number, max: number, fallback: number) =>
-  z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(fallback);
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be an integer')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
 
 const routes = {
   list: createRoute({
-    method: 'get', path: '/v1/policies', tags: ['policies'], summary: 'Custody policies with m-of-n, signers, tier, rules and version',
-    security: bearerSecurity, middleware: [reader] as const,
+    method: 'get',
+    path: '/v1/policies',
+    tags: ['policies'],
+    summary: 'Custody policies with m-of-n, signers, tier, rules and version',
+    security: bearerSecurity,
+    middleware: [reader] as const,
     responses: { 200: json(z.object({ items: z.array(PolicyView) }), 'Policies'), ...errorResponses(401, 403) },
   }),
   get: createRoute({
-    method: 'get', path: '/v1/policies/{id}', tags: ['policies'], summary: 'One custody policy',
-    security: bearerSecurity, middleware: [reader] as const, request: { params: PolicyId },
+    method: 'get',
+    path: '/v1/policies/{id}',
+    tags: ['policies'],
+    summary: 'One custody policy',
+    security: bearerSecurity,
+    middleware: [reader] as const,
+    request: { params: PolicyId },
     responses: { 200: json(PolicyView, 'Policy'), ...errorResponses(401, 403, 404) },
   }),
   descriptor: createRoute({
-    method: 'get', path: '/v1/policies/{id}/descriptor', tags: ['policies'], summary: 'Receive, change and multipath output descriptors with BIP-380 checksums',
-    security: bearerSecurity, middleware: [reader] as const, request: { params: PolicyId },
-    responses: { 200: json(z.object({ policy_id: z.string(), receive: z.string(), change: z.string(), multipath: z.string() }), 'Descriptors'), ...errorResponses(401, 403, 404) },
+    method: 'get',
+    path: '/v1/policies/{id}/descriptor',
+    tags: ['policies'],
+    summary: 'Receive, change and multipath output descriptors with BIP-380 checksums',
+    security: bearerSecurity,
+    middleware: [reader] as const,
+    request: { params: PolicyId },
+    responses: {
+      200: json(
+        z.object({ policy_id: z.string(), receive: z.string(), change: z.string(), multipath: z.string() }),
+        'Descriptors',
+      ),
+      ...errorResponses(401, 403, 404),
+    },
   }),
   export: createRoute({
-    method: 'get', path: '/v1/policies/{id}/export', tags: ['policies'], summary: 'Wallet export (format=caravan: a Caravan wallet configuration)',
-    security: bearerSecurity, middleware: [reader] as const,
+    method: 'get',
+    path: '/v1/policies/{id}/export',
+    tags: ['policies'],
+    summary: 'Wallet export (format=caravan: a Caravan wallet configuration)',
+    security: bearerSecurity,
+    middleware: [reader] as const,
     request: { params: PolicyId, query: z.object({ format: z.enum(['caravan'], { message: 'must be caravan' }) }) },
-    responses: { 200: json(z.record(z.string(), z.unknown()), 'Wallet configuration'), ...errorResponses(401, 403, 404, 422) },
+    responses: {
+      200: json(z.record(z.string(), z.unknown()), 'Wallet configuration'),
+      ...errorResponses(401, 403, 404, 422),
+    },
   }),
   issue: createRoute({
-    method: 'post', path: '/v1/policies/{id}/addresses', tags: ['policies'], summary: 'Issue the next unused receive address under a label (idempotent per label)',
-    security: bearerSecurity, middleware: [officer] as const, request: { params: PolicyId, body: jsonBody(IssueAddressBody) },
-    responses: { 201: json(AddressView, 'Issued'), 200: json(AddressView, 'Already issued under this label'), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+    method: 'post',
+    path: '/v1/policies/{id}/addresses',
+    tags: ['policies'],
+    summary: 'Issue the next unused receive address under a label (idempotent per label)',
+    security: bearerSecurity,
+    middleware: [officer] as const,
+    request: { params: PolicyId, body: jsonBody(IssueAddressBody) },
+    responses: {
+      201: json(AddressView, 'Issued'),
+      200: json(AddressView, 'Already issued under this label'),
+      ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422),
+    },
   }),
   addresses: createRoute({
-    method: 'get', path: '/v1/policies/{id}/addresses', tags: ['policies'], summary: 'Derived addresses of one chain, with their state',
-    security: bearerSecurity, middleware: [reader] as const,
+    method: 'get',
+    path: '/v1/policies/{id}/addresses',
+    tags: ['policies'],
+    summary: 'Derived addresses of one chain, with their state',
+    security: bearerSecurity,
+    middleware: [reader] as const,
     request: {
       params: PolicyId,
       query: z.object({
@@ -115,12 +164,31 @@ const routes = {
         count: intQuery(1, MAX_LIST_COUNT, 20),
       }),
     },
-    responses: { 200: json(z.object({ policy_id: z.string(), chain: z.number().int(), from: z.number().int(), items: z.array(AddressView) }), 'Addresses'), ...errorResponses(401, 403, 404, 422) },
+    responses: {
+      200: json(
+        z.object({
+          policy_id: z.string(),
+          chain: z.number().int(),
+          from: z.number().int(),
+          items: z.array(AddressView),
+        }),
+        'Addresses',
+      ),
+      ...errorResponses(401, 403, 404, 422),
+    },
   }),
   resolve: createRoute({
-    method: 'get', path: '/v1/addresses/{address}', tags: ['policies'], summary: 'Which policy, chain and index an address has, its witness script and state',
-    security: bearerSecurity, middleware: [reader] as const,
-    request: { params: z.object({ address: z.string().max(MAX_ADDRESS_LENGTH, `must be at most ${MAX_ADDRESS_LENGTH} characters`) }) },
+    method: 'get',
+    path: '/v1/addresses/{address}',
+    tags: ['policies'],
+    summary: 'Which policy, chain and index an address has, its witness script and state',
+    security: bearerSecurity,
+    middleware: [reader] as const,
+    request: {
+      params: z.object({
+        address: z.string().max(MAX_ADDRESS_LENGTH, `must be at most ${MAX_ADDRESS_LENGTH} characters`),
+      }),
+    },
     responses: { 200: json(AddressView, 'Address'), ...errorResponses(401, 403, 404, 422) },
   }),
 };
@@ -128,22 +196,45 @@ const routes = {
 export function policiesRouter() {
   const router = createRouter();
   router.openapi(routes.list, async (c) => c.json({ items: (await listPolicies(c.var.ctx)).map(toPolicyView) }, 200));
-  router.openapi(routes.get, async (c) => c.json(toPolicyView(await getPolicy(c.var.ctx, c.req.valid('param').id)), 200));
+  router.openapi(routes.get, async (c) =>
+    c.json(toPolicyView(await getPolicy(c.var.ctx, c.req.valid('param').id)), 200),
+  );
   router.openapi(routes.descriptor, async (c) => {
     const policy = await getPolicy(c.var.ctx, c.req.valid('param').id);
     return c.json({ policy_id: policy.id, ...policyDescriptors(documentOf(policy)) }, 200);
   });
-  router.openapi(routes.export, async (c) => c.json(caravanConfig(documentOf(await getPolicy(c.var.ctx, c.req.valid('param').id))), 200));
+  router.openapi(routes.export, async (c) =>
+    c.json(caravanConfig(documentOf(await getPolicy(c.var.ctx, c.req.valid('param').id))), 200),
+  );
   router.openapi(routes.issue, async (c) => {
     const body = c.req.valid('json');
-    const { address, created } = await issueAddress({ ctx: c.var.ctx, input: { policyId: c.req.valid('param').id, ...body } });
-    return c.json(toResolvedView(address, { site: body.site ?? null, pool: body.pool ?? null, purpose: body.purpose ?? null }), created ? 201 : 200);
+    const { address, created } = await issueAddress({
+      ctx: c.var.ctx,
+      input: { policyId: c.req.valid('param').id, ...body },
+    });
+    return c.json(
+      toResolvedView(address, { site: body.site ?? null, pool: body.pool ?? null, purpose: body.purpose ?? null }),
+      created ? 201 : 200,
+    );
   });
   router.openapi(routes.addresses, async (c) => {
     const query = c.req.valid('query');
     const chain = Number(query.chain) as 0 | 1;
-    const { policy, items } = await listAddresses(c.var.ctx, { policyId: c.req.valid('param').id, chain, from: query.from, count: query.count });
-    return c.json({ policy_id: policy.id, chain, from: query.from, items: items.map((i) => toListedView(policy, i.derived, i.row)) }, 200);
+    const { policy, items } = await listAddresses(c.var.ctx, {
+      policyId: c.req.valid('param').id,
+      chain,
+      from: query.from,
+      count: query.count,
+    });
+    return c.json(
+      {
+        policy_id: policy.id,
+        chain,
+        from: query.from,
+        items: items.map((i) => toListedView(policy, i.derived, i.row)),
+      },
+      200,
+    );
   });
   router.openapi(routes.resolve, async (c) => {
     const { address } = c.req.valid('param');

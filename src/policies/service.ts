@@ -54,17 +54,25 @@ export async function syncPolicies(ctx: Ctx, loaded: readonly Policy[]): Promise
       if (!existing) {
         await tx.insert(policies).values({ id: policy.id, version: 1, ...columns });
         await tx.insert(policyVersions).values({ policyId: policy.id, version: 1, ...hashes, document });
-        await audit(tx, ctx, { action: 'policies.create', target: policy.id, details: { version: 1, content_hash: hashes.contentHash, file: policy.file } });
+        await audit(tx, ctx, {
+          action: 'policies.create',
+          target: policy.id,
+          details: { version: 1, content_hash: hashes.contentHash, file: policy.file },
+        });
         result.created.push(policy.id);
         continue;
       }
       if (existing.contentHash === hashes.contentHash) {
-        if (!existing.active) await tx.update(policies).set({ active: true, updatedAt: new Date() }).where(eq(policies.id, policy.id));
+        if (!existing.active)
+          await tx.update(policies).set({ active: true, updatedAt: new Date() }).where(eq(policies.id, policy.id));
         result.unchanged.push(policy.id);
         continue;
       }
       if (existing.keysetHash !== hashes.keysetHash) {
-        const [used] = await tx.select({ n: sql<number>`count(*)::int` }).from(policyAddresses).where(eq(policyAddresses.policyId, policy.id));
+        const [used] = await tx
+          .select({ n: sql<number>`count(*)::int` })
+          .from(policyAddresses)
+          .where(eq(policyAddresses.policyId, policy.id));
         if (used && used.n > 0) {
           refusals.push({
             file: policy.file,
@@ -76,12 +84,22 @@ export async function syncPolicies(ctx: Ctx, loaded: readonly Policy[]): Promise
       }
       const version = existing.version + 1;
       const changed = changedFields(existing.document, document as unknown as Record<string, unknown>);
-      await tx.update(policies).set({ ...columns, version, updatedAt: new Date() }).where(eq(policies.id, policy.id));
+      await tx
+        .update(policies)
+        .set({ ...columns, version, updatedAt: new Date() })
+        .where(eq(policies.id, policy.id));
       await tx.insert(policyVersions).values({ policyId: policy.id, version, ...hashes, document });
       await audit(tx, ctx, {
         action: existing.keysetHash === hashes.keysetHash ? 'policies.version' : 'policies.rekey_unused',
         target: policy.id,
-        details: { from_version: existing.version, version, changed, content_hash: hashes.contentHash, previous_content_hash: existing.contentHash, file: policy.file },
+        details: {
+          from_version: existing.version,
+          version,
+          changed,
+          content_hash: hashes.contentHash,
+          previous_content_hash: existing.contentHash,
+          file: policy.file,
+        },
       });
       result.versioned.push(policy.id);
     }
@@ -90,7 +108,11 @@ export async function syncPolicies(ctx: Ctx, loaded: readonly Policy[]): Promise
     for (const row of await tx.select({ id: policies.id, active: policies.active }).from(policies)) {
       if (present.has(row.id) || !row.active) continue;
       await tx.update(policies).set({ active: false, updatedAt: new Date() }).where(eq(policies.id, row.id));
-      await audit(tx, ctx, { action: 'policies.retire', target: row.id, details: { reason: 'its file is no longer in the policies directory' } });
+      await audit(tx, ctx, {
+        action: 'policies.retire',
+        target: row.id,
+        details: { reason: 'its file is no longer in the policies directory' },
+      });
       result.retired.push(row.id);
     }
     return result;

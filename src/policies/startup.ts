@@ -17,6 +17,13 @@ export async function loadAndSyncPolicies(db: Db, dir: string, log: Logger): Pro
 /** The second half of loadAndSyncPolicies, for a server that validated the files before opening its database. */
 export async function syncLoadedPolicies(db: Db, dir: string, loaded: Policy[], log: Logger): Promise<SyncResult> {
   const result = await syncPolicies({ db, actor: SYSTEM_ACTOR, requestId: 'startup', log }, loaded);
-  log.info({ policies_dir: dir, policies: loaded.map((p) => `${p.id} (${p.network}, ${p.threshold}-of-${p.signers.length} ${p.script})`), ...result }, 'custody policies loaded');
+  log.info(
+    {
+      policies_dir: dir,
+      policies: loaded.map((p) => `${p.id} (${p.network}, ${p.threshold}-of-${p.signers.length} ${p.script})`),
+      ...result,
+    },
+    'custody policies loaded',
+  );
   return result;
 }

@@ -36,7 +36,11 @@ function derivedView(derived: DerivedAddress) {
     script_pub_key: hex(derived.scriptPubKey),
     witness_script: hex(derived.witnessScript),
     redeem_script: derived.redeemScript ? hex(derived.redeemScript) : null,
-    bip32_derivations: derived.bip32Derivations.map((d) => ({ fingerprint: d.fingerprint, path: d.path, pubkey: hex(d.pubkey) })),
+    bip32_derivations: derived.bip32Derivations.map((d) => ({
+      fingerprint: d.fingerprint,
+      path: d.path,
+      pubkey: hex(d.pubkey),
+    })),
   };
 }
 

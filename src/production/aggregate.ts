@@ -21,8 +21,20 @@ export interface DailyProduction {
  * Active (not superseded) production per site, day and energy currency, for days in
  * [fromDay, toDay), read from the trigger-maintained daily rollup.
  */
-export async function dailyProduction(db: Executor, q: { fromDay: string; toDay: string; siteId?: string }): Promise<DailyProduction[]> {
-  const rows = rowsOf<{ site_id: string; day: string; currency: string; reports: number; work: string; seconds: string; kwh: string; cost: string }>(
+export async function dailyProduction(
+  db: Executor,
+  q: { fromDay: string; toDay: string; siteId?: string },
+): Promise<DailyProduction[]> {
+  const rows = rowsOf<{
+    site_id: string;
+    day: string;
+    currency: string;
+    reports: number;
+    work: string;
+    seconds: string;
+    kwh: string;
+    cost: string;
+  }>(
     await db.execute(sql`
       select site_id, day::text as day, currency, reports, work_ths::text as work, seconds::text as seconds,
              energy_kwh::text as kwh, energy_cost::text as cost
@@ -44,7 +56,16 @@ export async function dailyProduction(db: Executor, q: { fromDay: string; toDay:
 
 /** The same sums straight from the reports (no rollup): what the rollup must always equal. */
 export async function dailyProductionFromReports(db: Executor, q: { fromDay: string; toDay: string }) {
-  return rowsOf<{ site_id: string; day: string; currency: string; reports: number; work: string; seconds: string; kwh: string; cost: string }>(
+  return rowsOf<{
+    site_id: string;
+    day: string;
+    currency: string;
+    reports: number;
+    work: string;
+    seconds: string;
+    kwh: string;
+    cost: string;
+  }>(
     await db.execute(sql`
       select site_id, day::text as day, energy_currency as currency, count(*)::int as reports,
              sum(work_ths)::text as work, sum(extract(epoch from period_end - period_start))::bigint::text as seconds,

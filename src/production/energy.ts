@@ -74,7 +74,12 @@ export function energyCost(start: Date, end: Date, energyKwh: Dec, tariffs: Tari
   if (currencies.length !== 1) throw new TariffCurrencyError(currencies);
   const currency = currencies[0]!;
   const exactCost = segments.reduce((sum, s) => sum.add(s.cost), new Dec(0));
-  return { currency, exactCost, cost: exactCost.toDecimalPlaces(currencyPlaces(currency), Dec.ROUND_HALF_EVEN), segments };
+  return {
+    currency,
+    exactCost,
+    cost: exactCost.toDecimalPlaces(currencyPlaces(currency), Dec.ROUND_HALF_EVEN),
+    segments,
+  };
 }
 
 /** Two half-open periods [a0, a1) and [b0, b1) overlap (null end = open-ended). */

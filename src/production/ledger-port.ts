@@ -14,7 +14,15 @@ export const miningIncomeAccount = (siteId: string) => `Income:Mining:${siteId}`
  */
 export async function postEnergyCost(
   ctx: Ctx,
-  cost: { reportId: string; siteId: string; supplier: string; amount: Dec; currency: string; occurredAt: Date; description: string },
+  cost: {
+    reportId: string;
+    siteId: string;
+    supplier: string;
+    amount: Dec;
+    currency: string;
+    occurredAt: Date;
+    description: string;
+  },
 ): Promise<string> {
   const entry = await postEntry(ctx, {
     kind: 'production.energy',
@@ -30,7 +38,19 @@ export async function postEnergyCost(
 }
 
 /** Reverses a report's energy entry at the same occurred_at, so the period's expense is the corrected one. */
-export async function reverseEnergyCost(ctx: Ctx, entryId: string, reportId: string, occurredAt: Date, reason: string): Promise<string> {
-  const reversed = await reverseEntry(ctx, { entryId, reason, kind: 'production.energy.reversal', source: { type: 'production_report', id: reportId }, occurredAt });
+export async function reverseEnergyCost(
+  ctx: Ctx,
+  entryId: string,
+  reportId: string,
+  occurredAt: Date,
+  reason: string,
+): Promise<string> {
+  const reversed = await reverseEntry(ctx, {
+    entryId,
+    reason,
+    kind: 'production.energy.reversal',
+    source: { type: 'production_report', id: reportId },
+    occurredAt,
+  });
   return reversed.id;
 }

@@ -1,7 +1,7 @@
 // FX rates, BTC price marks and daily network statistics: append-only observations.
 // Sending the same observation again is a no-op; the same key with another value is a 409.
 import { and, asc, desc, eq, gte, lte } from 'drizzle-orm';
-import { z } from '@hono/zod-openapi';
+import type { z } from '@hono/zod-openapi';
 import type { Executor } from '../../db/client.js';
 import { btcPriceMarks, fxRates, networkDaily } from '../../db/schema/production.js';
 import { audit } from '../audit/service.js';
@@ -14,7 +14,9 @@ import type { NetworkBatchSchema, PricesBatchSchema, RatesBatchSchema } from './
 const same = (a: string, b: string) => new Dec(a).eq(new Dec(b));
 
 function duplicate(field: string, detail: string): AppError {
-  return new AppError('conflict', detail, { errors: [{ field, reason: 'already recorded with a different value; observations are append-only' }] });
+  return new AppError('conflict', detail, {
+    errors: [{ field, reason: 'already recorded with a different value; observations are append-only' }],
+  });
 }
 
 export async function recordRates({ ctx, input }: Verb<z.infer<typeof RatesBatchSchema>>) {
@@ -22,13 +24,26 @@ export async function recordRates({ ctx, input }: Verb<z.infer<typeof RatesBatch
     let inserted = 0;
     for (const [i, r] of input.rates.entries()) {
       const at = new Date(r.at);
-      const rows = await tx.insert(fxRates).values({ base: r.base, quote: r.quote, rate: r.rate, at, source: r.source }).onConflictDoNothing().returning({ id: fxRates.id });
+      const rows = await tx
+        .insert(fxRates)
+        .values({ base: r.base, quote: r.quote, rate: r.rate, at, source: r.source })
+        .onConflictDoNothing()
+        .returning({ id: fxRates.id });
       if (rows.length > 0) {
         inserted++;
         continue;
       }
-      const [existing] = await tx.select().from(fxRates).where(and(eq(fxRates.base, r.base), eq(fxRates.quote, r.quote), eq(fxRates.at, at), eq(fxRates.source, r.source)));
-      if (!existing || !same(existing.rate, r.rate)) throw duplicate(`rates.${i}.rate`, `rates.${i}: ${r.base}/${r.quote} at ${r.at} from ${r.source} is already recorded as ${existing ? new Dec(existing.rate).toFixed() : '?'}`);
+      const [existing] = await tx
+        .select()
+        .from(fxRates)
+        .where(
+          and(eq(fxRates.base, r.base), eq(fxRates.quote, r.quote), eq(fxRates.at, at), eq(fxRates.source, r.source)),
+        );
+      if (!existing || !same(existing.rate, r.rate))
+        throw duplicate(
+          `rates.${i}.rate`,
+          `rates.${i}: ${r.base}/${r.quote} at ${r.at} from ${r.source} is already recorded as ${existing ? new Dec(existing.rate).toFixed() : '?'}`,
+        );
     }
     await audit(tx, ctx, { action: 'production.rates.record', details: { received: input.rates.length, inserted } });
     return { received: input.rates.length, inserted };
@@ -40,13 +55,26 @@ export async function recordPrices({ ctx, input }: Verb<z.infer<typeof PricesBat
     let inserted = 0;
     for (const [i, p] of input.prices.entries()) {
       const at = new Date(p.at);
-      const rows = await tx.insert(btcPriceMarks).values({ currency: p.currency, price: p.price, at, source: p.source }).onConflictDoNothing().returning({ id: btcPriceMarks.id });
+      const rows = await tx
+        .insert(btcPriceMarks)
+        .values({ currency: p.currency, price: p.price, at, source: p.source })
+        .onConflictDoNothing()
+        .returning({ id: btcPriceMarks.id });
       if (rows.length > 0) {
         inserted++;
         continue;
       }
-      const [existing] = await tx.select().from(btcPriceMarks).where(and(eq(btcPriceMarks.currency, p.currency), eq(btcPriceMarks.at, at), eq(btcPriceMarks.source, p.source)));
-      if (!existing || !same(existing.price, p.price)) throw duplicate(`prices.${i}.price`, `prices.${i}: BTC/${p.currency} at ${p.at} from ${p.source} is already recorded as ${existing ? new Dec(existing.price).toFixed() : '?'}`);
+      const [existing] = await tx
+        .select()
+        .from(btcPriceMarks)
+        .where(
+          and(eq(btcPriceMarks.currency, p.currency), eq(btcPriceMarks.at, at), eq(btcPriceMarks.source, p.source)),
+        );
+      if (!existing || !same(existing.price, p.price))
+        throw duplicate(
+          `prices.${i}.price`,
+          `prices.${i}: BTC/${p.currency} at ${p.at} from ${p.source} is already recorded as ${existing ? new Dec(existing.price).toFixed() : '?'}`,
+        );
     }
     await audit(tx, ctx, { action: 'production.prices.record', details: { received: input.prices.length, inserted } });
     return { received: input.prices.length, inserted };
@@ -59,7 +87,14 @@ export async function recordNetworkDays({ ctx, input }: Verb<z.infer<typeof Netw
     for (const [i, d] of input.days.entries()) {
       const rows = await tx
         .insert(networkDaily)
-        .values({ day: d.day, difficulty: d.difficulty, blocks: d.blocks, avgSubsidySat: BigInt(d.avg_subsidy_sat), avgFeesSat: d.avg_fees_sat, source: d.source })
+        .values({
+          day: d.day,
+          difficulty: d.difficulty,
+          blocks: d.blocks,
+          avgSubsidySat: BigInt(d.avg_subsidy_sat),
+          avgFeesSat: d.avg_fees_sat,
+          source: d.source,
+        })
         .onConflictDoNothing()
         .returning({ day: networkDaily.day });
       if (rows.length > 0) {
@@ -67,8 +102,17 @@ export async function recordNetworkDays({ ctx, input }: Verb<z.infer<typeof Netw
         continue;
       }
       const [existing] = await tx.select().from(networkDaily).where(eq(networkDaily.day, d.day));
-      const identical = existing && same(existing.difficulty, d.difficulty) && existing.blocks === d.blocks && existing.avgSubsidySat === BigInt(d.avg_subsidy_sat) && same(existing.avgFeesSat, d.avg_fees_sat);
-      if (!identical) throw duplicate(`days.${i}`, `days.${i}: network statistics of ${d.day} are already recorded with other values`);
+      const identical =
+        existing &&
+        same(existing.difficulty, d.difficulty) &&
+        existing.blocks === d.blocks &&
+        existing.avgSubsidySat === BigInt(d.avg_subsidy_sat) &&
+        same(existing.avgFeesSat, d.avg_fees_sat);
+      if (!identical)
+        throw duplicate(
+          `days.${i}`,
+          `days.${i}: network statistics of ${d.day} are already recorded with other values`,
+        );
     }
     await audit(tx, ctx, { action: 'production.network.record', details: { received: input.days.length, inserted } });
     return { received: input.days.length, inserted };
@@ -108,21 +152,50 @@ export interface FxRate {
 export async function fxRateAt(db: Executor, base: string, quote: string, asOf: Date): Promise<FxRate | null> {
   if (base === quote) return { base, quote, rate: new Dec(1), at: asOf, source: 'identity', inverted: false };
   const latest = async (b: string, q: string) =>
-    (await db.select().from(fxRates).where(and(eq(fxRates.base, b), eq(fxRates.quote, q), lte(fxRates.at, asOf))).orderBy(desc(fxRates.at), asc(fxRates.source)).limit(1))[0];
+    (
+      await db
+        .select()
+        .from(fxRates)
+        .where(and(eq(fxRates.base, b), eq(fxRates.quote, q), lte(fxRates.at, asOf)))
+        .orderBy(desc(fxRates.at), asc(fxRates.source))
+        .limit(1)
+    )[0];
   const direct = await latest(base, quote);
   const inverse = await latest(quote, base);
-  if (direct && (!inverse || direct.at >= inverse.at)) return { base, quote, rate: new Dec(direct.rate), at: direct.at, source: direct.source, inverted: false };
-  if (inverse) return { base, quote, rate: new Dec(1).div(new Dec(inverse.rate)), at: inverse.at, source: inverse.source, inverted: true };
+  if (direct && (!inverse || direct.at >= inverse.at))
+    return { base, quote, rate: new Dec(direct.rate), at: direct.at, source: direct.source, inverted: false };
+  if (inverse)
+    return {
+      base,
+      quote,
+      rate: new Dec(1).div(new Dec(inverse.rate)),
+      at: inverse.at,
+      source: inverse.source,
+      inverted: true,
+    };
   return null;
 }
 
 /** Network statistics of every recorded day in [fromDay, toDay], keyed by YYYY-MM-DD. */
 export async function networkDays(db: Executor, fromDay: string, toDay: string): Promise<Map<string, NetworkDay>> {
-  const rows = await db.select().from(networkDaily).where(and(gte(networkDaily.day, fromDay), lte(networkDaily.day, toDay)));
-  return new Map(rows.map((r) => [r.day, { difficulty: new Dec(r.difficulty), subsidySat: r.avgSubsidySat, feesSat: new Dec(r.avgFeesSat) }]));
+  const rows = await db
+    .select()
+    .from(networkDaily)
+    .where(and(gte(networkDaily.day, fromDay), lte(networkDaily.day, toDay)));
+  return new Map(
+    rows.map((r) => [
+      r.day,
+      { difficulty: new Dec(r.difficulty), subsidySat: r.avgSubsidySat, feesSat: new Dec(r.avgFeesSat) },
+    ]),
+  );
 }
 
-export const toPriceMarkView = (m: PriceMark) => ({ currency: m.currency, price: m.price.toFixed(), at: m.at.toISOString(), source: m.source });
+export const toPriceMarkView = (m: PriceMark) => ({
+  currency: m.currency,
+  price: m.price.toFixed(),
+  at: m.at.toISOString(),
+  source: m.source,
+});
 
 /** Every BTC price mark in `currency` at or before `asOf`, oldest first. */
 export async function priceMarkSeries(db: Executor, currency: string, asOf: Date): Promise<PriceMark[]> {

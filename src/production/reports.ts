@@ -60,7 +60,8 @@ async function costOf(tx: Executor, site: Site, start: Date, end: Date, energyKw
   try {
     return energyCost(start, end, energyKwh, tariffs);
   } catch (error) {
-    if (error instanceof TariffGapError) throw refuse('period_start', `site ${site.id} has no energy tariff in force at ${error.at.toISOString()}`);
+    if (error instanceof TariffGapError)
+      throw refuse('period_start', `site ${site.id} has no energy tariff in force at ${error.at.toISOString()}`);
     if (error instanceof TariffCurrencyError) throw refuse('period_end', error.message);
     throw error;
   }
@@ -71,10 +72,17 @@ async function costOf(tx: Executor, site: Site, start: Date, end: Date, energyKw
  * `production.reported` handler calls this). Same figures again: unchanged; other figures for
  * the same site and period start: a correction. Errors name fields relative to the report.
  */
-export async function recordProduction(ctx: Ctx, raw: unknown, source: ReportSource = 'webhook'): Promise<{ report: ProductionReport; outcome: RecordOutcome }> {
+export async function recordProduction(
+  ctx: Ctx,
+  raw: unknown,
+  source: ReportSource = 'webhook',
+): Promise<{ report: ProductionReport; outcome: RecordOutcome }> {
   const parsed = ProductionReportSchema.safeParse(raw);
   if (!parsed.success) {
-    const errors: FieldError[] = parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'report', reason: i.message }));
+    const errors: FieldError[] = parsed.error.issues.map((i) => ({
+      field: i.path.map(String).join('.') || 'report',
+      reason: i.message,
+    }));
     throw new AppError('validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
   }
   const input = parsed.data;
@@ -87,7 +95,13 @@ export async function recordProduction(ctx: Ctx, raw: unknown, source: ReportSou
     const [previous] = await tx
       .select()
       .from(productionReports)
-      .where(and(eq(productionReports.siteId, site.id), eq(productionReports.periodStart, start), isNull(productionReports.supersededBy)));
+      .where(
+        and(
+          eq(productionReports.siteId, site.id),
+          eq(productionReports.periodStart, start),
+          isNull(productionReports.supersededBy),
+        ),
+      );
     if (previous && sameFigures(previous, input)) return { report: previous, outcome: 'unchanged' as const };
 
     const id = newId('prd');
@@ -95,8 +109,18 @@ export async function recordProduction(ctx: Ctx, raw: unknown, source: ReportSou
     const cost = await costOf(tx, site, start, end, energyKwh);
     const txCtx = inTx(ctx, tx);
     if (previous) {
-      if (previous.ledgerEntryId) await reverseEnergyCost(txCtx, previous.ledgerEntryId, previous.id, previous.periodStart, `production report ${previous.id} corrected by ${id}`);
-      await tx.update(productionReports).set({ supersededBy: id, supersededAt: new Date() }).where(eq(productionReports.id, previous.id));
+      if (previous.ledgerEntryId)
+        await reverseEnergyCost(
+          txCtx,
+          previous.ledgerEntryId,
+          previous.id,
+          previous.periodStart,
+          `production report ${previous.id} corrected by ${id}`,
+        );
+      await tx
+        .update(productionReports)
+        .set({ supersededBy: id, supersededAt: new Date() })
+        .where(eq(productionReports.id, previous.id));
     }
     const ledgerEntryId = cost.cost.gt(0)
       ? await postEnergyCost(txCtx, {
@@ -140,11 +164,20 @@ export async function recordProduction(ctx: Ctx, raw: unknown, source: ReportSou
         .returning()) as [ProductionReport];
     } catch (error) {
       const state = sqlState(error);
-      if (state.code === EXCLUSION_VIOLATION) throw refuse('period_start', `overlaps production report ${state.detail ?? ''} of site ${site.id}; a correction must have the same period_start`, 'conflict');
+      if (state.code === EXCLUSION_VIOLATION)
+        throw refuse(
+          'period_start',
+          `overlaps production report ${state.detail ?? ''} of site ${site.id}; a correction must have the same period_start`,
+          'conflict',
+        );
       throw error;
     }
     const outcome: RecordOutcome = previous ? 'corrected' : 'created';
-    await audit(tx, ctx, { action: `production.report.${outcome}`, target: id, details: { site: site.id, period_start: input.period_start, replaces: previous?.id ?? null, source } });
+    await audit(tx, ctx, {
+      action: `production.report.${outcome}`,
+      target: id,
+      details: { site: site.id, period_start: input.period_start, replaces: previous?.id ?? null, source },
+    });
     return { report, outcome };
   });
 }
@@ -168,7 +201,17 @@ export async function recordProductionBatch(ctx: Ctx, reports: ProductionReportI
   });
 }
 
-export async function listReports(db: Executor, q: { site?: string; from: Date; to: Date; includeSuperseded?: boolean; after?: { periodStart: Date; id: string }; limit: number }) {
+export async function listReports(
+  db: Executor,
+  q: {
+    site?: string;
+    from: Date;
+    to: Date;
+    includeSuperseded?: boolean;
+    after?: { periodStart: Date; id: string };
+    limit: number;
+  },
+) {
   return db
     .select()
     .from(productionReports)
@@ -179,7 +222,10 @@ export async function listReports(db: Executor, q: { site?: string; from: Date; 
         lt(productionReports.periodStart, q.to),
         q.includeSuperseded ? undefined : isNull(productionReports.supersededBy),
         q.after
-          ? or(gt(productionReports.periodStart, q.after.periodStart), and(eq(productionReports.periodStart, q.after.periodStart), gt(productionReports.id, q.after.id)))
+          ? or(
+              gt(productionReports.periodStart, q.after.periodStart),
+              and(eq(productionReports.periodStart, q.after.periodStart), gt(productionReports.id, q.after.id)),
+            )
           : undefined,
       ),
     )

@@ -13,17 +13,27 @@ export function decimalString(rules: DecimalRules, example: string) {
       if (reason) ctx.addIssue({ code: 'custom', message: reason });
     })
     .transform((value) => value as string)
-    .openapi({ type: 'string', example, description: `decimal string, at most ${rules.maxDecimals} decimals${rules.positive === false ? ', >= 0' : ', > 0'}` });
+    .openapi({
+      type: 'string',
+      example,
+      description: `decimal string, at most ${rules.maxDecimals} decimals${rules.positive === false ? ', >= 0' : ', > 0'}`,
+    });
 }
 
 const segment = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, - or _, starting with a letter or digit (it names a ledger account)');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+    'must be 1-64 letters, digits, - or _, starting with a letter or digit (it names a ledger account)',
+  );
 
 export const ENERGY_SOURCES = ['hydro', 'nuclear', 'gas_flare', 'wind', 'solar', 'grid', 'other'] as const;
 
 const fraction = (example: string) =>
-  decimalString({ maxDecimals: 5, maxIntegerDigits: 1, positive: false }, example).refine((v) => Number(v) < 1, 'must be below 1 (a fraction: 0.02 is 2%)');
+  decimalString({ maxDecimals: 5, maxIntegerDigits: 1, positive: false }, example).refine(
+    (v) => Number(v) < 1,
+    'must be below 1 (a fraction: 0.02 is 2%)',
+  );
 
 export const CreateSiteSchema = z
   .object({
@@ -31,17 +41,21 @@ export const CreateSiteSchema = z
     name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
     region: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
     energy_source: z.enum(ENERGY_SOURCES, { message: `must be one of ${ENERGY_SOURCES.join(', ')}` }),
-    pool: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('solo') }).strict(),
-      z
-        .object({
-          kind: z.literal('pool'),
-          name: z.string().trim().min(1).max(200).optional(),
-          scheme: z.enum(POOL_SCHEMES, { message: `must be one of ${POOL_SCHEMES.join(', ')}` }),
-          fee_rate: fraction('0.02'),
-        })
-        .strict(),
-    ], { message: 'must be {"kind":"solo"} or {"kind":"pool","scheme":...,"fee_rate":...}' }),
+    pool: z.discriminatedUnion(
+      'kind',
+      [
+        z.object({ kind: z.literal('solo') }).strict(),
+        z
+          .object({
+            kind: z.literal('pool'),
+            name: z.string().trim().min(1).max(200).optional(),
+            scheme: z.enum(POOL_SCHEMES, { message: `must be one of ${POOL_SCHEMES.join(', ')}` }),
+            fee_rate: fraction('0.02'),
+          })
+          .strict(),
+      ],
+      { message: 'must be {"kind":"solo"} or {"kind":"pool","scheme":...,"fee_rate":...}' },
+    ),
     underpayment_tolerance: fraction('0.01').optional(),
     energy_supplier: segment.openapi({ example: 'belenergo' }),
   })
@@ -80,7 +94,9 @@ export const RateSchema = z
   .strict()
   .refine((v) => v.base !== v.quote, { path: ['quote'], message: 'must differ from base' });
 export const RatesBatchSchema = z
-  .object({ rates: z.array(RateSchema).min(1, 'must hold at least one rate').max(MAX_BATCH, `at most ${MAX_BATCH} per request`) })
+  .object({
+    rates: z.array(RateSchema).min(1, 'must hold at least one rate').max(MAX_BATCH, `at most ${MAX_BATCH} per request`),
+  })
   .strict()
   .openapi('RatesBatch');
 
@@ -93,7 +109,12 @@ export const PriceSchema = z
   })
   .strict();
 export const PricesBatchSchema = z
-  .object({ prices: z.array(PriceSchema).min(1, 'must hold at least one price').max(MAX_BATCH, `at most ${MAX_BATCH} per request`) })
+  .object({
+    prices: z
+      .array(PriceSchema)
+      .min(1, 'must hold at least one price')
+      .max(MAX_BATCH, `at most ${MAX_BATCH} per request`),
+  })
   .strict()
   .openapi('PricesBatch');
 
@@ -102,13 +123,21 @@ export const NetworkDaySchema = z
     day: z.iso.date({ message: 'must be a date YYYY-MM-DD' }),
     difficulty: decimalString({ maxDecimals: 8, maxIntegerDigits: 24 }, '109782075598905.45'),
     blocks: z.number().int('must be an integer').min(0, 'must be >= 0').max(10_000, 'must be at most 10000'),
-    avg_subsidy_sat: z.string().regex(/^\d{1,10}$/, 'must be a whole number of satoshis as a string').refine((v) => !/^\d{1,10}$/.test(v) || BigInt(v) <= 5_000_000_000n, 'must be at most 5000000000'),
+    avg_subsidy_sat: z
+      .string()
+      .regex(/^\d{1,10}$/, 'must be a whole number of satoshis as a string')
+      .refine((v) => !/^\d{1,10}$/.test(v) || BigInt(v) <= 5_000_000_000n, 'must be at most 5000000000'),
     avg_fees_sat: decimalString({ maxDecimals: 4, maxIntegerDigits: 16, positive: false }, '1534211.5'),
     source: z.string().trim().min(1, 'must not be empty').max(200),
   })
   .strict();
 export const NetworkBatchSchema = z
-  .object({ days: z.array(NetworkDaySchema).min(1, 'must hold at least one day').max(MAX_BATCH, `at most ${MAX_BATCH} per request`) })
+  .object({
+    days: z
+      .array(NetworkDaySchema)
+      .min(1, 'must hold at least one day')
+      .max(MAX_BATCH, `at most ${MAX_BATCH} per request`),
+  })
   .strict()
   .openapi('NetworkDailyBatch');
 
@@ -119,7 +148,10 @@ export const ProductionReportSchema = z
     period_end: rfc3339,
     hashrate_ths: decimalString({ maxDecimals: 6, maxIntegerDigits: 12, positive: false }, '120000.5'),
     energy_kwh: decimalString({ maxDecimals: 6, maxIntegerDigits: 12, positive: false }, '3600.25'),
-    uptime: decimalString({ maxDecimals: 6, maxIntegerDigits: 1, positive: false }, '0.985').refine((v) => Number(v) <= 1, 'must be between 0 and 1'),
+    uptime: decimalString({ maxDecimals: 6, maxIntegerDigits: 1, positive: false }, '0.985').refine(
+      (v) => Number(v) <= 1,
+      'must be between 0 and 1',
+    ),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -130,18 +162,31 @@ export const ProductionReportSchema = z
       return;
     }
     if (start % 1000 !== 0 || end % 1000 !== 0) {
-      ctx.addIssue({ code: 'custom', path: [start % 1000 !== 0 ? 'period_start' : 'period_end'], message: 'must be on a whole second' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [start % 1000 !== 0 ? 'period_start' : 'period_end'],
+        message: 'must be on a whole second',
+      });
       return;
     }
     const dayStart = Math.floor(start / 86_400_000) * 86_400_000;
     if (end > dayStart + 86_400_000) {
-      ctx.addIssue({ code: 'custom', path: ['period_end'], message: 'a report covers at most one UTC day and must not cross midnight UTC; send two reports' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['period_end'],
+        message: 'a report covers at most one UTC day and must not cross midnight UTC; send two reports',
+      });
     }
   })
   .openapi('ProductionReport');
 export type ProductionReportInput = z.infer<typeof ProductionReportSchema>;
 
 export const ProductionBatchSchema = z
-  .object({ reports: z.array(ProductionReportSchema).min(1, 'must hold at least one report').max(MAX_BATCH, `at most ${MAX_BATCH} per request`) })
+  .object({
+    reports: z
+      .array(ProductionReportSchema)
+      .min(1, 'must hold at least one report')
+      .max(MAX_BATCH, `at most ${MAX_BATCH} per request`),
+  })
   .strict()
   .openapi('ProductionBatch');

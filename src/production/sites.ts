@@ -16,7 +16,9 @@ export type Site = typeof productionSites.$inferSelect;
 export type Tariff = typeof energyTariffs.$inferSelect;
 
 export function arrangementOf(site: Site): PoolArrangement {
-  return site.poolKind === 'solo' ? { kind: 'solo' } : { kind: 'pool', scheme: site.poolScheme as PoolScheme, feeRate: new Dec(site.poolFeeRate!) };
+  return site.poolKind === 'solo'
+    ? { kind: 'solo' }
+    : { kind: 'pool', scheme: site.poolScheme as PoolScheme, feeRate: new Dec(site.poolFeeRate!) };
 }
 
 export function toSiteView(site: Site) {
@@ -25,7 +27,15 @@ export function toSiteView(site: Site) {
     name: site.name,
     region: site.region,
     energy_source: site.energySource,
-    pool: site.poolKind === 'solo' ? { kind: 'solo' as const } : { kind: 'pool' as const, name: site.poolName, scheme: site.poolScheme!, fee_rate: new Dec(site.poolFeeRate!).toFixed() },
+    pool:
+      site.poolKind === 'solo'
+        ? { kind: 'solo' as const }
+        : {
+            kind: 'pool' as const,
+            name: site.poolName,
+            scheme: site.poolScheme!,
+            fee_rate: new Dec(site.poolFeeRate!).toFixed(),
+          },
     underpayment_tolerance: site.underpaymentTolerance === null ? null : new Dec(site.underpaymentTolerance).toFixed(),
     energy_supplier: site.energySupplier,
     created_at: site.createdAt.toISOString(),
@@ -44,7 +54,13 @@ export function toTariffView(t: Tariff) {
 }
 
 export function tariffSpan(t: Tariff): TariffSpan {
-  return { id: t.id, effectiveFrom: t.effectiveFrom, effectiveTo: t.effectiveTo, pricePerKwh: new Dec(t.pricePerKwh), currency: t.currency };
+  return {
+    id: t.id,
+    effectiveFrom: t.effectiveFrom,
+    effectiveTo: t.effectiveTo,
+    pricePerKwh: new Dec(t.pricePerKwh),
+    currency: t.currency,
+  };
 }
 
 export async function createSite({ ctx, input }: Verb<CreateSiteInput>) {
@@ -67,7 +83,11 @@ export async function createSite({ ctx, input }: Verb<CreateSiteInput>) {
           energySupplier: input.energy_supplier,
         })
         .returning();
-      await audit(tx, ctx, { action: 'production.site.create', target: input.id, details: { name: input.name, pool: input.pool } });
+      await audit(tx, ctx, {
+        action: 'production.site.create',
+        target: input.id,
+        details: { name: input.name, pool: input.pool },
+      });
       return site!;
     } catch (error) {
       if (sqlState(error).code === UNIQUE_VIOLATION) throw conflict(`site ${input.id} already exists`);
@@ -87,7 +107,11 @@ export async function listSites(db: Executor): Promise<Site[]> {
 }
 
 export async function listTariffs(db: Executor, siteId: string): Promise<Tariff[]> {
-  return db.select().from(energyTariffs).where(eq(energyTariffs.siteId, siteId)).orderBy(asc(energyTariffs.effectiveFrom));
+  return db
+    .select()
+    .from(energyTariffs)
+    .where(eq(energyTariffs.siteId, siteId))
+    .orderBy(asc(energyTariffs.effectiveFrom));
 }
 
 /** Tariffs of a site in force at some moment of [from, to). */
@@ -95,16 +119,26 @@ export async function tariffsCovering(db: Executor, siteId: string, from: Date, 
   return db
     .select()
     .from(energyTariffs)
-    .where(and(eq(energyTariffs.siteId, siteId), lte(energyTariffs.effectiveFrom, to), or(isNull(energyTariffs.effectiveTo), gt(energyTariffs.effectiveTo, from))))
+    .where(
+      and(
+        eq(energyTariffs.siteId, siteId),
+        lte(energyTariffs.effectiveFrom, to),
+        or(isNull(energyTariffs.effectiveTo), gt(energyTariffs.effectiveTo, from)),
+      ),
+    )
     .orderBy(asc(energyTariffs.effectiveFrom));
 }
 
 function overlapError(error: unknown, what: string): never {
   const state = sqlState(error);
   if (state.code === EXCLUSION_VIOLATION) {
-    throw new AppError('conflict', `${what} overlaps the site's tariff ${state.detail ?? ''}; tariff periods may not overlap`.replace(' ;', ';'), {
-      errors: [{ field: 'effective_from', reason: 'overlaps another tariff of the site' }],
-    });
+    throw new AppError(
+      'conflict',
+      `${what} overlaps the site's tariff ${state.detail ?? ''}; tariff periods may not overlap`.replace(' ;', ';'),
+      {
+        errors: [{ field: 'effective_from', reason: 'overlaps another tariff of the site' }],
+      },
+    );
   }
   throw error;
 }
@@ -124,7 +158,11 @@ export async function createTariff({ ctx, input }: Verb<CreateTariffInput & { si
           currency: input.currency,
         })
         .returning();
-      await audit(tx, ctx, { action: 'production.tariff.create', target: tariff!.id, details: { site_id: input.site_id, price_per_kwh: input.price_per_kwh, currency: input.currency } });
+      await audit(tx, ctx, {
+        action: 'production.tariff.create',
+        target: tariff!.id,
+        details: { site_id: input.site_id, price_per_kwh: input.price_per_kwh, currency: input.currency },
+      });
       return tariff!;
     } catch (error) {
       overlapError(error, 'the tariff');
@@ -142,17 +180,39 @@ export async function closeTariff({ ctx, input }: Verb<{ site_id: string; tariff
       .for('update');
     if (!tariff) throw notFound(`tariff ${input.tariff_id} of site ${input.site_id}`);
     const end = new Date(input.effective_to);
-    if (tariff.effectiveTo) throw conflict(`tariff ${tariff.id} is already closed at ${tariff.effectiveTo.toISOString()}`);
-    if (end <= tariff.effectiveFrom) throw new AppError('validation_failed', 'effective_to: must be after the tariff\'s effective_from', { errors: [{ field: 'effective_to', reason: 'must be after the tariff\'s effective_from' }] });
+    if (tariff.effectiveTo)
+      throw conflict(`tariff ${tariff.id} is already closed at ${tariff.effectiveTo.toISOString()}`);
+    if (end <= tariff.effectiveFrom)
+      throw new AppError('validation_failed', "effective_to: must be after the tariff's effective_from", {
+        errors: [{ field: 'effective_to', reason: "must be after the tariff's effective_from" }],
+      });
     const [costed] = await tx
       .select({ id: productionReports.id })
       .from(productionReports)
-      .where(and(eq(productionReports.siteId, input.site_id), isNull(productionReports.supersededBy), gt(productionReports.periodEnd, end), gt(productionReports.periodEnd, tariff.effectiveFrom)))
+      .where(
+        and(
+          eq(productionReports.siteId, input.site_id),
+          isNull(productionReports.supersededBy),
+          gt(productionReports.periodEnd, end),
+          gt(productionReports.periodEnd, tariff.effectiveFrom),
+        ),
+      )
       .limit(1);
-    if (costed) throw conflict(`production report ${costed.id} was costed under this tariff after ${end.toISOString()}; correct it first`);
+    if (costed)
+      throw conflict(
+        `production report ${costed.id} was costed under this tariff after ${end.toISOString()}; correct it first`,
+      );
     try {
-      const [closed] = await tx.update(energyTariffs).set({ effectiveTo: end }).where(eq(energyTariffs.id, tariff.id)).returning();
-      await audit(tx, ctx, { action: 'production.tariff.close', target: tariff.id, details: { effective_to: end.toISOString() } });
+      const [closed] = await tx
+        .update(energyTariffs)
+        .set({ effectiveTo: end })
+        .where(eq(energyTariffs.id, tariff.id))
+        .returning();
+      await audit(tx, ctx, {
+        action: 'production.tariff.close',
+        target: tariff.id,
+        details: { effective_to: end.toISOString() },
+      });
       return closed!;
     } catch (error) {
       overlapError(error, 'the tariff');

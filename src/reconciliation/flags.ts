@@ -65,10 +65,16 @@ export function flagPeriod(f: PeriodFigures, rules: FlagRules): FlagResult {
   let soloInterval: PoissonInterval | null = null;
 
   if (f.energyKwh.gt(0) && !produced) {
-    flags.push({ code: 'energy_without_hashrate', detail: `${f.energyKwh.toFixed()} kWh consumed with no hashrate reported` });
+    flags.push({
+      code: 'energy_without_hashrate',
+      detail: `${f.energyKwh.toFixed()} kWh consumed with no hashrate reported`,
+    });
   }
   if (f.actualSat > 0n && !produced) {
-    flags.push({ code: 'payout_without_production', detail: `${f.actualSat} sat of mining income with no production reported` });
+    flags.push({
+      code: 'payout_without_production',
+      detail: `${f.actualSat} sat of mining income with no production reported`,
+    });
   }
   if (f.arrangement.kind === 'solo') {
     soloInterval = poissonInterval(f.expectedBlocks.toNumber(), 0.99);
@@ -81,7 +87,10 @@ export function flagPeriod(f: PeriodFigures, rules: FlagRules): FlagResult {
   } else if (produced && settled) {
     if (f.actualSat <= 0n) {
       // "No payout" means no net mining income booked for the period (a reversed payout counts as none).
-      flags.push({ code: 'missing_payout', detail: `production but no payout ${rules.missingPayoutDays} day(s) after the period ended` });
+      flags.push({
+        code: 'missing_payout',
+        detail: `production but no payout ${rules.missingPayoutDays} day(s) after the period ended`,
+      });
     } else {
       const tolerance = f.tolerance ?? new Dec(DEFAULT_TOLERANCE[f.arrangement.scheme]);
       const floor = new Dec(f.expectedSat.toString()).mul(new Dec(1).sub(tolerance));
@@ -94,7 +103,10 @@ export function flagPeriod(f: PeriodFigures, rules: FlagRules): FlagResult {
     }
   }
   if (f.foreignPayouts > 0) {
-    flags.push({ code: 'foreign_address', detail: `${f.foreignPayouts} payout(s) to an address the reserve does not control` });
+    flags.push({
+      code: 'foreign_address',
+      detail: `${f.foreignPayouts} payout(s) to an address the reserve does not control`,
+    });
   }
   return { flags, soloInterval };
 }

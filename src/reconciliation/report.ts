@@ -8,7 +8,15 @@ import { currencyPlaces, Dec } from '../money/fiat.js';
 import { dailyProduction, fxRateSeries } from '../production/aggregate.js';
 import { networkDays } from '../production/market.js';
 import { arrangementOf, listSites, type Site } from '../production/sites.js';
-import { costPerBtc, efficiencyJPerTh, expectedBlocks, expectedNetSat, netOfPoolFee, type PoolArrangement, roundExpectedSat } from './expected.js';
+import {
+  costPerBtc,
+  efficiencyJPerTh,
+  expectedBlocks,
+  expectedNetSat,
+  netOfPoolFee,
+  type PoolArrangement,
+  roundExpectedSat,
+} from './expected.js';
 import { type Flag, flagPeriod } from './flags.js';
 import { foreignPayouts, miningIncome, miningIncomeBetween, siteIncome } from './sources.js';
 import type { PoissonInterval } from './poisson.js';
@@ -33,9 +41,15 @@ const bucketOf = (day: string, g: Granularity) => (g === 'day' ? day : day.slice
 
 function bucketBounds(bucket: string, g: Granularity, q: ReconciliationQuery): { start: Date; end: Date } {
   const start = g === 'day' ? dayStart(bucket) : new Date(`${bucket}-01T00:00:00Z`);
-  const end = g === 'day' ? new Date(start.getTime() + DAY_MS) : new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
+  const end =
+    g === 'day'
+      ? new Date(start.getTime() + DAY_MS)
+      : new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
   // Clip to the query, so a partial month says so.
-  return { start: start < dayStart(q.from) ? dayStart(q.from) : start, end: end > dayStart(q.to) ? dayStart(q.to) : end };
+  return {
+    start: start < dayStart(q.from) ? dayStart(q.from) : start,
+    end: end > dayStart(q.to) ? dayStart(q.to) : end,
+  };
 }
 
 interface Accumulator {
@@ -58,8 +72,21 @@ interface Accumulator {
 
 function newAcc(siteId: string, bucket: string): Accumulator {
   return {
-    siteId, bucket, reports: 0, workThs: new Dec(0), seconds: new Dec(0), energyKwh: new Dec(0), costs: new Map(), costReporting: new Dec(0),
-    missingRates: new Set(), expectedExact: new Dec(0), expectedBlocks: new Dec(0), missingNetworkDays: 0, actualSat: 0n, blocks: 0, foreign: 0,
+    siteId,
+    bucket,
+    reports: 0,
+    workThs: new Dec(0),
+    seconds: new Dec(0),
+    energyKwh: new Dec(0),
+    costs: new Map(),
+    costReporting: new Dec(0),
+    missingRates: new Set(),
+    expectedExact: new Dec(0),
+    expectedBlocks: new Dec(0),
+    missingNetworkDays: 0,
+    actualSat: 0n,
+    blocks: 0,
+    foreign: 0,
   };
 }
 
@@ -121,7 +148,9 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
   const db = executor(ctx);
   const from = dayStart(q.from);
   const to = dayStart(q.to);
-  const sites = new Map<string, Site>((await listSites(db)).filter((s) => !q.siteId || s.id === q.siteId).map((s) => [s.id, s]));
+  const sites = new Map<string, Site>(
+    (await listSites(db)).filter((s) => !q.siteId || s.id === q.siteId).map((s) => [s.id, s]),
+  );
   if (q.siteId && !sites.has(q.siteId)) throw notFound(`site ${q.siteId}`);
   // By month, income comes from the ledger's balances at each month boundary (one summing
   // query each); by day, from the income entries themselves.
@@ -138,7 +167,8 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
 
   const rates = new Map<string, { at: Date; rate: Dec }[]>();
   for (const currency of new Set(daily.map((d) => d.currency))) {
-    if (currency !== q.reportingCurrency && currency !== 'XXX') rates.set(currency, await fxRateSeries(db, currency, q.reportingCurrency, from, to));
+    if (currency !== q.reportingCurrency && currency !== 'XXX')
+      rates.set(currency, await fxRateSeries(db, currency, q.reportingCurrency, from, to));
   }
 
   const accs = new Map<string, Accumulator>();
@@ -153,7 +183,12 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
   // Per network day, what one TH-second is worth (gross sat) and how many blocks it finds:
   // exactly the pure functions applied to a unit of work, so each report day costs two products.
   const one = new Dec(1);
-  const perDay = new Map([...network].map(([day, net]) => [day, { sat: expectedNetSat(one, net, { kind: 'solo' }), blocks: expectedBlocks(one, net.difficulty) }]));
+  const perDay = new Map(
+    [...network].map(([day, net]) => [
+      day,
+      { sat: expectedNetSat(one, net, { kind: 'solo' }), blocks: expectedBlocks(one, net.difficulty) },
+    ]),
+  );
 
   for (const d of daily) {
     const site = sites.get(d.siteId);
@@ -166,7 +201,10 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
     if (!d.energyCost.isZero()) {
       a.costs.set(d.currency, (a.costs.get(d.currency) ?? new Dec(0)).add(d.energyCost));
       // Each day's cost converts at the latest rate at or before the end of that day.
-      const rate = d.currency === q.reportingCurrency ? new Dec(1) : rateAt(rates.get(d.currency) ?? [], new Date(dayStart(d.day).getTime() + DAY_MS));
+      const rate =
+        d.currency === q.reportingCurrency
+          ? new Dec(1)
+          : rateAt(rates.get(d.currency) ?? [], new Date(dayStart(d.day).getTime() + DAY_MS));
       if (rate === null) a.missingRates.add(d.currency);
       else if (a.costReporting) a.costReporting = a.costReporting.add(d.energyCost.mul(rate));
     }
@@ -203,9 +241,15 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
 
   const reportingPlaces = currencyPlaces(q.reportingCurrency);
   const rows: ReconciliationRow[] = [];
-  for (const a of [...accs.values()].sort((x, y) => (x.siteId === y.siteId ? (x.bucket < y.bucket ? -1 : 1) : x.siteId < y.siteId ? -1 : 1))) {
+  for (const a of [...accs.values()].sort((x, y) =>
+    x.siteId === y.siteId ? (x.bucket < y.bucket ? -1 : 1) : x.siteId < y.siteId ? -1 : 1,
+  )) {
     const site = sites.get(a.siteId);
-    const arrangement = arrangements.get(a.siteId) ?? { kind: 'pool' as const, scheme: 'fpps' as const, feeRate: new Dec(0) };
+    const arrangement = arrangements.get(a.siteId) ?? {
+      kind: 'pool' as const,
+      scheme: 'fpps' as const,
+      feeRate: new Dec(0),
+    };
     const { start, end } = bucketBounds(a.bucket, q.granularity, q);
     const expectedSat = roundExpectedSat(netOfPoolFee(a.expectedExact, arrangement));
     const { flags, soloInterval } = flagPeriod(
@@ -234,26 +278,39 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
       period_end: end.toISOString(),
       pool: site ? (site.poolKind === 'solo' ? 'solo' : site.poolScheme) : null,
       reports: a.reports,
-      hashrate_ths: a.seconds.isZero() ? '0' : a.workThs.div(a.seconds).toDecimalPlaces(6, Dec.ROUND_HALF_EVEN).toFixed(),
+      hashrate_ths: a.seconds.isZero()
+        ? '0'
+        : a.workThs.div(a.seconds).toDecimalPlaces(6, Dec.ROUND_HALF_EVEN).toFixed(),
       energy_kwh: a.energyKwh.toFixed(),
       efficiency_j_per_th: efficiencyJPerTh(a.energyKwh, a.workThs)?.toFixed(3) ?? null,
-      energy_cost: [...a.costs].sort().map(([currency, amount]) => ({ currency, amount: amount.toFixed(currencyPlaces(currency)) })),
-      energy_cost_reporting: { currency: q.reportingCurrency, amount: costReporting ? costReporting.toFixed(reportingPlaces) : null },
+      energy_cost: [...a.costs]
+        .sort()
+        .map(([currency, amount]) => ({ currency, amount: amount.toFixed(currencyPlaces(currency)) })),
+      energy_cost_reporting: {
+        currency: q.reportingCurrency,
+        amount: costReporting ? costReporting.toFixed(reportingPlaces) : null,
+      },
       expected_sat: expectedSat.toString(),
       expected_btc: formatBtc(expectedSat),
       expected_blocks: a.expectedBlocks.toSignificantDigits(8).toFixed(),
       actual_sat: a.actualSat.toString(),
       actual_btc: a.actualSat < 0n ? `-${formatBtc(-a.actualSat)}` : formatBtc(a.actualSat),
       variance_sat: variance.toString(),
-      variance_pct: expectedSat === 0n ? null : new Dec(variance.toString()).mul(100).div(expectedSat.toString()).toFixed(2),
+      variance_pct:
+        expectedSat === 0n ? null : new Dec(variance.toString()).mul(100).div(expectedSat.toString()).toFixed(2),
       production_cost_per_btc: perBtc?.toFixed(reportingPlaces) ?? null,
       break_even_btc_price: breakEven?.toFixed(reportingPlaces) ?? null,
-      solo_interval: soloInterval ? { lower: soloInterval.lower, upper: soloInterval.upper, level: soloInterval.level } : null,
+      solo_interval: soloInterval
+        ? { lower: soloInterval.lower, upper: soloInterval.upper, level: soloInterval.level }
+        : null,
       actual_blocks: arrangement.kind === 'solo' ? Math.max(0, a.blocks) : null,
       missing_network_days: a.missingNetworkDays,
       flags: [
         ...flags,
-        ...[...a.missingRates].map((c) => ({ code: 'no_fx_rate' as const, detail: `no ${c}/${q.reportingCurrency} rate at or before the period's days` })),
+        ...[...a.missingRates].map((c) => ({
+          code: 'no_fx_rate' as const,
+          detail: `no ${c}/${q.reportingCurrency} rate at or before the period's days`,
+        })),
       ],
     });
   }
@@ -271,9 +328,31 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
 export type Reconciliation = Awaited<ReturnType<typeof buildReconciliation>>;
 
 const CSV_COLUMNS = [
-  'site', 'period', 'period_start', 'period_end', 'pool', 'reports', 'hashrate_ths', 'energy_kwh', 'efficiency_j_per_th', 'energy_cost',
-  'energy_cost_reporting', 'reporting_currency', 'expected_sat', 'expected_btc', 'expected_blocks', 'actual_sat', 'actual_btc', 'variance_sat', 'variance_pct',
-  'production_cost_per_btc', 'break_even_btc_price', 'solo_interval', 'actual_blocks', 'missing_network_days', 'flags',
+  'site',
+  'period',
+  'period_start',
+  'period_end',
+  'pool',
+  'reports',
+  'hashrate_ths',
+  'energy_kwh',
+  'efficiency_j_per_th',
+  'energy_cost',
+  'energy_cost_reporting',
+  'reporting_currency',
+  'expected_sat',
+  'expected_btc',
+  'expected_blocks',
+  'actual_sat',
+  'actual_btc',
+  'variance_sat',
+  'variance_pct',
+  'production_cost_per_btc',
+  'break_even_btc_price',
+  'solo_interval',
+  'actual_blocks',
+  'missing_network_days',
+  'flags',
 ] as const;
 
 /** One CSV line per row; lists are joined with "; ". */
@@ -281,11 +360,31 @@ export function reconciliationCsvRecords(r: Reconciliation): string[][] {
   return [
     [...CSV_COLUMNS],
     ...r.rows.map((row) => [
-      row.site, row.period, row.period_start, row.period_end, row.pool ?? '', String(row.reports), row.hashrate_ths, row.energy_kwh, row.efficiency_j_per_th ?? '',
-      row.energy_cost.map((c) => `${c.amount} ${c.currency}`).join('; '), row.energy_cost_reporting.amount ?? '', r.reporting_currency,
-      row.expected_sat, row.expected_btc, row.expected_blocks, row.actual_sat, row.actual_btc, row.variance_sat, row.variance_pct ?? '',
-      row.production_cost_per_btc ?? '', row.break_even_btc_price ?? '', row.solo_interval ? `[${row.solo_interval.lower}, ${row.solo_interval.upper}]` : '',
-      row.actual_blocks === null ? '' : String(row.actual_blocks), String(row.missing_network_days), row.flags.map((f) => f.code).join('; '),
+      row.site,
+      row.period,
+      row.period_start,
+      row.period_end,
+      row.pool ?? '',
+      String(row.reports),
+      row.hashrate_ths,
+      row.energy_kwh,
+      row.efficiency_j_per_th ?? '',
+      row.energy_cost.map((c) => `${c.amount} ${c.currency}`).join('; '),
+      row.energy_cost_reporting.amount ?? '',
+      r.reporting_currency,
+      row.expected_sat,
+      row.expected_btc,
+      row.expected_blocks,
+      row.actual_sat,
+      row.actual_btc,
+      row.variance_sat,
+      row.variance_pct ?? '',
+      row.production_cost_per_btc ?? '',
+      row.break_even_btc_price ?? '',
+      row.solo_interval ? `[${row.solo_interval.lower}, ${row.solo_interval.upper}]` : '',
+      row.actual_blocks === null ? '' : String(row.actual_blocks),
+      String(row.missing_network_days),
+      row.flags.map((f) => f.code).join('; '),
     ]),
   ];
 }

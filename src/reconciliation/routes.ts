@@ -14,14 +14,20 @@ const ReconciliationQuerySchema = z
     to: day.openapi({ example: '2027-01-01', description: 'Day after the last (exclusive)' }),
     site: z.string().max(64).optional(),
     granularity: z.enum(['day', 'month'], { message: 'must be day or month' }).default('month'),
-    missing_payout_days: z.coerce.number().int('must be an integer').min(0, 'must be >= 0').max(365, 'must be at most 365').default(2),
+    missing_payout_days: z.coerce
+      .number()
+      .int('must be an integer')
+      .min(0, 'must be >= 0')
+      .max(365, 'must be at most 365')
+      .default(2),
     currency: currencyCode.optional().openapi({ description: 'Reporting currency (default: the configured one)' }),
     format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).default('json'),
   })
   .superRefine((v, ctx) => {
     const span = (Date.parse(v.to) - Date.parse(v.from)) / 86_400_000;
     if (!(span > 0)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
-    else if (span > MAX_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `the range may span at most ${MAX_DAYS} days` });
+    else if (span > MAX_DAYS)
+      ctx.addIssue({ code: 'custom', path: ['to'], message: `the range may span at most ${MAX_DAYS} days` });
   });
 
 const Row = z.object({}).passthrough().openapi('ReconciliationRow');
@@ -38,7 +44,17 @@ const reconciliationRoute = createRoute({
     200: {
       description: 'The reconciliation',
       content: {
-        'application/json': { schema: z.object({ from: z.string(), to: z.string(), granularity: z.string(), reporting_currency: z.string(), as_of: z.string(), missing_payout_days: z.number(), rows: z.array(Row) }) },
+        'application/json': {
+          schema: z.object({
+            from: z.string(),
+            to: z.string(),
+            granularity: z.string(),
+            reporting_currency: z.string(),
+            as_of: z.string(),
+            missing_payout_days: z.number(),
+            rows: z.array(Row),
+          }),
+        },
         'text/csv': { schema: z.string() },
       },
     },

@@ -39,7 +39,8 @@ export async function miningIncomeBetween(ctx: Ctx, boundaries: Date[]): Promise
       const tb = await trialBalance(ctx, { asOf: new Date(b.getTime() - 1) });
       const bySite = new Map<string, bigint>();
       for (const row of tb.rows) {
-        if (row.commodity === 'BTC' && row.account.startsWith(`${INCOME_PREFIX}:`)) bySite.set(row.account.slice(INCOME_PREFIX.length + 1), -(row.balance as bigint));
+        if (row.commodity === 'BTC' && row.account.startsWith(`${INCOME_PREFIX}:`))
+          bySite.set(row.account.slice(INCOME_PREFIX.length + 1), -(row.balance as bigint));
       }
       return bySite;
     }),
@@ -47,7 +48,10 @@ export async function miningIncomeBetween(ctx: Ctx, boundaries: Date[]): Promise
   const sites = new Set(cumulative.flatMap((m) => [...m.keys()]));
   const out = new Map<string, bigint[]>();
   for (const site of sites) {
-    out.set(site, boundaries.slice(1).map((_, i) => (cumulative[i + 1]!.get(site) ?? 0n) - (cumulative[i]!.get(site) ?? 0n)));
+    out.set(
+      site,
+      boundaries.slice(1).map((_, i) => (cumulative[i + 1]!.get(site) ?? 0n) - (cumulative[i]!.get(site) ?? 0n)),
+    );
   }
   return out;
 }
@@ -55,9 +59,15 @@ export async function miningIncomeBetween(ctx: Ctx, boundaries: Date[]): Promise
 /** Movements of one site's income account in [from, to): for counting solo blocks. */
 export async function siteIncome(ctx: Ctx, siteId: string, from: Date, to: Date): Promise<IncomeMovement[]> {
   const out: IncomeMovement[] = [];
-  for await (const entry of iterateEntries(ctx, { accountPrefix: miningIncomeAccount(siteId), from, to, limit: 5000 })) {
+  for await (const entry of iterateEntries(ctx, {
+    accountPrefix: miningIncomeAccount(siteId),
+    from,
+    to,
+    limit: 5000,
+  })) {
     for (const p of entry.postings) {
-      if (p.commodity === 'BTC' && p.account === miningIncomeAccount(siteId)) out.push({ siteId, at: entry.occurredAt, sat: -(p.amount as bigint) });
+      if (p.commodity === 'BTC' && p.account === miningIncomeAccount(siteId))
+        out.push({ siteId, at: entry.occurredAt, sat: -(p.amount as bigint) });
     }
   }
   return out;

@@ -8,7 +8,8 @@ const route = createRoute({
   method: 'get',
   path: '/v1/reports/holdings',
   tags: ['reports'],
-  summary: 'Holdings per policy and status from the ledger, valued: fair value at the latest price mark, value at receipt, production cost, unrealized gain',
+  summary:
+    'Holdings per policy and status from the ledger, valued: fair value at the latest price mark, value at receipt, production cost, unrealized gain',
   description:
     'Without `as_of`: the current balances of `Assets:Bitcoin:<policy>:<Status>`, each beside the UTXO set in that state ' +
     '(`check.ledger_equals_utxo_set`). With `as_of`: the balances of the entries with occurred_at at or before it. ' +
@@ -17,7 +18,10 @@ const route = createRoute({
   middleware: [requireRole('officer', 'approver', 'auditor')] as const,
   request: { query: z.object({ as_of: rfc3339.optional(), currency: currencyCode.optional() }) },
   responses: {
-    200: { description: 'Valued holdings and the ledger-equals-UTXO-set check', content: { 'application/json': { schema: z.object({}).passthrough().openapi('Holdings') } } },
+    200: {
+      description: 'Valued holdings and the ledger-equals-UTXO-set check',
+      content: { 'application/json': { schema: z.object({}).passthrough().openapi('Holdings') } },
+    },
     ...errorResponses(401, 403, 422),
   },
 });
@@ -26,7 +30,13 @@ export function holdingsRouter(options: { reportingCurrency: string }) {
   const router = createRouter();
   router.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    return c.json(await holdingsValued(c.var.ctx, { asOf: q.as_of ? new Date(q.as_of) : null, currency: q.currency ?? options.reportingCurrency }), 200);
+    return c.json(
+      await holdingsValued(c.var.ctx, {
+        asOf: q.as_of ? new Date(q.as_of) : null,
+        currency: q.currency ?? options.reportingCurrency,
+      }),
+      200,
+    );
   });
   return router;
 }

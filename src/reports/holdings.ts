@@ -18,21 +18,37 @@ const UNVALUED = { fair_value: null, value_at_receipt: null, production_cost: nu
 
 function valuesOf(row: ValuedRow | undefined) {
   if (!row) return UNVALUED;
-  return { fair_value: row.fair_value, value_at_receipt: row.value_at_receipt, production_cost: row.production_cost, unrealized_gain: row.unrealized_gain };
+  return {
+    fair_value: row.fair_value,
+    value_at_receipt: row.value_at_receipt,
+    production_cost: row.production_cost,
+    unrealized_gain: row.unrealized_gain,
+  };
 }
 
 export async function holdingsValued(ctx: Ctx, query: HoldingsQuery) {
   const read = async (c: Ctx) => {
     const asOf = query.asOf ?? new Date();
-    const [valued, current] = await Promise.all([valueHoldings(c, { asOf, currency: query.currency }), query.asOf ? null : holdingsReport(c)]);
+    const [valued, current] = await Promise.all([
+      valueHoldings(c, { asOf, currency: query.currency }),
+      query.asOf ? null : holdingsReport(c),
+    ]);
     return { valued, current };
   };
   // One snapshot for both reads, so the amounts, the values and the check describe one moment.
   const { valued, current } = ctx.tx
     ? await read(ctx)
-    : await ctx.db.transaction(async (tx) => read(inTx(ctx, tx as never)), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+    : await ctx.db.transaction(async (tx) => read(inTx(ctx, tx as never)), {
+        isolationLevel: 'repeatable read',
+        accessMode: 'read only',
+      });
   const byKey = new Map(valued.holdings.map((h) => [`${h.policy_id}:${h.status}`, h]));
-  const header = { as_of: valued.as_of, currency: valued.currency, price_mark: valued.price_mark, method: valued.method };
+  const header = {
+    as_of: valued.as_of,
+    currency: valued.currency,
+    price_mark: valued.price_mark,
+    method: valued.method,
+  };
   if (!current) {
     return {
       ...header,
@@ -42,7 +58,11 @@ export async function holdingsValued(ctx: Ctx, query: HoldingsQuery) {
       totals: valued.totals,
       // The ledger is dated by occurred_at (a payout may be booked at the period it pays for),
       // the UTXO set by when it was recorded: they are compared for the current holdings only.
-      check: { ledger_equals_utxo_set: null, mismatches: [], detail: 'compared for the current holdings only (no as_of)' },
+      check: {
+        ledger_equals_utxo_set: null,
+        mismatches: [],
+        detail: 'compared for the current holdings only (no as_of)',
+      },
     };
   }
   return {

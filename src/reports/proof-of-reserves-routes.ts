@@ -9,15 +9,25 @@ const route = createRoute({
   method: 'get',
   path: '/v1/reports/proof-of-reserves',
   tags: ['reports'],
-  summary: 'Descriptors, every address holding coins with its UTXOs, the total, the chain tip and the ledger head hash (JSON or CSV)',
-  description: 'Without `as_of`, the current UTXO set; with `as_of`, the set as the reserve had recorded it then (each coin in the state it was in). See docs/reconciliation.md.',
+  summary:
+    'Descriptors, every address holding coins with its UTXOs, the total, the chain tip and the ledger head hash (JSON or CSV)',
+  description:
+    'Without `as_of`, the current UTXO set; with `as_of`, the set as the reserve had recorded it then (each coin in the state it was in). See docs/reconciliation.md.',
   security: bearerSecurity,
   middleware: [requireRole('officer', 'approver', 'auditor')] as const,
-  request: { query: z.object({ as_of: rfc3339.optional(), format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).default('json') }) },
+  request: {
+    query: z.object({
+      as_of: rfc3339.optional(),
+      format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).default('json'),
+    }),
+  },
   responses: {
     200: {
       description: 'The proof',
-      content: { 'application/json': { schema: z.object({}).passthrough().openapi('ProofOfReserves') }, 'text/csv': { schema: z.string() } },
+      content: {
+        'application/json': { schema: z.object({}).passthrough().openapi('ProofOfReserves') },
+        'text/csv': { schema: z.string() },
+      },
     },
     ...errorResponses(401, 403, 422),
   },

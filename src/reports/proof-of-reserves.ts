@@ -13,18 +13,39 @@ import { documentOf, listPolicies } from '../policies/service.js';
 const HELD: readonly UtxoStatus[] = ['unconfirmed', 'immature', 'available'];
 const PAGE = 1000;
 
-type Coin = { policy_id: string; address: string; txid: string; vout: number; amount_sat: bigint; status: string; block_height: number | null; coinbase: boolean };
+type Coin = {
+  policy_id: string;
+  address: string;
+  txid: string;
+  vout: number;
+  amount_sat: bigint;
+  status: string;
+  block_height: number | null;
+  coinbase: boolean;
+};
 
 /** The coins held (unconfirmed, immature, available) now, or as the reserve recorded them at `asOf`. */
 async function heldCoins(ctx: Ctx, asOf: Date | null): Promise<Coin[]> {
   const coins: Coin[] = [];
   const push = (r: Utxo, status: string) =>
-    coins.push({ policy_id: r.policyId, address: r.address, txid: r.txid, vout: Number(r.vout), amount_sat: r.amountSat, status, block_height: r.blockHeight, coinbase: r.coinbase });
+    coins.push({
+      policy_id: r.policyId,
+      address: r.address,
+      txid: r.txid,
+      vout: Number(r.vout),
+      amount_sat: r.amountSat,
+      status,
+      block_height: r.blockHeight,
+      coinbase: r.coinbase,
+    });
   let after: { txid: string; vout: bigint } | undefined;
   for (;;) {
     const rows = asOf
       ? await listUtxosAsOf(ctx, { asOf, statuses: HELD, after, limit: PAGE })
-      : (await listUtxos(ctx, { after, limit: PAGE })).rows.map((coin) => ({ coin, statusAsOf: coin.status as UtxoStatus }));
+      : (await listUtxos(ctx, { after, limit: PAGE })).rows.map((coin) => ({
+          coin,
+          statusAsOf: coin.status as UtxoStatus,
+        }));
     const pageRows = rows.slice(0, PAGE);
     for (const r of pageRows) if ((HELD as readonly string[]).includes(r.statusAsOf)) push(r.coin, r.statusAsOf);
     if (rows.length <= PAGE) return coins;
@@ -51,7 +72,9 @@ export async function proofOfReserves(ctx: Ctx, input: { asOf: Date | null }) {
     as_of: (input.asOf ?? generatedAt).toISOString(),
     generated_at: generatedAt.toISOString(),
     chain_tip: tip,
-    ledger_head: ledger.ok ? { ok: true, entries: ledger.count.toString(), head_hash: ledger.head_hash } : { ok: false, reason: ledger.reason },
+    ledger_head: ledger.ok
+      ? { ok: true, entries: ledger.count.toString(), head_hash: ledger.head_hash }
+      : { ok: false, reason: ledger.reason },
     descriptors: policies.map((p) => ({ policy_id: p.id, ...policyDescriptors(documentOf(p)) })),
     addresses: [...byAddress]
       .sort(([a], [b]) => a.localeCompare(b))
@@ -64,10 +87,24 @@ export async function proofOfReserves(ctx: Ctx, input: { asOf: Date | null }) {
           amount_btc: formatBtc(sat),
           utxos: list
             .sort((a, b) => (a.txid === b.txid ? a.vout - b.vout : a.txid.localeCompare(b.txid)))
-            .map((c) => ({ txid: c.txid, vout: c.vout, amount_sat: c.amount_sat.toString(), amount_btc: formatBtc(c.amount_sat), status: c.status, block_height: c.block_height, coinbase: c.coinbase })),
+            .map((c) => ({
+              txid: c.txid,
+              vout: c.vout,
+              amount_sat: c.amount_sat.toString(),
+              amount_btc: formatBtc(c.amount_sat),
+              status: c.status,
+              block_height: c.block_height,
+              coinbase: c.coinbase,
+            })),
         };
       }),
-    total: { utxos: coins.length, amount_sat: total.toString(), amount_btc: formatBtc(total), confirmed_sat: confirmed.toString(), confirmed_btc: formatBtc(confirmed) },
+    total: {
+      utxos: coins.length,
+      amount_sat: total.toString(),
+      amount_btc: formatBtc(total),
+      confirmed_sat: confirmed.toString(),
+      confirmed_btc: formatBtc(confirmed),
+    },
   };
 }
 
@@ -75,13 +112,51 @@ export type ProofOfReserves = Awaited<ReturnType<typeof proofOfReserves>>;
 
 /** One line per UTXO, then the descriptors and the total as comment-free trailing rows. */
 export function proofCsvRecords(p: ProofOfReserves): string[][] {
-  const rows: string[][] = [['record', 'policy_id', 'address', 'txid', 'vout', 'amount_sat', 'amount_btc', 'status', 'block_height', 'detail']];
+  const rows: string[][] = [
+    ['record', 'policy_id', 'address', 'txid', 'vout', 'amount_sat', 'amount_btc', 'status', 'block_height', 'detail'],
+  ];
   for (const a of p.addresses) {
-    for (const u of a.utxos) rows.push(['utxo', a.policy_id, a.address, u.txid, String(u.vout), u.amount_sat, u.amount_btc, u.status, u.block_height === null ? '' : String(u.block_height), u.coinbase ? 'coinbase' : '']);
+    for (const u of a.utxos)
+      rows.push([
+        'utxo',
+        a.policy_id,
+        a.address,
+        u.txid,
+        String(u.vout),
+        u.amount_sat,
+        u.amount_btc,
+        u.status,
+        u.block_height === null ? '' : String(u.block_height),
+        u.coinbase ? 'coinbase' : '',
+      ]);
   }
   for (const d of p.descriptors) rows.push(['descriptor', d.policy_id, '', '', '', '', '', '', '', d.multipath]);
   rows.push(['total', '', '', '', '', p.total.amount_sat, p.total.amount_btc, '', '', `${p.total.utxos} utxos`]);
-  rows.push(['chain_tip', '', '', p.chain_tip.hash ?? '', '', '', '', '', p.chain_tip.height === null ? '' : String(p.chain_tip.height), '']);
-  rows.push(['ledger_head', '', '', '', '', '', '', '', '', 'head_hash' in p.ledger_head ? String(p.ledger_head.head_hash) : `broken: ${'reason' in p.ledger_head ? p.ledger_head.reason : ''}`]);
+  rows.push([
+    'chain_tip',
+    '',
+    '',
+    p.chain_tip.hash ?? '',
+    '',
+    '',
+    '',
+    '',
+    p.chain_tip.height === null ? '' : String(p.chain_tip.height),
+    '',
+  ]);
+  rows.push([
+    'ledger_head',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    'head_hash' in p.ledger_head
+      ? String(p.ledger_head.head_hash)
+      : `broken: ${'reason' in p.ledger_head ? p.ledger_head.reason : ''}`,
+  ]);
   return rows;
 }

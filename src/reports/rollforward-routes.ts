@@ -8,7 +8,8 @@ const route = createRoute({
   method: 'get',
   path: '/v1/reports/rollforward',
   tags: ['reports'],
-  summary: 'Bitcoin roll-forward (ASU 2023-08 shape): opening, additions by site, reversals, dispositions, remeasurement, closing',
+  summary:
+    'Bitcoin roll-forward (ASU 2023-08 shape): opening, additions by site, reversals, dispositions, remeasurement, closing',
   security: bearerSecurity,
   middleware: [requireRole('officer', 'approver', 'auditor')] as const,
   request: {
@@ -17,7 +18,10 @@ const route = createRoute({
       .refine((v) => Date.parse(v.to) > Date.parse(v.from), { path: ['to'], message: 'must be after from' }),
   },
   responses: {
-    200: { description: 'The roll-forward', content: { 'application/json': { schema: z.object({}).passthrough().openapi('RollForward') } } },
+    200: {
+      description: 'The roll-forward',
+      content: { 'application/json': { schema: z.object({}).passthrough().openapi('RollForward') } },
+    },
     ...errorResponses(401, 403, 422),
   },
 });
@@ -26,7 +30,14 @@ export function rollforwardRouter(options: { reportingCurrency: string }) {
   const router = createRouter();
   router.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    return c.json(await rollForward(c.var.ctx, { from: new Date(q.from), to: new Date(q.to), currency: q.currency ?? options.reportingCurrency }), 200);
+    return c.json(
+      await rollForward(c.var.ctx, {
+        from: new Date(q.from),
+        to: new Date(q.to),
+        currency: q.currency ?? options.reportingCurrency,
+      }),
+      200,
+    );
   });
   return router;
 }

@@ -62,13 +62,21 @@ export async function rollForward(ctx: Ctx, input: { from: Date; to: Date; curre
   const additionsSat = [...additions.values()].reduce((s, a) => s + a.sat, 0n);
   const additionsValue = [...additions.values()].reduce((s, a) => s.add(a.value), new Dec(0));
   // Nothing held is worth zero, mark or no mark.
-  const openingValue = openingSat === 0n ? new Dec(0) : openingMark ? openingMark.price.mul(openingSat.toString()).div(SAT) : null;
-  const closingValue = closingSat === 0n ? new Dec(0) : closingMark ? closingMark.price.mul(closingSat.toString()).div(SAT) : null;
+  const openingValue =
+    openingSat === 0n ? new Dec(0) : openingMark ? openingMark.price.mul(openingSat.toString()).div(SAT) : null;
+  const closingValue =
+    closingSat === 0n ? new Dec(0) : closingMark ? closingMark.price.mul(closingSat.toString()).div(SAT) : null;
   const priced = openingValue !== null && closingValue !== null && !unpriced;
   // What is left once the flows are valued at their own marks: the change in fair value.
-  const remeasurement = priced ? closingValue!.sub(openingValue!).sub(additionsValue).add(reversalsValue).add(dispositionsValue).sub(otherValue) : null;
+  const remeasurement = priced
+    ? closingValue!.sub(openingValue!).sub(additionsValue).add(reversalsValue).add(dispositionsValue).sub(otherValue)
+    : null;
   const money = (d: Dec | null) => (priced && d ? d.toFixed(places) : null);
-  const line = (sat: bigint, value: Dec | null) => ({ amount_sat: sat.toString(), amount_btc: btc(sat), value: money(value) });
+  const line = (sat: bigint, value: Dec | null) => ({
+    amount_sat: sat.toString(),
+    amount_btc: btc(sat),
+    value: money(value),
+  });
   return {
     from: from.toISOString(),
     to: to.toISOString(),
@@ -78,7 +86,9 @@ export async function rollForward(ctx: Ctx, input: { from: Date; to: Date; curre
     opening: line(openingSat, openingValue),
     additions: {
       ...line(additionsSat, additionsValue),
-      by_site: [...additions].sort(([a], [b]) => a.localeCompare(b)).map(([site, a]) => ({ site, ...line(a.sat, a.value) })),
+      by_site: [...additions]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([site, a]) => ({ site, ...line(a.sat, a.value) })),
     },
     reversals: line(-reversalsSat, reversalsValue.neg()),
     dispositions: line(-dispositionsSat, dispositionsValue.neg()),

@@ -10,7 +10,10 @@ const ASSET_PREFIX = 'Assets:Bitcoin';
 const INCOME_PREFIX = 'Income:Mining';
 
 /** Satoshis on each Assets:Bitcoin:<policy>:<Status> account at `asOf` (entries with occurred_at <= asOf). */
-export async function bitcoinBalancesAt(ctx: Ctx, asOf: Date): Promise<{ policyId: string; status: string; sat: bigint }[]> {
+export async function bitcoinBalancesAt(
+  ctx: Ctx,
+  asOf: Date,
+): Promise<{ policyId: string; status: string; sat: bigint }[]> {
   const tb = await trialBalance(ctx, { asOf });
   return tb.rows
     .filter((r) => r.commodity === 'BTC' && r.account.startsWith(`${ASSET_PREFIX}:`) && (r.balance as bigint) !== 0n)
@@ -72,9 +75,17 @@ export function latestAt<T extends { at: Date }>(series: T[], at: Date): T | nul
  * converted at the latest rate at or before that day's end. Sites with an unconvertible day
  * are listed in `missingRates`.
  */
-export async function energyCostBySiteIn(ctx: Ctx, currency: string, to: Date, from = new Date('2000-01-01T00:00:00Z')) {
+export async function energyCostBySiteIn(
+  ctx: Ctx,
+  currency: string,
+  to: Date,
+  from = new Date('2000-01-01T00:00:00Z'),
+) {
   const db = executor(ctx);
-  const days = await dailyProduction(db, { fromDay: from.toISOString().slice(0, 10), toDay: to.toISOString().slice(0, 10) });
+  const days = await dailyProduction(db, {
+    fromDay: from.toISOString().slice(0, 10),
+    toDay: to.toISOString().slice(0, 10),
+  });
   const series = new Map<string, { at: Date; rate: Dec }[]>();
   for (const c of new Set(days.map((d) => d.currency))) {
     if (c !== currency && c !== 'XXX') series.set(c, await fxRateSeries(db, c, currency, from, to));
@@ -84,7 +95,7 @@ export async function energyCostBySiteIn(ctx: Ctx, currency: string, to: Date, f
   for (const d of days) {
     if (d.energyCost.isZero()) continue;
     const dayEnd = new Date(new Date(`${d.day}T00:00:00Z`).getTime() + 86_400_000);
-    const rate = d.currency === currency ? new Dec(1) : latestAt(series.get(d.currency) ?? [], dayEnd)?.rate ?? null;
+    const rate = d.currency === currency ? new Dec(1) : (latestAt(series.get(d.currency) ?? [], dayEnd)?.rate ?? null);
     if (!rate) {
       missingRates.add(d.siteId);
       continue;

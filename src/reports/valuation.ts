@@ -44,14 +44,19 @@ export async function valueHoldings(ctx: Ctx, input: { asOf: Date; currency: str
   const costPerSat = new Map<string, Dec | null>();
   for (const [siteId, sat] of minedBySite) {
     const cost = energy.cost.get(siteId);
-    costPerSat.set(siteId, energy.missingRates.has(siteId) || sat <= 0n ? null : (cost ?? new Dec(0)).div(sat.toString()));
+    costPerSat.set(
+      siteId,
+      energy.missingRates.has(siteId) || sat <= 0n ? null : (cost ?? new Dec(0)).div(sat.toString()),
+    );
   }
 
   const heldByPolicy = new Map<string, bigint>();
   for (const b of balances) heldByPolicy.set(b.policyId, (heldByPolicy.get(b.policyId) ?? 0n) + b.sat);
 
   const rows = balances
-    .sort((a, b) => (a.policyId === b.policyId ? a.status.localeCompare(b.status) : a.policyId.localeCompare(b.policyId)))
+    .sort((a, b) =>
+      a.policyId === b.policyId ? a.status.localeCompare(b.status) : a.policyId.localeCompare(b.policyId),
+    )
     .map((b) => {
       const r = received.get(b.policyId);
       const held = heldByPolicy.get(b.policyId)!;
@@ -90,7 +95,8 @@ export async function valueHoldings(ctx: Ctx, input: { asOf: Date; currency: str
     as_of: asOf.toISOString(),
     currency,
     price_mark: mark ? toPriceMarkView(mark) : null,
-    method: 'fair value at the latest mark at or before as_of; value at receipt and production cost by average cost per policy, shared across statuses by satoshis',
+    method:
+      'fair value at the latest mark at or before as_of; value at receipt and production cost by average cost per policy, shared across statuses by satoshis',
     holdings: rows,
     totals: {
       amount_sat: totalSat.toString(),

@@ -11,7 +11,9 @@ const healthRoute = createRoute({
   path: '/healthz',
   tags: ['system'],
   summary: 'The process is up',
-  responses: { 200: { description: 'Up', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
+  responses: {
+    200: { description: 'Up', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } },
+  },
 });
 
 const readyRoute = createRoute({
@@ -22,7 +24,11 @@ const readyRoute = createRoute({
   responses: {
     200: {
       description: 'Ready',
-      content: { 'application/json': { schema: z.object({ status: z.literal('ready'), engine: z.enum(['pglite', 'postgres']) }) } },
+      content: {
+        'application/json': {
+          schema: z.object({ status: z.literal('ready'), engine: z.enum(['pglite', 'postgres']) }),
+        },
+      },
     },
     ...errorResponses(503),
   },

@@ -45,7 +45,11 @@ function balanceMap(lines: BalanceLine[], line: number, what: string): Map<strin
   const map = new Map<string, bigint>();
   for (const b of lines) {
     const amount = units(b.commodity, b.amount);
-    if (amount === null) throw new VerifyError(line, `manifest ${what}: ${b.account} ${b.commodity} amount "${b.amount}" is not a valid amount`);
+    if (amount === null)
+      throw new VerifyError(
+        line,
+        `manifest ${what}: ${b.account} ${b.commodity} amount "${b.amount}" is not a valid amount`,
+      );
     map.set(key(b.account, b.commodity), amount);
   }
   return map;
@@ -59,7 +63,17 @@ export function balanceLines(map: Map<string, bigint>): BalanceLine[] {
     const [account, commodity] = k.split('\u0000') as [string, string];
     lines.push({ account, commodity, amount: unitsText(commodity, amount) });
   }
-  return lines.sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : a.commodity < b.commodity ? -1 : a.commodity > b.commodity ? 1 : 0));
+  return lines.sort((a, b) =>
+    a.account < b.account
+      ? -1
+      : a.account > b.account
+        ? 1
+        : a.commodity < b.commodity
+          ? -1
+          : a.commodity > b.commodity
+            ? 1
+            : 0,
+  );
 }
 
 export class LedgerChecker {
@@ -79,36 +93,60 @@ export class LedgerChecker {
   add(entry: ExportEntry, line: number): void {
     const seq = BigInt(entry.seq);
     if (seq !== this.expectedSeq) {
-      throw new VerifyError(line, `entry seq ${entry.seq} where seq ${this.expectedSeq} was expected: an entry is missing, duplicated or out of order`);
+      throw new VerifyError(
+        line,
+        `entry seq ${entry.seq} where seq ${this.expectedSeq} was expected: an entry is missing, duplicated or out of order`,
+      );
     }
     if (entry.prev_hash !== this.prev) {
-      throw new VerifyError(line, `entry seq ${entry.seq}: prev_hash ${entry.prev_hash} does not link to the hash before it (${this.prev})`);
+      throw new VerifyError(
+        line,
+        `entry seq ${entry.seq}: prev_hash ${entry.prev_hash} does not link to the hash before it (${this.prev})`,
+      );
     }
-    if (!HASH.test(entry.hash)) throw new VerifyError(line, `entry seq ${entry.seq}: hash is not 64 lowercase hex characters`);
-    if (entry.postings.length < 2) throw new VerifyError(line, `entry seq ${entry.seq}: has ${entry.postings.length} posting(s); an entry has at least two`);
+    if (!HASH.test(entry.hash))
+      throw new VerifyError(line, `entry seq ${entry.seq}: hash is not 64 lowercase hex characters`);
+    if (entry.postings.length < 2)
+      throw new VerifyError(
+        line,
+        `entry seq ${entry.seq}: has ${entry.postings.length} posting(s); an entry has at least two`,
+      );
 
     const sums = new Map<string, bigint>();
     const amounts: bigint[] = [];
     for (const posting of entry.postings) {
       const amount = units(posting.commodity, posting.amount);
       if (amount === null) {
-        throw new VerifyError(line, `entry seq ${entry.seq}: amount "${posting.amount}" of ${posting.account} is not a valid ${posting.commodity} amount`);
+        throw new VerifyError(
+          line,
+          `entry seq ${entry.seq}: amount "${posting.amount}" of ${posting.account} is not a valid ${posting.commodity} amount`,
+        );
       }
       amounts.push(amount);
       sums.set(posting.commodity, (sums.get(posting.commodity) ?? 0n) + amount);
     }
     for (const [commodity, sum] of sums) {
-      if (sum !== 0n) throw new VerifyError(line, `entry seq ${entry.seq} does not balance: its ${commodity} postings sum to ${unitsText(commodity, sum)}, not 0`);
+      if (sum !== 0n)
+        throw new VerifyError(
+          line,
+          `entry seq ${entry.seq} does not balance: its ${commodity} postings sum to ${unitsText(commodity, sum)}, not 0`,
+        );
     }
 
     let recomputed: string;
     try {
       recomputed = fastEntryHash(this.prev, entry, true); // prev: the manifest's (schema-checked) or a checked hash
     } catch (error) {
-      throw new VerifyError(line, `entry seq ${entry.seq}: cannot build its canonical form: ${(error as Error).message}`);
+      throw new VerifyError(
+        line,
+        `entry seq ${entry.seq}: cannot build its canonical form: ${(error as Error).message}`,
+      );
     }
     if (recomputed !== entry.hash) {
-      throw new VerifyError(line, `entry seq ${entry.seq}: hash ${entry.hash} does not match its content (recomputed ${recomputed}); a field was changed`);
+      throw new VerifyError(
+        line,
+        `entry seq ${entry.seq}: hash ${entry.hash} does not match its content (recomputed ${recomputed}); a field was changed`,
+      );
     }
 
     entry.postings.forEach((posting, i) => {
@@ -126,17 +164,26 @@ export class LedgerChecker {
     const m = this.manifest;
     const at = manifestLine;
     if (this.expectedSeq - 1n !== BigInt(m.to_seq)) {
-      throw new VerifyError(at, `the file ends after seq ${this.expectedSeq - 1n} but the manifest says the range ends at seq ${m.to_seq}: entries are missing at the end`);
+      throw new VerifyError(
+        at,
+        `the file ends after seq ${this.expectedSeq - 1n} but the manifest says the range ends at seq ${m.to_seq}: entries are missing at the end`,
+      );
     }
-    if (this.entries !== m.entries) throw new VerifyError(at, `the file holds ${this.entries} entries; the manifest says ${m.entries}`);
-    if (this.postings !== m.postings) throw new VerifyError(at, `the file holds ${this.postings} postings; the manifest says ${m.postings}`);
-    if (this.prev !== m.head_hash) throw new VerifyError(at, `the chain ends at ${this.prev}; the manifest's head_hash is ${m.head_hash}`);
+    if (this.entries !== m.entries)
+      throw new VerifyError(at, `the file holds ${this.entries} entries; the manifest says ${m.entries}`);
+    if (this.postings !== m.postings)
+      throw new VerifyError(at, `the file holds ${this.postings} postings; the manifest says ${m.postings}`);
+    if (this.prev !== m.head_hash)
+      throw new VerifyError(at, `the chain ends at ${this.prev}; the manifest's head_hash is ${m.head_hash}`);
     const closing = balanceLines(this.balances);
     const expected = balanceLines(balanceMap(m.closing_balances, at, 'closing_balances'));
     const mismatch = firstDifference(closing, expected);
     if (mismatch) throw new VerifyError(at, `trial balance differs from the manifest's closing_balances: ${mismatch}`);
     if (bodySha256 !== m.body_sha256) {
-      throw new VerifyError(at, `SHA-256 of the file before the manifest is ${bodySha256}; the manifest says ${m.body_sha256}: bytes were changed, added or removed`);
+      throw new VerifyError(
+        at,
+        `SHA-256 of the file before the manifest is ${bodySha256}; the manifest says ${m.body_sha256}: bytes were changed, added or removed`,
+      );
     }
     return {
       format: m.format,

@@ -15,9 +15,19 @@ const field = (text: string) => `${Buffer.byteLength(text, 'utf8')}:${text}`;
 export function fastEntryHash(prevHash: string, entry: ExportEntry, prevChecked = false): string {
   if (!prevChecked && !HEX_HASH.test(prevHash)) throw new Error('prev_hash must be 64 lowercase hex characters');
   let text =
-    VERSION_FIELD + field(BigInt(entry.seq).toString()) + field(entry.id) + field(entry.occurred_at) + field(entry.recorded_at) +
-    field(entry.kind) + field(entry.description) + field(entry.source_type) + field(entry.source_id) + field(entry.actor) +
-    field(entry.reverses_seq === null || entry.reverses_seq === undefined ? '' : BigInt(entry.reverses_seq).toString()) +
+    VERSION_FIELD +
+    field(BigInt(entry.seq).toString()) +
+    field(entry.id) +
+    field(entry.occurred_at) +
+    field(entry.recorded_at) +
+    field(entry.kind) +
+    field(entry.description) +
+    field(entry.source_type) +
+    field(entry.source_id) +
+    field(entry.actor) +
+    field(
+      entry.reverses_seq === null || entry.reverses_seq === undefined ? '' : BigInt(entry.reverses_seq).toString(),
+    ) +
     field(String(entry.postings.length));
   for (const p of entry.postings) {
     const amount = CANONICAL_INTEGER.test(p.amount) ? p.amount : canonicalDecimal(p.amount);

@@ -3,8 +3,12 @@ import { open } from 'node:fs/promises';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
 import {
-  BEANCOUNT_MANIFEST_PREFIX, CSV_MANIFEST_MARKER, LEDGER_EXPORT_FORMATS, LEDGER_EXPORT_VERSION,
-  type LedgerExportFormat, type LedgerManifest,
+  BEANCOUNT_MANIFEST_PREFIX,
+  CSV_MANIFEST_MARKER,
+  LEDGER_EXPORT_FORMATS,
+  LEDGER_EXPORT_VERSION,
+  type LedgerExportFormat,
+  type LedgerManifest,
 } from '../ledger/export/formats.js';
 import { VerifyError } from './checker.js';
 
@@ -64,7 +68,10 @@ async function lastLine(path: string): Promise<{ text: string; start: number; si
 /** The manifest and the format it declares; a file without one was cut short or is not an export. */
 export async function locateManifest(path: string): Promise<LocatedManifest & { manifestLine: string }> {
   const { text, start, size } = await lastLine(path);
-  const missing = new VerifyError(0, 'no manifest on the last line: the export is incomplete (cut short?) or not a Reserve ledger export');
+  const missing = new VerifyError(
+    0,
+    'no manifest on the last line: the export is incomplete (cut short?) or not a Reserve ledger export',
+  );
   let raw: unknown;
   let format: LedgerExportFormat;
   try {
@@ -90,6 +97,7 @@ export async function locateManifest(path: string): Promise<LocatedManifest & { 
     const issue = parsed.error.issues[0]!;
     throw new VerifyError(0, `the manifest is invalid: ${issue.path.join('.') || 'manifest'}: ${issue.message}`);
   }
-  if (parsed.data.format !== format) throw new VerifyError(0, `the manifest says format ${parsed.data.format} but the file is ${format}`);
+  if (parsed.data.format !== format)
+    throw new VerifyError(0, `the manifest says format ${parsed.data.format} but the file is ${format}`);
   return { manifest: parsed.data as LedgerManifest, format, bodyBytes: start, fileBytes: size, manifestLine: text };
 }

@@ -31,7 +31,11 @@ export async function verifyLedgerExport(path: string, options: VerifyOptions = 
   let newlines = 0;
   async function* body(): AsyncGenerator<Buffer> {
     if (located.bodyBytes === 0) return;
-    for await (const chunk of createReadStream(path, { start: 0, end: located.bodyBytes - 1, highWaterMark: 1 << 20 })) {
+    for await (const chunk of createReadStream(path, {
+      start: 0,
+      end: located.bodyBytes - 1,
+      highWaterMark: 1 << 20,
+    })) {
       hash.update(chunk as Buffer);
       newlines += countNewlines(chunk as Buffer);
       bytesRead += (chunk as Buffer).length;

@@ -16,7 +16,9 @@ const ADDRESSES = 10_000;
 const ROUNDS = 3;
 const REQUIRED_RATIO = 0.8;
 
-const policy = loadPoliciesDir(fileURLToPath(new URL('../../policies', import.meta.url))).find((p) => p.id === 'regtest-cold')!;
+const policy = loadPoliciesDir(fileURLToPath(new URL('../../policies', import.meta.url))).find(
+  (p) => p.id === 'regtest-cold',
+)!;
 const network = networkOf(policy.network);
 
 // The service's code path: the wallet the service caches per key set.
@@ -41,7 +43,8 @@ function bareAddress(index: number): string {
 
 // Both must agree before any timing means anything.
 for (const i of [0, 1, 999]) {
-  if (wallet.derive(0, i).address !== bareAddress(i) || tinyWallet.derive(0, i).address !== bareAddress(i)) throw new Error(`service and bare derivation disagree at index ${i}`);
+  if (wallet.derive(0, i).address !== bareAddress(i) || tinyWallet.derive(0, i).address !== bareAddress(i))
+    throw new Error(`service and bare derivation disagree at index ${i}`);
 }
 
 function rate(derive: (index: number) => unknown, offset: number): number {
@@ -53,7 +56,9 @@ function rate(derive: (index: number) => unknown, offset: number): number {
 const service: number[] = [];
 const serviceTiny: number[] = [];
 const bare: number[] = [];
-const warmUp = (derive: (index: number) => unknown) => { for (let i = 0; i < 500; i++) derive(50_000 + i); };
+const warmUp = (derive: (index: number) => unknown) => {
+  for (let i = 0; i < 500; i++) derive(50_000 + i);
+};
 warmUp((i) => wallet.derive(0, i)); // every path, so that no side pays the JIT alone
 warmUp(bareAddress);
 warmUp((i) => tinyWallet.derive(0, i));
@@ -67,10 +72,22 @@ const serviceRate = median(service);
 const ceiling = median(bare);
 const ratio = serviceRate / ceiling;
 console.log(`derive: ${ADDRESSES} x 2-of-3 P2WSH receive addresses, ${ROUNDS} rounds, medians`);
-console.log(`  service (MultisigWallet, ${secp256k1Backend})  ${serviceRate.toFixed(0)} addresses/s   rounds: ${service.map((r) => r.toFixed(0)).join(' ')}`);
-console.log(`  service (MultisigWallet, tiny-secp256k1)  ${median(serviceTiny).toFixed(0)} addresses/s   rounds: ${serviceTiny.map((r) => r.toFixed(0)).join(' ')}`);
-console.log(`  ceiling (bare bip32 + tiny-secp256k1 + bitcoinjs payments)  ${ceiling.toFixed(0)} addresses/s   rounds: ${bare.map((r) => r.toFixed(0)).join(' ')}`);
+console.log(
+  `  service (MultisigWallet, ${secp256k1Backend})  ${serviceRate.toFixed(0)} addresses/s   rounds: ${service.map((r) => r.toFixed(0)).join(' ')}`,
+);
+console.log(
+  `  service (MultisigWallet, tiny-secp256k1)  ${median(serviceTiny).toFixed(0)} addresses/s   rounds: ${serviceTiny.map((r) => r.toFixed(0)).join(' ')}`,
+);
+console.log(
+  `  ceiling (bare bip32 + tiny-secp256k1 + bitcoinjs payments)  ${ceiling.toFixed(0)} addresses/s   rounds: ${bare.map((r) => r.toFixed(0)).join(' ')}`,
+);
 console.log(machineLine());
-console.log(verdict('derive', ratio >= REQUIRED_RATIO, `${serviceRate.toFixed(0)}/s is ${(ratio * 100).toFixed(0)}% of the ceiling ${ceiling.toFixed(0)}/s (must be >= ${REQUIRED_RATIO * 100}%)`));
+console.log(
+  verdict(
+    'derive',
+    ratio >= REQUIRED_RATIO,
+    `${serviceRate.toFixed(0)}/s is ${(ratio * 100).toFixed(0)}% of the ceiling ${ceiling.toFixed(0)}/s (must be >= ${REQUIRED_RATIO * 100}%)`,
+  ),
+);
 console.log(`aim (3x the ceiling): ${ratio >= 3 ? 'reached' : 'not reached'} at ${ratio.toFixed(2)}x`);
 process.exit(ratio >= REQUIRED_RATIO ? 0 : 1);

@@ -40,9 +40,12 @@ async function prepareDatabase(): Promise<void> {
     const [exists] = await admin`select 1 from pg_database where datname = ${DB_NAME}`;
     if (exists) {
       const db = postgres(dbUrl, { max: 1, onnotice: () => {} });
-      const [head] = await db`select last_seq::text as seq from ledger_chain_head where id = 1`.catch(() => [undefined]);
+      const [head] = await db`select last_seq::text as seq from ledger_chain_head where id = 1`.catch(() => [
+        undefined,
+      ]);
       await db.end();
-      if (head?.seq === String(ENTRIES)) return console.log(`ledger: reusing database ${DB_NAME} (${ENTRIES} entries, ${POSTINGS} postings)`);
+      if (head?.seq === String(ENTRIES))
+        return console.log(`ledger: reusing database ${DB_NAME} (${ENTRIES} entries, ${POSTINGS} postings)`);
       await admin.unsafe(`drop database "${DB_NAME}" with (force)`);
     }
     await admin.unsafe(`create database "${DB_NAME}"`);
@@ -54,7 +57,9 @@ async function prepareDatabase(): Promise<void> {
   await database.close();
   const started = performance.now();
   await loadLedger(dbUrl, ENTRIES);
-  console.log(`ledger: loaded ${ENTRIES} entries, ${POSTINGS} postings into ${DB_NAME} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `ledger: loaded ${ENTRIES} entries, ${POSTINGS} postings into ${DB_NAME} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 async function freePort(): Promise<number> {
@@ -75,13 +80,24 @@ function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 async function startServer(): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, DATABASE_URL: dbUrl, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(work, 'data'), LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '4' },
+    env: {
+      ...process.env,
+      DATABASE_URL: dbUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: join(work, 'data'),
+      LOG_LEVEL: 'warn',
+      DATABASE_POOL_SIZE: '4',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error('the server exited while starting');
-    const ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${base}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return { child, base };
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -96,7 +112,10 @@ async function exportOnce(base: string, key: string, pid: number, format: 'csv' 
   const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, procStatus(pid, 'VmRSS'))), 50);
   const started = performance.now();
   try {
-    const res = await fetch(`${base}/v1/exports/ledger?format=${format}`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const res = await fetch(`${base}/v1/exports/ledger?format=${format}`, {
+      headers: { authorization: `Bearer ${key}` },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
     if (res.status !== 200 || !res.body) throw new Error(`export answered ${res.status}: ${await res.text()}`);
     await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(path));
   } finally {
@@ -114,12 +133,22 @@ async function copyCeiling(): Promise<{ seconds: number; rowsPerSecond: number; 
   try {
     let bytes = 0;
     const started = performance.now();
-    const readable = await sql.unsafe(`copy (
+    const readable = await sql
+      .unsafe(`copy (
       select e.seq, e.id, e.occurred_at, e.recorded_at, e.kind, e.description, e.source_type, e.source_id, e.actor, e.reverses_seq,
         e.prev_hash, e.hash, p.idx, p.account, p.commodity, coalesce(p.amount_sat::text, p.amount::text), p.price_amount, p.price_commodity,
         p.cost_amount, p.cost_commodity
-      from ledger_entries e join ledger_postings p on p.entry_id = e.id order by e.seq, p.idx) to stdout with (format csv)`).readable();
-    await pipeline(readable, new Writable({ write(chunk: Buffer, _e, done) { bytes += chunk.length; done(); } }));
+      from ledger_entries e join ledger_postings p on p.entry_id = e.id order by e.seq, p.idx) to stdout with (format csv)`)
+      .readable();
+    await pipeline(
+      readable,
+      new Writable({
+        write(chunk: Buffer, _e, done) {
+          bytes += chunk.length;
+          done();
+        },
+      }),
+    );
     const seconds = (performance.now() - started) / 1000;
     return { seconds, rowsPerSecond: POSTINGS / seconds, bytes };
   } finally {
@@ -134,9 +163,15 @@ async function verifyOnce(path: string) {
   const summary = await verifyLedgerExport(path);
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  if (summary.postings !== POSTINGS) throw new Error(`verify counted ${summary.postings} postings, expected ${POSTINGS}`);
+  if (summary.postings !== POSTINGS)
+    throw new Error(`verify counted ${summary.postings} postings, expected ${POSTINGS}`);
   // CPU time beside wall time: on a shared, loaded machine the two differ a lot.
-  return { seconds, postingsPerSecond: POSTINGS / seconds, postingsPerCpuSecond: POSTINGS / ((used.user + used.system) / 1e6), head: summary.head_hash };
+  return {
+    seconds,
+    postingsPerSecond: POSTINGS / seconds,
+    postingsPerCpuSecond: POSTINGS / ((used.user + used.system) / 1e6),
+    head: summary.head_hash,
+  };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -150,7 +185,10 @@ let server: { child: ChildProcess; base: string } | undefined;
 try {
   await prepareDatabase();
   const keyDb = await openDatabase({ databaseUrl: dbUrl, poolSize: 1 });
-  const { secret } = await createKey({ ctx: { db: keyDb.db, actor: SYSTEM_ACTOR, requestId: 'bench', log: createLogger('silent') }, input: { name: 'bench auditor', role: 'auditor' } });
+  const { secret } = await createKey({
+    ctx: { db: keyDb.db, actor: SYSTEM_ACTOR, requestId: 'bench', log: createLogger('silent') },
+    input: { name: 'bench auditor', role: 'auditor' },
+  });
   await keyDb.close();
   server = await startServer();
   const pid = server.child.pid!;
@@ -158,26 +196,46 @@ try {
   const copies: number[] = [];
   for (let r = 0; r < RUNS; r++) copies.push((await copyCeiling()).rowsPerSecond);
   const ceiling = median(copies);
-  console.log(`COPY (SELECT ...) TO STDOUT ceiling: ${fmt(ceiling)} rows/s (median of ${RUNS}: ${copies.map(fmt).join(', ')})`);
+  console.log(
+    `COPY (SELECT ...) TO STDOUT ceiling: ${fmt(ceiling)} rows/s (median of ${RUNS}: ${copies.map(fmt).join(', ')})`,
+  );
 
   const files = { csv: join(work, 'ledger.csv'), jsonl: join(work, 'ledger.jsonl') };
   for (const format of ['csv', 'jsonl'] as const) {
     // Warm-up: the first request of a kind loads and compiles code; that is not the export's memory.
-    const warm = await fetch(`${server.base}/v1/exports/ledger?format=${format}&to_seq=2000`, { headers: { authorization: `Bearer ${secret}` } });
+    const warm = await fetch(`${server.base}/v1/exports/ledger?format=${format}&to_seq=2000`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
     await warm.arrayBuffer();
     const runs = [];
     for (let r = 0; r < RUNS; r++) runs.push(await exportOnce(server.base, secret, pid, format, files[format]));
     const rate = median(runs.map((x) => x.rowsPerSecond));
     const growth = Math.max(...runs.map((x) => x.growth));
-    console.log(`export ${format}: ${fmt(rate)} postings/s over HTTP (median of ${RUNS}: ${runs.map((x) => `${fmt(x.rowsPerSecond)} in ${x.seconds.toFixed(2)} s`).join(', ')}), ${mb(runs[0]!.bytes).toFixed(0)} MiB, server peak RSS growth ${mb(growth).toFixed(1)} MiB`);
-    report(`export ${format} speed`, rate >= 0.25 * ceiling, `${fmt(rate)} rows/s is ${((100 * rate) / ceiling).toFixed(0)}% of COPY's ${fmt(ceiling)} (must >= 25%, aim 60%)`);
-    report(`export ${format} memory`, growth < 150 * 2 ** 20, `server peak RSS growth ${mb(growth).toFixed(1)} MiB (must < 150 MiB)`);
+    console.log(
+      `export ${format}: ${fmt(rate)} postings/s over HTTP (median of ${RUNS}: ${runs.map((x) => `${fmt(x.rowsPerSecond)} in ${x.seconds.toFixed(2)} s`).join(', ')}), ${mb(runs[0]!.bytes).toFixed(0)} MiB, server peak RSS growth ${mb(growth).toFixed(1)} MiB`,
+    );
+    report(
+      `export ${format} speed`,
+      rate >= 0.25 * ceiling,
+      `${fmt(rate)} rows/s is ${((100 * rate) / ceiling).toFixed(0)}% of COPY's ${fmt(ceiling)} (must >= 25%, aim 60%)`,
+    );
+    report(
+      `export ${format} memory`,
+      growth < 150 * 2 ** 20,
+      `server peak RSS growth ${mb(growth).toFixed(1)} MiB (must < 150 MiB)`,
+    );
   }
 
   for (const format of ['jsonl', 'csv'] as const) {
     const result = await verifyOnce(files[format]);
-    console.log(`reserve verify ${format}: ${fmt(result.postingsPerSecond)} postings/s (${result.seconds.toFixed(2)} s wall; ${fmt(result.postingsPerCpuSecond)} postings per CPU second), head ${result.head}`);
-    report(`verify ${format} speed`, result.postingsPerSecond >= 100_000, `${fmt(result.postingsPerSecond)} postings/s (must >= 100,000, aim 200,000)`);
+    console.log(
+      `reserve verify ${format}: ${fmt(result.postingsPerSecond)} postings/s (${result.seconds.toFixed(2)} s wall; ${fmt(result.postingsPerCpuSecond)} postings per CPU second), head ${result.head}`,
+    );
+    report(
+      `verify ${format} speed`,
+      result.postingsPerSecond >= 100_000,
+      `${fmt(result.postingsPerSecond)} postings/s (must >= 100,000, aim 200,000)`,
+    );
   }
   console.log(machineLine());
 } catch (error) {

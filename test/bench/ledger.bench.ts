@@ -67,9 +67,10 @@ try {
   await runMigrations(database);
   await database.db.execute(sql`create table bench_bare (id bigserial primary key, payload text not null)`);
 
-  const bare = () => database.db.transaction(async (tx) => {
-    await tx.execute(sql`insert into bench_bare (payload) values ('x')`);
-  });
+  const bare = () =>
+    database.db.transaction(async (tx) => {
+      await tx.execute(sql`insert into bench_bare (payload) values ('x')`);
+    });
   // The service's default path: no caller transaction, concurrent appends grouped under one head lock.
   const grouped = () => postEntry(ctx, entry());
   // For information: each append in an explicit transaction of its own (a module's verb does this).
@@ -90,9 +91,15 @@ try {
   const ceilingTps = median(ceiling);
   const appendTps = median(appends);
   const ownTxTps = median(appendsOwnTx);
-  console.log(`ceiling: bare single-row INSERT transactions, ${CLIENTS} clients: ${ceiling.map((v) => v.toFixed(0)).join(', ')} tx/s (median ${ceilingTps.toFixed(0)})`);
-  console.log(`ledger postEntry (grouped commit), ${CLIENTS} clients: ${appends.map((v) => v.toFixed(0)).join(', ')} appends/s (median ${appendTps.toFixed(0)}, ${((appendTps / ceilingTps) * 100).toFixed(1)}% of ceiling)`);
-  console.log(`ledger postEntry in an own transaction each, ${CLIENTS} clients: ${appendsOwnTx.map((v) => v.toFixed(0)).join(', ')} appends/s (median ${ownTxTps.toFixed(0)}, ${((ownTxTps / ceilingTps) * 100).toFixed(1)}% of ceiling)`);
+  console.log(
+    `ceiling: bare single-row INSERT transactions, ${CLIENTS} clients: ${ceiling.map((v) => v.toFixed(0)).join(', ')} tx/s (median ${ceilingTps.toFixed(0)})`,
+  );
+  console.log(
+    `ledger postEntry (grouped commit), ${CLIENTS} clients: ${appends.map((v) => v.toFixed(0)).join(', ')} appends/s (median ${appendTps.toFixed(0)}, ${((appendTps / ceilingTps) * 100).toFixed(1)}% of ceiling)`,
+  );
+  console.log(
+    `ledger postEntry in an own transaction each, ${CLIENTS} clients: ${appendsOwnTx.map((v) => v.toFixed(0)).join(', ')} appends/s (median ${ownTxTps.toFixed(0)}, ${((ownTxTps / ceilingTps) * 100).toFixed(1)}% of ceiling)`,
+  );
 
   // Balance reads: on the ledger as it is now, then with 1,000,000 postings.
   const account = 'Assets:Bitcoin:bench-7:Available';
@@ -118,7 +125,10 @@ try {
   const small = await readLatencies();
 
   const loadStarted = performance.now();
-  const countPostings = async () => BigInt(rowsOf<{ n: string }>(await database.db.execute(sql`select count(*)::text as n from ledger_postings`))[0]!.n);
+  const countPostings = async () =>
+    BigInt(
+      rowsOf<{ n: string }>(await database.db.execute(sql`select count(*)::text as n from ledger_postings`))[0]!.n,
+    );
   let postings = await countPostings();
   let bulk = 0;
   while (postings < BigInt(TARGET_POSTINGS)) {
@@ -130,10 +140,20 @@ try {
         const amount = btc ? BigInt(bulk + j) : new Decimal(bulk + j).div(100);
         return [
           { account: `Assets:Bench:a${j}`, commodity: btc ? 'BTC' : 'USD', amount },
-          { account: `Equity:Bench:e${j}`, commodity: btc ? 'BTC' : 'USD', amount: typeof amount === 'bigint' ? -amount : amount.negated() },
+          {
+            account: `Equity:Bench:e${j}`,
+            commodity: btc ? 'BTC' : 'USD',
+            amount: typeof amount === 'bigint' ? -amount : amount.negated(),
+          },
         ];
       }).flat();
-      return { kind: 'bench.bulk', description: 'benchmark bulk load', occurredAt: new Date(), source: { type: 'bench', id: `bulk-${bulk}` }, postings: legs };
+      return {
+        kind: 'bench.bulk',
+        description: 'benchmark bulk load',
+        occurredAt: new Date(),
+        source: { type: 'bench', id: `bulk-${bulk}` },
+        postings: legs,
+      };
     });
     await postEntries(ctx, entries);
     postings += BigInt(ENTRIES_PER_CALL * POSTINGS_PER_ENTRY);
@@ -146,14 +166,30 @@ try {
   await database.db.execute(sql`checkpoint`);
   const large = await readLatencies();
   const largeP99 = median(large.roundP99);
-  console.log(`balance read (getBalance, one row), ${READ_ROUNDS} x ${READS} reads, small ledger: ${describeReads(small)}`);
-  console.log(`balance read (getBalance, one row), ${READ_ROUNDS} x ${READS} reads, ${counted.n} postings: ${describeReads(large)}`);
+  console.log(
+    `balance read (getBalance, one row), ${READ_ROUNDS} x ${READS} reads, small ledger: ${describeReads(small)}`,
+  );
+  console.log(
+    `balance read (getBalance, one row), ${READ_ROUNDS} x ${READS} reads, ${counted.n} postings: ${describeReads(large)}`,
+  );
 
   console.log(machineLine());
   const ratio = appendTps / ceilingTps;
-  console.log(verdict('ledger appends (must >= 10% of ceiling)', ratio >= 0.1, `${appendTps.toFixed(0)} appends/s vs ceiling ${ceilingTps.toFixed(0)} tx/s = ${(ratio * 100).toFixed(1)}%`));
+  console.log(
+    verdict(
+      'ledger appends (must >= 10% of ceiling)',
+      ratio >= 0.1,
+      `${appendTps.toFixed(0)} appends/s vs ceiling ${ceilingTps.toFixed(0)} tx/s = ${(ratio * 100).toFixed(1)}%`,
+    ),
+  );
   console.log(verdict('ledger appends (aim >= 30% of ceiling)', ratio >= 0.3, `${(ratio * 100).toFixed(1)}%`));
-  console.log(verdict('balance read p99 < 5 ms with 1,000,000 postings', largeP99 < 5, `p99 ${largeP99.toFixed(3)} ms (median of ${READ_ROUNDS} rounds)`));
+  console.log(
+    verdict(
+      'balance read p99 < 5 ms with 1,000,000 postings',
+      largeP99 < 5,
+      `p99 ${largeP99.toFixed(3)} ms (median of ${READ_ROUNDS} rounds)`,
+    ),
+  );
   process.exitCode = ratio >= 0.1 && largeP99 < 5 ? 0 : 1;
 } finally {
   await database.close();

@@ -3,7 +3,9 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os';
 /** One line describing the machine a benchmark ran on; figures mean little without it. */
 export function machineLine(): string {
   const cpu = cpus();
-  return `machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} free), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`;
+  return `machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} free), load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}, node ${process.version}`;
 }
 
 export function median(values: number[]): number {

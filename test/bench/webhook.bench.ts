@@ -49,7 +49,14 @@ async function ceiling(url: string): Promise<number> {
 
 const db = await serverDatabase();
 const dataDir = tempDir('bench-webhook');
-const env = childEnv({ DATABASE_URL: db.url, DATA_DIR: dataDir.path, PORT: String(await freePort()), FLEET_WEBHOOK_SECRETS: TEST_SECRET, DATABASE_POOL_SIZE: '20', LOG_LEVEL: 'info' });
+const env = childEnv({
+  DATABASE_URL: db.url,
+  DATA_DIR: dataDir.path,
+  PORT: String(await freePort()),
+  FLEET_WEBHOOK_SECRETS: TEST_SECRET,
+  DATABASE_POOL_SIZE: '20',
+  LOG_LEVEL: 'info',
+});
 const server = await startServerProcess(env, 60_000);
 try {
   const adminKey = readFileSync(join(dataDir.path, 'bootstrap-admin.key'), 'utf8').trim();
@@ -67,22 +74,44 @@ try {
     const script = Buffer.from(body.script_pub_key as string, 'hex');
     addresses.push({ address, script });
   }
-  const sender = createFleetSender({ url: `${server.base}/v1/webhooks/fleet`, secret: TEST_SECRET, connections: CONNECTIONS, retries: 0 });
+  const sender = createFleetSender({
+    url: `${server.base}/v1/webhooks/fleet`,
+    secret: TEST_SECRET,
+    connections: CONNECTIONS,
+    retries: 0,
+  });
   const { blocks } = mineChain(1, 10, GENESIS_PREV, () => [], 'bench');
-  for (const b of blocks) await sender.send({ type: 'block.connected', timestamp: new Date().toISOString(), data: { height: b.height, hash: b.hash } });
+  for (const b of blocks)
+    await sender.send({
+      type: 'block.connected',
+      timestamp: new Date().toISOString(),
+      data: { height: b.height, hash: b.hash },
+    });
 
   const events = Array.from({ length: EVENTS }, (_, i) => {
     const addr = addresses[i % addresses.length]!;
     const block = blocks[i % blocks.length]!;
     const coinbase = i % 4 === 0;
     const sat = BigInt(10_000 + i);
-    const tx = coinbase ? coinbaseTx(block.height, [{ script: addr.script, valueSat: sat }], `bench-${i}`) : paymentTx([{ script: addr.script, valueSat: sat }], i + 1);
+    const tx = coinbase
+      ? coinbaseTx(block.height, [{ script: addr.script, valueSat: sat }], `bench-${i}`)
+      : paymentTx([{ script: addr.script, valueSat: sat }], i + 1);
     return {
       id: newDeliveryId(),
       body: JSON.stringify({
         type: 'payout.received',
         timestamp: new Date().toISOString(),
-        data: { site_id: `site-${i % 5}`, txid: tx.getId(), vout: 0, address: addr.address, amount_sat: sat.toString(), coinbase, block_height: block.height, block_hash: block.hash, raw_tx_hex: tx.toHex() },
+        data: {
+          site_id: `site-${i % 5}`,
+          txid: tx.getId(),
+          vout: 0,
+          address: addr.address,
+          amount_sat: sat.toString(),
+          coinbase,
+          block_height: block.height,
+          block_hash: block.hash,
+          raw_tx_hex: tx.toHex(),
+        },
       }),
     };
   });
@@ -112,17 +141,33 @@ try {
   const perSecond = measured.length / seconds;
   const insertCeiling = await ceiling(db.url);
 
-  console.log(`webhook: ${measured.length} signed payout.received deliveries over ${CONNECTIONS} connections in ${seconds.toFixed(2)} s`);
-  console.log(`webhook: ${perSecond.toFixed(0)} events/s, p50 ${median(latencies).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, failures ${failures}`);
+  console.log(
+    `webhook: ${measured.length} signed payout.received deliveries over ${CONNECTIONS} connections in ${seconds.toFixed(2)} s`,
+  );
+  console.log(
+    `webhook: ${perSecond.toFixed(0)} events/s, p50 ${median(latencies).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, failures ${failures}`,
+  );
   if (cpuBefore !== null && cpuAfter !== null) {
     const perEventMs = ((cpuAfter - cpuBefore) * 1000) / measured.length;
-    console.log(`webhook: the server process used ${perEventMs.toFixed(2)} ms of CPU per event (${(cpuAfter - cpuBefore).toFixed(1)} s in ${seconds.toFixed(1)} s of wall time)`);
+    console.log(
+      `webhook: the server process used ${perEventMs.toFixed(2)} ms of CPU per event (${(cpuAfter - cpuBefore).toFixed(1)} s in ${seconds.toFixed(1)} s of wall time)`,
+    );
   }
-  console.log(`ceiling: ${insertCeiling.toFixed(0)} bare single-row INSERT transactions/s from ${CONNECTIONS} clients (same server, same run)`);
+  console.log(
+    `ceiling: ${insertCeiling.toFixed(0)} bare single-row INSERT transactions/s from ${CONNECTIONS} clients (same server, same run)`,
+  );
   console.log(`ratio: ${((perSecond / insertCeiling) * 100).toFixed(1)}% of the ceiling`);
   console.log(machineLine());
-  console.log(verdict('webhook must', perSecond >= MUST_EVENTS_PER_S && failures === 0, `${perSecond.toFixed(0)} events/s >= ${MUST_EVENTS_PER_S} (ceiling ${insertCeiling.toFixed(0)} tx/s)`));
-  console.log(verdict('webhook aim', perSecond >= AIM_EVENTS_PER_S, `${perSecond.toFixed(0)} events/s >= ${AIM_EVENTS_PER_S}`));
+  console.log(
+    verdict(
+      'webhook must',
+      perSecond >= MUST_EVENTS_PER_S && failures === 0,
+      `${perSecond.toFixed(0)} events/s >= ${MUST_EVENTS_PER_S} (ceiling ${insertCeiling.toFixed(0)} tx/s)`,
+    ),
+  );
+  console.log(
+    verdict('webhook aim', perSecond >= AIM_EVENTS_PER_S, `${perSecond.toFixed(0)} events/s >= ${AIM_EVENTS_PER_S}`),
+  );
   process.exitCode = perSecond >= MUST_EVENTS_PER_S && failures === 0 ? 0 : 1;
 } finally {
   server.child.kill('SIGTERM');

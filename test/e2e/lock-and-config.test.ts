@@ -27,7 +27,9 @@ describe('a CLI command on a PGlite data directory a running server holds', { ti
       // the server is undisturbed and its lock is still its own
       const keys = await fetch(`${server.base}/v1/keys`, { headers: { authorization: `Bearer ${adminKey}` } });
       expect(keys.status).toBe(200);
-      expect(((await keys.json()) as { items: { name: string }[] }).items.map((k) => k.name)).toEqual(['bootstrap admin']);
+      expect(((await keys.json()) as { items: { name: string }[] }).items.map((k) => k.name)).toEqual([
+        'bootstrap admin',
+      ]);
       expect(readFileSync(join(dataDir.path, 'reserve.lock'), 'utf8')).toBe(String(server.child.pid));
       // a second server on the same directory refuses too, before touching the database
       const second = await startServerProcess(env, 60_000).then(
@@ -42,7 +44,9 @@ describe('a CLI command on a PGlite data directory a running server holds', { ti
       // once it is down, the CLI opens the same data: nothing was written by the refused commands
       const listed = await runCli(['keys', 'list', '--json'], env);
       expect(listed.code).toBe(0);
-      expect((JSON.parse(listed.stdout) as { items: { name: string }[] }).items.map((k) => k.name)).toEqual(['bootstrap admin']);
+      expect((JSON.parse(listed.stdout) as { items: { name: string }[] }).items.map((k) => k.name)).toEqual([
+        'bootstrap admin',
+      ]);
     } finally {
       if (!stopped) server.child.kill('SIGKILL');
     }

@@ -2,9 +2,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres } from '../support/db.js';
-import { coinbaseTx, GENESIS_PREV, mineChain } from '../support/regtest.js';
+import { GENESIS_PREV, mineChain } from '../support/regtest.js';
 import { TEST_SECRET } from '../support/webhook.js';
-import { childEnv, freePort, runCli, serverDatabase, startServerProcess, tempDir, type ServerProcess } from './process.js';
+import {
+  childEnv,
+  freePort,
+  runCli,
+  serverDatabase,
+  startServerProcess,
+  tempDir,
+  type ServerProcess,
+} from './process.js';
 
 // `reserve fleet send FILE` against the real server: a site backfills its history from a JSON
 // Lines file; sending the file again is a harmless replay; a refused line fails the run.
@@ -18,7 +26,12 @@ describe('reserve fleet send', () => {
 
   beforeAll(async () => {
     db = onPostgres ? await serverDatabase() : undefined;
-    const env = childEnv({ DATA_DIR: join(dir.path, 'data'), PORT: String(await freePort()), FLEET_WEBHOOK_SECRETS: TEST_SECRET, DATABASE_URL: db?.url });
+    const env = childEnv({
+      DATA_DIR: join(dir.path, 'data'),
+      PORT: String(await freePort()),
+      FLEET_WEBHOOK_SECRETS: TEST_SECRET,
+      DATABASE_URL: db?.url,
+    });
     server = await startServerProcess(env, 60_000);
     adminKey = readFileSync(join(dir.path, 'data', 'bootstrap-admin.key'), 'utf8').trim();
   }, 90_000);
@@ -30,21 +43,41 @@ describe('reserve fleet send', () => {
   });
 
   const api = async (path: string, init: RequestInit = {}) => {
-    const r = await fetch(`${server.base}${path}`, { ...init, headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...init.headers } });
+    const r = await fetch(`${server.base}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...init.headers },
+    });
     return { status: r.status, json: (await r.json()) as any };
   };
 
   it('backfills blocks and payouts, replays harmlessly, and fails on a refused line', async () => {
-    const issued = await api('/v1/policies/regtest-cold/addresses', { method: 'POST', body: JSON.stringify({ label: 'backfill' }) });
+    const issued = await api('/v1/policies/regtest-cold/addresses', {
+      method: 'POST',
+      body: JSON.stringify({ label: 'backfill' }),
+    });
     expect(issued.status).toBe(201);
     const script = Buffer.from(issued.json.script_pub_key, 'hex');
     const { blocks, coinbases } = mineChain(1, 3, GENESIS_PREV, () => [{ script, valueSat: 312_500_000n }], 'backfill');
     const lines = [
-      ...blocks.map((b, i) => ({ type: 'block.connected', timestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(), data: { height: b.height, hash: b.hash, prev_hash: b.prevHash } })),
+      ...blocks.map((b, i) => ({
+        type: 'block.connected',
+        timestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+        data: { height: b.height, hash: b.hash, prev_hash: b.prevHash },
+      })),
       ...coinbases.map((cb, i) => ({
         type: 'payout.received',
         timestamp: new Date(Date.UTC(2026, 0, 1, 1, i)).toISOString(),
-        data: { site_id: 'dam-1', txid: cb.getId(), vout: 0, address: issued.json.address, amount_btc: '3.125', coinbase: true, block_height: blocks[i]!.height, block_hash: blocks[i]!.hash, raw_tx_hex: cb.toHex() },
+        data: {
+          site_id: 'dam-1',
+          txid: cb.getId(),
+          vout: 0,
+          address: issued.json.address,
+          amount_btc: '3.125',
+          coinbase: true,
+          block_height: blocks[i]!.height,
+          block_hash: blocks[i]!.hash,
+          raw_tx_hex: cb.toHex(),
+        },
       })),
     ];
     const file = join(dir.path, 'backfill.jsonl');
@@ -69,7 +102,14 @@ describe('reserve fleet send', () => {
     expect(holdings.json.total_sat).toBe('937500000');
     expect(holdings.json.check.ledger_equals_utxo_set).toBe(true);
 
-    writeFileSync(file, JSON.stringify({ type: 'payout.received', timestamp: new Date().toISOString(), data: { ...lines[3]!.data, amount_btc: '3.1250000001' } }) + '\n');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        type: 'payout.received',
+        timestamp: new Date().toISOString(),
+        data: { ...lines[3]!.data, amount_btc: '3.1250000001' },
+      }) + '\n',
+    );
     const bad = await runCli(['fleet', 'send', file, '--url', url, '--retries', '0'], env);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/backfill\.jsonl:1 .*422 data\.amount_btc/);

@@ -31,7 +31,14 @@ describe.runIf(onPostgres)('webhook storm against the real server on PostgreSQL'
 
   beforeAll(async () => {
     db = await serverDatabase();
-    const env = childEnv({ DATABASE_URL: db.url, DATA_DIR: dataDir.path, PORT: String(await freePort()), FLEET_WEBHOOK_SECRETS: TEST_SECRET, DATABASE_POOL_SIZE: '20', LOG_LEVEL: 'warn' });
+    const env = childEnv({
+      DATABASE_URL: db.url,
+      DATA_DIR: dataDir.path,
+      PORT: String(await freePort()),
+      FLEET_WEBHOOK_SECRETS: TEST_SECRET,
+      DATABASE_POOL_SIZE: '20',
+      LOG_LEVEL: 'warn',
+    });
     server = await startServerProcess({ ...env, LOG_LEVEL: 'info' });
     database = await openDatabase({ databaseUrl: db.url, poolSize: 4 });
   }, 60_000);
@@ -52,7 +59,11 @@ describe.runIf(onPostgres)('webhook storm against the real server on PostgreSQL'
     const { blocks } = mineChain(1, BLOCKS, GENESIS_PREV, () => [], 'storm');
     const genuine: { id: string; event: unknown }[] = blocks.map((b, i) => ({
       id: newDeliveryId(),
-      event: { type: 'block.connected', timestamp: at(i), data: { height: b.height, hash: b.hash, prev_hash: b.prevHash } },
+      event: {
+        type: 'block.connected',
+        timestamp: at(i),
+        data: { height: b.height, hash: b.hash, prev_hash: b.prevHash },
+      },
     }));
     const payouts: { txid: string; sat: bigint; data: Record<string, unknown> }[] = [];
     for (let i = 0; genuine.length < TOTAL - DUPLICATES; i++) {
@@ -60,8 +71,19 @@ describe.runIf(onPostgres)('webhook storm against the real server on PostgreSQL'
       const sat = BigInt(1_000 + i);
       const block = blocks[i % BLOCKS]!;
       const coinbase = i % 5 === 0;
-      const tx = coinbase ? coinbaseTx(block.height, [{ script: addr.scriptPubKey, valueSat: sat }], `storm-${i}`) : paymentTx([{ script: addr.scriptPubKey, valueSat: sat }], i + 1);
-      const data = { site_id: `site-${i % 7}`, txid: tx.getId(), vout: 0, address: addr.address, amount_sat: sat.toString(), coinbase, block_height: block.height, block_hash: block.hash };
+      const tx = coinbase
+        ? coinbaseTx(block.height, [{ script: addr.scriptPubKey, valueSat: sat }], `storm-${i}`)
+        : paymentTx([{ script: addr.scriptPubKey, valueSat: sat }], i + 1);
+      const data = {
+        site_id: `site-${i % 7}`,
+        txid: tx.getId(),
+        vout: 0,
+        address: addr.address,
+        amount_sat: sat.toString(),
+        coinbase,
+        block_height: block.height,
+        block_hash: block.hash,
+      };
       payouts.push({ txid: tx.getId(), sat, data });
       genuine.push({ id: newDeliveryId(), event: { type: 'payout.received', timestamp: at(1000 + i), data } });
     }
@@ -80,7 +102,12 @@ describe.runIf(onPostgres)('webhook storm against the real server on PostgreSQL'
     }
     expect(queue).toHaveLength(TOTAL);
 
-    const sender = createFleetSender({ url: `${server.base}/v1/webhooks/fleet`, secret: TEST_SECRET, connections: CONNECTIONS, retries: 3 });
+    const sender = createFleetSender({
+      url: `${server.base}/v1/webhooks/fleet`,
+      secret: TEST_SECRET,
+      connections: CONNECTIONS,
+      retries: 3,
+    });
     const statuses = new Map<number, number>();
     let next = 0;
     const started = performance.now();
@@ -95,19 +122,27 @@ describe.runIf(onPostgres)('webhook storm against the real server on PostgreSQL'
     );
     const seconds = (performance.now() - started) / 1000;
     sender.close();
-    console.log(`storm: ${TOTAL} deliveries in ${seconds.toFixed(1)} s (${Math.round(TOTAL / seconds)}/s) over ${CONNECTIONS} connections`);
+    console.log(
+      `storm: ${TOTAL} deliveries in ${seconds.toFixed(1)} s (${Math.round(TOTAL / seconds)}/s) over ${CONNECTIONS} connections`,
+    );
     expect(Object.fromEntries(statuses)).toEqual({ 200: TOTAL });
 
-    const [coins] = rowsOf<{ n: bigint; total: string }>(await database.db.execute(sql`select count(*) as n, sum(amount_sat)::text as total from utxos`));
+    const [coins] = rowsOf<{ n: bigint; total: string }>(
+      await database.db.execute(sql`select count(*) as n, sum(amount_sat)::text as total from utxos`),
+    );
     expect(coins!.n).toBe(BigInt(payouts.length));
     expect(BigInt(coins!.total)).toBe(payouts.reduce((s, p) => s + p.sat, 0n));
-    const [receipts] = rowsOf<{ n: bigint }>(await database.db.execute(sql`select count(*) as n from ledger_entries where kind = 'payout.receipt'`));
+    const [receipts] = rowsOf<{ n: bigint }>(
+      await database.db.execute(sql`select count(*) as n from ledger_entries where kind = 'payout.receipt'`),
+    );
     expect(receipts!.n).toBe(BigInt(payouts.length));
     const [events] = rowsOf<{ n: bigint }>(await database.db.execute(sql`select count(*) as n from webhook_events`));
     expect(events!.n).toBe(BigInt(genuine.length + duplicates.filter((d) => !genuine.includes(d)).length));
 
     const adminKey = readFileSync(join(dataDir.path, 'bootstrap-admin.key'), 'utf8').trim();
-    const holdings = (await (await fetch(`${server.base}/v1/reports/holdings`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as any;
+    const holdings = (await (
+      await fetch(`${server.base}/v1/reports/holdings`, { headers: { authorization: `Bearer ${adminKey}` } })
+    ).json()) as any;
     expect(holdings.check).toEqual({ ledger_equals_utxo_set: true, mismatches: [] });
     expect(BigInt(holdings.total_sat)).toBe(BigInt(coins!.total));
     expect(await verifyLedger(ctx)).toMatchObject({ ok: true });

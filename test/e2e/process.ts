@@ -69,7 +69,11 @@ export interface ServerProcess {
 
 /** Starts `node --import tsx src/main.ts` and resolves once it logs that it listens. */
 export async function startServerProcess(env: NodeJS.ProcessEnv, timeoutMs = 100_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let all = '';
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -118,7 +122,11 @@ export interface CliResult {
 
 /** Runs the operator CLI through its bin script, as an operator would. */
 export async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'reserve.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'reserve.js'), ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));

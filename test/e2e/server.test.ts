@@ -3,7 +3,15 @@ import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres } from '../support/db.js';
-import { childEnv, freePort, runCli, serverDatabase, startServerProcess, tempDir, type ServerProcess } from './process.js';
+import {
+  childEnv,
+  freePort,
+  runCli,
+  serverDatabase,
+  startServerProcess,
+  tempDir,
+  type ServerProcess,
+} from './process.js';
 
 // The real server process, on a temporary DATA_DIR (and, when the suite runs on
 // PostgreSQL, on a fresh database of its own on that server), stopped and started again.
@@ -22,7 +30,8 @@ beforeAll(async () => {
 const started: ServerProcess[] = [];
 afterAll(async () => {
   // A test that failed half-way must not leave its server running.
-  for (const server of started) if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+  for (const server of started)
+    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
   await database?.drop();
   dataDir.remove();
 });
@@ -36,7 +45,14 @@ function slowPost(base: string, path: string, key: string, body: string, agent: 
   let reusedSocket = false;
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { ...bearer(key), 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        agent,
+        headers: { ...bearer(key), 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      },
       (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString('utf8')));
@@ -89,9 +105,14 @@ describe('the server process', { timeout: 150_000 }, () => {
   });
 
   it('serves /openapi.json (OpenAPI 3.1) and /docs with every asset from itself', async () => {
-    const doc = (await (await fetch(`${first.base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await (await fetch(`${first.base}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/keys', '/v1/keys/{id}', '/v1/audit-log', '/healthz']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/keys', '/v1/keys/{id}', '/v1/audit-log', '/healthz']),
+    );
     const page = await fetch(`${first.base}/docs`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
@@ -129,13 +150,22 @@ describe('the server process', { timeout: 150_000 }, () => {
   });
 
   it('refuses a streamed body over the limit with 413 over real HTTP, writing nothing', async () => {
-    const before = ((await (await fetch(`${first.base}/v1/keys`, { headers: bearer(adminKey) })).json()) as { items: unknown[] }).items.length;
-    const big = slowPost(first.base, '/v1/keys', adminKey, JSON.stringify({ name: 'x'.repeat(1_200_000), role: 'auditor' }));
+    const before = (
+      (await (await fetch(`${first.base}/v1/keys`, { headers: bearer(adminKey) })).json()) as { items: unknown[] }
+    ).items.length;
+    const big = slowPost(
+      first.base,
+      '/v1/keys',
+      adminKey,
+      JSON.stringify({ name: 'x'.repeat(1_200_000), role: 'auditor' }),
+    );
     big.release();
     const res = await big.response;
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body)).toMatchObject({ status: 413, code: 'payload_too_large' });
-    const after = ((await (await fetch(`${first.base}/v1/keys`, { headers: bearer(adminKey) })).json()) as { items: unknown[] }).items.length;
+    const after = (
+      (await (await fetch(`${first.base}/v1/keys`, { headers: bearer(adminKey) })).json()) as { items: unknown[] }
+    ).items.length;
     expect(after).toBe(before);
   });
 
@@ -144,7 +174,13 @@ describe('the server process', { timeout: 150_000 }, () => {
     // so it is in flight when the signal arrives, however slow the machine.
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     expect(await warmUp(first.base, agent)).toBe(200);
-    const inFlight = slowPost(first.base, '/v1/keys', adminKey, JSON.stringify({ name: 'created during shutdown', role: 'approver' }), agent);
+    const inFlight = slowPost(
+      first.base,
+      '/v1/keys',
+      adminKey,
+      JSON.stringify({ name: 'created during shutdown', role: 'approver' }),
+      agent,
+    );
     await new Promise((r) => setTimeout(r, 300)); // the server has the headers and half the body
     expect(inFlight.reusedSocket()).toBe(true);
     first.child.kill('SIGTERM');
@@ -186,7 +222,12 @@ describe('the server process', { timeout: 150_000 }, () => {
       const keys = await fetch(`${second.base}/v1/keys`, { headers: bearer(adminKey) });
       expect(keys.status).toBe(200);
       const items = ((await keys.json()) as { items: { name: string; role: string }[] }).items;
-      expect(items.map((k) => k.name).sort()).toEqual(['bootstrap admin', 'cli auditor', 'created during shutdown', 'e2e officer']);
+      expect(items.map((k) => k.name).sort()).toEqual([
+        'bootstrap admin',
+        'cli auditor',
+        'created during shutdown',
+        'e2e officer',
+      ]);
       expect((await fetch(`${second.base}/v1/keys`, { headers: bearer(officerKey) })).status).toBe(403);
       const auditorKey = secrets[secrets.length - 1]!;
       const log = await fetch(`${second.base}/v1/audit-log`, { headers: bearer(auditorKey) });
@@ -199,8 +240,16 @@ describe('the server process', { timeout: 150_000 }, () => {
         'cli keys.create',
       ]);
       // an upload that never finishes holds shutdown only until SHUTDOWN_TIMEOUT_MS
-      const stalled = slowPost(second.base, '/v1/keys', adminKey, JSON.stringify({ name: 'never finished', role: 'auditor' }));
-      const outcome = stalled.response.then(() => 'answered', () => 'cut off');
+      const stalled = slowPost(
+        second.base,
+        '/v1/keys',
+        adminKey,
+        JSON.stringify({ name: 'never finished', role: 'auditor' }),
+      );
+      const outcome = stalled.response.then(
+        () => 'answered',
+        () => 'cut off',
+      );
       await new Promise((r) => setTimeout(r, 300));
       const signalled = Date.now();
       second.child.kill('SIGINT');
@@ -209,7 +258,9 @@ describe('the server process', { timeout: 150_000 }, () => {
       expect(Date.now() - signalled).toBeGreaterThanOrEqual(450);
       expect(await outcome).toBe('cut off');
       const messages = second.logs().map((l) => l.msg);
-      expect(messages).toEqual(expect.arrayContaining(['shutting down', 'shutdown timeout: closing remaining connections']));
+      expect(messages).toEqual(
+        expect.arrayContaining(['shutting down', 'shutdown timeout: closing remaining connections']),
+      );
       expect(messages[messages.length - 1]).toBe('stopped cleanly');
     } finally {
       if (!stopped) second.child.kill('SIGKILL');

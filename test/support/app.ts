@@ -27,10 +27,20 @@ export interface RequestOptions {
 export const EXAMPLE_POLICIES_DIR = new URL('../../policies', import.meta.url).pathname;
 
 /** policiesDir: a directory of policy files loaded and synced as at start (default: the examples); null for none. */
-export async function createTestApp(options: { bodyLimitBytes?: number; policiesDir?: string | null; webhookSecrets?: string[] } = {}) {
+export async function createTestApp(
+  options: { bodyLimitBytes?: number; policiesDir?: string | null; webhookSecrets?: string[] } = {},
+) {
   const database = await createTestDatabase();
-  if (options.policiesDir !== null) await loadAndSyncPolicies(database.db, options.policiesDir ?? EXAMPLE_POLICIES_DIR, silentLog);
-  const { app } = createApp({ database, config: { BODY_LIMIT_BYTES: options.bodyLimitBytes ?? 1024 * 1024, FLEET_WEBHOOK_SECRETS: options.webhookSecrets ?? [] }, log: silentLog });
+  if (options.policiesDir !== null)
+    await loadAndSyncPolicies(database.db, options.policiesDir ?? EXAMPLE_POLICIES_DIR, silentLog);
+  const { app } = createApp({
+    database,
+    config: {
+      BODY_LIMIT_BYTES: options.bodyLimitBytes ?? 1024 * 1024,
+      FLEET_WEBHOOK_SECRETS: options.webhookSecrets ?? [],
+    },
+    log: silentLog,
+  });
   const keys = {} as Record<Role, string>;
   for (const role of ['admin', 'officer', 'approver', 'auditor'] as const) {
     keys[role] = (await createKey({ ctx: systemCtx(database), input: { name: `test ${role}`, role } })).secret;
@@ -45,7 +55,8 @@ export async function createTestApp(options: { bodyLimitBytes?: number; policies
       body = JSON.stringify(opts.body);
       headers['content-type'] ??= 'application/json';
     }
-    if (body !== undefined) headers['content-length'] ??= String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+    if (body !== undefined)
+      headers['content-length'] ??= String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
     const response = await app.request(path, { method, headers, body });
     const text = await response.text();
     let json: any;

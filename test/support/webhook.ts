@@ -18,7 +18,10 @@ export interface SignedDelivery {
   headers: Record<string, string>;
 }
 
-export function signEvent(event: unknown, options: { id?: string; secret?: string; timestamp?: number; body?: string } = {}): SignedDelivery {
+export function signEvent(
+  event: unknown,
+  options: { id?: string; secret?: string; timestamp?: number; body?: string } = {},
+): SignedDelivery {
   const id = options.id ?? newWebhookId();
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const body = options.body ?? JSON.stringify(event);
@@ -27,7 +30,12 @@ export function signEvent(event: unknown, options: { id?: string; secret?: strin
     id,
     timestamp,
     body,
-    headers: { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature, 'content-type': 'application/json' },
+    headers: {
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signature,
+      'content-type': 'application/json',
+    },
   };
 }
 
@@ -43,5 +51,13 @@ export const blockConnected = (height: number, hash: string, prevHash?: string, 
   timestamp: at,
   data: { height, hash, ...(prevHash ? { prev_hash: prevHash } : {}) },
 });
-export const blockDisconnected = (height: number, hash: string, at = eventTime()) => ({ type: 'block.disconnected', timestamp: at, data: { height, hash } });
-export const payoutReceived = (data: Record<string, unknown>, at = eventTime()) => ({ type: 'payout.received', timestamp: at, data });
+export const blockDisconnected = (height: number, hash: string, at = eventTime()) => ({
+  type: 'block.disconnected',
+  timestamp: at,
+  data: { height, hash },
+});
+export const payoutReceived = (data: Record<string, unknown>, at = eventTime()) => ({
+  type: 'payout.received',
+  timestamp: at,
+  data,
+});

@@ -53,7 +53,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const { app } = createApp({ database, config: { ...config, FLEET_WEBHOOK_SECRETS: [secret] }, log });
     const signer = new Webhook(secret);
     const call = async (path: string, method: string, body: string, headers: Record<string, string>) => {
-      const res = await app.request(path, { method, body, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers } });
+      const res = await app.request(path, {
+        method,
+        body,
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers },
+      });
       const text = await res.text();
       if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 500)}`);
       return text ? JSON.parse(text) : undefined;
@@ -62,12 +66,17 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const started = performance.now();
     const summary = await buildDemoYear(
       {
-        api: (method, path, body) => call(path, method, JSON.stringify(body ?? {}), { authorization: `Bearer ${adminKey}` }),
+        api: (method, path, body) =>
+          call(path, method, JSON.stringify(body ?? {}), { authorization: `Bearer ${adminKey}` }),
         fleet: (event) => {
           const body = JSON.stringify(event);
           const id = `demo_${randomBytes(12).toString('hex')}`;
           const now = new Date();
-          return call('/v1/webhooks/fleet', 'POST', body, { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signer.sign(id, now, body) });
+          return call('/v1/webhooks/fleet', 'POST', body, {
+            'webhook-id': id,
+            'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+            'webhook-signature': signer.sign(id, now, body),
+          });
         },
         addresses: items.map((i) => ({ address: i.derived.address, script: i.derived.scriptPubKey })),
         progress: (line) => console.log(`demo: ${line}`),
@@ -84,7 +93,16 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     if (!options.start) return 0;
     await database.close();
     open = false;
-    const running = await startServer(loadConfig({ ...process.env, DATABASE_URL: undefined, DATA_DIR: dir, PORT: options.port, FLEET_WEBHOOK_SECRETS: secret }), createLogger('info'));
+    const running = await startServer(
+      loadConfig({
+        ...process.env,
+        DATABASE_URL: undefined,
+        DATA_DIR: dir,
+        PORT: options.port,
+        FLEET_WEBHOOK_SECRETS: secret,
+      }),
+      createLogger('info'),
+    );
     const base = `http://127.0.0.1:${running.port}`;
     const auth = `-H "Authorization: Bearer ${adminKey}"`;
     console.log(
@@ -97,11 +115,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         `  holdings valued    curl ${auth} "${base}/v1/reports/holdings?currency=USD"`,
         `  roll-forward       curl ${auth} "${base}/v1/reports/rollforward?from=${summary.from}T00:00:00Z&to=${summary.to}T00:00:00Z"`,
         `  proof of reserves  curl ${auth} "${base}/v1/reports/proof-of-reserves"`,
-        'Look for: the nuclear site\'s missing payouts, the flare site\'s underpaying pool, the solo site\'s blocks and its orphaned one.',
+        "Look for: the nuclear site's missing payouts, the flare site's underpaying pool, the solo site's blocks and its orphaned one.",
         'Ctrl-C stops it.',
       ].join('\n'),
     );
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void running.stop().then(() => process.exit(0)));
+    for (const signal of ['SIGTERM', 'SIGINT'] as const)
+      process.once(signal, () => void running.stop().then(() => process.exit(0)));
     await new Promise(() => {});
     return 0;
   } finally {
@@ -112,7 +131,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 export function registerDemoCommands(program: Command) {
   program
     .command('demo')
-    .description('build a realistic demo year (four sites, tariffs in BYN, payouts, a reorg) in its own data directory; --start serves it')
+    .description(
+      'build a realistic demo year (four sites, tariffs in BYN, payouts, a reorg) in its own data directory; --start serves it',
+    )
     .option('--data-dir <dir>', 'PGlite data directory for the demo (under the ignored data/)', './data/demo')
     .option('--force', 'rebuild the demo data directory if it exists', false)
     .option('--start', 'start the service on the demo data afterwards', false)

@@ -36,11 +36,17 @@ export function deliveryOfLine(text: string, number: number): Line | { number: n
   } catch {
     return { number, error: 'not valid JSON' };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { number, error: 'not a JSON object' };
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return { number, error: 'not a JSON object' };
   const { id, ...event } = parsed as Record<string, unknown>;
-  if (id !== undefined && (typeof id !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(id))) return { number, error: 'id must be 1-256 printable ASCII characters' };
+  if (id !== undefined && (typeof id !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(id)))
+    return { number, error: 'id must be 1-256 printable ASCII characters' };
   const body = JSON.stringify(event);
-  return { number, id: (id as string | undefined) ?? `fleet_${createHash('sha256').update(body).digest('hex').slice(0, 32)}`, body };
+  return {
+    number,
+    id: (id as string | undefined) ?? `fleet_${createHash('sha256').update(body).digest('hex').slice(0, 32)}`,
+    body,
+  };
 }
 
 export async function runFleetSend(file: string, options: FleetSendOptions, io: CliIo = processIo): Promise<number> {
@@ -59,8 +65,21 @@ export async function runFleetSend(file: string, options: FleetSendOptions, io: 
     io.out(`${unreadable.length} unreadable line(s); nothing was sent`);
     return FLEET_SEND_FAILED;
   }
-  const sender = createFleetSender({ url: options.url, secret: options.secret, connections: options.concurrency, retries: options.retries });
-  const bar = options.progress ? new SingleBar({ format: 'fleet send [{bar}] {value}/{total} events | {eta_formatted} left | {failed} refused', stream: process.stderr }, Presets.shades_classic) : null;
+  const sender = createFleetSender({
+    url: options.url,
+    secret: options.secret,
+    connections: options.concurrency,
+    retries: options.retries,
+  });
+  const bar = options.progress
+    ? new SingleBar(
+        {
+          format: 'fleet send [{bar}] {value}/{total} events | {eta_formatted} left | {failed} refused',
+          stream: process.stderr,
+        },
+        Presets.shades_classic,
+      )
+    : null;
   bar?.start(lines.length, 0, { failed: 0 });
   const counts = new Map<number, number>();
   const refused: string[] = [];
@@ -75,12 +94,14 @@ export async function runFleetSend(file: string, options: FleetSendOptions, io: 
           try {
             const result = await sender.send(line.body, line.id);
             status = result.status;
-            if (status >= 300) detail = (JSON.parse(result.body) as { detail?: string }).detail ?? result.body.slice(0, 200);
+            if (status >= 300)
+              detail = (JSON.parse(result.body) as { detail?: string }).detail ?? result.body.slice(0, 200);
           } catch (error) {
             detail = (error as Error).message;
           }
           counts.set(status, (counts.get(status) ?? 0) + 1);
-          if (status < 200 || status >= 300) refused.push(`${file}:${line.number} (${line.id}): ${status || 'no answer'} ${detail}`);
+          if (status < 200 || status >= 300)
+            refused.push(`${file}:${line.number} (${line.id}): ${status || 'no answer'} ${detail}`);
           bar?.increment(1, { failed: refused.length });
         }
       }),
@@ -90,30 +111,47 @@ export async function runFleetSend(file: string, options: FleetSendOptions, io: 
     sender.close();
   }
   for (const r of refused.slice(0, 50)) io.out(r);
-  const summary = [...counts].sort(([a], [b]) => a - b).map(([s, n]) => `${n} x ${s || 'no answer'}`).join(', ');
+  const summary = [...counts]
+    .sort(([a], [b]) => a - b)
+    .map(([s, n]) => `${n} x ${s || 'no answer'}`)
+    .join(', ');
   io.out(`${lines.length} event(s) sent to ${options.url}: ${summary || 'none'}`);
   return refused.length > 0 ? FLEET_SEND_FAILED : 0;
 }
 
 export function registerFleetCommands(program: Command, io: CliIo = processIo) {
-  const fleet = program.command('fleet').description('the mining fleet\'s side of the webhook');
+  const fleet = program.command('fleet').description("the mining fleet's side of the webhook");
   fleet
     .command('send')
-    .description('sign (Standard Webhooks) and post the events of a JSON Lines FILE to the fleet webhook, with retries; exits 1 if any is refused')
+    .description(
+      'sign (Standard Webhooks) and post the events of a JSON Lines FILE to the fleet webhook, with retries; exits 1 if any is refused',
+    )
     .argument('<file>', 'JSON Lines file, one event {type, timestamp, data} per line, optional "id"')
     .option('--url <url>', 'the webhook URL', 'http://127.0.0.1:8080/v1/webhooks/fleet')
     .option('--secret <whsec>', 'signing secret (default: the first of FLEET_WEBHOOK_SECRETS)')
     .option('--concurrency <n>', 'deliveries in flight', '4')
     .option('--retries <n>', 'retries of a delivery that failed to connect or got a 5xx/429', '5')
     .option('--no-progress', 'no progress bar')
-    .action(async (file: string, opts: { url: string; secret?: string; concurrency: string; retries: string; progress: boolean }) => {
-      const secret = opts.secret ?? io.env.FLEET_WEBHOOK_SECRETS?.split(',')[0]?.trim();
-      if (!secret || !/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret)) throw new Error('a whsec_ secret is required: --secret or FLEET_WEBHOOK_SECRETS');
-      const concurrency = Number(opts.concurrency);
-      const retries = Number(opts.retries);
-      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new Error('--concurrency must be an integer 1-256');
-      if (!Number.isInteger(retries) || retries < 0 || retries > 100) throw new Error('--retries must be an integer 0-100');
-      const code = await runFleetSend(file, { url: opts.url, secret, concurrency, retries, progress: opts.progress && process.stderr.isTTY === true }, io);
-      if (code !== 0) process.exitCode = code;
-    });
+    .action(
+      async (
+        file: string,
+        opts: { url: string; secret?: string; concurrency: string; retries: string; progress: boolean },
+      ) => {
+        const secret = opts.secret ?? io.env.FLEET_WEBHOOK_SECRETS?.split(',')[0]?.trim();
+        if (!secret || !/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret))
+          throw new Error('a whsec_ secret is required: --secret or FLEET_WEBHOOK_SECRETS');
+        const concurrency = Number(opts.concurrency);
+        const retries = Number(opts.retries);
+        if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+          throw new Error('--concurrency must be an integer 1-256');
+        if (!Number.isInteger(retries) || retries < 0 || retries > 100)
+          throw new Error('--retries must be an integer 0-100');
+        const code = await runFleetSend(
+          file,
+          { url: opts.url, secret, concurrency, retries, progress: opts.progress && process.stderr.isTTY === true },
+          io,
+        );
+        if (code !== 0) process.exitCode = code;
+      },
+    );
 }

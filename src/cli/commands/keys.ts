@@ -14,7 +14,9 @@ export function formatTable(header: string[], rows: string[][]): string[] {
 export function registerKeysCommands(program: Command, io: CliIo = processIo) {
   const keys = program
     .command('keys')
-    .description('manage API keys offline, on the configured database (DATA_DIR or DATABASE_URL); refuses while a server holds a PGlite data directory');
+    .description(
+      'manage API keys offline, on the configured database (DATA_DIR or DATABASE_URL); refuses while a server holds a PGlite data directory',
+    );
 
   keys
     .command('create')
@@ -52,7 +54,14 @@ export function registerKeysCommands(program: Command, io: CliIo = processIo) {
         io.out('no API keys yet (the server creates the first admin key on its first start)');
         return;
       }
-      const rows = views.map((k) => [k.id, k.role, k.prefix, k.created_at, k.revoked_at ? `revoked ${k.revoked_at}` : 'active', k.name]);
+      const rows = views.map((k) => [
+        k.id,
+        k.role,
+        k.prefix,
+        k.created_at,
+        k.revoked_at ? `revoked ${k.revoked_at}` : 'active',
+        k.name,
+      ]);
       for (const line of formatTable(['ID', 'ROLE', 'PREFIX', 'CREATED', 'STATUS', 'NAME'], rows)) io.out(line);
     });
 

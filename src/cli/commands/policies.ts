@@ -16,7 +16,9 @@ export function runPoliciesCheck(dir: string, io: CliIo = processIo): number {
     const checksum = policyDescriptors(p).multipath.split('#')[1] ?? '';
     return [p.id, p.network, `${p.threshold}-of-${p.signers.length}`, p.script, p.tier, checksum];
   });
-  if (rows.length > 0) for (const line of formatTable(['ID', 'NETWORK', 'M-OF-N', 'SCRIPT', 'TIER', 'DESCRIPTOR CHECKSUM'], rows)) io.out(line);
+  if (rows.length > 0)
+    for (const line of formatTable(['ID', 'NETWORK', 'M-OF-N', 'SCRIPT', 'TIER', 'DESCRIPTOR CHECKSUM'], rows))
+      io.out(line);
   if (issues.length > 0) {
     io.out(`${issues.length} problem${issues.length === 1 ? '' : 's'} in ${dir}:`);
     for (const issue of issues) io.out(formatIssue(issue));
@@ -30,7 +32,9 @@ export function registerPoliciesCommands(program: Command, io: CliIo = processIo
   const policies = program.command('policies').description('custody policy files');
   policies
     .command('check')
-    .description('validate the policy files of DIR (default POLICIES_DIR, ./policies) and print id, network, m-of-n, script, tier and descriptor checksum; exits 1 on any error')
+    .description(
+      'validate the policy files of DIR (default POLICIES_DIR, ./policies) and print id, network, m-of-n, script, tier and descriptor checksum; exits 1 on any error',
+    )
     .argument('[dir]', 'policy directory')
     .action((dir: string | undefined) => {
       const code = runPoliciesCheck(dir ?? loadConfig(io.env).POLICIES_DIR, io);

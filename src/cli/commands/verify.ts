@@ -9,10 +9,14 @@ export const VERIFY_EXIT = { ok: 0, failed: 1, unreadable: 2 } as const;
 function summaryText(file: string, s: VerifySummary): string {
   const width = Math.max(0, ...s.closing_balances.map((b) => b.account.length));
   const balances = s.closing_balances.map((b) => {
-    const shown = b.commodity === 'BTC' ? `${b.amount} sat (${beancountNumber('BTC', b.amount)} BTC)` : `${b.amount} ${b.commodity}`;
+    const shown =
+      b.commodity === 'BTC'
+        ? `${b.amount} sat (${beancountNumber('BTC', b.amount)} BTC)`
+        : `${b.amount} ${b.commodity}`;
     return `    ${b.account.padEnd(width)}  ${shown}`;
   });
-  const range = s.entries === 0 ? `no entries (the chain at seq ${BigInt(s.from_seq) - 1n})` : `seq ${s.from_seq}..${s.to_seq}`;
+  const range =
+    s.entries === 0 ? `no entries (the chain at seq ${BigInt(s.from_seq) - 1n})` : `seq ${s.from_seq}..${s.to_seq}`;
   return [
     `OK ${file}: ledger export verified (${s.format})`,
     `  entries:   ${s.entries}, ${range}`,
@@ -28,14 +32,24 @@ function summaryText(file: string, s: VerifySummary): string {
 export function registerVerifyCommands(program: Command) {
   program
     .command('verify')
-    .description('verify a ledger export (CSV, JSON Lines or beancount) offline: every hash, link, balance and the manifest')
+    .description(
+      'verify a ledger export (CSV, JSON Lines or beancount) offline: every hash, link, balance and the manifest',
+    )
     .argument('<file>', 'a file from GET /v1/exports/ledger')
     .option('--json', 'print the result as JSON')
     .option('--no-progress', 'no progress bar, even on a terminal')
     .action(async (file: string, options: { json?: boolean; progress: boolean }) => {
-      const bar = options.progress && process.stderr.isTTY
-        ? new cliProgress.SingleBar({ stream: process.stderr, format: 'verifying [{bar}] {percentage}% | {value}/{total} MiB', hideCursor: true }, cliProgress.Presets.shades_classic)
-        : null;
+      const bar =
+        options.progress && process.stderr.isTTY
+          ? new cliProgress.SingleBar(
+              {
+                stream: process.stderr,
+                format: 'verifying [{bar}] {percentage}% | {value}/{total} MiB',
+                hideCursor: true,
+              },
+              cliProgress.Presets.shades_classic,
+            )
+          : null;
       let started = false;
       try {
         const summary = await verifyLedgerExport(file, {
@@ -57,7 +71,8 @@ export function registerVerifyCommands(program: Command) {
         bar?.stop();
         if (error instanceof VerifyError) {
           const where = error.line > 0 ? `line ${error.line}: ` : '';
-          if (options.json) console.log(JSON.stringify({ ok: false, file, line: error.line || null, reason: error.reason }));
+          if (options.json)
+            console.log(JSON.stringify({ ok: false, file, line: error.line || null, reason: error.reason }));
           else console.error(`FAILED ${file}: ${where}${error.reason}`);
           process.exitCode = VERIFY_EXIT.failed;
           return;

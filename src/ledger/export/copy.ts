@@ -14,7 +14,9 @@ type PostgresClient = ReturnType<typeof postgres>;
 
 /** The postgres.js client under a drizzle database, or null on the embedded engine. */
 export function postgresClientOf(db: Db): PostgresClient | null {
-  const client = (db as unknown as { $client?: unknown }).$client as (PostgresClient & { options?: { host?: unknown } }) | undefined;
+  const client = (db as unknown as { $client?: unknown }).$client as
+    | (PostgresClient & { options?: { host?: unknown } })
+    | undefined;
   return client && typeof client.unsafe === 'function' && client.options?.host ? client : null;
 }
 
@@ -63,13 +65,24 @@ function copyJsonlSql(from: bigint, to: bigint): string {
 }
 
 /** The rows of the range as CSV or JSON Lines text, streamed from COPY on a connection of its own. */
-export async function* copyRows(pool: PostgresClient, range: LedgerExportRange, format: 'csv' | 'jsonl'): AsyncGenerator<Uint8Array> {
+export async function* copyRows(
+  pool: PostgresClient,
+  range: LedgerExportRange,
+  format: 'csv' | 'jsonl',
+): AsyncGenerator<Uint8Array> {
   if (range.toSeq < range.fromSeq) return;
   const o = pool.options as unknown as Record<string, unknown>;
   const own = postgres({
-    host: o.host as string[], port: o.port as number[], path: o.path as string, database: o.database as string,
-    user: o.user as string, pass: o.pass as string, ssl: o.ssl as boolean,
-    max: 1, onnotice: () => {}, connection: { application_name: 'reserve-export' },
+    host: o.host as string[],
+    port: o.port as number[],
+    path: o.path as string,
+    database: o.database as string,
+    user: o.user as string,
+    pass: o.pass as string,
+    ssl: o.ssl as boolean,
+    max: 1,
+    onnotice: () => {},
+    connection: { application_name: 'reserve-export' },
   } as unknown as postgres.Options<Record<string, never>>);
   let timedOut = false;
   let finished = false;

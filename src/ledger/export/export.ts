@@ -6,8 +6,19 @@ import { rowsOf } from '../../../db/client.js';
 import type { Ctx } from '../../context.js';
 import { CANONICAL_VERSION, canonicalDecimal } from '../canonical.js';
 import {
-  beancountEntry, beancountHeader, CSV_STRINGIFY_OPTIONS, beancountManifestLine, csvManifestRow, csvRows, type ExportEntry, jsonlLine, jsonlManifestLine,
-  LEDGER_CSV_COLUMNS, LEDGER_EXPORT_VERSION, type LedgerExportFormat, type LedgerManifest,
+  beancountEntry,
+  beancountHeader,
+  CSV_STRINGIFY_OPTIONS,
+  beancountManifestLine,
+  csvManifestRow,
+  csvRows,
+  type ExportEntry,
+  jsonlLine,
+  jsonlManifestLine,
+  LEDGER_CSV_COLUMNS,
+  LEDGER_EXPORT_VERSION,
+  type LedgerExportFormat,
+  type LedgerManifest,
 } from './formats.js';
 import { copyRows, postgresClientOf } from './copy.js';
 import { balancesAfter, type LedgerExportRange } from './range.js';
@@ -55,7 +66,8 @@ async function readPage(ctx: Ctx, from: bigint, to: bigint): Promise<ExportEntry
   for (const r of rowsOf<PostingRow>(postingResult)) {
     if (current?.id !== r.entry_id) {
       current = entries[++at];
-      if (current?.id !== r.entry_id) throw new Error(`ledger page ${from}-${to}: postings of ${r.entry_id} out of step with the entries`);
+      if (current?.id !== r.entry_id)
+        throw new Error(`ledger page ${from}-${to}: postings of ${r.entry_id} out of step with the entries`);
     }
     current.postings.push({
       account: r.account,
@@ -71,12 +83,18 @@ async function readPage(ctx: Ctx, from: bigint, to: bigint): Promise<ExportEntry
 async function beancountPreamble(ctx: Ctx, range: LedgerExportRange): Promise<string> {
   // Every account and commodity used up to the end of the range, opened on the first day
   // the range needs (the earliest occurred_at in it), so bean-check finds each one open.
-  const accounts = rowsOf<{ account: string }>(await ctx.db.execute(sql`
-    select distinct p.account from ledger_postings p join ledger_entries e on e.id = p.entry_id where e.seq <= ${range.toSeq}`));
-  const commodities = rowsOf<{ commodity: string }>(await ctx.db.execute(sql`
-    select distinct p.commodity from ledger_postings p join ledger_entries e on e.id = p.entry_id where e.seq <= ${range.toSeq}`));
-  const [first] = rowsOf<{ day: string | null }>(await ctx.db.execute(sql`
-    select to_char(min(occurred_at) at time zone 'UTC', 'YYYY-MM-DD') as day from ledger_entries where seq between ${range.fromSeq} and ${range.toSeq}`));
+  const accounts = rowsOf<{ account: string }>(
+    await ctx.db.execute(sql`
+    select distinct p.account from ledger_postings p join ledger_entries e on e.id = p.entry_id where e.seq <= ${range.toSeq}`),
+  );
+  const commodities = rowsOf<{ commodity: string }>(
+    await ctx.db.execute(sql`
+    select distinct p.commodity from ledger_postings p join ledger_entries e on e.id = p.entry_id where e.seq <= ${range.toSeq}`),
+  );
+  const [first] = rowsOf<{ day: string | null }>(
+    await ctx.db.execute(sql`
+    select to_char(min(occurred_at) at time zone 'UTC', 'YYYY-MM-DD') as day from ledger_entries where seq between ${range.fromSeq} and ${range.toSeq}`),
+  );
   return beancountHeader(
     accounts.map((a) => a.account),
     commodities.map((c) => c.commodity).sort(),
@@ -99,7 +117,12 @@ export interface LedgerExportOptions {
   keysetOnly?: boolean;
 }
 
-export function ledgerExport(ctx: Ctx, format: LedgerExportFormat, range: LedgerExportRange, options: LedgerExportOptions = {}): LedgerExportStream {
+export function ledgerExport(
+  ctx: Ctx,
+  format: LedgerExportFormat,
+  range: LedgerExportRange,
+  options: LedgerExportOptions = {},
+): LedgerExportStream {
   let entries = 0;
   let postings = 0;
   const server = format !== 'beancount' && !options.keysetOnly ? postgresClientOf(ctx.db) : null;
@@ -108,9 +131,11 @@ export function ledgerExport(ctx: Ctx, format: LedgerExportFormat, range: Ledger
     if (format === 'csv') yield stringify([[...LEDGER_CSV_COLUMNS]], CSV_STRINGIFY_OPTIONS);
     if (server && format !== 'beancount') {
       yield* copyRows(server, range, format);
-      const [counted] = rowsOf<{ entries: string; postings: string }>(await ctx.db.execute(sql`
+      const [counted] = rowsOf<{ entries: string; postings: string }>(
+        await ctx.db.execute(sql`
         select count(distinct e.seq)::text as entries, count(*)::text as postings
-        from ledger_entries e join ledger_postings p on p.entry_id = e.id where e.seq between ${range.fromSeq} and ${range.toSeq}`));
+        from ledger_entries e join ledger_postings p on p.entry_id = e.id where e.seq between ${range.fromSeq} and ${range.toSeq}`),
+      );
       entries = Number(counted?.entries ?? 0);
       postings = Number(counted?.postings ?? 0);
       return;
@@ -121,7 +146,8 @@ export function ledgerExport(ctx: Ctx, format: LedgerExportFormat, range: Ledger
     const pageAt = (from: bigint) => {
       const to = from + PAGE_ENTRIES - 1n < range.toSeq ? from + PAGE_ENTRIES - 1n : range.toSeq;
       const read = readPage(ctx, from, to).then((page) => {
-        if (page.length !== Number(to - from + 1n)) throw new Error(`ledger entries ${from}-${to}: read ${page.length}, the chain has a gap`);
+        if (page.length !== Number(to - from + 1n))
+          throw new Error(`ledger entries ${from}-${to}: read ${page.length}, the chain has a gap`);
         return page;
       });
       read.catch(() => undefined); // awaited below; never an unhandled rejection if the client leaves

@@ -71,8 +71,24 @@ export function toCanonical(entry: ExportEntry): CanonicalEntry {
 // ---- CSV: one row per posting; RFC 4180 quoting is left to the CSV library.
 
 export const LEDGER_CSV_COLUMNS = [
-  'seq', 'id', 'occurred_at', 'recorded_at', 'kind', 'description', 'source_type', 'source_id', 'actor',
-  'reverses_seq', 'prev_hash', 'hash', 'posting_index', 'account', 'commodity', 'amount', 'price', 'cost',
+  'seq',
+  'id',
+  'occurred_at',
+  'recorded_at',
+  'kind',
+  'description',
+  'source_type',
+  'source_id',
+  'actor',
+  'reverses_seq',
+  'prev_hash',
+  'hash',
+  'posting_index',
+  'account',
+  'commodity',
+  'amount',
+  'price',
+  'cost',
 ] as const;
 
 /**
@@ -86,9 +102,24 @@ export const CSV_MANIFEST_MARKER = 'manifest';
 
 export function csvRows(entry: ExportEntry): string[][] {
   return entry.postings.map((posting, index) => [
-    entry.seq, entry.id, entry.occurred_at, entry.recorded_at, entry.kind, entry.description, entry.source_type,
-    entry.source_id, entry.actor, entry.reverses_seq ?? '', entry.prev_hash, entry.hash, String(index),
-    posting.account, posting.commodity, posting.amount, posting.price ?? '', posting.cost ?? '',
+    entry.seq,
+    entry.id,
+    entry.occurred_at,
+    entry.recorded_at,
+    entry.kind,
+    entry.description,
+    entry.source_type,
+    entry.source_id,
+    entry.actor,
+    entry.reverses_seq ?? '',
+    entry.prev_hash,
+    entry.hash,
+    String(index),
+    posting.account,
+    posting.commodity,
+    posting.amount,
+    posting.price ?? '',
+    posting.cost ?? '',
   ]);
 }
 
@@ -142,7 +173,12 @@ export function beancountNumber(commodity: string, amount: string): string {
 /** Strings are written as JSON strings: a valid beancount string that decodes exactly. */
 const str = (value: string) => JSON.stringify(value);
 
-export function beancountHeader(accounts: string[], commodities: string[], openDate: string, manifestHint: string): string {
+export function beancountHeader(
+  accounts: string[],
+  commodities: string[],
+  openDate: string,
+  manifestHint: string,
+): string {
   const lines = [
     `; Reserve ledger export (${LEDGER_EXPORT_VERSION}). ${manifestHint}`,
     '; Exact values are in metadata: account, amounts in canonical form, seq, prev_hash and hash.',
@@ -169,7 +205,9 @@ export function beancountEntry(entry: ExportEntry): string {
   if (entry.reverses_seq !== null) lines.push(`  reverses_seq: ${str(entry.reverses_seq)}`);
   lines.push(`  prev_hash: ${str(entry.prev_hash)}`, `  hash: ${str(entry.hash)}`);
   for (const posting of entry.postings) {
-    lines.push(`  ${beancountAccount(posting.account)}  ${beancountNumber(posting.commodity, posting.amount)} ${posting.commodity}`);
+    lines.push(
+      `  ${beancountAccount(posting.account)}  ${beancountNumber(posting.commodity, posting.amount)} ${posting.commodity}`,
+    );
     lines.push(`    account: ${str(posting.account)}`, `    amount: ${str(posting.amount)}`);
     if (posting.price !== null) lines.push(`    price: ${str(posting.price)}`);
     if (posting.cost !== null) lines.push(`    cost: ${str(posting.cost)}`);

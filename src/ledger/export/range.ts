@@ -26,7 +26,8 @@ export interface LedgerExportRange {
   headHash: string;
 }
 
-const field = (name: string, reason: string) => new AppError('validation_failed', `${name}: ${reason}`, { errors: [{ field: name, reason }] });
+const field = (name: string, reason: string) =>
+  new AppError('validation_failed', `${name}: ${reason}`, { errors: [{ field: name, reason }] });
 
 async function scalar(ctx: Ctx, query: ReturnType<typeof sql>): Promise<unknown> {
   const [row] = rowsOf<{ v: unknown }>(await ctx.db.execute(query));
@@ -45,20 +46,30 @@ async function hashAt(ctx: Ctx, seq: bigint): Promise<string> {
  * outside it, so the export is a consistent snapshot although it is read page by page.
  */
 export async function resolveLedgerRange(ctx: Ctx, request: LedgerExportRequest): Promise<LedgerExportRange> {
-  const head = BigInt((await scalar(ctx, sql`select last_seq as v from ledger_chain_head where id = 1`)) as bigint | null ?? 0n);
-  if (request.toSeq !== undefined && request.toSeq > head) throw field('query.to_seq', `is beyond the chain head (seq ${head})`);
-  if (request.fromSeq !== undefined && request.toSeq !== undefined && request.fromSeq > request.toSeq) throw field('query.from_seq', 'must not be above query.to_seq');
+  const head = BigInt(
+    ((await scalar(ctx, sql`select last_seq as v from ledger_chain_head where id = 1`)) as bigint | null) ?? 0n,
+  );
+  if (request.toSeq !== undefined && request.toSeq > head)
+    throw field('query.to_seq', `is beyond the chain head (seq ${head})`);
+  if (request.fromSeq !== undefined && request.toSeq !== undefined && request.fromSeq > request.toSeq)
+    throw field('query.from_seq', 'must not be above query.to_seq');
   if (request.from && request.to && request.from >= request.to) throw field('query.from', 'must be before query.to');
   let fromSeq = request.fromSeq ?? 1n;
   let toSeq = request.toSeq ?? head;
   if (fromSeq > head + 1n) throw field('query.from_seq', `is beyond the chain head (seq ${head})`);
   if (request.from) {
-    const first = await scalar(ctx, sql`select min(seq) as v from ledger_entries where recorded_at >= ${request.from.toISOString()}`);
+    const first = await scalar(
+      ctx,
+      sql`select min(seq) as v from ledger_entries where recorded_at >= ${request.from.toISOString()}`,
+    );
     const firstSeq = first === null ? head + 1n : BigInt(first as bigint);
     if (firstSeq > fromSeq) fromSeq = firstSeq;
   }
   if (request.to) {
-    const last = await scalar(ctx, sql`select max(seq) as v from ledger_entries where recorded_at < ${request.to.toISOString()}`);
+    const last = await scalar(
+      ctx,
+      sql`select max(seq) as v from ledger_entries where recorded_at < ${request.to.toISOString()}`,
+    );
     const lastSeq = last === null ? 0n : BigInt(last as bigint);
     if (lastSeq < toSeq) toSeq = lastSeq;
   }
@@ -75,5 +86,15 @@ export async function balancesAfter(ctx: Ctx, seq: bigint): Promise<BalanceLine[
   return rows
     .map((r) => ({ account: r.account, commodity: r.commodity, amount: canonicalDecimal(r.balance) }))
     .filter((b) => b.amount !== '0')
-    .sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : a.commodity < b.commodity ? -1 : a.commodity > b.commodity ? 1 : 0));
+    .sort((a, b) =>
+      a.account < b.account
+        ? -1
+        : a.account > b.account
+          ? 1
+          : a.commodity < b.commodity
+            ? -1
+            : a.commodity > b.commodity
+              ? 1
+              : 0,
+    );
 }

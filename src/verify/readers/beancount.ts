@@ -1,7 +1,12 @@
 // Beancount ledger export, read back line by line: directives first, then one transaction
 // per entry whose metadata carries the exact hashed values. What beancount shows (account
 // names, BTC in whole coins) must agree with that metadata, or the line is named.
-import { beancountAccount, beancountNumber, type ExportEntry, type ExportPosting } from '../../ledger/export/formats.js';
+import {
+  beancountAccount,
+  beancountNumber,
+  type ExportEntry,
+  type ExportPosting,
+} from '../../ledger/export/formats.js';
 import { VerifyError } from '../checker.js';
 import { type Line, splitLines } from './lines.js';
 import type { EntryAt } from './types.js';
@@ -10,11 +15,21 @@ const JSON_STRING = '"(?:[^"\\\\]|\\\\.)*"';
 const TRANSACTION = new RegExp(`^(\\d{4}-\\d{2}-\\d{2}) \\* (${JSON_STRING}) (${JSON_STRING})$`);
 const ENTRY_META = new RegExp(`^  ([a-z][a-z_]*): (${JSON_STRING})$`);
 const POSTING_META = new RegExp(`^    ([a-z][a-z_]*): (${JSON_STRING})$`);
-const POSTING = /^  ([A-Z][A-Za-z0-9:-]*)  (-?\d+(?:\.\d+)?) ([A-Z][A-Z0-9'._-]*)$/;
+const POSTING = /^ {2}([A-Z][A-Za-z0-9:-]*) {2}(-?\d+(?:\.\d+)?) ([A-Z][A-Z0-9'._-]*)$/;
 const OPEN = /^\d{4}-\d{2}-\d{2} open (\S+)$/;
 const COMMODITY = /^\d{4}-\d{2}-\d{2} commodity (\S+)$/;
 
-const REQUIRED_META = ['seq', 'id', 'occurred_at', 'recorded_at', 'source_type', 'source_id', 'actor', 'prev_hash', 'hash'] as const;
+const REQUIRED_META = [
+  'seq',
+  'id',
+  'occurred_at',
+  'recorded_at',
+  'source_type',
+  'source_id',
+  'actor',
+  'prev_hash',
+  'hash',
+] as const;
 
 interface Draft {
   line: number;
@@ -51,7 +66,13 @@ export class BeancountReader {
       }
       match = POSTING.exec(text);
       if (match) {
-        draft.postings.push({ shown: match[1]!, number: match[2]!, commodity: match[3]!, meta: new Map(), line: number });
+        draft.postings.push({
+          shown: match[1]!,
+          number: match[2]!,
+          commodity: match[3]!,
+          meta: new Map(),
+          line: number,
+        });
         return null;
       }
       match = POSTING_META.exec(text);
@@ -61,7 +82,8 @@ export class BeancountReader {
         posting.meta.set(match[1]!, decode(match[2]!, number));
         return null;
       }
-      if (text.startsWith(' ')) throw new VerifyError(number, 'not a metadata line or a posting of the transaction above');
+      if (text.startsWith(' '))
+        throw new VerifyError(number, 'not a metadata line or a posting of the transaction above');
       this.draft = null;
       const done = this.finish(draft);
       this.takeOutside(line);
@@ -81,7 +103,14 @@ export class BeancountReader {
     if (text === '' || text.startsWith(';') || text.startsWith('option ')) return;
     let match = TRANSACTION.exec(text);
     if (match) {
-      this.draft = { line: number, date: match[1]!, kind: decode(match[2]!, number), description: decode(match[3]!, number), meta: new Map(), postings: [] };
+      this.draft = {
+        line: number,
+        date: match[1]!,
+        kind: decode(match[2]!, number),
+        description: decode(match[3]!, number),
+        meta: new Map(),
+        postings: [],
+      };
       return;
     }
     match = OPEN.exec(text);
@@ -102,15 +131,24 @@ export class BeancountReader {
       if (!draft.meta.has(field)) throw new VerifyError(draft.line, `transaction has no ${field} metadata`);
     }
     const meta = (field: string) => draft.meta.get(field)!;
-    if (!/^\d{1,19}$/.test(meta('seq'))) throw new VerifyError(draft.line, `seq "${meta('seq')}" is not a sequence number`);
+    if (!/^\d{1,19}$/.test(meta('seq')))
+      throw new VerifyError(draft.line, `seq "${meta('seq')}" is not a sequence number`);
     if (draft.date !== meta('occurred_at').slice(0, 10)) {
-      throw new VerifyError(draft.line, `transaction date ${draft.date} is not the date of occurred_at ${meta('occurred_at')}`);
+      throw new VerifyError(
+        draft.line,
+        `transaction date ${draft.date} is not the date of occurred_at ${meta('occurred_at')}`,
+      );
     }
     const postings: ExportPosting[] = draft.postings.map((p) => {
       const account = p.meta.get('account');
       const amount = p.meta.get('amount');
-      if (account === undefined || amount === undefined) throw new VerifyError(p.line, 'posting has no account or amount metadata');
-      if (beancountAccount(account) !== p.shown) throw new VerifyError(p.line, `account ${p.shown} is not the beancount name of ${account} (${beancountAccount(account)})`);
+      if (account === undefined || amount === undefined)
+        throw new VerifyError(p.line, 'posting has no account or amount metadata');
+      if (beancountAccount(account) !== p.shown)
+        throw new VerifyError(
+          p.line,
+          `account ${p.shown} is not the beancount name of ${account} (${beancountAccount(account)})`,
+        );
       if (!this.opened.has(p.shown)) throw new VerifyError(p.line, `account ${p.shown} has no open directive`);
       if (!this.commodities.has(p.commodity)) throw new VerifyError(p.line, `commodity ${p.commodity} is not declared`);
       let shownNumber: string;
@@ -119,14 +157,31 @@ export class BeancountReader {
       } catch {
         shownNumber = '';
       }
-      if (shownNumber !== p.number) throw new VerifyError(p.line, `amount ${p.number} ${p.commodity} differs from its exact amount ${amount}`);
-      return { account, commodity: p.commodity, amount, price: p.meta.get('price') ?? null, cost: p.meta.get('cost') ?? null };
+      if (shownNumber !== p.number)
+        throw new VerifyError(p.line, `amount ${p.number} ${p.commodity} differs from its exact amount ${amount}`);
+      return {
+        account,
+        commodity: p.commodity,
+        amount,
+        price: p.meta.get('price') ?? null,
+        cost: p.meta.get('cost') ?? null,
+      };
     });
     const reverses = draft.meta.get('reverses_seq');
     const entry: ExportEntry = {
-      seq: meta('seq'), id: meta('id'), occurred_at: meta('occurred_at'), recorded_at: meta('recorded_at'), kind: draft.kind,
-      description: draft.description, source_type: meta('source_type'), source_id: meta('source_id'), actor: meta('actor'),
-      reverses_seq: reverses ?? null, prev_hash: meta('prev_hash'), hash: meta('hash'), postings,
+      seq: meta('seq'),
+      id: meta('id'),
+      occurred_at: meta('occurred_at'),
+      recorded_at: meta('recorded_at'),
+      kind: draft.kind,
+      description: draft.description,
+      source_type: meta('source_type'),
+      source_id: meta('source_id'),
+      actor: meta('actor'),
+      reverses_seq: reverses ?? null,
+      prev_hash: meta('prev_hash'),
+      hash: meta('hash'),
+      postings,
     };
     return { entry, line: draft.line };
   }

@@ -73,8 +73,10 @@ function parseRecord(buf: string, i: number, final: boolean, line: number): Pars
       let end = comma !== -1 && comma < lf ? comma : lf;
       if (end === lf && end > i && buf.charCodeAt(end - 1) === CR) end--;
       const value = buf.slice(i, end);
-      if (value.includes('"')) throw new VerifyError(line + innerLines, 'not valid CSV: a quote inside an unquoted field');
-      if (value.includes('\r')) throw new VerifyError(line + innerLines, 'not valid CSV: a carriage return not followed by a line feed');
+      if (value.includes('"'))
+        throw new VerifyError(line + innerLines, 'not valid CSV: a quote inside an unquoted field');
+      if (value.includes('\r'))
+        throw new VerifyError(line + innerLines, 'not valid CSV: a carriage return not followed by a line feed');
       fields.push(value);
       i = end;
     }
@@ -90,7 +92,8 @@ function parseRecord(buf: string, i: number, final: boolean, line: number): Pars
     if (c === LF) return { fields, next: i + 1, innerLines };
     if (c === CR) {
       if (i + 1 >= n && !final) return null;
-      if (buf.charCodeAt(i + 1) !== LF) throw new VerifyError(line + innerLines, 'not valid CSV: a carriage return not followed by a line feed');
+      if (buf.charCodeAt(i + 1) !== LF)
+        throw new VerifyError(line + innerLines, 'not valid CSV: a carriage return not followed by a line feed');
       return { fields, next: i + 2, innerLines };
     }
     throw new VerifyError(line + innerLines, 'not valid CSV: text after a closing quote');

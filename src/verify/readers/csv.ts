@@ -11,9 +11,19 @@ const SEQ = /^\d{1,19}$/;
 
 function entryFrom(row: string[]): ExportEntry {
   return {
-    seq: row[0]!, id: row[1]!, occurred_at: row[2]!, recorded_at: row[3]!, kind: row[4]!, description: row[5]!,
-    source_type: row[6]!, source_id: row[7]!, actor: row[8]!, reverses_seq: row[9] === '' ? null : row[9]!,
-    prev_hash: row[10]!, hash: row[11]!, postings: [],
+    seq: row[0]!,
+    id: row[1]!,
+    occurred_at: row[2]!,
+    recorded_at: row[3]!,
+    kind: row[4]!,
+    description: row[5]!,
+    source_type: row[6]!,
+    source_id: row[7]!,
+    actor: row[8]!,
+    reverses_seq: row[9] === '' ? null : row[9]!,
+    prev_hash: row[10]!,
+    hash: row[11]!,
+    postings: [],
   };
 }
 
@@ -30,7 +40,8 @@ export async function* readCsv(body: AsyncIterable<Buffer>): AsyncGenerator<Entr
         throw new VerifyError(line, `${record.length} fields where a row has ${LEDGER_CSV_COLUMNS.length}`);
       }
       if (!headerSeen) {
-        if (record.join(',') !== LEDGER_CSV_COLUMNS.join(',')) throw new VerifyError(line, `the header row must be ${LEDGER_CSV_COLUMNS.join(',')}`);
+        if (record.join(',') !== LEDGER_CSV_COLUMNS.join(','))
+          throw new VerifyError(line, `the header row must be ${LEDGER_CSV_COLUMNS.join(',')}`);
         headerSeen = true;
         continue;
       }
@@ -40,16 +51,32 @@ export async function* readCsv(body: AsyncIterable<Buffer>): AsyncGenerator<Entr
         current = { entry: entryFrom(record), line, first: record };
       } else {
         if (!current || record[0] !== current.first[0]) {
-          throw new VerifyError(line, `posting_index ${record[12]} of seq ${record[0]} does not follow posting 0 of the same entry: rows are missing or out of order`);
+          throw new VerifyError(
+            line,
+            `posting_index ${record[12]} of seq ${record[0]} does not follow posting 0 of the same entry: rows are missing or out of order`,
+          );
         }
         if (record[12] !== String(current.entry.postings.length)) {
-          throw new VerifyError(line, `posting_index ${record[12]} of seq ${record[0]} where ${current.entry.postings.length} was expected: rows are missing or out of order`);
+          throw new VerifyError(
+            line,
+            `posting_index ${record[12]} of seq ${record[0]} where ${current.entry.postings.length} was expected: rows are missing or out of order`,
+          );
         }
         for (let i = 1; i < ENTRY_COLUMNS; i++) {
-          if (record[i] !== current.first[i]) throw new VerifyError(line, `column ${LEDGER_CSV_COLUMNS[i]} of seq ${record[0]} differs from the entry's first row`);
+          if (record[i] !== current.first[i])
+            throw new VerifyError(
+              line,
+              `column ${LEDGER_CSV_COLUMNS[i]} of seq ${record[0]} differs from the entry's first row`,
+            );
         }
       }
-      current.entry.postings.push({ account: record[13]!, commodity: record[14]!, amount: record[15]!, price: record[16] || null, cost: record[17] || null });
+      current.entry.postings.push({
+        account: record[13]!,
+        commodity: record[14]!,
+        amount: record[15]!,
+        price: record[16] || null,
+        cost: record[17] || null,
+      });
     }
     return batch;
   };

@@ -25,17 +25,32 @@ describe('GET /v1/exports/audit-log', () => {
     const rows = lines.map((l) => JSON.parse(l));
     // four role keys from the harness plus five created here
     expect(rows.filter((r) => r.action === 'keys.create')).toHaveLength(9);
-    expect(rows.map((r) => BigInt(r.seq))).toEqual([...rows.map((r) => BigInt(r.seq))].sort((a, b) => (a < b ? -1 : 1)));
-    expect(trailer).toMatchObject({ export: 'audit-log', count: rows.length, first_seq: rows[0].seq, last_seq: rows.at(-1).seq });
+    expect(rows.map((r) => BigInt(r.seq))).toEqual(
+      [...rows.map((r) => BigInt(r.seq))].sort((a, b) => (a < b ? -1 : 1)),
+    );
+    expect(trailer).toMatchObject({
+      export: 'audit-log',
+      count: rows.length,
+      first_seq: rows[0].seq,
+      last_seq: rows.at(-1).seq,
+    });
     expect(trailer.body_sha256).toBe(createHash('sha256').update(bodyBytes).digest('hex'));
   });
 
   it('limits to [from, to) and refuses a reversed range, a bad time, and roles other than auditor/admin', async () => {
-    const future = await t.request('GET', `/v1/exports/audit-log?from=${encodeURIComponent('2999-01-01T00:00:00Z')}&to=${encodeURIComponent('3000-01-01T00:00:00Z')}`);
+    const future = await t.request(
+      'GET',
+      `/v1/exports/audit-log?from=${encodeURIComponent('2999-01-01T00:00:00Z')}&to=${encodeURIComponent('3000-01-01T00:00:00Z')}`,
+    );
     expect(future.status).toBe(200);
     const { lines, trailer } = split(future.text);
     expect(lines).toHaveLength(0);
-    expect(trailer).toMatchObject({ count: 0, first_seq: null, last_seq: null, body_sha256: createHash('sha256').digest('hex') });
+    expect(trailer).toMatchObject({
+      count: 0,
+      first_seq: null,
+      last_seq: null,
+      body_sha256: createHash('sha256').digest('hex'),
+    });
 
     const reversed = await t.request('GET', '/v1/exports/audit-log?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z');
     expect(reversed.status).toBe(422);

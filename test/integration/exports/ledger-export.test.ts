@@ -45,12 +45,22 @@ describe('GET /v1/exports/ledger round trips through the offline verifier', () =
       const summary = await verifyLedgerExport(path);
       const server = await verifyLedger(t.ctx());
       expect(server).toMatchObject({ ok: true });
-      expect(summary).toMatchObject({ format, entries: entryCount, from_seq: '1', to_seq: String(entryCount), prev_hash: GENESIS_HASH });
+      expect(summary).toMatchObject({
+        format,
+        entries: entryCount,
+        from_seq: '1',
+        to_seq: String(entryCount),
+        prev_hash: GENESIS_HASH,
+      });
       expect(server.ok && summary.head_hash === server.head_hash).toBe(true);
       const balances = (await trialBalance(t.ctx())).rows.filter((r) => r.balance.toString() !== '0');
       expect(summary.closing_balances).toHaveLength(balances.length);
       for (const row of balances) {
-        expect(summary.closing_balances).toContainEqual({ account: row.account, commodity: row.commodity, amount: row.balance.toString() });
+        expect(summary.closing_balances).toContainEqual({
+          account: row.account,
+          commodity: row.commodity,
+          amount: row.balance.toString(),
+        });
       }
     });
   }
@@ -78,7 +88,13 @@ describe('GET /v1/exports/ledger round trips through the offline verifier', () =
     expect(lines).toHaveLength(entryCount + 1);
     const first = JSON.parse(lines[0]!);
     expect(first).toMatchObject({ seq: '1', kind: 'payout.received', prev_hash: GENESIS_HASH, reverses_seq: null });
-    expect(first.postings[0]).toEqual({ account: 'Assets:Bitcoin:vault-a:Unconfirmed', commodity: 'BTC', amount: '312500000', price: null, cost: null });
+    expect(first.postings[0]).toEqual({
+      account: 'Assets:Bitcoin:vault-a:Unconfirmed',
+      commodity: 'BTC',
+      amount: '312500000',
+      price: null,
+      cost: null,
+    });
     expect(first.postings[1].price).toBe('65000.25 USD');
     const reversal = lines.map((l) => JSON.parse(l)).find((e) => e.kind === 'reversal');
     expect(reversal.reverses_seq).toMatch(/^\d+$/);
@@ -88,7 +104,9 @@ describe('GET /v1/exports/ledger round trips through the offline verifier', () =
     const { path, res } = await exportFile('format=beancount', 'beancount');
     expect(res.text).toMatch(/^\d{4}-\d{2}-\d{2} open Assets:Bitcoin:Cold-vault-b:Immature$/m);
     expect(res.text).toMatch(/^\d{4}-\d{2}-\d{2} commodity BYN$/m);
-    expect(res.text).toContain('  Assets:Bitcoin:Vault-a:Unconfirmed  3.12500000 BTC\n    account: "Assets:Bitcoin:vault-a:Unconfirmed"');
+    expect(res.text).toContain(
+      '  Assets:Bitcoin:Vault-a:Unconfirmed  3.12500000 BTC\n    account: "Assets:Bitcoin:vault-a:Unconfirmed"',
+    );
     const check = spawnSync('bean-check', [path], { encoding: 'utf8' });
     // Missing bean-check is a failure, not a skip: install it with `apt-get install beancount`.
     expect(check.error, 'bean-check is not installed (apt-get install beancount)').toBeUndefined();
@@ -100,7 +118,8 @@ describe('GET /v1/exports/ledger round trips through the offline verifier', () =
 describe('CSV and JSON Lines on a PostgreSQL server come from COPY', () => {
   const collect = async (stream: LedgerExportStream) => {
     const parts: Buffer[] = [];
-    for await (const chunk of stream.body) parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+    for await (const chunk of stream.body)
+      parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
     return Buffer.concat(parts).toString('utf8');
   };
 
@@ -109,20 +128,32 @@ describe('CSV and JSON Lines on a PostgreSQL server come from COPY', () => {
   });
 
   // COPY exists only on the server engine; PGlite always takes the page-by-page path.
-  it.runIf(onPostgres)('byte for byte what csv-stringify and JSON.stringify write page by page, and never hangs (10 of each in a row)', async () => {
-    for (const [format, bounds] of [['csv', {}], ['jsonl', {}], ['csv', { fromSeq: 7n, toSeq: 19n }], ['jsonl', { fromSeq: 7n, toSeq: 19n }]] as const) {
-      const range = await resolveLedgerRange(t.ctx(), bounds);
-      const keyset = await collect(ledgerExport(t.ctx(), format, range, { keysetOnly: true }));
-      // A line break inside a quoted CSV field; escaped as \n in JSON.
-      expect(keyset).toContain(format === 'csv' ? '\nsecond line — ünïcødé' : '\\nsecond line — ünïcødé');
-      for (let i = 0; i < 5; i++) {
-        let timer: NodeJS.Timeout | undefined;
-        const hung = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`COPY export ${format} ${i} hung`)), 10_000)));
-        const copied = await Promise.race([collect(ledgerExport(t.ctx(), format, range)), hung]).finally(() => clearTimeout(timer));
-        expect(copied).toBe(keyset);
+  it.runIf(onPostgres)(
+    'byte for byte what csv-stringify and JSON.stringify write page by page, and never hangs (10 of each in a row)',
+    async () => {
+      for (const [format, bounds] of [
+        ['csv', {}],
+        ['jsonl', {}],
+        ['csv', { fromSeq: 7n, toSeq: 19n }],
+        ['jsonl', { fromSeq: 7n, toSeq: 19n }],
+      ] as const) {
+        const range = await resolveLedgerRange(t.ctx(), bounds);
+        const keyset = await collect(ledgerExport(t.ctx(), format, range, { keysetOnly: true }));
+        // A line break inside a quoted CSV field; escaped as \n in JSON.
+        expect(keyset).toContain(format === 'csv' ? '\nsecond line — ünïcødé' : '\\nsecond line — ünïcødé');
+        for (let i = 0; i < 5; i++) {
+          let timer: NodeJS.Timeout | undefined;
+          const hung = new Promise<never>(
+            (_, reject) => (timer = setTimeout(() => reject(new Error(`COPY export ${format} ${i} hung`)), 10_000)),
+          );
+          const copied = await Promise.race([collect(ledgerExport(t.ctx(), format, range)), hung]).finally(() =>
+            clearTimeout(timer),
+          );
+          expect(copied).toBe(keyset);
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('a range of the ledger verifies on its own', () => {
@@ -133,7 +164,13 @@ describe('a range of the ledger verifies on its own', () => {
       const summary = await verifyLedgerExport(path);
       const ninth = await getEntry(t.ctx(), { seq: 9n });
       const last = await getEntry(t.ctx(), { seq: 25n });
-      expect(summary).toMatchObject({ entries: 16, from_seq: '10', to_seq: '25', prev_hash: ninth!.hash, head_hash: last!.hash });
+      expect(summary).toMatchObject({
+        entries: 16,
+        from_seq: '10',
+        to_seq: '25',
+        prev_hash: ninth!.hash,
+        head_hash: last!.hash,
+      });
       const closing = (await trialBalance(t.ctx(), { asOfSeq: 25n })).rows.filter((r) => r.balance.toString() !== '0');
       expect(summary.closing_balances).toHaveLength(closing.length);
       if (format === 'jsonl') {
@@ -150,15 +187,27 @@ describe('a range of the ledger verifies on its own', () => {
     const future = await exportFile('format=csv&from=2999-01-01T00:00:00Z', 'csv');
     const empty = await verifyLedgerExport(future.path);
     const head = await getEntry(t.ctx(), { seq: BigInt(entryCount) });
-    expect(empty).toMatchObject({ entries: 0, postings: 0, from_seq: String(entryCount + 1), to_seq: String(entryCount), head_hash: head!.hash });
+    expect(empty).toMatchObject({
+      entries: 0,
+      postings: 0,
+      from_seq: String(entryCount + 1),
+      to_seq: String(entryCount),
+      head_hash: head!.hash,
+    });
     const past = await exportFile('format=beancount&to=2001-01-01T00:00:00Z', 'beancount');
-    expect(await verifyLedgerExport(past.path)).toMatchObject({ entries: 0, head_hash: GENESIS_HASH, closing_balances: [] });
+    expect(await verifyLedgerExport(past.path)).toMatchObject({
+      entries: 0,
+      head_hash: GENESIS_HASH,
+      closing_balances: [],
+    });
   });
 
   it('the manifest endpoint answers what the export ends with', async () => {
     const { res } = await exportFile('format=jsonl&from_seq=3&to_seq=7', 'jsonl');
     const trailer = JSON.parse(linesOf(res.text).lines.at(-2)!).manifest;
-    const manifest = await t.request('GET', '/v1/exports/ledger/manifest?format=jsonl&from_seq=3&to_seq=7', { key: t.keys.auditor });
+    const manifest = await t.request('GET', '/v1/exports/ledger/manifest?format=jsonl&from_seq=3&to_seq=7', {
+      key: t.keys.auditor,
+    });
     expect(manifest.status).toBe(200);
     expect({ ...manifest.json, generated_at: null }).toEqual({ ...trailer, generated_at: null });
   });
@@ -210,7 +259,10 @@ describe('reserve verify FILE', () => {
 
   it('the real CLI process prints a summary and exits 0', async () => {
     const { path } = await exportFile('format=csv', 'csv');
-    const ok = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify', path], { encoding: 'utf8', timeout: 60_000 });
+    const ok = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify', path], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toContain(`ledger export verified (csv)`);
     expect(ok.stdout).toMatch(new RegExp(`entries: +${entryCount}, seq 1\\.\\.${entryCount}`));

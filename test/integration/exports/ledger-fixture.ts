@@ -24,7 +24,12 @@ export async function postRealisticLedger(ctx: Ctx, rounds = 6): Promise<number>
       source: { type: 'payout', id: `pay_h${r}` },
       postings: [
         { account: 'Assets:Bitcoin:vault-a:Unconfirmed', commodity: 'BTC', amount: sats },
-        { account: 'Income:Mining:hydro-1', commodity: 'BTC', amount: -sats, price: { amount: new Decimal('65000.25'), commodity: 'USD' } },
+        {
+          account: 'Income:Mining:hydro-1',
+          commodity: 'BTC',
+          amount: -sats,
+          price: { amount: new Decimal('65000.25'), commodity: 'USD' },
+        },
       ],
     });
     await post({
@@ -71,7 +76,12 @@ export async function postRealisticLedger(ctx: Ctx, rounds = 6): Promise<number>
       occurredAt: day(r, 23),
       source: { type: 'production_report', id: `rep_${r}` },
       postings: [
-        { account: 'Expenses:Energy:hydro-1', commodity: 'BYN', amount: byn, price: { amount: new Decimal('0.30864197530864197'), commodity: 'USD' } },
+        {
+          account: 'Expenses:Energy:hydro-1',
+          commodity: 'BYN',
+          amount: byn,
+          price: { amount: new Decimal('0.30864197530864197'), commodity: 'USD' },
+        },
         { account: 'Liabilities:Energy:belenergo', commodity: 'BYN', amount: byn.negated() },
       ],
     });
@@ -83,7 +93,12 @@ export async function postRealisticLedger(ctx: Ctx, rounds = 6): Promise<number>
         source: { type: 'spend', id: `spd_${r}` },
         postings: [
           { account: 'Assets:Bitcoin:vault-a:Available', commodity: 'BTC', amount: -100_012_345n },
-          { account: 'Expenses:NetworkFees', commodity: 'BTC', amount: 12_345n, cost: { amount: new Decimal('8.02'), commodity: 'USD' } },
+          {
+            account: 'Expenses:NetworkFees',
+            commodity: 'BTC',
+            amount: 12_345n,
+            cost: { amount: new Decimal('8.02'), commodity: 'USD' },
+          },
           { account: 'Assets:Bitcoin:vault-a:Locked', commodity: 'BTC', amount: 100_000_000n },
         ],
       });

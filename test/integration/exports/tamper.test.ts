@@ -53,13 +53,33 @@ describe('the untouched exports verify', () => {
 describe('JSON Lines: each tampering is caught at its line', () => {
   // Line n holds entry seq n.
   it('one changed amount', () =>
-    tampered('jsonl', (l) => (l[1] = l[1]!.replace(/"amount":"(\d+)"/, (_, a) => `"amount":"${BigInt(a) + 1n}"`)), 2, /seq 2 does not balance: its BTC postings sum to 1/));
+    tampered(
+      'jsonl',
+      (l) => (l[1] = l[1]!.replace(/"amount":"(\d+)"/, (_, a) => `"amount":"${BigInt(a) + 1n}"`)),
+      2,
+      /seq 2 does not balance: its BTC postings sum to 1/,
+    ));
   it('one changed amount on both sides (still balanced)', () =>
-    tampered('jsonl', (l) => (l[0] = l[0]!.replace(/312500000/g, '312500001')), 1, /seq 1: hash \w+ does not match its content/));
+    tampered(
+      'jsonl',
+      (l) => (l[0] = l[0]!.replace(/312500000/g, '312500001')),
+      1,
+      /seq 1: hash \w+ does not match its content/,
+    ));
   it('one changed hash', () =>
-    tampered('jsonl', (l) => (l[6] = l[6]!.replace(/"hash":"([0-9a-f])/, (_, c) => `"hash":"${c === '0' ? '1' : '0'}`)), 7, /seq 7: hash .* does not match/));
+    tampered(
+      'jsonl',
+      (l) => (l[6] = l[6]!.replace(/"hash":"([0-9a-f])/, (_, c) => `"hash":"${c === '0' ? '1' : '0'}`)),
+      7,
+      /seq 7: hash .* does not match/,
+    ));
   it('one changed account name', () =>
-    tampered('jsonl', (l) => (l[2] = l[2]!.replace('Income:Mining:gas-flare_2', 'Income:Mining:gas-flare_3')), 3, /seq 3: hash .* does not match/));
+    tampered(
+      'jsonl',
+      (l) => (l[2] = l[2]!.replace('Income:Mining:gas-flare_2', 'Income:Mining:gas-flare_3')),
+      3,
+      /seq 3: hash .* does not match/,
+    ));
   it('one deleted line', () => tampered('jsonl', (l) => l.splice(8, 1), 9, /seq 10 where seq 9 was expected/));
   it('two swapped lines', () => tampered('jsonl', (l) => swap(l, 3, 4), 4, /seq 5 where seq 4 was expected/));
   it('a re-hashed forgery: the chain re-links but the manifest head and SHA-256 do not match', async () => {
@@ -84,57 +104,113 @@ describe('JSON Lines: each tampering is caught at its line', () => {
     tampered('jsonl', (l) => l.splice(l.length - 2, 1), 0, /no manifest on the last line/));
   it('an edited manifest balance', async () => {
     const { lines } = linesOf(exported.jsonl);
-    await tampered('jsonl', (l) => (l[l.length - 2] = l[l.length - 2]!.replace(/("closing_balances":\[\{"account":"[^"]+","commodity":"\w+","amount":"-?)(\d)/, (_, a, d) => `${a}${d === '9' ? '8' : '9'}`)), lines.length - 1, /trial balance differs from the manifest's closing_balances/);
+    await tampered(
+      'jsonl',
+      (l) =>
+        (l[l.length - 2] = l[l.length - 2]!.replace(
+          /("closing_balances":\[\{"account":"[^"]+","commodity":"\w+","amount":"-?)(\d)/,
+          (_, a, d) => `${a}${d === '9' ? '8' : '9'}`,
+        )),
+      lines.length - 1,
+      /trial balance differs from the manifest's closing_balances/,
+    );
   });
 });
 
 describe('CSV: each tampering is caught at its line', () => {
   // Line 1 is the header; entry 1's postings are lines 2 and 3.
-  it('one changed amount', () => tampered('csv', (l) => (l[2] = l[2]!.replace(',-312500000,', ',-312500002,')), 2, /seq 1 does not balance: its BTC postings sum to -2/));
+  it('one changed amount', () =>
+    tampered(
+      'csv',
+      (l) => (l[2] = l[2]!.replace(',-312500000,', ',-312500002,')),
+      2,
+      /seq 1 does not balance: its BTC postings sum to -2/,
+    ));
   it('one changed hash', async () => {
     // Both rows of entry 2 (lines 4 and 5) carry its hash; changing both is a consistent edit.
     const { lines } = linesOf(exported.csv);
     const hash = lines[3]!.split(',')[11]!;
     const forged = hash.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'));
-    await tampered('csv', (l) => { l[3] = l[3]!.replace(hash, forged); l[4] = l[4]!.replace(hash, forged); }, 4, /seq 2: hash .* does not match/);
+    await tampered(
+      'csv',
+      (l) => {
+        l[3] = l[3]!.replace(hash, forged);
+        l[4] = l[4]!.replace(hash, forged);
+      },
+      4,
+      /seq 2: hash .* does not match/,
+    );
   });
   it('one changed hash on one row only', async () => {
     const { lines } = linesOf(exported.csv);
     const hash = lines[3]!.split(',')[11]!;
-    await tampered('csv', (l) => (l[4] = l[4]!.replace(hash, '0'.repeat(64))), 5, /column hash of seq 2 differs from the entry's first row/);
+    await tampered(
+      'csv',
+      (l) => (l[4] = l[4]!.replace(hash, '0'.repeat(64))),
+      5,
+      /column hash of seq 2 differs from the entry's first row/,
+    );
   });
   it('one changed account name', () =>
-    tampered('csv', (l) => (l[1] = l[1]!.replace('Assets:Bitcoin:vault-a:Unconfirmed', 'Assets:Bitcoin:vault-z:Unconfirmed')), 2, /seq 1: hash .* does not match/));
-  it('one deleted line', () => tampered('csv', (l) => l.splice(3, 1), 4, /posting_index 1 of seq 2 does not follow posting 0/));
-  it('two swapped lines', () => tampered('csv', (l) => swap(l, 3, 4), 4, /posting_index 1 of seq 2 does not follow posting 0/));
-  it('a changed header', () => tampered('csv', (l) => (l[0] = l[0]!.replace('amount', 'amount_btc')), 1, /the header row must be/));
+    tampered(
+      'csv',
+      (l) => (l[1] = l[1]!.replace('Assets:Bitcoin:vault-a:Unconfirmed', 'Assets:Bitcoin:vault-z:Unconfirmed')),
+      2,
+      /seq 1: hash .* does not match/,
+    ));
+  it('one deleted line', () =>
+    tampered('csv', (l) => l.splice(3, 1), 4, /posting_index 1 of seq 2 does not follow posting 0/));
+  it('two swapped lines', () =>
+    tampered('csv', (l) => swap(l, 3, 4), 4, /posting_index 1 of seq 2 does not follow posting 0/));
+  it('a changed header', () =>
+    tampered('csv', (l) => (l[0] = l[0]!.replace('amount', 'amount_btc')), 1, /the header row must be/));
 });
 
 describe('beancount: each tampering is caught at its line', () => {
   it('one changed amount (the number beancount shows)', async () => {
     const { lines } = linesOf(exported.beancount);
     const at = find(lines, /^ {2}Income:Mining:Hydro-1 {2}-3\.12500000 BTC$/);
-    await tampered('beancount', (l) => (l[at] = l[at]!.replace('-3.12500000', '-3.12500001')), at + 1, /amount -3\.12500001 BTC differs from its exact amount -312500000/);
+    await tampered(
+      'beancount',
+      (l) => (l[at] = l[at]!.replace('-3.12500000', '-3.12500001')),
+      at + 1,
+      /amount -3\.12500001 BTC differs from its exact amount -312500000/,
+    );
   });
   it('one changed amount (shown and exact together)', async () => {
     const { lines } = linesOf(exported.beancount);
     const at = find(lines, /^ {2}Income:Mining:Hydro-1 {2}-3\.12500000 BTC$/);
     const txn = lines.slice(0, at).findLastIndex((l) => /^\d{4}-\d{2}-\d{2} \*/.test(l));
-    await tampered('beancount', (l) => {
-      l[at] = l[at]!.replace('-3.12500000', '-3.12500001');
-      l[at + 2] = l[at + 2]!.replace('-312500000', '-312500001');
-    }, txn + 1, /seq 1 does not balance: its BTC postings sum to -1/);
+    await tampered(
+      'beancount',
+      (l) => {
+        l[at] = l[at]!.replace('-3.12500000', '-3.12500001');
+        l[at + 2] = l[at + 2]!.replace('-312500000', '-312500001');
+      },
+      txn + 1,
+      /seq 1 does not balance: its BTC postings sum to -1/,
+    );
   });
   it('one changed hash', async () => {
     const { lines } = linesOf(exported.beancount);
     const meta = find(lines, /^ {2}hash: "/, find(lines, /^ {2}seq: "3"$/));
     const txn = lines.slice(0, meta).findLastIndex((l) => /^\d{4}-\d{2}-\d{2} \*/.test(l));
-    await tampered('beancount', (l) => (l[meta] = l[meta]!.replace(/"(.)/, (_, c) => `"${c === 'f' ? 'e' : 'f'}`)), txn + 1, /seq 3: hash .* does not match/);
+    await tampered(
+      'beancount',
+      (l) => (l[meta] = l[meta]!.replace(/"(.)/, (_, c) => `"${c === 'f' ? 'e' : 'f'}`)),
+      txn + 1,
+      /seq 3: hash .* does not match/,
+    );
   });
   it('one changed account name (the beancount name)', async () => {
     const { lines } = linesOf(exported.beancount);
     const at = find(lines, /^ {2}Assets:Bitcoin:Vault-a:Available {2}/);
-    await tampered('beancount', (l) => (l[at] = l[at]!.replace('Vault-a', 'Vault-b')), at + 1, /account Assets:Bitcoin:Vault-b:Available is not the beancount name of Assets:Bitcoin:vault-a:Available/);
+    await tampered(
+      'beancount',
+      (l) => (l[at] = l[at]!.replace('Vault-a', 'Vault-b')),
+      at + 1,
+      /account Assets:Bitcoin:Vault-b:Available is not the beancount name of Assets:Bitcoin:vault-a:Available/,
+    );
   });
   it('one changed account name (the exact name in metadata)', async () => {
     const { lines } = linesOf(exported.beancount);
@@ -142,7 +218,12 @@ describe('beancount: each tampering is caught at its line', () => {
     // Hydro-1 maps to the same beancount name, so only the hash can tell: the entry is named.
     const txn = lines.slice(0, at).findLastIndex((l) => /^\d{4}-\d{2}-\d{2} \*/.test(l));
     const seq = /"(\d+)"/.exec(lines[txn + 1]!)![1];
-    await tampered('beancount', (l) => (l[at] = l[at]!.replace('hydro-1', 'Hydro-1')), txn + 1, new RegExp(`seq ${seq}: hash .* does not match`));
+    await tampered(
+      'beancount',
+      (l) => (l[at] = l[at]!.replace('hydro-1', 'Hydro-1')),
+      txn + 1,
+      new RegExp(`seq ${seq}: hash .* does not match`),
+    );
   });
   it('one deleted line (a posting)', async () => {
     const { lines } = linesOf(exported.beancount);
@@ -164,6 +245,11 @@ describe('beancount: each tampering is caught at its line', () => {
   it('two swapped metadata lines: meaningless to beancount, caught by the SHA-256 in the manifest', async () => {
     const { lines } = linesOf(exported.beancount);
     const at = find(lines, /^ {2}seq: "2"$/);
-    await tampered('beancount', (l) => swap(l, at, at + 1), lines.length - 1, /SHA-256 of the file before the manifest is \w+; the manifest says/);
+    await tampered(
+      'beancount',
+      (l) => swap(l, at, at + 1),
+      lines.length - 1,
+      /SHA-256 of the file before the manifest is \w+; the manifest says/,
+    );
   });
 });

@@ -26,13 +26,16 @@ async function keyCount() {
 }
 
 describe('400 malformed JSON', () => {
-  it.each(['{"name":', '{name: "x"}', "{'name':'x'}", '{"name":"x",}'])('refuses %s and writes nothing', async (raw) => {
-    const before = await keyCount();
-    const res = await t.request('POST', '/v1/keys', { raw, headers: { 'content-type': 'application/json' } });
-    expectProblem(res, 400, 'malformed_json');
-    expect(res.json.detail).toBe('the request body is not valid JSON');
-    expect(await keyCount()).toBe(before);
-  });
+  it.each(['{"name":', '{name: "x"}', "{'name':'x'}", '{"name":"x",}'])(
+    'refuses %s and writes nothing',
+    async (raw) => {
+      const before = await keyCount();
+      const res = await t.request('POST', '/v1/keys', { raw, headers: { 'content-type': 'application/json' } });
+      expectProblem(res, 400, 'malformed_json');
+      expect(res.json.detail).toBe('the request body is not valid JSON');
+      expect(await keyCount()).toBe(before);
+    },
+  );
 });
 
 describe('401 unauthorized', () => {
@@ -71,13 +74,19 @@ describe('401 unauthorized', () => {
 });
 
 describe('403 forbidden', () => {
-  it.each(['officer', 'approver', 'auditor'] as const)('%s may not manage keys, and nothing is written', async (role) => {
-    const before = await keyCount();
-    const res = await t.request('POST', '/v1/keys', { key: t.keys[role], body: { name: 'escalation', role: 'admin' } });
-    expectProblem(res, 403, 'forbidden');
-    expect(res.json.detail).toBe(`role ${role} may not do this; allowed: admin`);
-    expect(await keyCount()).toBe(before);
-  });
+  it.each(['officer', 'approver', 'auditor'] as const)(
+    '%s may not manage keys, and nothing is written',
+    async (role) => {
+      const before = await keyCount();
+      const res = await t.request('POST', '/v1/keys', {
+        key: t.keys[role],
+        body: { name: 'escalation', role: 'admin' },
+      });
+      expectProblem(res, 403, 'forbidden');
+      expect(res.json.detail).toBe(`role ${role} may not do this; allowed: admin`);
+      expect(await keyCount()).toBe(before);
+    },
+  );
 });
 
 describe('404 not found', () => {
@@ -108,7 +117,11 @@ describe('405 method not allowed', () => {
 
 describe('409 conflict', () => {
   it('revoking the last active admin key is refused and changes nothing', async () => {
-    const keys = (await t.request('GET', '/v1/keys')).json.items as { id: string; role: string; revoked_at: string | null }[];
+    const keys = (await t.request('GET', '/v1/keys')).json.items as {
+      id: string;
+      role: string;
+      revoked_at: string | null;
+    }[];
     const admins = keys.filter((k) => k.role === 'admin' && !k.revoked_at);
     expect(admins).toHaveLength(1);
     const res = await t.request('DELETE', `/v1/keys/${admins[0]!.id}`);
@@ -154,7 +167,10 @@ describe('415 unsupported media type', () => {
   });
 
   it('accepts application/json with a charset', async () => {
-    const res = await t.request('POST', '/v1/keys', { raw: '{"name":"charset","role":"auditor"}', headers: { 'content-type': 'application/json; charset=utf-8' } });
+    const res = await t.request('POST', '/v1/keys', {
+      raw: '{"name":"charset","role":"auditor"}',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
     expect(res.status).toBe(201);
   });
 });
@@ -169,7 +185,9 @@ describe('422 validation failed', () => {
       { field: 'role', reason: 'must be one of admin, officer, approver, auditor' },
       { field: 'colour', reason: 'is not a known field' },
     ]);
-    expect(res.json.detail).toBe('name: must not be empty; role: must be one of admin, officer, approver, auditor; colour: is not a known field');
+    expect(res.json.detail).toBe(
+      'name: must not be empty; role: must be one of admin, officer, approver, auditor; colour: is not a known field',
+    );
     expect(await keyCount()).toBe(before);
   });
 
@@ -198,7 +216,10 @@ describe('422 validation failed', () => {
 
 describe('X-Request-Id', () => {
   it('echoes a sane id the client sent, on success and on error', async () => {
-    for (const [path, status] of [['/healthz', 200], ['/nope', 404]] as const) {
+    for (const [path, status] of [
+      ['/healthz', 200],
+      ['/nope', 404],
+    ] as const) {
       const res = await t.request('GET', path, { headers: { 'x-request-id': 'client-trace_01:AB.9' } });
       expect(res.status).toBe(status);
       expect(res.headers.get('x-request-id')).toBe('client-trace_01:AB.9');

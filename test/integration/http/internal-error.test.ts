@@ -26,7 +26,9 @@ beforeAll(async () => {
     return c.json({});
   });
   app.post('/v1/test/throws', requireRole('auditor'), () => {
-    throw new TypeError('cannot read properties of undefined (reading "xpub") at /srv/reserve/src/custody/derive.ts:42');
+    throw new TypeError(
+      'cannot read properties of undefined (reading "xpub") at /srv/reserve/src/custody/derive.ts:42',
+    );
   });
   adminKey = (await createKey({ ctx: systemCtx(database), input: { name: 'admin', role: 'admin' } })).secret;
 });
@@ -43,31 +45,34 @@ describe('500 internal error', () => {
   it.each([
     ['GET', '/v1/test/bad-sql', 'trace-sql-1', undefined, ['no_such_table_q7', 'hunter2', 'secret_column', 'select']],
     ['POST', '/v1/test/throws', 'trace-throw-1', '{}', ['xpub', 'derive.ts', 'TypeError', '/srv/reserve']],
-  ] as const)('%s %s: no stack, SQL or message reaches the client; the log has them under the request id', async (method, path, requestId, body, internals) => {
-    const { res, text } = await call(method, path, requestId, body);
-    expect(res.status).toBe(500);
-    expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect(res.headers.get('x-request-id')).toBe(requestId);
-    expect(JSON.parse(text)).toEqual({
-      type: 'urn:reserve:problem:internal',
-      title: 'Internal server error',
-      status: 500,
-      code: 'internal',
-      detail: `an internal error occurred; the operators can find it in the log under request id ${requestId}`,
-      request_id: requestId,
-    });
-    for (const internal of internals) expect(text.toLowerCase()).not.toContain(internal.toLowerCase());
-    expect(text).not.toMatch(/\bat \S+:\d+/); // no stack frame
+  ] as const)(
+    '%s %s: no stack, SQL or message reaches the client; the log has them under the request id',
+    async (method, path, requestId, body, internals) => {
+      const { res, text } = await call(method, path, requestId, body);
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(res.headers.get('x-request-id')).toBe(requestId);
+      expect(JSON.parse(text)).toEqual({
+        type: 'urn:reserve:problem:internal',
+        title: 'Internal server error',
+        status: 500,
+        code: 'internal',
+        detail: `an internal error occurred; the operators can find it in the log under request id ${requestId}`,
+        request_id: requestId,
+      });
+      for (const internal of internals) expect(text.toLowerCase()).not.toContain(internal.toLowerCase());
+      expect(text).not.toMatch(/\bat \S+:\d+/); // no stack frame
 
-    const entry = logged().find((l) => l.msg === 'unhandled error' && l.req_id === requestId);
-    expect(entry).toBeDefined();
-    expect(entry!.path).toBe(path);
-    expect(entry!.err.stack).toEqual(expect.any(String));
-    const detail = JSON.stringify(entry!.err);
-    expect(detail).toContain(internals[0]);
-    const access = logged().find((l) => l.msg === 'request' && l.req_id === requestId);
-    expect(access).toMatchObject({ status: 500, method, route: path });
-  });
+      const entry = logged().find((l) => l.msg === 'unhandled error' && l.req_id === requestId);
+      expect(entry).toBeDefined();
+      expect(entry!.path).toBe(path);
+      expect(entry!.err.stack).toEqual(expect.any(String));
+      const detail = JSON.stringify(entry!.err);
+      expect(detail).toContain(internals[0]);
+      const access = logged().find((l) => l.msg === 'request' && l.req_id === requestId);
+      expect(access).toMatchObject({ status: 500, method, route: path });
+    },
+  );
 
   it('never logs the bearer key of the request that failed', async () => {
     await call('GET', '/v1/test/bad-sql', 'trace-sql-2');

@@ -37,7 +37,9 @@ describe('/healthz and /readyz', () => {
       expect(res.json.code).toBe('service_unavailable');
       expect(res.json.detail).toMatch(/^database migrations are not current: platform \d+\/\d+$/);
     } finally {
-      await t.database.db.execute(sql`insert into ${table} (id, hash, created_at) values (${last!.id}, ${last!.hash}, ${last!.created_at})`);
+      await t.database.db.execute(
+        sql`insert into ${table} (id, hash, created_at) values (${last!.id}, ${last!.hash}, ${last!.created_at})`,
+      );
     }
     expect((await t.request('GET', '/readyz', { key: null })).status).toBe(200);
   });
@@ -74,7 +76,9 @@ describe('/metrics', () => {
     expect(text).toContain('reserve_http_requests_total{method="GET",route="unmatched",status="404"} 1');
     expect(text).not.toContain('/no/such/route');
     expect(text).toContain('reserve_http_request_duration_seconds_count{method="GET",route="/v1/keys",status="200"} 2');
-    expect(text).toMatch(/reserve_http_request_duration_seconds_bucket\{le="0\.1",method="GET",route="\/v1\/keys",status="200"\} \d/);
+    expect(text).toMatch(
+      /reserve_http_request_duration_seconds_bucket\{le="0\.1",method="GET",route="\/v1\/keys",status="200"\} \d/,
+    );
     expect(text).toMatch(/^reserve_process_cpu_user_seconds_total \d/m);
     expect(text).toMatch(/^reserve_process_resident_memory_bytes \d/m);
     expect(text).toMatch(/^reserve_nodejs_heap_size_used_bytes \d/m);
@@ -104,11 +108,14 @@ describe('/openapi.json', () => {
     const doc = (await t.request('GET', '/openapi.json', { key: null })).json;
     const documented = new Set<string>();
     for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
-      for (const method of Object.keys(item)) documented.add(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
+      for (const method of Object.keys(item))
+        documented.add(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
     }
     // The docs page and the document itself are not API operations.
     const undocumented = t.app.routes
-      .filter((r) => r.method !== 'ALL' && !r.path.includes('*') && !r.path.startsWith('/docs') && r.path !== '/openapi.json')
+      .filter(
+        (r) => r.method !== 'ALL' && !r.path.includes('*') && !r.path.startsWith('/docs') && r.path !== '/openapi.json',
+      )
       .map((r) => `${r.method} ${r.path}`)
       .filter((route) => !documented.has(route));
     expect(undocumented).toEqual([]);
@@ -124,7 +131,12 @@ describe('/docs', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(res.text).not.toMatch(EXTERNAL);
     const refs = [...res.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
-    expect(refs).toEqual(['/docs/assets/swagger-ui.css', '/docs/assets/favicon-32x32.png', '/docs/assets/swagger-ui-bundle.js', '/docs/init.js']);
+    expect(refs).toEqual([
+      '/docs/assets/swagger-ui.css',
+      '/docs/assets/favicon-32x32.png',
+      '/docs/assets/swagger-ui-bundle.js',
+      '/docs/init.js',
+    ]);
     for (const ref of refs) {
       const asset = await t.request('GET', ref, { key: null });
       expect(asset.status, ref).toBe(200);
@@ -141,7 +153,11 @@ describe('/docs', () => {
   });
 
   it('serves only its known assets', async () => {
-    for (const path of ['/docs/assets/..%2F..%2Fpackage.json', '/docs/assets/index.html', '/docs/assets/swagger-initializer.js']) {
+    for (const path of [
+      '/docs/assets/..%2F..%2Fpackage.json',
+      '/docs/assets/index.html',
+      '/docs/assets/swagger-initializer.js',
+    ]) {
       const res = await t.request('GET', path, { key: null });
       expect(res.status, path).toBe(404);
     }

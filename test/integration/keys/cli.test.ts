@@ -28,7 +28,9 @@ afterAll(async () => {
 
 async function cli(...args: string[]): Promise<string[]> {
   const out: string[] = [];
-  const program = new Command().exitOverride().configureOutput({ writeOut: (s) => out.push(s), writeErr: (s) => out.push(s) });
+  const program = new Command()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out.push(s), writeErr: (s) => out.push(s) });
   registerKeysCommands(program, { env, out: (line) => out.push(line) });
   await program.parseAsync(['keys', ...args], { from: 'user' });
   return out;
@@ -61,7 +63,13 @@ describe('reserve keys', { timeout: 120_000 }, () => {
     await inspect(async ({ db }) => {
       expect(await authenticateSecret(db, secret!)).toEqual({ keyId: id, role: 'admin', name: 'break-glass admin' });
       const [row] = await db.select().from(auditLog).where(eq(auditLog.target, id!));
-      expect(row).toMatchObject({ action: 'keys.create', actorRole: 'cli', actorKeyId: null, outcome: 'ok', method: null });
+      expect(row).toMatchObject({
+        action: 'keys.create',
+        actorRole: 'cli',
+        actorKeyId: null,
+        outcome: 'ok',
+        method: null,
+      });
       expect(row!.requestId).toMatch(/^cli_[0-9a-f]{16}$/);
     });
   });
@@ -101,15 +109,23 @@ describe('reserve keys', { timeout: 120_000 }, () => {
     await expect(cli('revoke', 'key_nope')).rejects.toThrow('API key key_nope does not exist');
     const { items } = JSON.parse((await cli('list', '--json'))[0]!);
     const admin = items.find((k: { role: string }) => k.role === 'admin');
-    await expect(cli('revoke', admin.id)).rejects.toThrow('this is the last active admin key; create another admin key before revoking it');
+    await expect(cli('revoke', admin.id)).rejects.toThrow(
+      'this is the last active admin key; create another admin key before revoking it',
+    );
   });
 
   it('refuses a bad role, a blank or over-long name, and a missing option, writing nothing', async () => {
     const before = (await cli('list')).length;
-    await expect(cli('create', '--role', 'root', '--name', 'x')).rejects.toMatchObject({ code: 'commander.invalidArgument' });
+    await expect(cli('create', '--role', 'root', '--name', 'x')).rejects.toMatchObject({
+      code: 'commander.invalidArgument',
+    });
     await expect(cli('create', '--role', 'admin', '--name', '   ')).rejects.toThrow('--name: must not be empty');
-    await expect(cli('create', '--role', 'admin', '--name', 'n'.repeat(201))).rejects.toThrow('--name: must be at most 200 characters');
-    await expect(cli('create', '--role', 'admin')).rejects.toMatchObject({ code: 'commander.missingMandatoryOptionValue' });
+    await expect(cli('create', '--role', 'admin', '--name', 'n'.repeat(201))).rejects.toThrow(
+      '--name: must be at most 200 characters',
+    );
+    await expect(cli('create', '--role', 'admin')).rejects.toMatchObject({
+      code: 'commander.missingMandatoryOptionValue',
+    });
     expect((await cli('list')).length).toBe(before);
   });
 
@@ -118,7 +134,9 @@ describe('reserve keys', { timeout: 120_000 }, () => {
     env = { ...saved, DATABASE_URL: 'mysql://nope' };
     try {
       await expect(cli('list')).rejects.toThrow(ConfigError);
-      await expect(cli('list')).rejects.toThrow('invalid configuration: DATABASE_URL: must be a postgres:// or postgresql:// URL');
+      await expect(cli('list')).rejects.toThrow(
+        'invalid configuration: DATABASE_URL: must be a postgres:// or postgresql:// URL',
+      );
     } finally {
       env = saved;
     }

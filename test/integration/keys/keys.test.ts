@@ -37,7 +37,9 @@ describe('API keys', () => {
 
   it('refuses to revoke the last active admin key', async () => {
     const keys = await t.request('GET', '/v1/keys');
-    const admins = keys.json.items.filter((k: { role: string; revoked_at: string | null }) => k.role === 'admin' && !k.revoked_at);
+    const admins = keys.json.items.filter(
+      (k: { role: string; revoked_at: string | null }) => k.role === 'admin' && !k.revoked_at,
+    );
     expect(admins).toHaveLength(1);
     const refused = await t.request('DELETE', `/v1/keys/${admins[0].id}`);
     expect(refused.status).toBe(409);
@@ -51,7 +53,10 @@ describe('API keys', () => {
   });
 
   it('writes an audit row for each key change, with actor and request id', async () => {
-    const created = await t.request('POST', '/v1/keys', { body: { name: 'audited', role: 'approver' }, headers: { 'x-request-id': 'trace-123' } });
+    const created = await t.request('POST', '/v1/keys', {
+      body: { name: 'audited', role: 'approver' },
+      headers: { 'x-request-id': 'trace-123' },
+    });
     const log = await t.request('GET', '/v1/audit-log?limit=1000');
     const row = log.json.items.find((r: { target: string }) => r.target === created.json.id);
     expect(row).toMatchObject({ action: 'keys.create', request_id: 'trace-123', actor_role: 'admin', outcome: 'ok' });

@@ -16,7 +16,9 @@ const early: NewEntry[] = [];
 beforeAll(async () => {
   database = await createTestDatabase();
   for (let batch = 0; batch < 3; batch++) {
-    const entries = Array.from({ length: 1000 }, (_, i) => btcEntry(`Assets:Bitcoin:cost-${i % 10}:Available`, `Income:Mining:cost-${i % 5}`, BigInt(i + 1)));
+    const entries = Array.from({ length: 1000 }, (_, i) =>
+      btcEntry(`Assets:Bitcoin:cost-${i % 10}:Available`, `Income:Mining:cost-${i % 5}`, BigInt(i + 1)),
+    );
     early.push(entries[0]!);
     await postEntries(ctx(), entries);
   }
@@ -39,7 +41,9 @@ it('appends and refuses a duplicate among 3,000 entries without a sequential sca
     expect(again.seq).toBe(3002n);
     expect(again.prevHash).toBe(posted.hash);
     return rowsOf<{ relname: string; seq_scan: string | bigint; idx_scan: string | bigint | null }>(
-      await tx.execute(sql`select relname, seq_scan, idx_scan from pg_stat_xact_user_tables where relname in ('ledger_entries', 'ledger_postings') order by relname`),
+      await tx.execute(
+        sql`select relname, seq_scan, idx_scan from pg_stat_xact_user_tables where relname in ('ledger_entries', 'ledger_postings') order by relname`,
+      ),
     );
   });
   expect(counts.map((c) => c.relname)).toEqual(['ledger_entries', 'ledger_postings']);

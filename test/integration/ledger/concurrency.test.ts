@@ -11,7 +11,9 @@ import { btcEntry } from './helpers.js';
 
 const POSTERS = 20;
 const PER_POSTER = 100;
-const ACCOUNTS = Array.from({ length: 12 }, (_, i) => (i % 2 ? `Income:Mining:site-${i}` : `Assets:Bitcoin:vault-${i}:Available`));
+const ACCOUNTS = Array.from({ length: 12 }, (_, i) =>
+  i % 2 ? `Income:Mining:site-${i}` : `Assets:Bitcoin:vault-${i}:Available`,
+);
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -37,7 +39,9 @@ describe.runIf(onPostgres)('concurrent appends (PostgreSQL only: PGlite has a si
         add(to, sats);
         add(from, -sats);
         if (i < racedSources.length) {
-          const raced = btcEntry('Assets:Bitcoin:raced:Available', 'Income:Mining:raced', 1n, { source: { type: 'race', id: racedSources[i]! } });
+          const raced = btcEntry('Assets:Bitcoin:raced:Available', 'Income:Mining:raced', 1n, {
+            source: { type: 'race', id: racedSources[i]! },
+          });
           try {
             await postEntry(systemCtx(database), raced);
             raceWins++;
@@ -62,11 +66,15 @@ describe.runIf(onPostgres)('concurrent appends (PostgreSQL only: PGlite has a si
     expect(stats).toEqual({ n: total.toString(), lo: '1', hi: total.toString(), distinct_prev: total.toString() });
     // no fork: every entry's prev_hash is the hash of the entry just before it
     const [forks] = rowsOf<{ n: string }>(
-      await database.db.execute(sql`select count(*)::text as n from ledger_entries e join ledger_entries p on p.seq = e.seq - 1 where e.prev_hash <> p.hash`),
+      await database.db.execute(
+        sql`select count(*)::text as n from ledger_entries e join ledger_entries p on p.seq = e.seq - 1 where e.prev_hash <> p.hash`,
+      ),
     );
     expect(forks!.n).toBe('0');
     expect(await verifyLedger(systemCtx(database))).toMatchObject({ ok: true, count: total });
     for (const [account, sats] of expected) expect(await getBalance(systemCtx(database), account, 'BTC')).toBe(sats);
-    expect(await getBalance(systemCtx(database), 'Assets:Bitcoin:raced:Available', 'BTC')).toBe(BigInt(racedSources.length));
+    expect(await getBalance(systemCtx(database), 'Assets:Bitcoin:raced:Available', 'BTC')).toBe(
+      BigInt(racedSources.length),
+    );
   });
 });

@@ -40,7 +40,9 @@ const postingInsert = (entryId: string, idx: number, account: string, sats: bigi
   sql`insert into ledger_postings (entry_id, idx, account, commodity, amount_sat) values (${entryId}, ${idx}, ${account}, 'BTC', ${sats})`;
 
 async function count(table: 'ledger_entries' | 'ledger_postings') {
-  return rowsOf<{ n: string }>(await database.db.execute(sql`select count(*)::text as n from ${sql.identifier(table)}`))[0]!.n;
+  return rowsOf<{ n: string }>(
+    await database.db.execute(sql`select count(*)::text as n from ${sql.identifier(table)}`),
+  )[0]!.n;
 }
 
 describe('the database refuses', () => {
@@ -56,11 +58,16 @@ describe('the database refuses', () => {
   });
 
   it('an entry with a single posting, and postings with no entry', async () => {
-    expect(await attempt(postingInsert('ent_00000000000000000002', 0, 'Assets:Bitcoin:vault-a:Available', 0n), entryInsert('ent_00000000000000000002', 'r2'))).toMatch(
-      /at least two/,
-    );
+    expect(
+      await attempt(
+        postingInsert('ent_00000000000000000002', 0, 'Assets:Bitcoin:vault-a:Available', 0n),
+        entryInsert('ent_00000000000000000002', 'r2'),
+      ),
+    ).toMatch(/at least two/);
     // the entry foreign key is deferred: it fires at commit
-    expect(await attempt(postingInsert('ent_00000000000000000003', 0, 'Assets:Bitcoin:vault-a:Available', 5n))).toMatch(/foreign key/);
+    expect(await attempt(postingInsert('ent_00000000000000000003', 0, 'Assets:Bitcoin:vault-a:Available', 5n))).toMatch(
+      /foreign key/,
+    );
   });
 
   it('a posting added to an entry that is already posted', async () => {
@@ -117,9 +124,19 @@ describe('SQL and canonical.ts build the same bytes', () => {
       ...btcEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:belenergo', 0n),
       description: 'Электроэнергия, ноябрь — 1520,50 BYN ✓',
       postings: [
-        { account: 'Expenses:Energy:hydro-1', commodity: 'BYN', amount: new Decimal('1520.500'), cost: { amount: new Decimal('470.10'), commodity: 'USD' } },
+        {
+          account: 'Expenses:Energy:hydro-1',
+          commodity: 'BYN',
+          amount: new Decimal('1520.500'),
+          cost: { amount: new Decimal('470.10'), commodity: 'USD' },
+        },
         { account: 'Liabilities:Energy:belenergo', commodity: 'BYN', amount: new Decimal('-1520.5') },
-        { account: 'Assets:Bitcoin:vault-a:Available', commodity: 'BTC', amount: 1n, price: { amount: new Decimal('65000.000'), commodity: 'USD' } },
+        {
+          account: 'Assets:Bitcoin:vault-a:Available',
+          commodity: 'BTC',
+          amount: 1n,
+          price: { amount: new Decimal('65000.000'), commodity: 'USD' },
+        },
         { account: 'Income:Mining:hydro-1', commodity: 'BTC', amount: -1n },
         { account: 'Expenses:Fees', commodity: 'USD', amount: new Decimal('0') },
         { account: 'Equity:Rounding', commodity: 'USD', amount: new Decimal('-0.000') },
@@ -128,7 +145,9 @@ describe('SQL and canonical.ts build the same bytes', () => {
     const reversal = await reverseEntry(ctx(), { seq: fiat.seq, reason: 'tariff corrected' });
     for (const seq of [1n, fiat.seq, reversal.seq]) {
       const [row] = rowsOf<{ bytes: string }>(
-        await database.db.execute(sql`select encode(ledger_canonical(e), 'hex') as bytes from ledger_entries e where seq = ${seq}`),
+        await database.db.execute(
+          sql`select encode(ledger_canonical(e), 'hex') as bytes from ledger_entries e where seq = ${seq}`,
+        ),
       );
       const entry = (await getEntry(ctx(), { seq }))!;
       expect(row!.bytes).toBe(canonicalBytes(toCanonical(entry)).toString('hex'));

@@ -19,7 +19,13 @@ export function btcEntry(to: string, from: string, sats: bigint, over: Partial<N
   };
 }
 
-export function fiatEntry(to: string, from: string, amount: string, currency = 'USD', over: Partial<NewEntry> = {}): NewEntry {
+export function fiatEntry(
+  to: string,
+  from: string,
+  amount: string,
+  currency = 'USD',
+  over: Partial<NewEntry> = {},
+): NewEntry {
   const d = new Decimal(amount);
   return btcEntry(to, from, 0n, {
     kind: 'test.fiat',

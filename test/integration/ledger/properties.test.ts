@@ -7,7 +7,15 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/http/problem.js';
 import { scaled } from '../../../src/ledger/model.js';
-import { type NewEntry, type PostedEntry, type Posting, postEntry, reverseEntry, trialBalance, verifyLedger } from '../../../src/ledger/service.js';
+import {
+  type NewEntry,
+  type PostedEntry,
+  type Posting,
+  postEntry,
+  reverseEntry,
+  trialBalance,
+  verifyLedger,
+} from '../../../src/ledger/service.js';
 import { systemCtx } from '../../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 
@@ -18,7 +26,14 @@ beforeAll(async () => {
 });
 afterAll(async () => database.close());
 
-const ACCOUNTS = ['Assets:Bitcoin:v1:Available', 'Assets:Bitcoin:v1:Immature', 'Income:Mining:s1', 'Expenses:Energy:s1', 'Liabilities:Energy:grid', 'Equity:Opening'];
+const ACCOUNTS = [
+  'Assets:Bitcoin:v1:Available',
+  'Assets:Bitcoin:v1:Immature',
+  'Income:Mining:s1',
+  'Expenses:Energy:s1',
+  'Liabilities:Energy:grid',
+  'Equity:Opening',
+];
 const COMMODITIES = ['BTC', 'USD', 'BYN'] as const;
 const BASE_TIME = Date.UTC(2026, 0, 1);
 
@@ -34,7 +49,10 @@ function amountOf(commodity: string, units: bigint, scale: number): bigint | Dec
 // ledger's 21,000,000 BTC bound per posting: 3 x 7e14 sat = 2.1e15 sat. Larger legs made the
 // generator itself produce entries the ledger rightly refuses (seed -1967520880).
 const MAX_LEG_UNITS = 7n * 10n ** 14n;
-const legArb = fc.record({ account: fc.nat(ACCOUNTS.length - 1), units: fc.bigInt({ min: -MAX_LEG_UNITS, max: MAX_LEG_UNITS }) });
+const legArb = fc.record({
+  account: fc.nat(ACCOUNTS.length - 1),
+  units: fc.bigInt({ min: -MAX_LEG_UNITS, max: MAX_LEG_UNITS }),
+});
 const groupArb = fc.record({
   commodity: fc.constantFrom(...COMMODITIES),
   scale: fc.integer({ min: 0, max: 18 }),
@@ -42,9 +60,19 @@ const groupArb = fc.record({
   balancingAccount: fc.nat(ACCOUNTS.length - 1),
 });
 const opArb = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('post' as const), groups: fc.array(groupArb, { minLength: 1, maxLength: 2 }), minute: fc.nat(100_000) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant('post' as const),
+      groups: fc.array(groupArb, { minLength: 1, maxLength: 2 }),
+      minute: fc.nat(100_000),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('reverse' as const), pick: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('unbalanced' as const), units: fc.bigInt({ min: 1n, max: 10n ** 12n }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('unbalanced' as const), units: fc.bigInt({ min: 1n, max: 10n ** 12n }) }),
+  },
 );
 
 // The model: every entry the ledger accepted, in seq order.
@@ -62,10 +90,18 @@ function buildEntry(op: { groups: Group[]; minute: number }): NewEntry {
     used.add(g.commodity);
     let sum = 0n;
     for (const leg of g.legs) {
-      postings.push({ account: ACCOUNTS[leg.account]!, commodity: g.commodity, amount: amountOf(g.commodity, leg.units, g.scale) });
+      postings.push({
+        account: ACCOUNTS[leg.account]!,
+        commodity: g.commodity,
+        amount: amountOf(g.commodity, leg.units, g.scale),
+      });
       sum += leg.units;
     }
-    postings.push({ account: ACCOUNTS[g.balancingAccount]!, commodity: g.commodity, amount: amountOf(g.commodity, -sum, g.scale) });
+    postings.push({
+      account: ACCOUNTS[g.balancingAccount]!,
+      commodity: g.commodity,
+      amount: amountOf(g.commodity, -sum, g.scale),
+    });
   }
   return {
     kind: 'prop.post',
@@ -79,11 +115,15 @@ function buildEntry(op: { groups: Group[]; minute: number }): NewEntry {
 type Sums = Map<string, bigint>;
 function sumsOf(entries: PostedEntry[]): Sums {
   const sums: Sums = new Map();
-  for (const e of entries) for (const p of e.postings) sums.set(`${p.account}|${p.commodity}`, (sums.get(`${p.account}|${p.commodity}`) ?? 0n) + scaled(p.amount));
+  for (const e of entries)
+    for (const p of e.postings)
+      sums.set(`${p.account}|${p.commodity}`, (sums.get(`${p.account}|${p.commodity}`) ?? 0n) + scaled(p.amount));
   return new Map([...sums].filter(([, v]) => v !== 0n));
 }
 function sumsOfRows(rows: { account: string; commodity: string; balance: bigint | Decimal }[]): Sums {
-  return new Map(rows.map((r) => [`${r.account}|${r.commodity}`, scaled(r.balance)] as const).filter(([, v]) => v !== 0n));
+  return new Map(
+    rows.map((r) => [`${r.account}|${r.commodity}`, scaled(r.balance)] as const).filter(([, v]) => v !== 0n),
+  );
 }
 
 async function headHash() {
@@ -94,47 +134,66 @@ async function headHash() {
 describe('ledger properties (fast-check, real database)', () => {
   it('hold over random sequences of postings, reversals and refused entries', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 6 }), fc.nat(), fc.nat(100_000), async (ops, cutPick, cutMinute) => {
-        for (const op of ops) {
-          if (op.op === 'post') {
-            accepted.push(await postEntry(ctx(), buildEntry(op)));
-          } else if (op.op === 'reverse') {
-            const candidates = accepted.filter((e) => e.reversesSeq === null && !reversed.has(e.seq));
-            if (candidates.length === 0) continue;
-            const original = candidates[op.pick % candidates.length]!;
-            const reversal = await reverseEntry(ctx(), { seq: original.seq, reason: 'property test', occurredAt: new Date(original.occurredAt.getTime() + 1) });
-            reversed.add(original.seq);
-            accepted.push(reversal);
-            // a reversal is itself never reversed twice
-            await expect(reverseEntry(ctx(), { seq: original.seq, reason: 'again', source: { type: 'prop', id: `again-${original.seq}` } })).rejects.toBeInstanceOf(AppError);
-          } else {
-            const before = await headHash();
-            const entry = buildEntry({ groups: [{ commodity: 'BTC', scale: 0, legs: [{ account: 0, units: op.units }], balancingAccount: 1 }], minute: 0 });
-            entry.postings[1] = { ...entry.postings[1]!, amount: -(op.units - 1n) };
-            await expect(postEntry(ctx(), entry)).rejects.toMatchObject({ code: 'validation_failed' });
-            expect(await headHash()).toBe(before); // a refused entry changes nothing
+      fc.asyncProperty(
+        fc.array(opArb, { minLength: 1, maxLength: 6 }),
+        fc.nat(),
+        fc.nat(100_000),
+        async (ops, cutPick, cutMinute) => {
+          for (const op of ops) {
+            if (op.op === 'post') {
+              accepted.push(await postEntry(ctx(), buildEntry(op)));
+            } else if (op.op === 'reverse') {
+              const candidates = accepted.filter((e) => e.reversesSeq === null && !reversed.has(e.seq));
+              if (candidates.length === 0) continue;
+              const original = candidates[op.pick % candidates.length]!;
+              const reversal = await reverseEntry(ctx(), {
+                seq: original.seq,
+                reason: 'property test',
+                occurredAt: new Date(original.occurredAt.getTime() + 1),
+              });
+              reversed.add(original.seq);
+              accepted.push(reversal);
+              // a reversal is itself never reversed twice
+              await expect(
+                reverseEntry(ctx(), {
+                  seq: original.seq,
+                  reason: 'again',
+                  source: { type: 'prop', id: `again-${original.seq}` },
+                }),
+              ).rejects.toBeInstanceOf(AppError);
+            } else {
+              const before = await headHash();
+              const entry = buildEntry({
+                groups: [{ commodity: 'BTC', scale: 0, legs: [{ account: 0, units: op.units }], balancingAccount: 1 }],
+                minute: 0,
+              });
+              entry.postings[1] = { ...entry.postings[1]!, amount: -(op.units - 1n) };
+              await expect(postEntry(ctx(), entry)).rejects.toMatchObject({ code: 'validation_failed' });
+              expect(await headHash()).toBe(before); // a refused entry changes nothing
+            }
           }
-        }
-        // the chain verifies, every entry balances, maintained balances equal the entries' sums
-        const verified = await verifyLedger(ctx());
-        expect(verified).toMatchObject({ ok: true, count: BigInt(accepted.length) });
-        for (const e of accepted) {
-          const perCommodity = new Map<string, bigint>();
-          for (const p of e.postings) perCommodity.set(p.commodity, (perCommodity.get(p.commodity) ?? 0n) + scaled(p.amount));
-          expect([...perCommodity.values()].every((v) => v === 0n)).toBe(true);
-        }
-        const now = await trialBalance(ctx());
-        expect(now.totals.every((t) => t.total.toString() === '0')).toBe(true);
-        expect(sumsOfRows(now.rows)).toEqual(sumsOf(accepted));
-        // as of a cut by seq, and by time
-        const cutSeq = BigInt(cutPick % (accepted.length + 1)); // 0 (nothing yet) .. the head
-        const bySeq = await trialBalance(ctx(), { asOfSeq: cutSeq });
-        expect(sumsOfRows(bySeq.rows)).toEqual(sumsOf(accepted.filter((e) => e.seq <= cutSeq)));
-        expect(bySeq.totals.every((t) => t.total.toString() === '0')).toBe(true);
-        const cutTime = new Date(BASE_TIME + cutMinute * 60_000);
-        const byTime = await trialBalance(ctx(), { asOf: cutTime });
-        expect(sumsOfRows(byTime.rows)).toEqual(sumsOf(accepted.filter((e) => e.occurredAt <= cutTime)));
-      }),
+          // the chain verifies, every entry balances, maintained balances equal the entries' sums
+          const verified = await verifyLedger(ctx());
+          expect(verified).toMatchObject({ ok: true, count: BigInt(accepted.length) });
+          for (const e of accepted) {
+            const perCommodity = new Map<string, bigint>();
+            for (const p of e.postings)
+              perCommodity.set(p.commodity, (perCommodity.get(p.commodity) ?? 0n) + scaled(p.amount));
+            expect([...perCommodity.values()].every((v) => v === 0n)).toBe(true);
+          }
+          const now = await trialBalance(ctx());
+          expect(now.totals.every((t) => t.total.toString() === '0')).toBe(true);
+          expect(sumsOfRows(now.rows)).toEqual(sumsOf(accepted));
+          // as of a cut by seq, and by time
+          const cutSeq = BigInt(cutPick % (accepted.length + 1)); // 0 (nothing yet) .. the head
+          const bySeq = await trialBalance(ctx(), { asOfSeq: cutSeq });
+          expect(sumsOfRows(bySeq.rows)).toEqual(sumsOf(accepted.filter((e) => e.seq <= cutSeq)));
+          expect(bySeq.totals.every((t) => t.total.toString() === '0')).toBe(true);
+          const cutTime = new Date(BASE_TIME + cutMinute * 60_000);
+          const byTime = await trialBalance(ctx(), { asOf: cutTime });
+          expect(sumsOfRows(byTime.rows)).toEqual(sumsOf(accepted.filter((e) => e.occurredAt <= cutTime)));
+        },
+      ),
       { numRuns: 10 },
     );
   });

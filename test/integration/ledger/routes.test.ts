@@ -8,12 +8,32 @@ let t: TestApp;
 const AVAILABLE = 'Assets:Bitcoin:vault-a:Available';
 beforeAll(async () => {
   t = await createTestApp();
-  await postEntry(t.ctx(), btcEntry(AVAILABLE, 'Income:Mining:hydro-1', 312_500_000n, { occurredAt: new Date('2026-11-01T00:00:00Z'), kind: 'payout.received', source: { type: 'payout', id: 'pay_1' } }));
-  await postEntry(t.ctx(), btcEntry('Assets:Bitcoin:vault-b:Available', 'Income:Mining:gas-2', 100n, { occurredAt: new Date('2026-11-02T00:00:00Z') }));
+  await postEntry(
+    t.ctx(),
+    btcEntry(AVAILABLE, 'Income:Mining:hydro-1', 312_500_000n, {
+      occurredAt: new Date('2026-11-01T00:00:00Z'),
+      kind: 'payout.received',
+      source: { type: 'payout', id: 'pay_1' },
+    }),
+  );
+  await postEntry(
+    t.ctx(),
+    btcEntry('Assets:Bitcoin:vault-b:Available', 'Income:Mining:gas-2', 100n, {
+      occurredAt: new Date('2026-11-02T00:00:00Z'),
+    }),
+  );
   await postEntry(t.ctx(), {
-    ...btcEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:grid', 0n, { occurredAt: new Date('2026-11-03T00:00:00Z'), kind: 'production.energy' }),
+    ...btcEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:grid', 0n, {
+      occurredAt: new Date('2026-11-03T00:00:00Z'),
+      kind: 'production.energy',
+    }),
     postings: [
-      { account: 'Expenses:Energy:hydro-1', commodity: 'BYN', amount: new Decimal('1520.50'), price: { amount: new Decimal('0.30'), commodity: 'USD' } },
+      {
+        account: 'Expenses:Energy:hydro-1',
+        commodity: 'BYN',
+        amount: new Decimal('1520.50'),
+        price: { amount: new Decimal('0.30'), commodity: 'USD' },
+      },
       { account: 'Liabilities:Energy:grid', commodity: 'BYN', amount: new Decimal('-1520.5') },
     ],
   });
@@ -36,15 +56,25 @@ describe('GET /v1/ledger/entries', () => {
       cost: null,
     });
     expect(first.json.items[1].prev_hash).toBe(first.json.items[0].hash);
-    const second = await t.request('GET', `/v1/ledger/entries?limit=2&cursor=${first.json.next_cursor}`, { key: t.keys.auditor });
+    const second = await t.request('GET', `/v1/ledger/entries?limit=2&cursor=${first.json.next_cursor}`, {
+      key: t.keys.auditor,
+    });
     expect(second.json.items.map((e: { seq: string }) => e.seq)).toEqual(['3', '4']);
-    expect(second.json.items[0].postings[0]).toMatchObject({ commodity: 'BYN', amount: '1520.5', amount_sat: null, price: { amount: '0.3', commodity: 'USD' } });
+    expect(second.json.items[0].postings[0]).toMatchObject({
+      commodity: 'BYN',
+      amount: '1520.5',
+      amount_sat: null,
+      price: { amount: '0.3', commodity: 'USD' },
+    });
     expect(second.json.items[1]).toMatchObject({ kind: 'reversal', reverses_seq: '2' });
     expect(second.json.next_cursor).toBeNull();
   });
 
   it('filters by account prefix, kind, source and time range', async () => {
-    const seqs = async (query: string) => (await t.request('GET', `/v1/ledger/entries?${query}`, { key: t.keys.auditor })).json.items.map((e: { seq: string }) => e.seq);
+    const seqs = async (query: string) =>
+      (await t.request('GET', `/v1/ledger/entries?${query}`, { key: t.keys.auditor })).json.items.map(
+        (e: { seq: string }) => e.seq,
+      );
     expect(await seqs('account=Assets:Bitcoin:vault-b')).toEqual(['2', '4']);
     expect(await seqs('account=Assets:Bitcoin:vault')).toEqual([]); // a prefix is whole segments, not characters
     expect(await seqs('account=Assets')).toEqual(['1', '2', '4']);
@@ -77,8 +107,18 @@ describe('accounts, trial balance, verify', () => {
   it('lists accounts with maintained balances', async () => {
     const res = await t.request('GET', '/v1/ledger/accounts?prefix=Assets:Bitcoin', { key: t.keys.auditor });
     expect(res.json.items).toEqual([
-      { name: AVAILABLE, type: 'asset', commodities: null, balances: [{ commodity: 'BTC', balance: '312500000', balance_btc: '3.12500000' }] },
-      { name: 'Assets:Bitcoin:vault-b:Available', type: 'asset', commodities: null, balances: [{ commodity: 'BTC', balance: '0', balance_btc: '0.00000000' }] },
+      {
+        name: AVAILABLE,
+        type: 'asset',
+        commodities: null,
+        balances: [{ commodity: 'BTC', balance: '312500000', balance_btc: '3.12500000' }],
+      },
+      {
+        name: 'Assets:Bitcoin:vault-b:Available',
+        type: 'asset',
+        commodities: null,
+        balances: [{ commodity: 'BTC', balance: '0', balance_btc: '0.00000000' }],
+      },
     ]);
   });
 
@@ -90,9 +130,13 @@ describe('accounts, trial balance, verify', () => {
     ]);
     const past = await t.request('GET', '/v1/ledger/trial-balance?as_of=2026-11-02T12:00:00Z', { key: t.keys.auditor });
     expect(past.json.as_of).toBe('2026-11-02T12:00:00.000Z');
-    expect(past.json.rows.find((r: { account: string }) => r.account === 'Assets:Bitcoin:vault-b:Available').balance).toBe('100');
+    expect(
+      past.json.rows.find((r: { account: string }) => r.account === 'Assets:Bitcoin:vault-b:Available').balance,
+    ).toBe('100');
     expect(past.json.rows.some((r: { commodity: string }) => r.commodity === 'BYN')).toBe(false);
-    expect((await t.request('GET', '/v1/ledger/trial-balance?as_of=2026-13-01', { key: t.keys.auditor })).status).toBe(422);
+    expect((await t.request('GET', '/v1/ledger/trial-balance?as_of=2026-13-01', { key: t.keys.auditor })).status).toBe(
+      422,
+    );
   });
 
   it('verifies the chain and reports the head', async () => {

@@ -55,8 +55,14 @@ describe('postEntry', () => {
   });
 
   it('chains each entry on the previous hash, and maintains fiat balances exactly', async () => {
-    const a = await postEntry(ctx(), fiatEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:belenergo', '1520.50', 'BYN'));
-    const b = await postEntry(ctx(), fiatEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:belenergo', '0.000000000000000001', 'BYN'));
+    const a = await postEntry(
+      ctx(),
+      fiatEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:belenergo', '1520.50', 'BYN'),
+    );
+    const b = await postEntry(
+      ctx(),
+      fiatEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:belenergo', '0.000000000000000001', 'BYN'),
+    );
     expect(b.seq).toBe(a.seq + 1n);
     expect(b.prevHash).toBe(a.hash);
     const balance = await getBalance(ctx(), 'Expenses:Energy:hydro-1', 'BYN');
@@ -67,7 +73,13 @@ describe('postEntry', () => {
     const posted = await postEntry(ctx(), {
       ...btcEntry(AVAILABLE, INCOME, 1000n),
       postings: [
-        { account: AVAILABLE, commodity: 'BTC', amount: 1000n, price: { amount: new Decimal('65000.25'), commodity: 'USD' }, cost: { amount: new Decimal('0.65'), commodity: 'USD' } },
+        {
+          account: AVAILABLE,
+          commodity: 'BTC',
+          amount: 1000n,
+          price: { amount: new Decimal('65000.25'), commodity: 'USD' },
+          cost: { amount: new Decimal('0.65'), commodity: 'USD' },
+        },
         { account: INCOME, commodity: 'BTC', amount: -1000n },
       ],
     });
@@ -89,7 +101,7 @@ describe('postEntry', () => {
     await expect(postEntry(ctx(), { ...entry, kind: 'test.other' })).resolves.toMatchObject({ kind: 'test.other' });
   });
 
-  it('a duplicate inside the caller\'s transaction is a conflict that leaves the transaction usable', async () => {
+  it("a duplicate inside the caller's transaction is a conflict that leaves the transaction usable", async () => {
     const first = btcEntry(AVAILABLE, INCOME, 11n);
     await postEntry(ctx(), first);
     const later = btcEntry(AVAILABLE, INCOME, 12n);
@@ -134,10 +146,33 @@ describe('postEntry', () => {
     );
     expect(bad.code).toBe('validation_failed');
     const fields = bad.options.errors!.map((e) => e.field);
-    expect(fields).toEqual(['kind', 'description', 'occurred_at', 'postings.0.account', 'postings.1.amount', 'postings.2.commodity', 'postings.3.amount']);
-    const unbalanced = await rejection(postEntry(ctx(), { ...btcEntry(AVAILABLE, INCOME, 1n), postings: [{ account: AVAILABLE, commodity: 'BTC', amount: 2n }, { account: INCOME, commodity: 'BTC', amount: -1n }] }));
-    expect(unbalanced.options.errors).toEqual([{ field: 'postings', reason: 'must sum to zero per commodity; they do not in BTC' }]);
-    const single = await rejection(postEntry(ctx(), { ...btcEntry(AVAILABLE, INCOME, 1n), postings: [{ account: AVAILABLE, commodity: 'BTC', amount: 0n }] }));
+    expect(fields).toEqual([
+      'kind',
+      'description',
+      'occurred_at',
+      'postings.0.account',
+      'postings.1.amount',
+      'postings.2.commodity',
+      'postings.3.amount',
+    ]);
+    const unbalanced = await rejection(
+      postEntry(ctx(), {
+        ...btcEntry(AVAILABLE, INCOME, 1n),
+        postings: [
+          { account: AVAILABLE, commodity: 'BTC', amount: 2n },
+          { account: INCOME, commodity: 'BTC', amount: -1n },
+        ],
+      }),
+    );
+    expect(unbalanced.options.errors).toEqual([
+      { field: 'postings', reason: 'must sum to zero per commodity; they do not in BTC' },
+    ]);
+    const single = await rejection(
+      postEntry(ctx(), {
+        ...btcEntry(AVAILABLE, INCOME, 1n),
+        postings: [{ account: AVAILABLE, commodity: 'BTC', amount: 0n }],
+      }),
+    );
     expect(single.options.errors![0]!.field).toBe('postings');
     const tooMuch = await rejection(postEntry(ctx(), btcEntry(AVAILABLE, INCOME, 2_100_000_000_000_001n)));
     expect(tooMuch.options.errors![0]!.field).toBe('postings.0.amount');
@@ -145,7 +180,11 @@ describe('postEntry', () => {
 
   it('appends a batch under one lock, in order, all or nothing', async () => {
     const before = (await readEntries(ctx(), { limit: 10_000 })).length;
-    const posted = await postEntries(ctx(), [btcEntry(AVAILABLE, INCOME, 1n), btcEntry(AVAILABLE, INCOME, 2n), btcEntry(AVAILABLE, INCOME, 3n)]);
+    const posted = await postEntries(ctx(), [
+      btcEntry(AVAILABLE, INCOME, 1n),
+      btcEntry(AVAILABLE, INCOME, 2n),
+      btcEntry(AVAILABLE, INCOME, 3n),
+    ]);
     expect(posted.map((p) => p.seq)).toEqual([posted[0]!.seq, posted[0]!.seq + 1n, posted[0]!.seq + 2n]);
     expect(posted[1]!.prevHash).toBe(posted[0]!.hash);
     const dup = btcEntry(AVAILABLE, INCOME, 4n);
@@ -176,14 +215,23 @@ describe('reverses', () => {
 
 describe('reverseEntry', () => {
   it('negates the postings, refers to the original, and refuses a second reversal', async () => {
-    const original = await postEntry(ctx(), btcEntry('Assets:Bitcoin:vault-b:Immature', 'Income:Mining:gas-2', 625_000_000n));
+    const original = await postEntry(
+      ctx(),
+      btcEntry('Assets:Bitcoin:vault-b:Immature', 'Income:Mining:gas-2', 625_000_000n),
+    );
     const reversal = await reverseEntry(ctx(), { seq: original.seq, reason: 'block 840000 orphaned' });
     expect(reversal.reversesSeq).toBe(original.seq);
     expect(reversal.kind).toBe('reversal');
     expect(reversal.description).toBe(`Reversal of entry ${original.seq}: block 840000 orphaned`);
     expect(reversal.postings.map((p) => p.amount)).toEqual([-625_000_000n, 625_000_000n]);
     expect(await getBalance(ctx(), 'Assets:Bitcoin:vault-b:Immature', 'BTC')).toBe(0n);
-    expect((await rejection(reverseEntry(ctx(), { entryId: original.id, reason: 'again', source: { type: 'test', id: 'other' } }))).code).toBe('conflict');
+    expect(
+      (
+        await rejection(
+          reverseEntry(ctx(), { entryId: original.id, reason: 'again', source: { type: 'test', id: 'other' } }),
+        )
+      ).code,
+    ).toBe('conflict');
     expect((await rejection(reverseEntry(ctx(), { seq: 999_999n, reason: 'x' }))).code).toBe('not_found');
   });
 });
@@ -200,9 +248,13 @@ describe('accounts and balances', () => {
 
   it('an account limited to BTC refuses a fiat posting (in the database)', async () => {
     await openAccount(ctx(), { name: 'Assets:Bitcoin:vault-c:Available', commodities: ['BTC'] });
-    const error = await rejection(postEntry(ctx(), fiatEntry('Assets:Bitcoin:vault-c:Available', 'Equity:Opening', '1', 'USD')));
+    const error = await rejection(
+      postEntry(ctx(), fiatEntry('Assets:Bitcoin:vault-c:Available', 'Equity:Opening', '1', 'USD')),
+    );
     expect(error.code).toBe('validation_failed');
-    expect((await rejection(openAccount(ctx(), { name: 'Assets:Bitcoin:vault-c:Available', commodities: ['USD'] }))).code).toBe('conflict');
+    expect(
+      (await rejection(openAccount(ctx(), { name: 'Assets:Bitcoin:vault-c:Available', commodities: ['USD'] }))).code,
+    ).toBe('conflict');
   });
 
   it('the trial balance sums to zero per commodity, now and as of a past seq', async () => {
@@ -217,7 +269,9 @@ describe('accounts and balances', () => {
 
   it('verify holds and reports the head', async () => {
     const result = await verifyLedger(ctx());
-    const [head] = rowsOf<{ last_seq: string; last_hash: string }>(await database.db.execute(sql`select last_seq::text, last_hash from ledger_chain_head`));
+    const [head] = rowsOf<{ last_seq: string; last_hash: string }>(
+      await database.db.execute(sql`select last_seq::text, last_hash from ledger_chain_head`),
+    );
     expect(result).toEqual({ ok: true, count: BigInt(head!.last_seq), head_hash: head!.last_hash });
   });
 });

@@ -13,7 +13,10 @@ const ids: string[] = [];
 beforeAll(async () => {
   database = await createTestDatabase();
   for (let i = 1; i <= 6; i++) {
-    const entry = i % 2 ? btcEntry('Assets:Bitcoin:vault-a:Available', 'Income:Mining:hydro-1', BigInt(i * 1000)) : fiatEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:grid', `${i}.25`);
+    const entry =
+      i % 2
+        ? btcEntry('Assets:Bitcoin:vault-a:Available', 'Income:Mining:hydro-1', BigInt(i * 1000))
+        : fiatEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:grid', `${i}.25`);
     ids.push((await postEntry(ctx(), entry)).id);
   }
 });
@@ -60,15 +63,28 @@ describe('verify after tampering', () => {
   });
 
   it('a maintained balance changed: named with the account and the last seq that moved it', async () => {
-    await database.db.execute(sql`update ledger_balances set balance = balance + 1 where account = 'Income:Mining:hydro-1'`);
+    await database.db.execute(
+      sql`update ledger_balances set balance = balance + 1 where account = 'Income:Mining:hydro-1'`,
+    );
     const result = await verifyLedger(ctx());
     expect(result).toMatchObject({ ok: false, seq: 5n });
-    expect(result.ok === false && result.reason).toContain('maintained balance of Income:Mining:hydro-1 in BTC is -8999; its postings sum to -9000');
-    await database.db.execute(sql`update ledger_balances set balance = balance - 1 where account = 'Income:Mining:hydro-1'`);
+    expect(result.ok === false && result.reason).toContain(
+      'maintained balance of Income:Mining:hydro-1 in BTC is -8999; its postings sum to -9000',
+    );
+    await database.db.execute(
+      sql`update ledger_balances set balance = balance - 1 where account = 'Income:Mining:hydro-1'`,
+    );
   });
 
   it('a deleted entry: the gap is named', async () => {
-    await behindTheService(sql`delete from ledger_postings where entry_id = ${ids[4]!}`, sql`delete from ledger_entries where seq = 5`);
-    expect(await verifyLedger(ctx())).toEqual({ ok: false, seq: 5n, reason: 'entry 5 is missing: the next entry has seq 6' });
+    await behindTheService(
+      sql`delete from ledger_postings where entry_id = ${ids[4]!}`,
+      sql`delete from ledger_entries where seq = 5`,
+    );
+    expect(await verifyLedger(ctx())).toEqual({
+      ok: false,
+      seq: 5n,
+      reason: 'entry 5 is missing: the next entry has seq 6',
+    });
   });
 });

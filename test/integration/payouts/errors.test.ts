@@ -13,7 +13,15 @@ beforeAll(async () => {
   const addr = t.addresses[0]!;
   const cb = coinbaseTx(7, [{ script: addr.script, valueSat: 312_500_000n }], 'errors');
   cbHex = cb.toHex();
-  good = { site_id: 'dam-1', pool: 'own', txid: cb.getId(), vout: 0, address: addr.address, amount_btc: '3.125', coinbase: true };
+  good = {
+    site_id: 'dam-1',
+    pool: 'own',
+    txid: cb.getId(),
+    vout: 0,
+    address: addr.address,
+    amount_btc: '3.125',
+    coinbase: true,
+  };
 });
 afterAll(async () => t?.close());
 
@@ -48,13 +56,38 @@ describe('payout.received bad input', () => {
     ['missing coinbase', { coinbase: undefined }, 'data.coinbase', /./],
     ['block height without hash', { block_height: 7 }, 'data.block_hash', /go together/],
     ['unknown field', { amount: '1' }, 'data.amount', /amount/],
-    ['mainnet address (wrong network)', { address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' }, 'data.address', /networks/],
+    [
+      'mainnet address (wrong network)',
+      { address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' },
+      'data.address',
+      /networks/,
+    ],
     ['not an address', { address: 'hello' }, 'data.address', /not a valid address/],
     ['a period start without its end', { period_start: '2025-12-01T00:00:00Z' }, 'data.period_end', /go together/],
-    ['a period ending before it starts', { period_start: '2025-12-02T00:00:00Z', period_end: '2025-12-01T00:00:00Z' }, 'data.period_end', /after period_start/],
-    ['a period of more than 31 days', { period_start: '2025-10-01T00:00:00Z', period_end: '2025-11-01T00:00:01Z' }, 'data.period_end', /31 days/],
-    ['a period ending after the event', { period_start: '2026-12-01T00:00:00Z', period_end: '2026-12-02T00:00:00Z' }, 'data.period_end', /timestamp/],
-    ['a period start that is not a time', { period_start: '2025-12-01', period_end: '2025-12-02T00:00:00Z' }, 'data.period_start', /RFC 3339/],
+    [
+      'a period ending before it starts',
+      { period_start: '2025-12-02T00:00:00Z', period_end: '2025-12-01T00:00:00Z' },
+      'data.period_end',
+      /after period_start/,
+    ],
+    [
+      'a period of more than 31 days',
+      { period_start: '2025-10-01T00:00:00Z', period_end: '2025-11-01T00:00:01Z' },
+      'data.period_end',
+      /31 days/,
+    ],
+    [
+      'a period ending after the event',
+      { period_start: '2026-12-01T00:00:00Z', period_end: '2026-12-02T00:00:00Z' },
+      'data.period_end',
+      /timestamp/,
+    ],
+    [
+      'a period start that is not a time',
+      { period_start: '2025-12-01', period_end: '2025-12-02T00:00:00Z' },
+      'data.period_start',
+      /RFC 3339/,
+    ],
   ];
   for (const [name, patch, field, reason] of cases) {
     it(`refuses ${name}`, async () => {
@@ -66,7 +99,15 @@ describe('payout.received bad input', () => {
   it('refuses an address of a policy on another network? no: a testnet policy address is accepted as its own policy', async () => {
     // testnet-drill is a policy of this deployment; its address resolves to it, not to regtest-cold.
     const cb = coinbaseTx(9, [{ script: Buffer.from([0x51]), valueSat: 1n }], 'tn');
-    const r = await t.send(payoutReceived({ ...good, txid: cb.getId(), address: t.testnetAddress, amount_sat: '1000', amount_btc: undefined }));
+    const r = await t.send(
+      payoutReceived({
+        ...good,
+        txid: cb.getId(),
+        address: t.testnetAddress,
+        amount_sat: '1000',
+        amount_btc: undefined,
+      }),
+    );
     expect(r.status, r.text).toBe(200);
     expect(r.json.utxo.policy_id).toBe('testnet-drill');
     expect(r.json.utxo.network).toBe('testnet');
@@ -78,19 +119,50 @@ describe('payout.received bad input', () => {
     const ordinary = paymentTx([{ script: addr.script, valueSat: 312_500_000n }], 3);
     const wrongScript = coinbaseTx(7, [{ script: otherScript, valueSat: 312_500_000n }], 'errors');
     const wrongValue = coinbaseTx(7, [{ script: addr.script, valueSat: 312_500_001n }], 'errors');
-    await expectProblem(payoutReceived({ ...good, raw_tx_hex: ordinary.toHex() }), 422, 'data.raw_tx_hex', /decodes to txid/);
-    await expectProblem(payoutReceived({ ...good, txid: ordinary.getId(), raw_tx_hex: ordinary.toHex() }), 422, 'data.raw_tx_hex', /not a coinbase/);
-    await expectProblem(payoutReceived({ ...good, txid: wrongScript.getId(), raw_tx_hex: wrongScript.toHex() }), 422, 'data.raw_tx_hex', /another script/);
-    await expectProblem(payoutReceived({ ...good, txid: wrongValue.getId(), raw_tx_hex: wrongValue.toHex() }), 422, 'data.raw_tx_hex', /carries 312500001 sat/);
-    await expectProblem(payoutReceived({ ...good, vout: 1, raw_tx_hex: cbHex }), 422, 'data.raw_tx_hex', /vout 1 does not exist/);
+    await expectProblem(
+      payoutReceived({ ...good, raw_tx_hex: ordinary.toHex() }),
+      422,
+      'data.raw_tx_hex',
+      /decodes to txid/,
+    );
+    await expectProblem(
+      payoutReceived({ ...good, txid: ordinary.getId(), raw_tx_hex: ordinary.toHex() }),
+      422,
+      'data.raw_tx_hex',
+      /not a coinbase/,
+    );
+    await expectProblem(
+      payoutReceived({ ...good, txid: wrongScript.getId(), raw_tx_hex: wrongScript.toHex() }),
+      422,
+      'data.raw_tx_hex',
+      /another script/,
+    );
+    await expectProblem(
+      payoutReceived({ ...good, txid: wrongValue.getId(), raw_tx_hex: wrongValue.toHex() }),
+      422,
+      'data.raw_tx_hex',
+      /carries 312500001 sat/,
+    );
+    await expectProblem(
+      payoutReceived({ ...good, vout: 1, raw_tx_hex: cbHex }),
+      422,
+      'data.raw_tx_hex',
+      /vout 1 does not exist/,
+    );
     await expectProblem(payoutReceived({ ...good, raw_tx_hex: 'deadbeef' }), 422, 'data.raw_tx_hex', /decode/);
-    await expectProblem(payoutReceived({ ...good, raw_tx_hex: cbHex + '00' }), 422, 'data.raw_tx_hex', /decode|trailing/);
+    await expectProblem(
+      payoutReceived({ ...good, raw_tx_hex: cbHex + '00' }),
+      422,
+      'data.raw_tx_hex',
+      /decode|trailing/,
+    );
   });
 
   it('refuses a foreign address with 422, raises an alert, and answers a retry the same without a second alert', async () => {
     // A valid regtest address that no policy derives: a P2WSH of an arbitrary script.
     const { payments, networks } = await import('bitcoinjs-lib');
-    const foreign = payments.p2wsh({ redeem: { output: Buffer.from([0x51, 0x51, 0x87]) }, network: networks.regtest }).address!;
+    const foreign = payments.p2wsh({ redeem: { output: Buffer.from([0x51, 0x51, 0x87]) }, network: networks.regtest })
+      .address!;
     const event = payoutReceived({ ...good, address: foreign });
     const id = newWebhookId();
     const r = await t.send(event, { id });
@@ -106,7 +178,9 @@ describe('payout.received bad input', () => {
     expect(again.json).toEqual(r.json);
     const after = await t.request('GET', '/v1/alerts', { key: t.keys.auditor });
     expect(after.json.items.filter((a: any) => a.details.address === foreign)).toHaveLength(1);
-    expect((await t.request('GET', '/v1/utxos', { key: t.keys.auditor })).json.items.find((u: any) => u.address === foreign)).toBeUndefined();
+    expect(
+      (await t.request('GET', '/v1/utxos', { key: t.keys.auditor })).json.items.find((u: any) => u.address === foreign),
+    ).toBeUndefined();
   });
 });
 
@@ -126,14 +200,25 @@ describe('envelope errors', () => {
   it('refuses bad block events', async () => {
     await expectProblem(blockConnected(-1, 'ab'.repeat(32)), 422, 'data.height', /negative/);
     await expectProblem(blockConnected(1, 'zz'.repeat(32)), 422, 'data.hash', /64 hexadecimal/);
-    await expectProblem({ type: 'block.disconnected', timestamp: eventTime(), data: { height: 1 } }, 422, 'data.hash', /./);
+    await expectProblem(
+      { type: 'block.disconnected', timestamp: eventTime(), data: { height: 1 } },
+      422,
+      'data.hash',
+      /./,
+    );
   });
 });
 
 describe('idempotency and conflicts', () => {
   it('the same id and body returns the original answer and changes nothing; another body is 409', async () => {
     const cb = coinbaseTx(11, [{ script: t.addresses[3]!.script, valueSat: 50_000n }], 'idem');
-    const event = payoutReceived({ ...good, txid: cb.getId(), address: t.addresses[3]!.address, amount_btc: undefined, amount_sat: '50000' });
+    const event = payoutReceived({
+      ...good,
+      txid: cb.getId(),
+      address: t.addresses[3]!.address,
+      amount_btc: undefined,
+      amount_sat: '50000',
+    });
     const first = await t.send(event);
     expect(first.status, first.text).toBe(200);
     const before = await t.footprint();
@@ -152,7 +237,13 @@ describe('idempotency and conflicts', () => {
 
   it('a second payout for the same outpoint with other facts is 409, not an overwrite; the same facts are accepted', async () => {
     const cb = coinbaseTx(12, [{ script: t.addresses[4]!.script, valueSat: 70_000n }], 'dup');
-    const data = { ...good, txid: cb.getId(), address: t.addresses[4]!.address, amount_btc: undefined, amount_sat: '70000' };
+    const data = {
+      ...good,
+      txid: cb.getId(),
+      address: t.addresses[4]!.address,
+      amount_btc: undefined,
+      amount_sat: '70000',
+    };
     expect((await t.send(payoutReceived(data))).status).toBe(200);
     await expectProblem(payoutReceived({ ...data, amount_sat: '70001' }), 409, null, /amount/);
     await expectProblem(payoutReceived({ ...data, site_id: 'other-site' }), 409, null, /site_id/);
@@ -167,22 +258,48 @@ describe('idempotency and conflicts', () => {
   it('the period a payout pays for is a fact: another period, or one added later, is 409; a retry without it is accepted', async () => {
     const cb = coinbaseTx(13, [{ script: t.addresses[4]!.script, valueSat: 80_000n }], 'period');
     const period = { period_start: '2025-12-01T00:00:00Z', period_end: '2025-12-02T00:00:00Z' };
-    const data = { ...good, txid: cb.getId(), address: t.addresses[4]!.address, amount_btc: undefined, amount_sat: '80000', ...period };
+    const data = {
+      ...good,
+      txid: cb.getId(),
+      address: t.addresses[4]!.address,
+      amount_btc: undefined,
+      amount_sat: '80000',
+      ...period,
+    };
     const first = await t.send(payoutReceived(data));
     expect(first.status, first.text).toBe(200);
-    expect(first.json.utxo).toMatchObject({ period_start: '2025-12-01T00:00:00.000Z', period_end: '2025-12-02T00:00:00.000Z' });
+    expect(first.json.utxo).toMatchObject({
+      period_start: '2025-12-01T00:00:00.000Z',
+      period_end: '2025-12-02T00:00:00.000Z',
+    });
     await expectProblem(payoutReceived({ ...data, period_end: '2025-12-03T00:00:00Z' }), 409, null, /period/);
-    expect((await t.send(payoutReceived({ ...data, period_start: undefined, period_end: undefined }))).status).toBe(200);
+    expect((await t.send(payoutReceived({ ...data, period_start: undefined, period_end: undefined }))).status).toBe(
+      200,
+    );
     // Without a period: no period fields on the coin, and naming one afterwards is a conflict.
     const plain = coinbaseTx(14, [{ script: t.addresses[4]!.script, valueSat: 90_000n }], 'period');
-    const plainData = { ...good, txid: plain.getId(), address: t.addresses[4]!.address, amount_btc: undefined, amount_sat: '90000' };
+    const plainData = {
+      ...good,
+      txid: plain.getId(),
+      address: t.addresses[4]!.address,
+      amount_btc: undefined,
+      amount_sat: '90000',
+    };
     const second = await t.send(payoutReceived(plainData));
     expect(second.json.utxo.period_start).toBeUndefined();
     await expectProblem(payoutReceived({ ...plainData, ...period }), 409, null, /period/);
     // The database refuses to rewrite it too (the receipt was booked by it).
     const { sql } = await import('drizzle-orm');
-    await expect(t.database.db.execute(sql`update utxos set period_end = period_end - interval '1 hour' where txid = ${cb.getId()}`)).rejects.toThrow();
-    await expect(t.database.db.execute(sql`update utxos set period_start = now() - interval '1 day', period_end = now() where txid = ${plain.getId()}`)).rejects.toThrow();
+    await expect(
+      t.database.db.execute(
+        sql`update utxos set period_end = period_end - interval '1 hour' where txid = ${cb.getId()}`,
+      ),
+    ).rejects.toThrow();
+    await expect(
+      t.database.db.execute(
+        sql`update utxos set period_start = now() - interval '1 day', period_end = now() where txid = ${plain.getId()}`,
+      ),
+    ).rejects.toThrow();
   });
 
   it('a block event contradicting a known height is 409', async () => {
@@ -195,11 +312,17 @@ describe('idempotency and conflicts', () => {
 describe('reads', () => {
   it('describes every route in the OpenAPI document', async () => {
     const doc = await t.request('GET', '/openapi.json', { key: null });
-    for (const path of ['/v1/webhooks/fleet', '/v1/utxos', '/v1/utxos/{txid}/{vout}', '/v1/chain/tip', '/v1/reports/holdings', '/v1/alerts']) {
+    for (const path of [
+      '/v1/webhooks/fleet',
+      '/v1/utxos',
+      '/v1/utxos/{txid}/{vout}',
+      '/v1/chain/tip',
+      '/v1/reports/holdings',
+      '/v1/alerts',
+    ]) {
       expect(Object.keys(doc.json.paths), path).toContain(path);
     }
   });
-
 
   it('lists UTXOs with filters and cursors, and refuses a bad filter', async () => {
     const all = await t.request('GET', '/v1/utxos?limit=1', { key: t.keys.auditor });
@@ -208,14 +331,22 @@ describe('reads', () => {
     expect(all.json.next_cursor).toBeTruthy();
     const next = await t.request('GET', `/v1/utxos?limit=1&cursor=${all.json.next_cursor}`, { key: t.keys.auditor });
     expect(next.json.items[0].outpoint).not.toBe(all.json.items[0].outpoint);
-    const bySite = await t.request('GET', '/v1/utxos?site_id=dam-1&status=unconfirmed&policy_id=regtest-cold', { key: t.keys.auditor });
+    const bySite = await t.request('GET', '/v1/utxos?site_id=dam-1&status=unconfirmed&policy_id=regtest-cold', {
+      key: t.keys.auditor,
+    });
     expect(bySite.json.items.length).toBeGreaterThan(0);
-    expect(bySite.json.items.every((u: any) => u.site_id === 'dam-1' && u.status === 'unconfirmed' && u.policy_id === 'regtest-cold')).toBe(true);
+    expect(
+      bySite.json.items.every(
+        (u: any) => u.site_id === 'dam-1' && u.status === 'unconfirmed' && u.policy_id === 'regtest-cold',
+      ),
+    ).toBe(true);
     const bad = await t.request('GET', '/v1/utxos?status=spent', { key: t.keys.auditor });
     expect(bad.status).toBe(422);
     expect(bad.json.errors[0].field).toBe('query.status');
     expect((await t.request('GET', `/v1/utxos/${'ab'.repeat(32)}/0`, { key: t.keys.auditor })).status).toBe(404);
-    expect((await t.request('GET', `/v1/utxos/${'ab'.repeat(32)}/4294967296`, { key: t.keys.auditor })).status).toBe(422);
+    expect((await t.request('GET', `/v1/utxos/${'ab'.repeat(32)}/4294967296`, { key: t.keys.auditor })).status).toBe(
+      422,
+    );
     expect((await t.request('GET', '/v1/utxos', { key: null })).status).toBe(401);
   });
 });

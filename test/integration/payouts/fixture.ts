@@ -11,11 +11,16 @@ export async function createFleetApp(secrets: string[] = [TEST_SECRET]) {
   const t = await createTestApp({ webhookSecrets: secrets });
   const { items } = await listAddresses(t.ctx(), { policyId: 'regtest-cold', chain: 0, from: 0, count: 10 });
   const addresses = items.map((i) => ({ address: i.derived.address, script: i.derived.scriptPubKey }));
-  const testnet = (await listAddresses(t.ctx(), { policyId: 'testnet-drill', chain: 0, from: 0, count: 1 })).items[0]!.derived;
+  const testnet = (await listAddresses(t.ctx(), { policyId: 'testnet-drill', chain: 0, from: 0, count: 1 })).items[0]!
+    .derived;
 
   async function send(event: unknown, options: Parameters<typeof signEvent>[1] = {}) {
     const signed = signEvent(event, options);
-    const response = await t.request('POST', '/v1/webhooks/fleet', { key: null, raw: signed.body, headers: signed.headers });
+    const response = await t.request('POST', '/v1/webhooks/fleet', {
+      key: null,
+      raw: signed.body,
+      headers: signed.headers,
+    });
     return { ...response, id: signed.id, signed };
   }
 
@@ -29,7 +34,9 @@ export async function createFleetApp(secrets: string[] = [TEST_SECRET]) {
   /** Row counts of every table the webhook may write, to prove a refusal wrote nothing. */
   async function footprint() {
     const count = async (table: string) => {
-      const rows = rowsOf<{ n: number }>(await t.database.db.execute(sql.raw(`select count(*)::int as n from ${table}`)));
+      const rows = rowsOf<{ n: number }>(
+        await t.database.db.execute(sql.raw(`select count(*)::int as n from ${table}`)),
+      );
       return Number(rows[0]!.n);
     };
     const tables = ['webhook_events', 'utxos', 'utxo_history', 'chain_blocks', 'alerts', 'ledger_entries', 'audit_log'];

@@ -30,7 +30,13 @@ async function balanceOf(account: string) {
 describe('coinbase maturity at the boundary, and a 3-block reorg', () => {
   it('a coinbase is immature at 99 confirmations and available at 100', async () => {
     const addr = t.addresses[0]!;
-    const { blocks, coinbases } = mineChain(1, 1, GENESIS_PREV, () => [{ script: addr.script, valueSat: 312_500_000n }], 'maturity');
+    const { blocks, coinbases } = mineChain(
+      1,
+      1,
+      GENESIS_PREV,
+      () => [{ script: addr.script, valueSat: 312_500_000n }],
+      'maturity',
+    );
     const cb = coinbases[0]!;
     const payout = await t.send(
       payoutReceived({
@@ -58,7 +64,9 @@ describe('coinbase maturity at the boundary, and a 3-block reorg', () => {
     expect(at99.status).toBe('immature');
     expect(await holdings()).toMatchObject({ 'regtest-cold:immature': '312500000' });
 
-    const hundredth = mineBlock(100, rest.blocks[97]!.hash, [coinbaseTx(100, [{ script: Buffer.from([0x51]), valueSat: 1n }], 'maturity')]);
+    const hundredth = mineBlock(100, rest.blocks[97]!.hash, [
+      coinbaseTx(100, [{ script: Buffer.from([0x51]), valueSat: 1n }], 'maturity'),
+    ]);
     await t.connect([hundredth]);
     const at100 = await utxo(cb.getId());
     expect(at100.confirmations).toBe(100);
@@ -79,14 +87,33 @@ describe('coinbase maturity at the boundary, and a 3-block reorg', () => {
     const addr = t.addresses[1]!;
     const base = mineChain(200, 1, GENESIS_PREV, () => [], 'reorg-base');
     await t.connect(base.blocks);
-    const old = mineChain(201, 3, base.blocks[0]!.hash, (h) => (h === 202 ? [{ script: addr.script, valueSat: 625_000_000n }] : []), 'old');
+    const old = mineChain(
+      201,
+      3,
+      base.blocks[0]!.hash,
+      (h) => (h === 202 ? [{ script: addr.script, valueSat: 625_000_000n }] : []),
+      'old',
+    );
     await t.connect(old.blocks);
     const cb = old.coinbases[1]!;
     // An ordinary payment mined in the same old block: it goes back to unconfirmed, not orphaned.
     const pay = paymentTx([{ script: addr.script, valueSat: 10_000n }], 7);
-    for (const [tx, coinbase, amount] of [[cb, true, '6.25'], [pay, false, '0.0001']] as const) {
+    for (const [tx, coinbase, amount] of [
+      [cb, true, '6.25'],
+      [pay, false, '0.0001'],
+    ] as const) {
       const r = await t.send(
-        payoutReceived({ site_id: 'gas-2', txid: tx.getId(), vout: 0, address: addr.address, amount_btc: amount, coinbase, block_height: 202, block_hash: old.blocks[1]!.hash, raw_tx_hex: tx.toHex() }),
+        payoutReceived({
+          site_id: 'gas-2',
+          txid: tx.getId(),
+          vout: 0,
+          address: addr.address,
+          amount_btc: amount,
+          coinbase,
+          block_height: 202,
+          block_hash: old.blocks[1]!.hash,
+          raw_tx_hex: tx.toHex(),
+        }),
       );
       expect(r.status, r.text).toBe(200);
     }
@@ -94,7 +121,8 @@ describe('coinbase maturity at the boundary, and a 3-block reorg', () => {
     expect((await utxo(pay.getId())).status).toBe('available');
     expect(await balanceOf('Income:Mining:gas-2')).toBe('-625010000');
 
-    for (const b of [...old.blocks].reverse()) expect((await t.send(blockDisconnected(b.height, b.hash))).status).toBe(200);
+    for (const b of [...old.blocks].reverse())
+      expect((await t.send(blockDisconnected(b.height, b.hash))).status).toBe(200);
     const replacement = mineChain(201, 4, base.blocks[0]!.hash, () => [], 'new');
     await t.connect(replacement.blocks);
 
@@ -110,7 +138,18 @@ describe('coinbase maturity at the boundary, and a 3-block reorg', () => {
     expect((await utxo(cb.getId())).status).toBe('orphaned');
     // A payout that claims a block known to be disconnected is orphaned on arrival.
     const late = coinbaseTx(203, [{ script: addr.script, valueSat: 1_000n }], 'late');
-    const r = await t.send(payoutReceived({ site_id: 'gas-2', txid: late.getId(), vout: 0, address: addr.address, amount_sat: '1000', coinbase: true, block_height: 203, block_hash: old.blocks[2]!.hash }));
+    const r = await t.send(
+      payoutReceived({
+        site_id: 'gas-2',
+        txid: late.getId(),
+        vout: 0,
+        address: addr.address,
+        amount_sat: '1000',
+        coinbase: true,
+        block_height: 203,
+        block_hash: old.blocks[2]!.hash,
+      }),
+    );
     expect(r.status).toBe(200);
     expect(r.json.utxo.status).toBe('orphaned');
     await holdings();

@@ -28,8 +28,23 @@ const FORK_FROM = 101; // the reorg replaces H+101..H+103
 const scenario = fc.record({
   connected: fc.subarray([0, 1, 2, 50, 98, 99, 100, 101, 102, 103], { minLength: 1 }),
   reorg: fc.boolean(),
-  coinbases: fc.array(fc.record({ offset: fc.constantFrom(0, 1, 2, 101, 102), fork: fc.boolean(), sat: fc.bigInt({ min: 1n, max: 5_000_000_000n }), withBlock: fc.boolean() }), { maxLength: 5 }),
-  payments: fc.array(fc.record({ offset: fc.constantFrom(2, 101, 102), inBlock: fc.boolean(), sat: fc.bigInt({ min: 1n, max: 100_000_000n }) }), { maxLength: 3 }),
+  coinbases: fc.array(
+    fc.record({
+      offset: fc.constantFrom(0, 1, 2, 101, 102),
+      fork: fc.boolean(),
+      sat: fc.bigInt({ min: 1n, max: 5_000_000_000n }),
+      withBlock: fc.boolean(),
+    }),
+    { maxLength: 5 },
+  ),
+  payments: fc.array(
+    fc.record({
+      offset: fc.constantFrom(2, 101, 102),
+      inBlock: fc.boolean(),
+      sat: fc.bigInt({ min: 1n, max: 100_000_000n }),
+    }),
+    { maxLength: 3 },
+  ),
   duplicates: fc.array(fc.nat(), { maxLength: 12 }),
   seed: fc.integer(),
 });
@@ -46,8 +61,15 @@ describe('order independence (property)', () => {
         const addr = t.addresses[run % t.addresses.length]!;
         const baseTip = (await t.request('GET', '/v1/chain/tip')).json.height as number | null;
         const main = mineChain(H, MAIN_SPAN, GENESIS_PREV, () => [], `main-${run}`).blocks;
-        const fork = mineChain(H + FORK_FROM, MAIN_SPAN - FORK_FROM, main[FORK_FROM - 1]!.hash, () => [], `fork-${run}`).blocks;
-        const blockAt = (offset: number, onFork: boolean): RegtestBlock => (onFork && offset >= FORK_FROM ? fork[offset - FORK_FROM]! : main[offset]!);
+        const fork = mineChain(
+          H + FORK_FROM,
+          MAIN_SPAN - FORK_FROM,
+          main[FORK_FROM - 1]!.hash,
+          () => [],
+          `fork-${run}`,
+        ).blocks;
+        const blockAt = (offset: number, onFork: boolean): RegtestBlock =>
+          onFork && offset >= FORK_FROM ? fork[offset - FORK_FROM]! : main[offset]!;
 
         // The true history, in time order: connects, then (maybe) the reorg.
         let clock = Date.parse('2026-03-01T00:00:00Z') + run * 10_000_000;
@@ -58,7 +80,14 @@ describe('order independence (property)', () => {
           const when = at();
           const id = newWebhookId();
           chainEvents.push({ hash: b.hash, height: b.height, connected, at: when, id });
-          deliveries.push({ id, event: { type: connected ? 'block.connected' : 'block.disconnected', timestamp: when, data: { height: b.height, hash: b.hash } } });
+          deliveries.push({
+            id,
+            event: {
+              type: connected ? 'block.connected' : 'block.disconnected',
+              timestamp: when,
+              data: { height: b.height, hash: b.hash },
+            },
+          });
         };
         const connectedOffsets = [...s.connected].sort((a, b) => a - b);
         for (const o of connectedOffsets) block(main[o]!, true);
@@ -72,22 +101,55 @@ describe('order independence (property)', () => {
           const b = blockAt(c.offset, c.fork);
           const tx = coinbaseTx(b.height, [{ script: addr.script, valueSat: c.sat }], `prop-${run}-${i}`);
           coins.push({ txid: tx.getId(), coinbase: true, sat: c.sat, blockHash: c.withBlock ? b.hash : null });
-          const data = { site_id: site, txid: tx.getId(), vout: 0, address: addr.address, amount_sat: c.sat.toString(), coinbase: true, raw_tx_hex: tx.toHex() };
-          deliveries.push({ id: newWebhookId(), event: { type: 'payout.received', timestamp: at(), data: c.withBlock ? { ...data, block_height: b.height, block_hash: b.hash } : data } });
-          if (c.withBlock) deliveries.push({ id: newWebhookId(), event: { type: 'payout.received', timestamp: at(), data } }); // the same coin reported before it was mined
+          const data = {
+            site_id: site,
+            txid: tx.getId(),
+            vout: 0,
+            address: addr.address,
+            amount_sat: c.sat.toString(),
+            coinbase: true,
+            raw_tx_hex: tx.toHex(),
+          };
+          deliveries.push({
+            id: newWebhookId(),
+            event: {
+              type: 'payout.received',
+              timestamp: at(),
+              data: c.withBlock ? { ...data, block_height: b.height, block_hash: b.hash } : data,
+            },
+          });
+          if (c.withBlock)
+            deliveries.push({ id: newWebhookId(), event: { type: 'payout.received', timestamp: at(), data } }); // the same coin reported before it was mined
         });
         s.payments.forEach((p, i) => {
           const b = main[p.offset]!;
           const tx = paymentTx([{ script: addr.script, valueSat: p.sat }], run * 100 + i);
           coins.push({ txid: tx.getId(), coinbase: false, sat: p.sat, blockHash: p.inBlock ? b.hash : null });
-          const data = { site_id: site, txid: tx.getId(), vout: 0, address: addr.address, amount_sat: p.sat.toString(), coinbase: false };
-          deliveries.push({ id: newWebhookId(), event: { type: 'payout.received', timestamp: at(), data: p.inBlock ? { ...data, block_height: b.height, block_hash: b.hash } : data } });
+          const data = {
+            site_id: site,
+            txid: tx.getId(),
+            vout: 0,
+            address: addr.address,
+            amount_sat: p.sat.toString(),
+            coinbase: false,
+          };
+          deliveries.push({
+            id: newWebhookId(),
+            event: {
+              type: 'payout.received',
+              timestamp: at(),
+              data: p.inBlock ? { ...data, block_height: b.height, block_hash: b.hash } : data,
+            },
+          });
         });
 
         // Deliver: duplicates (same id and body) added, everything shuffled by the seed.
-        const all = [...deliveries, ...s.duplicates.filter(() => deliveries.length > 0).map((n) => deliveries[n % deliveries.length]!)];
+        const all = [
+          ...deliveries,
+          ...s.duplicates.filter(() => deliveries.length > 0).map((n) => deliveries[n % deliveries.length]!),
+        ];
         let seed = s.seed >>> 0;
-        const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+        const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
         for (let i = all.length - 1; i > 0; i--) {
           const j = Math.floor(rand() * (i + 1));
           [all[i], all[j]] = [all[j]!, all[i]!];
@@ -103,17 +165,26 @@ describe('order independence (property)', () => {
           const k = known.get(e.hash);
           known.set(e.hash, {
             height: e.height,
-            connected: !k || isNewer({ at: new Date(e.at), eventId: e.id }, { at: new Date(k.at), eventId: k.id }) ? e.connected : k.connected,
+            connected:
+              !k || isNewer({ at: new Date(e.at), eventId: e.id }, { at: new Date(k.at), eventId: k.id })
+                ? e.connected
+                : k.connected,
             everDisconnected: (k?.everDisconnected ?? false) || !e.connected,
-            at: !k || isNewer({ at: new Date(e.at), eventId: e.id }, { at: new Date(k.at), eventId: k.id }) ? e.at : k.at,
-            id: !k || isNewer({ at: new Date(e.at), eventId: e.id }, { at: new Date(k.at), eventId: k.id }) ? e.id : k.id,
+            at:
+              !k || isNewer({ at: new Date(e.at), eventId: e.id }, { at: new Date(k.at), eventId: k.id }) ? e.at : k.at,
+            id:
+              !k || isNewer({ at: new Date(e.at), eventId: e.id }, { at: new Date(k.at), eventId: k.id }) ? e.id : k.id,
           });
         }
         const heights = [...known.values()].filter((k) => k.connected).map((k) => k.height);
         const tip = Math.max(baseTip ?? -1, ...heights);
         let income = 0n;
         for (const c of coins) {
-          const expected: UtxoStatus = statusOf({ coinbase: c.coinbase, blockHash: c.blockHash }, c.blockHash ? (known.get(c.blockHash) ?? null) : null, tip < 0 ? null : tip);
+          const expected: UtxoStatus = statusOf(
+            { coinbase: c.coinbase, blockHash: c.blockHash },
+            c.blockHash ? (known.get(c.blockHash) ?? null) : null,
+            tip < 0 ? null : tip,
+          );
           const got = await t.request('GET', `/v1/utxos/${c.txid}/0`);
           expect(got.json.status, `${c.txid} coinbase=${c.coinbase}`).toBe(expected);
           if (expected !== 'orphaned') income -= c.sat;

@@ -13,7 +13,15 @@ beforeAll(async () => {
   t = await createFleetApp([TEST_SECRET, ROTATED_SECRET]);
   const addr = t.addresses[0]!;
   const cb = coinbaseTx(1, [{ script: addr.script, valueSat: 100_000n }], 'security');
-  event = payoutReceived({ site_id: 'dam-1', txid: cb.getId(), vout: 0, address: addr.address, amount_sat: '100000', coinbase: true, raw_tx_hex: cb.toHex() });
+  event = payoutReceived({
+    site_id: 'dam-1',
+    txid: cb.getId(),
+    vout: 0,
+    address: addr.address,
+    amount_sat: '100000',
+    coinbase: true,
+    raw_tx_hex: cb.toHex(),
+  });
 });
 afterAll(async () => t?.close());
 
@@ -40,7 +48,11 @@ describe('fleet webhook signatures', () => {
   it('refuses malformed signatures and timestamps', async () => {
     const s = signEvent(event);
     await expectRefused({ ...s.headers, 'webhook-signature': 'not-a-signature' }, s.body, /no signature matches/);
-    await expectRefused({ ...s.headers, 'webhook-signature': 'v2,' + s.headers['webhook-signature']!.slice(3) }, s.body, /no signature matches/);
+    await expectRefused(
+      { ...s.headers, 'webhook-signature': 'v2,' + s.headers['webhook-signature']!.slice(3) },
+      s.body,
+      /no signature matches/,
+    );
     await expectRefused({ ...s.headers, 'webhook-timestamp': `${s.timestamp}abc` }, s.body, /unix seconds/);
     await expectRefused({ ...s.headers, 'webhook-id': 'has space' }, s.body, /printable ASCII/);
   });
@@ -92,26 +104,51 @@ describe('fleet webhook signatures', () => {
     const id = newWebhookId();
     const body = JSON.stringify(payoutReceived({ ...event.data }));
     const ts = Math.floor(Date.now() / 1000);
-    const wrong = new Webhook(`whsec_${Buffer.from('an-old-retired-secret-0000000000').toString('base64')}`).sign(id, new Date(ts * 1000), body);
+    const wrong = new Webhook(`whsec_${Buffer.from('an-old-retired-secret-0000000000').toString('base64')}`).sign(
+      id,
+      new Date(ts * 1000),
+      body,
+    );
     const right = new Webhook(TEST_SECRET).sign(id, new Date(ts * 1000), body);
     const both = await t.request('POST', '/v1/webhooks/fleet', {
       key: null,
       raw: body,
-      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': `${wrong} ${right}` },
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': `${wrong} ${right}`,
+      },
     });
     expect(both.status, both.text).toBe(200);
   });
 
-  it('accepts a sender using the library\'s own signer (an independent Standard Webhooks implementation)', async () => {
+  it("accepts a sender using the library's own signer (an independent Standard Webhooks implementation)", async () => {
     const wh = new Webhook(TEST_SECRET);
     const id = 'msg_independent_sender_1';
     const ts = new Date();
     const cb = coinbaseTx(2, [{ script: t.addresses[2]!.script, valueSat: 5_000n }], 'independent');
-    const body = JSON.stringify({ type: 'payout.received', timestamp: ts.toISOString(), data: { site_id: 'dam-1', txid: cb.getId(), vout: 0, address: t.addresses[2]!.address, amount_btc: '0.00005', coinbase: true } });
+    const body = JSON.stringify({
+      type: 'payout.received',
+      timestamp: ts.toISOString(),
+      data: {
+        site_id: 'dam-1',
+        txid: cb.getId(),
+        vout: 0,
+        address: t.addresses[2]!.address,
+        amount_btc: '0.00005',
+        coinbase: true,
+      },
+    });
     const r = await t.request('POST', '/v1/webhooks/fleet', {
       key: null,
       raw: body,
-      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(ts.getTime() / 1000)), 'webhook-signature': wh.sign(id, ts, body) },
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(ts.getTime() / 1000)),
+        'webhook-signature': wh.sign(id, ts, body),
+      },
     });
     expect(r.status, r.text).toBe(200);
     expect(r.json.utxo.amount_sat).toBe('5000');

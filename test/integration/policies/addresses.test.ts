@@ -15,7 +15,8 @@ afterAll(async () => {
   await app.close();
 });
 
-const issue = (body: unknown, key?: string) => app.request('POST', '/v1/policies/regtest-cold/addresses', { body, key });
+const issue = (body: unknown, key?: string) =>
+  app.request('POST', '/v1/policies/regtest-cold/addresses', { body, key });
 
 describe('policies over HTTP', () => {
   it('lists the example policies with m-of-n, signers, tier, rules and version', async () => {
@@ -23,15 +24,35 @@ describe('policies over HTTP', () => {
     expect(res.status).toBe(200);
     expect(res.json.items.map((p: { id: string }) => p.id)).toEqual(['regtest-cold', 'regtest-warm', 'testnet-drill']);
     const cold = res.json.items[0];
-    expect(cold).toMatchObject({ m_of_n: '2-of-3', network: 'regtest', script: 'p2wsh', tier: 'cold', version: 1, gap_limit: 20, active: true });
+    expect(cold).toMatchObject({
+      m_of_n: '2-of-3',
+      network: 'regtest',
+      script: 'p2wsh',
+      tier: 'cold',
+      version: 1,
+      gap_limit: 20,
+      active: true,
+    });
     expect(cold.signers[0]).toMatchObject({ fingerprint: '3442193e', path: "m/48'/1'/0'/2'" });
-    expect(cold.spending).toMatchObject({ per_tx_limit_sat: '5000000000', per_tx_limit_btc: '50.00000000', daily_limit_btc: '100.00000000', allowed_destinations: ['policy:regtest-warm'] });
+    expect(cold.spending).toMatchObject({
+      per_tx_limit_sat: '5000000000',
+      per_tx_limit_btc: '50.00000000',
+      daily_limit_btc: '100.00000000',
+      allowed_destinations: ['policy:regtest-warm'],
+    });
   });
 
   it('describes every policies route in the OpenAPI document', async () => {
     const res = await app.request('GET', '/openapi.json', { key: null });
     expect(res.status).toBe(200);
-    for (const path of ['/v1/policies', '/v1/policies/{id}', '/v1/policies/{id}/descriptor', '/v1/policies/{id}/export', '/v1/policies/{id}/addresses', '/v1/addresses/{address}']) {
+    for (const path of [
+      '/v1/policies',
+      '/v1/policies/{id}',
+      '/v1/policies/{id}/descriptor',
+      '/v1/policies/{id}/export',
+      '/v1/policies/{id}/addresses',
+      '/v1/addresses/{address}',
+    ]) {
       expect(res.json.paths[path], path).toBeDefined();
     }
   });
@@ -44,7 +65,9 @@ describe('policies over HTTP', () => {
   it('returns receive, change and multipath descriptors with valid checksums', async () => {
     const res = await app.request('GET', '/v1/policies/regtest-warm/descriptor', { key: app.keys.approver });
     expect(res.status).toBe(200);
-    expect(res.json.receive).toMatch(/^sh\(wsh\(sortedmulti\(2,\[3442193e\/48h\/1h\/0h\/1h\]tpub[1-9A-HJ-NP-Za-km-z]+\/0\/\*,.*\)\)\)#[a-z0-9]{8}$/);
+    expect(res.json.receive).toMatch(
+      /^sh\(wsh\(sortedmulti\(2,\[3442193e\/48h\/1h\/0h\/1h\]tpub[1-9A-HJ-NP-Za-km-z]+\/0\/\*,.*\)\)\)#[a-z0-9]{8}$/,
+    );
     expect(res.json.change).toContain('/1/*');
     expect(res.json.multipath).toContain('/<0;1>/*');
   });
@@ -52,7 +75,11 @@ describe('policies over HTTP', () => {
   it('exports a Caravan configuration and refuses an unknown format', async () => {
     const res = await app.request('GET', '/v1/policies/testnet-drill/export?format=caravan');
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ addressType: 'P2WSH', network: 'testnet', quorum: { requiredSigners: 2, totalSigners: 3 } });
+    expect(res.json).toMatchObject({
+      addressType: 'P2WSH',
+      network: 'testnet',
+      quorum: { requiredSigners: 2, totalSigners: 3 },
+    });
     expect(res.json.extendedPublicKeys[0]).toMatchObject({ xfp: '73c5da0a', bip32Path: "m/48'/1'/0'/2'" });
     const bad = await app.request('GET', '/v1/policies/testnet-drill/export?format=electrum');
     expect(bad.status).toBe(422);
@@ -62,12 +89,23 @@ describe('policies over HTTP', () => {
 
 describe('issuing addresses', () => {
   it('issues index 0, then 1, idempotent per label', async () => {
-    const first = await issue({ label: 'site-1/pool-a', site: 'site-1', pool: 'pool-a', purpose: 'payouts' }, app.keys.officer);
+    const first = await issue(
+      { label: 'site-1/pool-a', site: 'site-1', pool: 'pool-a', purpose: 'payouts' },
+      app.keys.officer,
+    );
     expect(first.status).toBe(201);
-    expect(first.json).toMatchObject({ chain: 0, index: 0, state: 'issued', address: 'bcrt1qgf0m3u7hjs6vzarxqutzwuvfrlrfpfhkpj99w6naz4dvgdfgxsfsyddymg' });
+    expect(first.json).toMatchObject({
+      chain: 0,
+      index: 0,
+      state: 'issued',
+      address: 'bcrt1qgf0m3u7hjs6vzarxqutzwuvfrlrfpfhkpj99w6naz4dvgdfgxsfsyddymg',
+    });
     expect(first.json.bip32_derivations).toHaveLength(3);
     expect(first.json.bip32_derivations.map((d: { path: string }) => d.path)).toContain("m/48'/1'/0'/2'/0/0");
-    const again = await issue({ label: 'site-1/pool-a', site: 'site-1', pool: 'pool-a', purpose: 'payouts' }, app.keys.officer);
+    const again = await issue(
+      { label: 'site-1/pool-a', site: 'site-1', pool: 'pool-a', purpose: 'payouts' },
+      app.keys.officer,
+    );
     expect(again.status).toBe(200);
     expect(again.json.address).toBe(first.json.address);
     const second = await issue({ label: 'site-2/pool-b' }, app.keys.officer);
@@ -99,14 +137,25 @@ describe('issuing addresses', () => {
     const forced = await issue({ label: 'one-too-many', force: true }, app.keys.admin);
     expect(forced.status).toBe(201);
     expect(forced.json.index).toBe(20);
-    const audited = rowsOf<{ n: number }>(await app.database.db.execute(sql`select count(*)::int as n from audit_log where action = 'policies.address.issue'`));
+    const audited = rowsOf<{ n: number }>(
+      await app.database.db.execute(
+        sql`select count(*)::int as n from audit_log where action = 'policies.address.issue'`,
+      ),
+    );
     expect(audited[0]!.n).toBe(21);
   });
 
   it('lists derived addresses with their state, at most 1000 at a time', async () => {
-    const res = await app.request('GET', '/v1/policies/regtest-cold/addresses?chain=1&from=0&count=2', { key: app.keys.auditor });
+    const res = await app.request('GET', '/v1/policies/regtest-cold/addresses?chain=1&from=0&count=2', {
+      key: app.keys.auditor,
+    });
     expect(res.status).toBe(200);
-    expect(res.json.items[0]).toMatchObject({ chain: 1, index: 0, state: 'unissued', address: 'bcrt1q4vpxlj25uc732ywwm0np7k0tvy6rzxa0nwdzprq50mpuaaqqr62q945qvk' });
+    expect(res.json.items[0]).toMatchObject({
+      chain: 1,
+      index: 0,
+      state: 'unissued',
+      address: 'bcrt1q4vpxlj25uc732ywwm0np7k0tvy6rzxa0nwdzprq50mpuaaqqr62q945qvk',
+    });
     const tooMany = await app.request('GET', '/v1/policies/regtest-cold/addresses?count=1001');
     expect(tooMany.status).toBe(422);
     expect(tooMany.json.errors[0].field).toBe('query.count');
@@ -116,17 +165,33 @@ describe('issuing addresses', () => {
 
 describe('resolving addresses', () => {
   it('resolves an issued address with its witness script and derivations', async () => {
-    const res = await app.request('GET', '/v1/addresses/bcrt1qgf0m3u7hjs6vzarxqutzwuvfrlrfpfhkpj99w6naz4dvgdfgxsfsyddymg', { key: app.keys.auditor });
+    const res = await app.request(
+      'GET',
+      '/v1/addresses/bcrt1qgf0m3u7hjs6vzarxqutzwuvfrlrfpfhkpj99w6naz4dvgdfgxsfsyddymg',
+      { key: app.keys.auditor },
+    );
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ policy_id: 'regtest-cold', chain: 0, index: 0, state: 'issued', label: 'site-1/pool-a', network: 'regtest' });
+    expect(res.json).toMatchObject({
+      policy_id: 'regtest-cold',
+      chain: 0,
+      index: 0,
+      state: 'issued',
+      label: 'site-1/pool-a',
+      network: 'regtest',
+    });
     expect(res.json.witness_script).toMatch(/^52(21[0-9a-f]{66}){3}53ae$/);
   });
 
   it('finds a derivable change address that was never issued, and records it', async () => {
-    const res = await app.request('GET', '/v1/addresses/bcrt1q4vpxlj25uc732ywwm0np7k0tvy6rzxa0nwdzprq50mpuaaqqr62q945qvk');
+    const res = await app.request(
+      'GET',
+      '/v1/addresses/bcrt1q4vpxlj25uc732ywwm0np7k0tvy6rzxa0nwdzprq50mpuaaqqr62q945qvk',
+    );
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ policy_id: 'regtest-cold', chain: 1, index: 0, state: 'derived' });
-    const rows = rowsOf<{ state: string }>(await app.database.db.execute(sql`select state from policy_addresses where chain = 1`));
+    const rows = rowsOf<{ state: string }>(
+      await app.database.db.execute(sql`select state from policy_addresses where chain = 1`),
+    );
     expect(rows).toEqual([{ state: 'derived' }]);
   });
 
@@ -150,13 +215,19 @@ describe('resolving addresses', () => {
   });
 
   it('accepts an upper-case bech32 address as the same address', async () => {
-    const res = await app.request('GET', '/v1/addresses/BCRT1QGF0M3U7HJS6VZARXQUTZWUVFRLRFPFHKPJ99W6NAZ4DVGDFGXSFSYDDYMG');
+    const res = await app.request(
+      'GET',
+      '/v1/addresses/BCRT1QGF0M3U7HJS6VZARXQUTZWUVFRLRFPFHKPJ99W6NAZ4DVGDFGXSFSYDDYMG',
+    );
     expect(res.status).toBe(200);
     expect(res.json.address).toBe('bcrt1qgf0m3u7hjs6vzarxqutzwuvfrlrfpfhkpj99w6naz4dvgdfgxsfsyddymg');
   });
 
-  it('reads each address in its own policy\'s network (a testnet drill vault beside regtest vaults)', async () => {
-    const res = await app.request('GET', '/v1/addresses/tb1qnc6wagm087qyewvqgs4hggunretvv676n3hgl4q67qecx4vdnjrq4q4xur');
+  it("reads each address in its own policy's network (a testnet drill vault beside regtest vaults)", async () => {
+    const res = await app.request(
+      'GET',
+      '/v1/addresses/tb1qnc6wagm087qyewvqgs4hggunretvv676n3hgl4q67qecx4vdnjrq4q4xur',
+    );
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ policy_id: 'testnet-drill', network: 'testnet', chain: 0, index: 0 });
     // The same key set's script on regtest would be a bcrt1 address: no policy has it.
@@ -170,29 +241,40 @@ describe('resolving addresses', () => {
     const mainnet = await app.request('GET', '/v1/addresses/bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4');
     expect(mainnet.status).toBe(422);
     expect(mainnet.json.errors[0].field).toBe('address');
-    expect((await app.request('GET', '/v1/addresses/bcrt1qgf0m3u7hjs6vzarxqutzwuvfrlrfpfhkpj99w6naz4dvgdfgxsfsyddymh')).status).toBe(422);
+    expect(
+      (await app.request('GET', '/v1/addresses/bcrt1qgf0m3u7hjs6vzarxqutzwuvfrlrfpfhkpj99w6naz4dvgdfgxsfsyddymh'))
+        .status,
+    ).toBe(422);
   });
 });
 
 describe('database guards', () => {
   it('frees gap-limit room when issued addresses are used; a used address never becomes unused', async () => {
-    const issue = (label: string) => app.request('POST', '/v1/policies/regtest-cold/addresses', { body: { label }, key: app.keys.officer });
+    const issue = (label: string) =>
+      app.request('POST', '/v1/policies/regtest-cold/addresses', { body: { label }, key: app.keys.officer });
     expect((await issue('after-use')).status).toBe(409);
     const index0 = 'bcrt1qgf0m3u7hjs6vzarxqutzwuvfrlrfpfhkpj99w6naz4dvgdfgxsfsyddymg';
     await markAddressUsed(app.ctx(), index0);
-    const second = (await app.request('GET', '/v1/policies/regtest-cold/addresses?from=1&count=1')).json.items[0].address;
+    const second = (await app.request('GET', '/v1/policies/regtest-cold/addresses?from=1&count=1')).json.items[0]
+      .address;
     await markAddressUsed(app.ctx(), second);
     expect((await app.request('GET', `/v1/addresses/${index0}`)).json.state).toBe('used');
     const after = await issue('after-use');
     expect(after.status).toBe(201);
     expect(after.json.index).toBe(42); // past the derived 40 and 41 found by the scan
-    await expect(app.database.db.execute(sql`update policy_addresses set state = 'issued' where address = ${index0}`)).rejects.toThrow();
+    await expect(
+      app.database.db.execute(sql`update policy_addresses set state = 'issued' where address = ${index0}`),
+    ).rejects.toThrow();
   });
 
   it('refuses to change the key set of a policy with addresses, even by hand', async () => {
-    await expect(app.database.db.execute(sql`update policies set keyset_hash = 'x' where id = 'regtest-cold'`)).rejects.toThrow();
+    await expect(
+      app.database.db.execute(sql`update policies set keyset_hash = 'x' where id = 'regtest-cold'`),
+    ).rejects.toThrow();
     await expect(app.database.db.execute(sql`delete from policy_addresses`)).rejects.toThrow();
-    await expect(app.database.db.execute(sql`update policy_addresses set index = 99 where chain = 1`)).rejects.toThrow();
+    await expect(
+      app.database.db.execute(sql`update policy_addresses set index = 99 where chain = 1`),
+    ).rejects.toThrow();
   });
 
   // Several payouts to one never-issued address may arrive at once: one row, every caller gets it.
@@ -202,13 +284,22 @@ describe('database guards', () => {
     const address = list.json.items[0].address;
     const results = await Promise.all(Array.from({ length: 6 }, () => app.request('GET', `/v1/addresses/${address}`)));
     expect(results.map((r) => [r.status, r.json.chain, r.json.index])).toEqual(Array(6).fill([200, 1, 3]));
-    const rows = rowsOf<{ n: number }>(await app.database.db.execute(sql`select count(*)::int as n from policy_addresses where address = ${address}`));
+    const rows = rowsOf<{ n: number }>(
+      await app.database.db.execute(sql`select count(*)::int as n from policy_addresses where address = ${address}`),
+    );
     expect(rows[0]!.n).toBe(1);
   });
 
   // Two officers at once must get two different indexes: only PostgreSQL has concurrent sessions (PGlite is one connection).
   it.runIf(onPostgres)('gives concurrent issues distinct indexes', async () => {
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => app.request('POST', '/v1/policies/regtest-warm/addresses', { body: { label: `race-${i}` }, key: app.keys.officer })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        app.request('POST', '/v1/policies/regtest-warm/addresses', {
+          body: { label: `race-${i}` },
+          key: app.keys.officer,
+        }),
+      ),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
     expect(new Set(results.map((r) => r.json.index)).size).toBe(8);
   });

@@ -9,7 +9,10 @@ export const SITE = {
   energy_supplier: 'grodnoenergo',
 };
 
-export async function expectOk<T = any>(promise: Promise<{ status: number; json: any; text: string }>, status = 200): Promise<T> {
+export async function expectOk<T = any>(
+  promise: Promise<{ status: number; json: any; text: string }>,
+  status = 200,
+): Promise<T> {
   const res = await promise;
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${res.text}`);
   return res.json as T;
@@ -18,7 +21,12 @@ export async function expectOk<T = any>(promise: Promise<{ status: number; json:
 /** A site with one open-ended BYN tariff from 2026-01-01. */
 export async function siteWithTariff(t: TestApp, site: Record<string, unknown> = SITE, price = '0.10') {
   await expectOk(t.request('POST', '/v1/sites', { body: site }), 201);
-  return expectOk(t.request('POST', `/v1/sites/${site.id}/tariffs`, { body: { effective_from: '2026-01-01T00:00:00Z', price_per_kwh: price, currency: 'BYN' } }), 201);
+  return expectOk(
+    t.request('POST', `/v1/sites/${site.id}/tariffs`, {
+      body: { effective_from: '2026-01-01T00:00:00Z', price_per_kwh: price, currency: 'BYN' },
+    }),
+    201,
+  );
 }
 
 export const report = (over: Record<string, unknown> = {}) => ({

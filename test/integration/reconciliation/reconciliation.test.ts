@@ -28,9 +28,26 @@ let seed = 100;
 
 async function payout(site: string, sat: bigint, at: string, coinbase = false, extra: Record<string, unknown> = {}) {
   const addr = t.addresses[seed % 5]!;
-  const tx = coinbase ? coinbaseTx(seed, [{ script: addr.script, valueSat: sat }], site) : paymentTx([{ script: addr.script, valueSat: sat }], seed);
+  const tx = coinbase
+    ? coinbaseTx(seed, [{ script: addr.script, valueSat: sat }], site)
+    : paymentTx([{ script: addr.script, valueSat: sat }], seed);
   seed++;
-  const r = await t.send(payoutReceived({ site_id: site, pool: 'p', txid: tx.getId(), vout: 0, address: addr.address, amount_sat: sat.toString(), coinbase, raw_tx_hex: tx.toHex(), ...extra }, at));
+  const r = await t.send(
+    payoutReceived(
+      {
+        site_id: site,
+        pool: 'p',
+        txid: tx.getId(),
+        vout: 0,
+        address: addr.address,
+        amount_sat: sat.toString(),
+        coinbase,
+        raw_tx_hex: tx.toHex(),
+        ...extra,
+      },
+      at,
+    ),
+  );
   if (r.status !== 200) throw new Error(`payout ${site}: ${r.status} ${r.text}`);
 }
 
@@ -48,17 +65,57 @@ const hourly = (site: string, hashrate = '100', kwh = '100') =>
 beforeAll(async () => {
   t = await createFleetApp();
   for (const [id, pool] of SITES) {
-    await expectOk(t.request('POST', '/v1/sites', { body: { id, name: id, region: 'Minsk', energy_source: 'hydro', pool, energy_supplier: 'belenergo' } }), 201);
-    await expectOk(t.request('POST', `/v1/sites/${id}/tariffs`, { body: { effective_from: '2026-01-01T00:00:00Z', price_per_kwh: '0.10', currency: 'BYN' } }), 201);
+    await expectOk(
+      t.request('POST', '/v1/sites', {
+        body: { id, name: id, region: 'Minsk', energy_source: 'hydro', pool, energy_supplier: 'belenergo' },
+      }),
+      201,
+    );
+    await expectOk(
+      t.request('POST', `/v1/sites/${id}/tariffs`, {
+        body: { effective_from: '2026-01-01T00:00:00Z', price_per_kwh: '0.10', currency: 'BYN' },
+      }),
+      201,
+    );
   }
-  await expectOk(t.request('POST', '/v1/rates', { body: { rates: [{ base: 'BYN', quote: 'USD', rate: '0.30', at: '2026-02-28T00:00:00Z', source: 'nbrb' }] } }));
-  await expectOk(t.request('POST', '/v1/network/daily', { body: { days: [{ day: '2026-03-01', difficulty: '100000000000000', blocks: 144, avg_subsidy_sat: '312500000', avg_fees_sat: '10000000', source: 'node' }] } }));
-  for (const site of ['fpps-ok', 'fpps-under', 'fpps-missing', 'solo-quiet', 'solo-lucky', 'foreign', 'fpps-period', 'fpps-block']) {
+  await expectOk(
+    t.request('POST', '/v1/rates', {
+      body: { rates: [{ base: 'BYN', quote: 'USD', rate: '0.30', at: '2026-02-28T00:00:00Z', source: 'nbrb' }] },
+    }),
+  );
+  await expectOk(
+    t.request('POST', '/v1/network/daily', {
+      body: {
+        days: [
+          {
+            day: '2026-03-01',
+            difficulty: '100000000000000',
+            blocks: 144,
+            avg_subsidy_sat: '312500000',
+            avg_fees_sat: '10000000',
+            source: 'node',
+          },
+        ],
+      },
+    }),
+  );
+  for (const site of [
+    'fpps-ok',
+    'fpps-under',
+    'fpps-missing',
+    'solo-quiet',
+    'solo-lucky',
+    'foreign',
+    'fpps-period',
+    'fpps-block',
+  ]) {
     await expectOk(t.request('POST', '/v1/production', { body: { reports: hourly(site) } }));
   }
   await expectOk(t.request('POST', '/v1/production', { body: { reports: hourly('idle', '0', '10') } }));
   // A correction: hour 5 of fpps-ok was first reported with too much energy.
-  await expectOk(t.request('POST', '/v1/production', { body: { reports: [{ ...hourly('fpps-ok')[5], energy_kwh: '150' }] } }));
+  await expectOk(
+    t.request('POST', '/v1/production', { body: { reports: [{ ...hourly('fpps-ok')[5], energy_kwh: '150' }] } }),
+  );
   await expectOk(t.request('POST', '/v1/production', { body: { reports: [hourly('fpps-ok')[5]] } }));
 
   await payout('fpps-ok', 6357n, '2026-03-02T01:00:00Z');
@@ -67,7 +124,10 @@ beforeAll(async () => {
   await payout('ghost', 1000n, '2026-03-03T00:00:00Z');
   await payout('foreign', 6357n, '2026-03-02T01:00:00Z');
   // Paid in April for March 1st, naming the period: attributed to the period (booked at its start).
-  await payout('fpps-period', 6357n, '2026-04-02T01:00:00Z', false, { period_start: '2026-03-01T00:00:00Z', period_end: '2026-03-02T00:00:00Z' });
+  await payout('fpps-period', 6357n, '2026-04-02T01:00:00Z', false, {
+    period_start: '2026-03-01T00:00:00Z',
+    period_end: '2026-03-02T00:00:00Z',
+  });
   // Reported in April, in a block connected on March 1st at 18:00: attributed by block time.
   const { blocks } = mineChain(1, 1, GENESIS_PREV, () => [], 'recon');
   const found = await t.send(blockConnected(1, blocks[0]!.hash, blocks[0]!.prevHash, '2026-03-01T18:00:00Z'));
@@ -76,8 +136,19 @@ beforeAll(async () => {
   // A payout to an address no policy controls: refused, and an alert raised now.
   const stranger = payments.p2wpkh({ hash: Buffer.alloc(20, 0x11), network: networks.regtest });
   const foreignTx = paymentTx([{ script: stranger.output!, valueSat: 999n }], 7);
-  const refused = await t.send(payoutReceived({ site_id: 'foreign', pool: 'p', txid: foreignTx.getId(), vout: 0, address: stranger.address!, amount_sat: '999', coinbase: false }));
-  if (refused.status !== 422 || !refused.json.alert_id) throw new Error(`foreign payout: ${refused.status} ${refused.text}`);
+  const refused = await t.send(
+    payoutReceived({
+      site_id: 'foreign',
+      pool: 'p',
+      txid: foreignTx.getId(),
+      vout: 0,
+      address: stranger.address!,
+      amount_sat: '999',
+      coinbase: false,
+    }),
+  );
+  if (refused.status !== 422 || !refused.json.alert_id)
+    throw new Error(`foreign payout: ${refused.status} ${refused.text}`);
 });
 afterAll(async () => t?.close());
 
@@ -91,8 +162,16 @@ describe('reconciliation by month', () => {
     const row = rowOf(r, 'fpps-ok');
     // 100 TH/s * 86400 s / (1e14 * 2^32) * 322,500,000 sat = 6487.593... less 2% = 6357.84 -> 6357 sat
     expect(row).toMatchObject({
-      period: '2026-03', pool: 'fpps', reports: 24, hashrate_ths: '100', energy_kwh: '2400',
-      expected_sat: '6357', expected_btc: '0.00006357', actual_sat: '6357', variance_sat: '0', variance_pct: '0.00',
+      period: '2026-03',
+      pool: 'fpps',
+      reports: 24,
+      hashrate_ths: '100',
+      energy_kwh: '2400',
+      expected_sat: '6357',
+      expected_btc: '0.00006357',
+      actual_sat: '6357',
+      variance_sat: '0',
+      variance_pct: '0.00',
       energy_cost: [{ currency: 'BYN', amount: '240.00' }],
       energy_cost_reporting: { currency: 'USD', amount: '72.00' },
       flags: [],
@@ -112,7 +191,10 @@ describe('reconciliation by month', () => {
     expect(codes(rowOf(r, 'idle'))).toEqual(['energy_without_hashrate']);
     expect(codes(rowOf(r, 'ghost'))).toEqual(['payout_without_production']);
     // Solo: 0.0000201 expected blocks -> 99% interval [0, 0]; one block is outside it.
-    expect(rowOf(r, 'solo-lucky')).toMatchObject({ solo_interval: { lower: 0, upper: 0, level: 0.99 }, actual_blocks: 1 });
+    expect(rowOf(r, 'solo-lucky')).toMatchObject({
+      solo_interval: { lower: 0, upper: 0, level: 0.99 },
+      actual_blocks: 1,
+    });
     expect(codes(rowOf(r, 'solo-lucky'))).toEqual(['solo_blocks_outside_interval']);
     expect(codes(rowOf(r, 'solo-quiet'))).toEqual([]);
   });
@@ -130,7 +212,8 @@ describe('reconciliation by month', () => {
     const before = await trialBalance(t.ctx(), { asOf: new Date('2026-02-28T23:59:59.999Z') });
     const after = await trialBalance(t.ctx(), { asOf: new Date('2026-03-31T23:59:59.999Z') });
     const activity = (account: string, commodity: string) => {
-      const of = (tb: typeof after) => new Decimal(String(tb.rows.find((x) => x.account === account && x.commodity === commodity)?.balance ?? 0));
+      const of = (tb: typeof after) =>
+        new Decimal(String(tb.rows.find((x) => x.account === account && x.commodity === commodity)?.balance ?? 0));
       return of(after).sub(of(before));
     };
     for (const row of r.rows) {
@@ -146,21 +229,35 @@ describe('reconciliation by month', () => {
   it('by day: the payout lands on the day it arrived', async () => {
     const r = await expectOk(t.request('GET', march('').replace('month', 'day')));
     const ok = r.rows.filter((x: any) => x.site === 'fpps-ok');
-    expect(ok.map((x: any) => [x.period, x.expected_sat, x.actual_sat])).toEqual([['2026-03-01', '6357', '0'], ['2026-03-02', '0', '6357']]);
+    expect(ok.map((x: any) => [x.period, x.expected_sat, x.actual_sat])).toEqual([
+      ['2026-03-01', '6357', '0'],
+      ['2026-03-02', '0', '6357'],
+    ]);
   });
 
   it('a payout naming its period counts in that period; one in a known block counts at the block time', async () => {
     const r = await expectOk(t.request('GET', march()));
     for (const site of ['fpps-period', 'fpps-block']) {
-      expect(rowOf(r, site), site).toMatchObject({ expected_sat: '6357', actual_sat: '6357', variance_sat: '0', flags: [] });
+      expect(rowOf(r, site), site).toMatchObject({
+        expected_sat: '6357',
+        actual_sat: '6357',
+        variance_sat: '0',
+        flags: [],
+      });
     }
     const byDay = await expectOk(t.request('GET', march('').replace('month', 'day')));
-    expect(byDay.rows.filter((x: any) => x.site === 'fpps-period' || x.site === 'fpps-block').map((x: any) => [x.site, x.period, x.actual_sat])).toEqual([
+    expect(
+      byDay.rows
+        .filter((x: any) => x.site === 'fpps-period' || x.site === 'fpps-block')
+        .map((x: any) => [x.site, x.period, x.actual_sat]),
+    ).toEqual([
       ['fpps-block', '2026-03-01', '6357'],
       ['fpps-period', '2026-03-01', '6357'],
     ]);
     // Nothing of them in April, the month they were reported in.
-    const april = await expectOk(t.request('GET', '/v1/reconciliation?from=2026-04-01&to=2026-05-01&granularity=month'));
+    const april = await expectOk(
+      t.request('GET', '/v1/reconciliation?from=2026-04-01&to=2026-05-01&granularity=month'),
+    );
     expect(rowOf(april, 'fpps-period')).toBeUndefined();
     expect(rowOf(april, 'fpps-block')).toBeUndefined();
   });
@@ -176,10 +273,17 @@ describe('reconciliation by month', () => {
   });
 
   it('refuses bad queries naming the field', async () => {
-    const bad = await t.request('GET', '/v1/reconciliation?from=2026-04-01&to=2026-03-01&granularity=week&currency=usd');
+    const bad = await t.request(
+      'GET',
+      '/v1/reconciliation?from=2026-04-01&to=2026-03-01&granularity=week&currency=usd',
+    );
     expect(bad.status).toBe(422);
-    expect(bad.json.errors.map((e: any) => e.field)).toEqual(expect.arrayContaining(['query.granularity', 'query.currency']));
-    expect((await t.request('GET', '/v1/reconciliation?from=2026-04-01&to=2026-03-01')).json.errors).toEqual([{ field: 'query.to', reason: 'must be after from' }]);
+    expect(bad.json.errors.map((e: any) => e.field)).toEqual(
+      expect.arrayContaining(['query.granularity', 'query.currency']),
+    );
+    expect((await t.request('GET', '/v1/reconciliation?from=2026-04-01&to=2026-03-01')).json.errors).toEqual([
+      { field: 'query.to', reason: 'must be after from' },
+    ]);
     expect((await t.request('GET', march(), { key: null })).status).toBe(401);
     expect((await t.request('GET', march('&site=nowhere'))).status).toBe(404);
     const one = await expectOk(t.request('GET', march('&site=fpps-under')));

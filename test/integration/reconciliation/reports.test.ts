@@ -10,31 +10,105 @@ let t: FleetApp;
 let payoutTxid = '';
 beforeAll(async () => {
   t = await createFleetApp();
-  for (const [id, pool] of [['dam', { kind: 'pool', scheme: 'fpps', fee_rate: '0.02' }], ['solo', { kind: 'solo' }]] as const) {
-    await expectOk(t.request('POST', '/v1/sites', { body: { id, name: id, region: 'Gomel', energy_source: 'hydro', pool, energy_supplier: 'gomelenergo' } }), 201);
-    await expectOk(t.request('POST', `/v1/sites/${id}/tariffs`, { body: { effective_from: '2026-01-01T00:00:00Z', price_per_kwh: '0.10', currency: 'BYN' } }), 201);
+  for (const [id, pool] of [
+    ['dam', { kind: 'pool', scheme: 'fpps', fee_rate: '0.02' }],
+    ['solo', { kind: 'solo' }],
+  ] as const) {
+    await expectOk(
+      t.request('POST', '/v1/sites', {
+        body: { id, name: id, region: 'Gomel', energy_source: 'hydro', pool, energy_supplier: 'gomelenergo' },
+      }),
+      201,
+    );
+    await expectOk(
+      t.request('POST', `/v1/sites/${id}/tariffs`, {
+        body: { effective_from: '2026-01-01T00:00:00Z', price_per_kwh: '0.10', currency: 'BYN' },
+      }),
+      201,
+    );
   }
-  await expectOk(t.request('POST', '/v1/rates', { body: { rates: [{ base: 'BYN', quote: 'USD', rate: '0.30', at: '2026-02-28T00:00:00Z', source: 'nbrb' }] } }));
-  await expectOk(t.request('POST', '/v1/prices', { body: { prices: [
-    { currency: 'USD', price: '50000', at: '2026-03-01T00:00:00Z', source: 'desk' },
-    { currency: 'USD', price: '60000', at: '2026-03-15T00:00:00Z', source: 'desk' },
-    { currency: 'USD', price: '80000', at: '2026-04-01T00:00:00Z', source: 'desk' },
-  ] } }));
+  await expectOk(
+    t.request('POST', '/v1/rates', {
+      body: { rates: [{ base: 'BYN', quote: 'USD', rate: '0.30', at: '2026-02-28T00:00:00Z', source: 'nbrb' }] },
+    }),
+  );
+  await expectOk(
+    t.request('POST', '/v1/prices', {
+      body: {
+        prices: [
+          { currency: 'USD', price: '50000', at: '2026-03-01T00:00:00Z', source: 'desk' },
+          { currency: 'USD', price: '60000', at: '2026-03-15T00:00:00Z', source: 'desk' },
+          { currency: 'USD', price: '80000', at: '2026-04-01T00:00:00Z', source: 'desk' },
+        ],
+      },
+    }),
+  );
   // 2,400 kWh at 0.10 BYN = 240 BYN = 72 USD
-  await expectOk(t.request('POST', '/v1/production', { body: { reports: [{ site: 'dam', period_start: '2026-03-01T00:00:00Z', period_end: '2026-03-02T00:00:00Z', hashrate_ths: '100', energy_kwh: '2400', uptime: '1' }] } }));
+  await expectOk(
+    t.request('POST', '/v1/production', {
+      body: {
+        reports: [
+          {
+            site: 'dam',
+            period_start: '2026-03-01T00:00:00Z',
+            period_end: '2026-03-02T00:00:00Z',
+            hashrate_ths: '100',
+            energy_kwh: '2400',
+            uptime: '1',
+          },
+        ],
+      },
+    }),
+  );
 
   const addr = t.addresses[0]!;
   const pay = paymentTx([{ script: addr.script, valueSat: 1_000_000n }], 42);
   payoutTxid = pay.getId();
-  const r = await t.send(payoutReceived({ site_id: 'dam', pool: 'fpps', txid: payoutTxid, vout: 0, address: addr.address, amount_sat: '1000000', coinbase: false, raw_tx_hex: pay.toHex() }, '2026-03-02T01:00:00Z'));
+  const r = await t.send(
+    payoutReceived(
+      {
+        site_id: 'dam',
+        pool: 'fpps',
+        txid: payoutTxid,
+        vout: 0,
+        address: addr.address,
+        amount_sat: '1000000',
+        coinbase: false,
+        raw_tx_hex: pay.toHex(),
+      },
+      '2026-03-02T01:00:00Z',
+    ),
+  );
   if (r.status !== 200) throw new Error(r.text);
   // A solo block found on 2026-03-20 and lost to a reorg on 2026-03-21.
   const solo = t.addresses[1]!;
-  const { blocks, coinbases } = mineChain(1, 1, GENESIS_PREV, () => [{ script: solo.script, valueSat: 312_500_000n }], 'solo');
+  const { blocks, coinbases } = mineChain(
+    1,
+    1,
+    GENESIS_PREV,
+    () => [{ script: solo.script, valueSat: 312_500_000n }],
+    'solo',
+  );
   // Found on 2026-03-20: the receipt of a coin in a connected block is booked at the block's time.
   const found = await t.send(blockConnected(1, blocks[0]!.hash, blocks[0]!.prevHash, '2026-03-20T00:00:00Z'));
   if (found.status !== 200) throw new Error(found.text);
-  const cb = await t.send(payoutReceived({ site_id: 'solo', pool: 'own', txid: coinbases[0]!.getId(), vout: 0, address: solo.address, amount_sat: '312500000', coinbase: true, block_height: 1, block_hash: blocks[0]!.hash, raw_tx_hex: coinbases[0]!.toHex() }, '2026-03-20T00:00:00Z'));
+  const cb = await t.send(
+    payoutReceived(
+      {
+        site_id: 'solo',
+        pool: 'own',
+        txid: coinbases[0]!.getId(),
+        vout: 0,
+        address: solo.address,
+        amount_sat: '312500000',
+        coinbase: true,
+        block_height: 1,
+        block_hash: blocks[0]!.hash,
+        raw_tx_hex: coinbases[0]!.toHex(),
+      },
+      '2026-03-20T00:00:00Z',
+    ),
+  );
   if (cb.status !== 200) throw new Error(cb.text);
   const gone = await t.send(blockDisconnected(1, blocks[0]!.hash, '2026-03-21T00:00:00Z'));
   if (gone.status !== 200) throw new Error(gone.text);
@@ -43,10 +117,20 @@ afterAll(async () => t?.close());
 
 describe('holdings, valued', () => {
   it('hand-worked: 0.01 BTC at the 60,000 mark = 600.00; at receipt 500.00; energy 72.00; gain 100.00', async () => {
-    const v = await expectOk(t.request('GET', '/v1/reports/holdings?as_of=2026-03-31T23:59:59Z&currency=USD', { key: t.keys.auditor }));
+    const v = await expectOk(
+      t.request('GET', '/v1/reports/holdings?as_of=2026-03-31T23:59:59Z&currency=USD', { key: t.keys.auditor }),
+    );
     expect(v.price_mark).toEqual({ currency: 'USD', price: '60000', at: '2026-03-15T00:00:00.000Z', source: 'desk' });
     expect(v.holdings).toEqual([
-      expect.objectContaining({ policy_id: 'regtest-cold', status: 'unconfirmed', amount_sat: '1000000', fair_value: '600.00', value_at_receipt: '500.00', production_cost: '72.00', unrealized_gain: '100.00' }),
+      expect.objectContaining({
+        policy_id: 'regtest-cold',
+        status: 'unconfirmed',
+        amount_sat: '1000000',
+        fair_value: '600.00',
+        value_at_receipt: '500.00',
+        production_cost: '72.00',
+        unrealized_gain: '100.00',
+      }),
     ]);
     expect(v.totals).toMatchObject({ amount_btc: '0.01000000', fair_value: '600.00', unrealized_gain: '100.00' });
     expect(v.total_sat).toBe('1000000');
@@ -60,8 +144,17 @@ describe('holdings, valued', () => {
     expect(v.price_mark).toEqual({ currency: 'USD', price: '80000', at: '2026-04-01T00:00:00.000Z', source: 'desk' });
     expect(v.holdings).toEqual([
       expect.objectContaining({
-        policy_id: 'regtest-cold', status: 'unconfirmed', account: 'Assets:Bitcoin:regtest-cold:Unconfirmed', utxo_count: 1, amount_sat: '1000000', utxo_set_sat: '1000000', consistent: true,
-        fair_value: '800.00', value_at_receipt: '500.00', production_cost: '72.00', unrealized_gain: '300.00',
+        policy_id: 'regtest-cold',
+        status: 'unconfirmed',
+        account: 'Assets:Bitcoin:regtest-cold:Unconfirmed',
+        utxo_count: 1,
+        amount_sat: '1000000',
+        utxo_set_sat: '1000000',
+        consistent: true,
+        fair_value: '800.00',
+        value_at_receipt: '500.00',
+        production_cost: '72.00',
+        unrealized_gain: '300.00',
       }),
     ]);
     expect(v.check).toEqual({ ledger_equals_utxo_set: true, mismatches: [] });
@@ -71,7 +164,10 @@ describe('holdings, valued', () => {
     const doc = await t.request('GET', '/openapi.json', { key: null });
     expect(Object.keys(doc.json.paths)).toContain('/v1/reports/holdings');
     expect(Object.keys(doc.json.paths)).not.toContain('/v1/reports/valuation');
-    expect(doc.json.paths['/v1/reports/holdings'].get.parameters.map((p: any) => p.name).sort()).toEqual(['as_of', 'currency']);
+    expect(doc.json.paths['/v1/reports/holdings'].get.parameters.map((p: any) => p.name).sort()).toEqual([
+      'as_of',
+      'currency',
+    ]);
   });
 
   it('as of before any mark: amounts without values, the mark named as missing', async () => {
@@ -91,7 +187,11 @@ describe('holdings, valued', () => {
 
 describe('roll-forward', () => {
   it('hand-worked March: 0 + additions 3.135 BTC (dam 500.00, solo 3.125 x 60,000 = 187500.00) - reversal 3.125 (187500.00) + remeasurement 100.00 = 0.01 BTC (600.00)', async () => {
-    const r = await expectOk(t.request('GET', '/v1/reports/rollforward?from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z&currency=USD', { key: t.keys.auditor }));
+    const r = await expectOk(
+      t.request('GET', '/v1/reports/rollforward?from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z&currency=USD', {
+        key: t.keys.auditor,
+      }),
+    );
     expect(r.opening).toEqual({ amount_sat: '0', amount_btc: '0.00000000', value: '0.00' });
     expect(r.additions.by_site).toEqual([
       { site: 'dam', amount_sat: '1000000', amount_btc: '0.01000000', value: '500.00' },
@@ -105,11 +205,15 @@ describe('roll-forward', () => {
   });
 
   it('April opens where March closed, remeasured at the 80,000 mark', async () => {
-    const r = await expectOk(t.request('GET', '/v1/reports/rollforward?from=2026-04-01T00:00:00Z&to=2026-05-01T00:00:00Z'));
+    const r = await expectOk(
+      t.request('GET', '/v1/reports/rollforward?from=2026-04-01T00:00:00Z&to=2026-05-01T00:00:00Z'),
+    );
     expect(r.opening).toEqual({ amount_sat: '1000000', amount_btc: '0.01000000', value: '600.00' });
     expect(r.closing.value).toBe('800.00');
     expect(r.remeasurement_gain_loss.value).toBe('200.00');
-    expect((await t.request('GET', '/v1/reports/rollforward?from=2026-04-01T00:00:00Z&to=2026-03-01T00:00:00Z')).json.errors).toEqual([{ field: 'query.to', reason: 'must be after from' }]);
+    expect(
+      (await t.request('GET', '/v1/reports/rollforward?from=2026-04-01T00:00:00Z&to=2026-03-01T00:00:00Z')).json.errors,
+    ).toEqual([{ field: 'query.to', reason: 'must be after from' }]);
   });
 });
 
@@ -119,7 +223,11 @@ describe('proof of reserves', () => {
     expect(p.descriptors.map((d: any) => d.policy_id)).toContain('regtest-cold');
     expect(p.descriptors[0].multipath).toMatch(/^wsh\(sortedmulti\(.*#[0-9a-z]{8}$/);
     expect(p.addresses).toEqual([
-      expect.objectContaining({ address: t.addresses[0]!.address, amount_sat: '1000000', utxos: [expect.objectContaining({ txid: payoutTxid, vout: 0, amount_sat: '1000000' })] }),
+      expect.objectContaining({
+        address: t.addresses[0]!.address,
+        amount_sat: '1000000',
+        utxos: [expect.objectContaining({ txid: payoutTxid, vout: 0, amount_sat: '1000000' })],
+      }),
     ]);
     expect(p.total).toMatchObject({ utxos: 1, amount_sat: '1000000', amount_btc: '0.01000000' });
     expect(p.ledger_head).toMatchObject({ ok: true, head_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
@@ -133,22 +241,52 @@ describe('proof of reserves', () => {
 
 describe('proof of reserves as of a past time', () => {
   const pause = () => new Promise((resolve) => setTimeout(resolve, 25));
-  it('rewinds the UTXO set through the coins\' history: a coin recorded later is absent, a coin orphaned later is shown as it was', async () => {
+  it("rewinds the UTXO set through the coins' history: a coin recorded later is absent, a coin orphaned later is shown as it was", async () => {
     const beforeNew = new Date();
     await pause();
     const addr = t.addresses[2]!;
-    const { blocks, coinbases } = mineChain(5, 1, GENESIS_PREV, () => [{ script: addr.script, valueSat: 312_500_000n }], 'later');
-    expect((await t.send(blockConnected(5, blocks[0]!.hash, blocks[0]!.prevHash, '2026-05-10T00:00:00Z'))).status).toBe(200);
+    const { blocks, coinbases } = mineChain(
+      5,
+      1,
+      GENESIS_PREV,
+      () => [{ script: addr.script, valueSat: 312_500_000n }],
+      'later',
+    );
+    expect((await t.send(blockConnected(5, blocks[0]!.hash, blocks[0]!.prevHash, '2026-05-10T00:00:00Z'))).status).toBe(
+      200,
+    );
     const cb = coinbases[0]!;
-    const r = await t.send(payoutReceived({ site_id: 'solo', pool: 'own', txid: cb.getId(), vout: 0, address: addr.address, amount_sat: '312500000', coinbase: true, block_height: 5, block_hash: blocks[0]!.hash, raw_tx_hex: cb.toHex() }, '2026-05-10T00:00:00Z'));
+    const r = await t.send(
+      payoutReceived(
+        {
+          site_id: 'solo',
+          pool: 'own',
+          txid: cb.getId(),
+          vout: 0,
+          address: addr.address,
+          amount_sat: '312500000',
+          coinbase: true,
+          block_height: 5,
+          block_hash: blocks[0]!.hash,
+          raw_tx_hex: cb.toHex(),
+        },
+        '2026-05-10T00:00:00Z',
+      ),
+    );
     expect(r.status, r.text).toBe(200);
     await pause();
     const whileImmature = new Date();
     await pause();
     expect((await t.send(blockDisconnected(5, blocks[0]!.hash, '2026-05-11T00:00:00Z'))).status).toBe(200);
 
-    const proofAt = async (at: Date | null) => expectOk(t.request('GET', `/v1/reports/proof-of-reserves${at ? `?as_of=${at.toISOString()}` : ''}`, { key: t.keys.auditor }));
-    const outpoints = (p: any) => p.addresses.flatMap((a: any) => a.utxos.map((u: any) => `${u.txid}:${u.vout}:${u.status}`)).sort();
+    const proofAt = async (at: Date | null) =>
+      expectOk(
+        t.request('GET', `/v1/reports/proof-of-reserves${at ? `?as_of=${at.toISOString()}` : ''}`, {
+          key: t.keys.auditor,
+        }),
+      );
+    const outpoints = (p: any) =>
+      p.addresses.flatMap((a: any) => a.utxos.map((u: any) => `${u.txid}:${u.vout}:${u.status}`)).sort();
 
     const then = await proofAt(beforeNew);
     expect(then.as_of).toBe(beforeNew.toISOString());

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { descriptorChecksum, verifyDescriptorChecksum, withChecksum } from '../../../src/bitcoin/descriptor-checksum.js';
+import {
+  descriptorChecksum,
+  verifyDescriptorChecksum,
+  withChecksum,
+} from '../../../src/bitcoin/descriptor-checksum.js';
 
 // Test vectors from BIP-380, "Test Vectors" (https://github.com/bitcoin/bips/blob/master/bip-0380.mediawiki).
 describe('BIP-380 checksum vectors', () => {
@@ -29,7 +33,7 @@ describe('BIP-380 checksum vectors', () => {
   // (selfcustody/krux tests/test_psbt.py, WSH_MULTISIG), produced by Bitcoin Core-compatible tooling.
   it('matches a published wsh(sortedmulti(...<0;1>/*)) checksum', () => {
     const descriptor =
-      "wsh(sortedmulti(2,[02e8bff2/48h/1h/0h/2h]tpubDESmyzX6RMHRHvzxgLVXymd193CSYYT6C9M9wa4XK649tbAy2WeEvkPwBgoC7i76MypQxpuruUazQjqibbCogTZuENJX6YiuZ5Fy8sf7GNi/<0;1>/*,[8cb36b38/48h/1h/0h/2h]tpubDESTVwqbbaSoN2mPq7tcWkPBpRBkaEADrUzUhRTVnNef6oVn6w2PHL4zoUjUAJSPLJQRBetkgX4sDRcoaCyFHxqHGyWyaiV8REKDkh7zQac/<0;1>/*,[73c5da0a/48h/1h/0h/2h]tpubDFH9dgzveyD8zTbPUFuLrGmCydNvxehyNdUXKJAQN8x4aZ4j6UZqGfnqFrD4NqyaTVGKbvEW54tsvPTK2UoSbCC1PJY8iCNiwTL3RWZEheQ/<0;1>/*))";
+      'wsh(sortedmulti(2,[02e8bff2/48h/1h/0h/2h]tpubDESmyzX6RMHRHvzxgLVXymd193CSYYT6C9M9wa4XK649tbAy2WeEvkPwBgoC7i76MypQxpuruUazQjqibbCogTZuENJX6YiuZ5Fy8sf7GNi/<0;1>/*,[8cb36b38/48h/1h/0h/2h]tpubDESTVwqbbaSoN2mPq7tcWkPBpRBkaEADrUzUhRTVnNef6oVn6w2PHL4zoUjUAJSPLJQRBetkgX4sDRcoaCyFHxqHGyWyaiV8REKDkh7zQac/<0;1>/*,[73c5da0a/48h/1h/0h/2h]tpubDFH9dgzveyD8zTbPUFuLrGmCydNvxehyNdUXKJAQN8x4aZ4j6UZqGfnqFrD4NqyaTVGKbvEW54tsvPTK2UoSbCC1PJY8iCNiwTL3RWZEheQ/<0;1>/*))';
     expect(withChecksum(descriptor)).toBe(`${descriptor}#jpxgnm0a`);
   });
 

@@ -70,11 +70,26 @@ describe('loadConfig', () => {
     [{ PORT: '0' }, 'invalid configuration: PORT: must be an integer from 1 to 65535 (got "0")'],
     [{ PORT: '80.5' }, 'invalid configuration: PORT: must be an integer from 1 to 65535 (got "80.5")'],
     [{ PORT: '65536' }, 'invalid configuration: PORT: must be an integer from 1 to 65535 (got "65536")'],
-    [{ BODY_LIMIT_BYTES: '10' }, 'invalid configuration: BODY_LIMIT_BYTES: must be an integer from 1024 to 67108864 bytes (got "10")'],
-    [{ LOG_LEVEL: 'loud' }, 'invalid configuration: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")'],
-    [{ DATABASE_POOL_SIZE: '-1' }, 'invalid configuration: DATABASE_POOL_SIZE: must be an integer from 1 to 200 (got "-1")'],
-    [{ SHUTDOWN_TIMEOUT_MS: 'soon' }, 'invalid configuration: SHUTDOWN_TIMEOUT_MS: must be an integer from 0 to 120000 ms (got "soon")'],
-    [{ REPORTING_CURRENCY: 'usd' }, 'invalid configuration: REPORTING_CURRENCY: must be an ISO 4217 code such as USD (got "usd")'],
+    [
+      { BODY_LIMIT_BYTES: '10' },
+      'invalid configuration: BODY_LIMIT_BYTES: must be an integer from 1024 to 67108864 bytes (got "10")',
+    ],
+    [
+      { LOG_LEVEL: 'loud' },
+      'invalid configuration: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    ],
+    [
+      { DATABASE_POOL_SIZE: '-1' },
+      'invalid configuration: DATABASE_POOL_SIZE: must be an integer from 1 to 200 (got "-1")',
+    ],
+    [
+      { SHUTDOWN_TIMEOUT_MS: 'soon' },
+      'invalid configuration: SHUTDOWN_TIMEOUT_MS: must be an integer from 0 to 120000 ms (got "soon")',
+    ],
+    [
+      { REPORTING_CURRENCY: 'usd' },
+      'invalid configuration: REPORTING_CURRENCY: must be an ISO 4217 code such as USD (got "usd")',
+    ],
   ])('refuses %j with one line naming the variable', (env, message) => {
     expect(failure(env)).toBe(message);
   });
@@ -88,28 +103,38 @@ describe('loadConfig', () => {
 
   it('accepts exactly the integer ports 1-65535 (property)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.integer({ min: -100_000, max: 100_000 }), fc.double({ noNaN: true, min: -1e6, max: 1e6 })), (n) => {
-        const valid = Number.isInteger(n) && n >= 1 && n <= 65535;
-        if (valid) expect(loadConfig({ PORT: String(n) }).PORT).toBe(n);
-        else expect(failure({ PORT: String(n) })).toMatch(/^invalid configuration: PORT: must be an integer from 1 to 65535 \(got ".*"\)$/);
-      }),
+      fc.property(
+        fc.oneof(fc.integer({ min: -100_000, max: 100_000 }), fc.double({ noNaN: true, min: -1e6, max: 1e6 })),
+        (n) => {
+          const valid = Number.isInteger(n) && n >= 1 && n <= 65535;
+          if (valid) expect(loadConfig({ PORT: String(n) }).PORT).toBe(n);
+          else
+            expect(failure({ PORT: String(n) })).toMatch(
+              /^invalid configuration: PORT: must be an integer from 1 to 65535 \(got ".*"\)$/,
+            );
+        },
+      ),
     );
   });
 
   it('every refusal is a single line', () => {
     fc.assert(
-      fc.property(fc.constantFrom('PORT', 'LOG_LEVEL', 'BODY_LIMIT_BYTES', 'REPORTING_CURRENCY'), fc.string({ minLength: 1 }).filter((s) => !/^\s*\d+\s*$/.test(s) && s.trim() !== ''), (name, value) => {
-        let message: string | undefined;
-        try {
-          loadConfig({ [name]: value });
-        } catch (error) {
-          message = (error as Error).message;
-        }
-        if (message !== undefined) {
-          expect(message.startsWith(`invalid configuration: ${name}: `)).toBe(true);
-          expect(message.split('\n')).toHaveLength(1);
-        }
-      }),
+      fc.property(
+        fc.constantFrom('PORT', 'LOG_LEVEL', 'BODY_LIMIT_BYTES', 'REPORTING_CURRENCY'),
+        fc.string({ minLength: 1 }).filter((s) => !/^\s*\d+\s*$/.test(s) && s.trim() !== ''),
+        (name, value) => {
+          let message: string | undefined;
+          try {
+            loadConfig({ [name]: value });
+          } catch (error) {
+            message = (error as Error).message;
+          }
+          if (message !== undefined) {
+            expect(message.startsWith(`invalid configuration: ${name}: `)).toBe(true);
+            expect(message.split('\n')).toHaveLength(1);
+          }
+        },
+      ),
     );
   });
 });

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { type CanonicalEntry, canonicalBytes, canonicalDecimal, canonicalTime, entryHash, GENESIS_HASH } from '../../../src/ledger/canonical.js';
+import {
+  type CanonicalEntry,
+  canonicalBytes,
+  canonicalDecimal,
+  canonicalTime,
+  entryHash,
+  GENESIS_HASH,
+} from '../../../src/ledger/canonical.js';
 
 const entry1: CanonicalEntry = {
   seq: 1n,
@@ -76,12 +83,16 @@ describe('canonical form (the worked example in docs/ledger.md)', () => {
 
   it('canonicalDecimal is the identity on its own output and agrees with decimal.js (property)', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), fc.integer({ min: 0, max: 18 }), (units, scale) => {
-        const d = new Decimal(units.toString()).div(new Decimal(10).pow(scale));
-        const text = canonicalDecimal(d);
-        expect(canonicalDecimal(text)).toBe(text);
-        expect(new Decimal(text).eq(d)).toBe(true);
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }),
+        fc.integer({ min: 0, max: 18 }),
+        (units, scale) => {
+          const d = new Decimal(units.toString()).div(new Decimal(10).pow(scale));
+          const text = canonicalDecimal(d);
+          expect(canonicalDecimal(text)).toBe(text);
+          expect(new Decimal(text).eq(d)).toBe(true);
+        },
+      ),
     );
   });
 

@@ -53,6 +53,7 @@ describe('formatBtc and parseSatAmount', () => {
 
   it('parses satoshi strings and refuses anything else', () => {
     expect(parseSatAmount('312500000')).toBe(312_500_000n);
-    for (const bad of ['-1', '1.0', '01', '', '2100000000000001', '1e8']) expect(() => parseSatAmount(bad)).toThrow(AmountError);
+    for (const bad of ['-1', '1.0', '01', '', '2100000000000001', '1e8'])
+      expect(() => parseSatAmount(bad)).toThrow(AmountError);
   });
 });

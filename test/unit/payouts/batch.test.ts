@@ -32,7 +32,10 @@ describe('GroupCommit', () => {
     const answers = Array.from({ length: 5 }, (_, n) => commit.submit(n));
     expect(groups).toEqual([]); // nothing starts within the turn that submitted
     expect(await Promise.all(answers)).toEqual([0, 1, 2, 3, 4]);
-    expect(groups).toEqual([[0, 1, 2], [3, 4]]);
+    expect(groups).toEqual([
+      [0, 1, 2],
+      [3, 4],
+    ]);
   });
 
   it('rejects every item of a group whose run throws, and keeps serving later ones', async () => {

@@ -10,7 +10,8 @@ const base = {
   address: 'bcrt1qexample',
   coinbase: true,
 };
-const wrap = (data: unknown, type = 'payout.received') => JSON.stringify({ type, timestamp: '2026-01-01T00:00:00Z', data });
+const wrap = (data: unknown, type = 'payout.received') =>
+  JSON.stringify({ type, timestamp: '2026-01-01T00:00:00Z', data });
 
 function fieldOf(fn: () => unknown): string | undefined {
   try {
@@ -46,13 +47,26 @@ describe('parseFleetEvent', () => {
     expect(fieldOf(() => parseFleetEvent(wrap({ ...base, amount_btc: '0.000000001' })))).toBe('data.amount_btc');
     expect(fieldOf(() => parseFleetEvent(wrap({ ...base, amount_sat: '1e5' })))).toBe('data.amount_sat');
     expect(fieldOf(() => parseFleetEvent(wrap({ ...base, amount_sat: '1', vout: 2 ** 32 })))).toBe('data.vout');
-    expect(fieldOf(() => parseFleetEvent(wrap({ height: 1, hash: 'ab'.repeat(32), extra: 1 }, 'block.connected')))).toBe('data.extra');
+    expect(
+      fieldOf(() => parseFleetEvent(wrap({ height: 1, hash: 'ab'.repeat(32), extra: 1 }, 'block.connected'))),
+    ).toBe('data.extra');
     expect(fieldOf(() => parseFleetEvent(wrap({}, 'production.exploded')))).toBe('type');
     expect(fieldOf(() => parseFleetEvent(wrap([], 'production.reported')))).toBe('data');
   });
 
   it('passes production.reported data on to the production module unchanged', () => {
-    const data = { site: 'dam-1', period_start: '2026-03-01T00:00:00Z', period_end: '2026-03-01T01:00:00Z', hashrate_ths: '1', energy_kwh: '2', uptime: '1' };
-    expect(parseFleetEvent(wrap(data, 'production.reported'))).toEqual({ type: 'production.reported', occurredAt: new Date('2026-01-01T00:00:00Z'), data });
+    const data = {
+      site: 'dam-1',
+      period_start: '2026-03-01T00:00:00Z',
+      period_end: '2026-03-01T01:00:00Z',
+      hashrate_ths: '1',
+      energy_kwh: '2',
+      uptime: '1',
+    };
+    expect(parseFleetEvent(wrap(data, 'production.reported'))).toEqual({
+      type: 'production.reported',
+      occurredAt: new Date('2026-01-01T00:00:00Z'),
+      data,
+    });
   });
 });

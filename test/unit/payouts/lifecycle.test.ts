@@ -46,7 +46,9 @@ describe('planTransition', () => {
   it('books a receipt, reclassifies, and orphaning returns to the receipt account before reversing', () => {
     expect(planTransition(null, 'immature', null)).toEqual([{ kind: 'receipt', to: 'immature' }]);
     expect(planTransition(null, 'orphaned', null)).toEqual([]);
-    expect(planTransition('immature', 'available', 'immature')).toEqual([{ kind: 'reclassify', from: 'immature', to: 'available' }]);
+    expect(planTransition('immature', 'available', 'immature')).toEqual([
+      { kind: 'reclassify', from: 'immature', to: 'available' },
+    ]);
     expect(planTransition('immature', 'orphaned', 'immature')).toEqual([{ kind: 'reverse_receipt' }]);
     expect(planTransition('available', 'orphaned', 'unconfirmed')).toEqual([
       { kind: 'reclassify', from: 'available', to: 'unconfirmed' },
@@ -55,7 +57,7 @@ describe('planTransition', () => {
     expect(() => planTransition('orphaned', 'available', 'immature')).toThrow(TransitionError);
   });
 
-  it('keeps the asset accounts equal to the coin\'s state along any path of states (property)', () => {
+  it("keeps the asset accounts equal to the coin's state along any path of states (property)", () => {
     const booked: BookedStatus[] = ['unconfirmed', 'immature', 'available'];
     fc.assert(
       fc.property(fc.array(fc.constantFrom<UtxoStatus>(...UTXO_STATUSES), { minLength: 1, maxLength: 12 }), (path) => {
@@ -81,8 +83,11 @@ describe('planTransition', () => {
           }
           from = to;
         }
-        for (const s of booked) expect(balances.get(assetAccount(coin.policyId, s)) ?? 0n).toBe(from === s ? coin.amountSat : 0n);
-        expect(balances.get('Income:Mining:dam-1') ?? 0n).toBe(from === null || from === 'orphaned' ? 0n : -coin.amountSat);
+        for (const s of booked)
+          expect(balances.get(assetAccount(coin.policyId, s)) ?? 0n).toBe(from === s ? coin.amountSat : 0n);
+        expect(balances.get('Income:Mining:dam-1') ?? 0n).toBe(
+          from === null || from === 'orphaned' ? 0n : -coin.amountSat,
+        );
       }),
     );
   });

@@ -9,9 +9,21 @@ import { EXAMPLE_POLICIES_DIR } from '../../support/app.js';
 // The krux project's published 2-of-3 testnet wallet (selfcustody/krux tests/test_psbt.py, WSH_MULTISIG):
 // the same signers must give exactly the same multipath descriptor and checksum.
 const KRUX_SIGNERS = [
-  { fingerprint: '02e8bff2', path: "m/48'/1'/0'/2'", xpub: 'tpubDESmyzX6RMHRHvzxgLVXymd193CSYYT6C9M9wa4XK649tbAy2WeEvkPwBgoC7i76MypQxpuruUazQjqibbCogTZuENJX6YiuZ5Fy8sf7GNi' },
-  { fingerprint: '8cb36b38', path: "m/48'/1'/0'/2'", xpub: 'tpubDESTVwqbbaSoN2mPq7tcWkPBpRBkaEADrUzUhRTVnNef6oVn6w2PHL4zoUjUAJSPLJQRBetkgX4sDRcoaCyFHxqHGyWyaiV8REKDkh7zQac' },
-  { fingerprint: '73c5da0a', path: "m/48'/1'/0'/2'", xpub: 'tpubDFH9dgzveyD8zTbPUFuLrGmCydNvxehyNdUXKJAQN8x4aZ4j6UZqGfnqFrD4NqyaTVGKbvEW54tsvPTK2UoSbCC1PJY8iCNiwTL3RWZEheQ' },
+  {
+    fingerprint: '02e8bff2',
+    path: "m/48'/1'/0'/2'",
+    xpub: 'tpubDESmyzX6RMHRHvzxgLVXymd193CSYYT6C9M9wa4XK649tbAy2WeEvkPwBgoC7i76MypQxpuruUazQjqibbCogTZuENJX6YiuZ5Fy8sf7GNi',
+  },
+  {
+    fingerprint: '8cb36b38',
+    path: "m/48'/1'/0'/2'",
+    xpub: 'tpubDESTVwqbbaSoN2mPq7tcWkPBpRBkaEADrUzUhRTVnNef6oVn6w2PHL4zoUjUAJSPLJQRBetkgX4sDRcoaCyFHxqHGyWyaiV8REKDkh7zQac',
+  },
+  {
+    fingerprint: '73c5da0a',
+    path: "m/48'/1'/0'/2'",
+    xpub: 'tpubDFH9dgzveyD8zTbPUFuLrGmCydNvxehyNdUXKJAQN8x4aZ4j6UZqGfnqFrD4NqyaTVGKbvEW54tsvPTK2UoSbCC1PJY8iCNiwTL3RWZEheQ',
+  },
 ];
 const KRUX_DESCRIPTOR =
   'wsh(sortedmulti(2,[02e8bff2/48h/1h/0h/2h]tpubDESmyzX6RMHRHvzxgLVXymd193CSYYT6C9M9wa4XK649tbAy2WeEvkPwBgoC7i76MypQxpuruUazQjqibbCogTZuENJX6YiuZ5Fy8sf7GNi/<0;1>/*,[8cb36b38/48h/1h/0h/2h]tpubDESTVwqbbaSoN2mPq7tcWkPBpRBkaEADrUzUhRTVnNef6oVn6w2PHL4zoUjUAJSPLJQRBetkgX4sDRcoaCyFHxqHGyWyaiV8REKDkh7zQac/<0;1>/*,[73c5da0a/48h/1h/0h/2h]tpubDFH9dgzveyD8zTbPUFuLrGmCydNvxehyNdUXKJAQN8x4aZ4j6UZqGfnqFrD4NqyaTVGKbvEW54tsvPTK2UoSbCC1PJY8iCNiwTL3RWZEheQ/<0;1>/*))#jpxgnm0a';
@@ -50,6 +62,12 @@ describe('Caravan export', () => {
       quorum: { requiredSigners: 2, totalSigners: 3 },
       startingAddressIndex: 0,
     });
-    expect(config.extendedPublicKeys[0]).toEqual({ name: policy.signers[0]!.name, bip32Path: "m/48'/1'/0'/1'", xpub: policy.signers[0]!.xpub, xfp: '3442193e', method: 'text' });
+    expect(config.extendedPublicKeys[0]).toEqual({
+      name: policy.signers[0]!.name,
+      bip32Path: "m/48'/1'/0'/1'",
+      xpub: policy.signers[0]!.xpub,
+      xfp: '3442193e',
+      method: 'text',
+    });
   });
 });

@@ -15,9 +15,18 @@ import { EXAMPLE_POLICIES_DIR } from '../../support/app.js';
 // Keys from PUBLISHED test seeds only: BIP-32 test vectors 1, 2 and 4, and BIP-39 "abandon ... about".
 const SEEDS = {
   v1: Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex'),
-  v2: Buffer.from('fffcf9f6f3f0edeae7e4e1dedbd8d5d2cfccc9c6c3c0bdbab7b4b1aeaba8a5a29f9c999693908d8a8784817e7b7875726f6c696663605d5a5754514e4b484542', 'hex'),
+  v2: Buffer.from(
+    'fffcf9f6f3f0edeae7e4e1dedbd8d5d2cfccc9c6c3c0bdbab7b4b1aeaba8a5a29f9c999693908d8a8784817e7b7875726f6c696663605d5a5754514e4b484542',
+    'hex',
+  ),
   v4: Buffer.from('3ddd5602285899a946114506157c7997e5444528f3003f6134712147db19b678', 'hex'),
-  abandon: pbkdf2Sync('abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about', 'mnemonic', 2048, 64, 'sha512'),
+  abandon: pbkdf2Sync(
+    'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about',
+    'mnemonic',
+    2048,
+    64,
+    'sha512',
+  ),
 };
 const testMaster = (seed: Buffer) => bip32.fromSeed(seed, networks.testnet);
 const account = (seed: Buffer, path = "m/48'/1'/0'/2'") => testMaster(seed).derivePath(path).neutered().toBase58();
@@ -29,7 +38,8 @@ const reversion = (xpub: string, version: number) => {
   return bs58check.encode(bytes);
 };
 // BIP-32 test vector 1 master xpub: a published mainnet test key, used only to test the network check.
-const VECTOR1_MAINNET_XPUB = 'xpub661MyMwAqRbcFtXgS5sYJABqqG9YLmC4Q1Rdap9gSE8NqtwybGhePY2gZ29ESFjqJoCu1Rupje8YtGqsefD265TMg7usUDFdp6W1EGMcet8';
+const VECTOR1_MAINNET_XPUB =
+  'xpub661MyMwAqRbcFtXgS5sYJABqqG9YLmC4Q1Rdap9gSE8NqtwybGhePY2gZ29ESFjqJoCu1Rupje8YtGqsefD265TMg7usUDFdp6W1EGMcet8';
 
 function base(): Record<string, any> {
   return {
@@ -38,9 +48,20 @@ function base(): Record<string, any> {
     network: 'regtest',
     script: 'p2wsh',
     threshold: '2',
-    signers: (['v1', 'v2', 'v4'] as const).map((s) => ({ name: s, fingerprint: fingerprint(SEEDS[s]), path: "m/48'/1'/0'/2'", xpub: account(SEEDS[s]) })),
+    signers: (['v1', 'v2', 'v4'] as const).map((s) => ({
+      name: s,
+      fingerprint: fingerprint(SEEDS[s]),
+      path: "m/48'/1'/0'/2'",
+      xpub: account(SEEDS[s]),
+    })),
     tier: 'cold',
-    spending: { approvals: '2', per_tx_limit_btc: '1.5', daily_limit_btc: '3', allowed_destinations: [], delay_hours: '24' },
+    spending: {
+      approvals: '2',
+      per_tx_limit_btc: '1.5',
+      daily_limit_btc: '3',
+      allowed_destinations: [],
+      delay_hours: '24',
+    },
   };
 }
 const parse = (doc: unknown, file = 'policies/drill.yaml') => parsePolicyFile(file, stringify(doc));
@@ -56,8 +77,21 @@ describe('a valid policy', () => {
   it('parses, normalises and defaults', () => {
     const { policy, issues } = parse(base());
     expect(issues).toEqual([]);
-    expect(policy).toMatchObject({ id: 'drill', network: 'regtest', script: 'p2wsh', threshold: 2, tier: 'cold', gapLimit: 20 });
-    expect(policy!.spending).toEqual({ approvals: 2, perTxLimitSat: 150_000_000n, dailyLimitSat: 300_000_000n, allowedDestinations: [], delayHours: 24 });
+    expect(policy).toMatchObject({
+      id: 'drill',
+      network: 'regtest',
+      script: 'p2wsh',
+      threshold: 2,
+      tier: 'cold',
+      gapLimit: 20,
+    });
+    expect(policy!.spending).toEqual({
+      approvals: 2,
+      perTxLimitSat: 150_000_000n,
+      dailyLimitSat: 300_000_000n,
+      allowedDestinations: [],
+      delayHours: 24,
+    });
     expect(policy!.signers[0]).toMatchObject({ fingerprint: '3442193e', path: "m/48'/1'/0'/2'" });
   });
 
@@ -85,7 +119,12 @@ describe('a valid policy', () => {
     single.signers = single.signers.slice(0, 1);
     expect(parse(single).issues).toEqual([]);
     const big = base();
-    big.signers = Array.from({ length: 20 }, (_, i) => ({ name: `s${i}`, fingerprint: fingerprint(SEEDS.v1), path: `m/48'/1'/${i}'/2'`, xpub: account(SEEDS.v1, `m/48'/1'/${i}'/2'`) }));
+    big.signers = Array.from({ length: 20 }, (_, i) => ({
+      name: `s${i}`,
+      fingerprint: fingerprint(SEEDS.v1),
+      path: `m/48'/1'/${i}'/2'`,
+      xpub: account(SEEDS.v1, `m/48'/1'/${i}'/2'`),
+    }));
     big.threshold = '20';
     expect(parse(big).issues).toEqual([]);
   });
@@ -104,21 +143,76 @@ describe('each kind of invalid policy names the file, the field and the reason',
     ['threshold not a number', (d) => (d.threshold = 'two'), 'threshold', /whole number/],
     ['no signers', (d) => (d.signers = []), 'signers', /at least one/],
     ['21 signers', (d) => (d.signers = Array(21).fill(d.signers[0])), 'signers', /at most 20/],
-    ['repeated xpub', (d) => (d.signers[2] = { ...d.signers[0], name: 'again' }), 'signers[2].xpub', /same key as signers\[0\]/],
-    ['mainnet xpub on regtest', (d) => (d.signers[1].xpub = VECTOR1_MAINNET_XPUB), 'signers[1].xpub', /mainnet key \(xpub\).*regtest/],
+    [
+      'repeated xpub',
+      (d) => (d.signers[2] = { ...d.signers[0], name: 'again' }),
+      'signers[2].xpub',
+      /same key as signers\[0\]/,
+    ],
+    [
+      'mainnet xpub on regtest',
+      (d) => (d.signers[1].xpub = VECTOR1_MAINNET_XPUB),
+      'signers[1].xpub',
+      /mainnet key \(xpub\).*regtest/,
+    ],
     ['testnet key on bitcoin', (d) => (d.network = 'bitcoin'), 'signers[0].xpub', /test-network key \(tpub\).*bitcoin/],
-    ['bad base58check checksum', (d) => (d.signers[0].xpub = d.signers[0].xpub.slice(0, -1) + (d.signers[0].xpub.endsWith('A') ? 'B' : 'A')), 'signers[0].xpub', /checksum/],
-    ['private key', (d) => (d.signers[0].xpub = testMaster(SEEDS.v1).derivePath("m/48'/1'/0'/2'").toBase58()), 'signers[0].xpub', /private key \(tprv\)/],
-    ['single-sig vpub', (d) => (d.signers[0].xpub = reversion(d.signers[0].xpub, 0x045f1cf6)), 'signers[0].xpub', /single-signature vpub/],
-    ['Upub on a p2wsh policy', (d) => (d.signers[0].xpub = reversion(d.signers[0].xpub, 0x024289ef)), 'signers[0].xpub', /SLIP-132 p2sh-p2wsh.*p2wsh/],
-    ['depth differs from the path', (d) => (d.signers[0].path = "m/48'/1'/0'"), 'signers[0].xpub', /depth 4 but the path m\/48'\/1'\/0' has 3 steps/],
-    ['last step differs', (d) => (d.signers[0].path = "m/48'/1'/0'/1'"), 'signers[0].xpub', /child 2' but the path ends in 1'/],
+    [
+      'bad base58check checksum',
+      (d) => (d.signers[0].xpub = d.signers[0].xpub.slice(0, -1) + (d.signers[0].xpub.endsWith('A') ? 'B' : 'A')),
+      'signers[0].xpub',
+      /checksum/,
+    ],
+    [
+      'private key',
+      (d) => (d.signers[0].xpub = testMaster(SEEDS.v1).derivePath("m/48'/1'/0'/2'").toBase58()),
+      'signers[0].xpub',
+      /private key \(tprv\)/,
+    ],
+    [
+      'single-sig vpub',
+      (d) => (d.signers[0].xpub = reversion(d.signers[0].xpub, 0x045f1cf6)),
+      'signers[0].xpub',
+      /single-signature vpub/,
+    ],
+    [
+      'Upub on a p2wsh policy',
+      (d) => (d.signers[0].xpub = reversion(d.signers[0].xpub, 0x024289ef)),
+      'signers[0].xpub',
+      /SLIP-132 p2sh-p2wsh.*p2wsh/,
+    ],
+    [
+      'depth differs from the path',
+      (d) => (d.signers[0].path = "m/48'/1'/0'"),
+      'signers[0].xpub',
+      /depth 4 but the path m\/48'\/1'\/0' has 3 steps/,
+    ],
+    [
+      'last step differs',
+      (d) => (d.signers[0].path = "m/48'/1'/0'/1'"),
+      'signers[0].xpub',
+      /child 2' but the path ends in 1'/,
+    ],
     ['fingerprint not hex', (d) => (d.signers[0].fingerprint = 'xyz12345'), 'signers[0].fingerprint', /8 hex/],
     ['path malformed', (d) => (d.signers[0].path = "48'/1'"), 'signers[0].path', /must look like/],
-    ['9 decimals', (d) => (d.spending.per_tx_limit_btc = '0.000000001'), 'spending.per_tx_limit_btc', /more than 8 decimals/],
+    [
+      '9 decimals',
+      (d) => (d.spending.per_tx_limit_btc = '0.000000001'),
+      'spending.per_tx_limit_btc',
+      /more than 8 decimals/,
+    ],
     ['negative limit', (d) => (d.spending.daily_limit_btc = '-1'), 'spending.daily_limit_btc', /negative/],
-    ['per-tx above daily', (d) => (d.spending.per_tx_limit_btc = '5'), 'spending.per_tx_limit_btc', /larger than spending.daily_limit_btc/],
-    ['destination of another network', (d) => (d.spending.allowed_destinations = ['tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx']), 'spending.allowed_destinations[0]', /not a valid regtest address/],
+    [
+      'per-tx above daily',
+      (d) => (d.spending.per_tx_limit_btc = '5'),
+      'spending.per_tx_limit_btc',
+      /larger than spending.daily_limit_btc/,
+    ],
+    [
+      'destination of another network',
+      (d) => (d.spending.allowed_destinations = ['tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx']),
+      'spending.allowed_destinations[0]',
+      /not a valid regtest address/,
+    ],
     ['gap limit 0', (d) => (d.gap_limit = '0'), 'gap_limit', /at least 1/],
   ];
   it.each(cases)('%s', (_name, mutate, field, reason) => {
@@ -139,7 +233,9 @@ describe('checks across files', () => {
   it('refuses duplicate ids, naming both files', () => {
     const a = parse(base(), 'a.yaml').policy!;
     const b = parse(base(), 'b.yaml').policy!;
-    expect(validatePolicySet([a, b])).toEqual([{ file: 'b.yaml', field: 'id', reason: expect.stringMatching(/already the id of a\.yaml/) }]);
+    expect(validatePolicySet([a, b])).toEqual([
+      { file: 'b.yaml', field: 'id', reason: expect.stringMatching(/already the id of a\.yaml/) },
+    ]);
   });
 
   it('refuses an unknown destination policy and one on another network', () => {
@@ -173,7 +269,9 @@ describe('the example policies', () => {
 
   it('contain nothing that looks like a mainnet key', () => {
     for (const file of ['regtest-cold.yaml', 'regtest-warm.yaml', 'testnet-drill.yaml']) {
-      expect(readFileSync(join(EXAMPLE_POLICIES_DIR, file), 'utf8')).not.toMatch(/\b[xyzYZ]p(ub|rv)[1-9A-HJ-NP-Za-km-z]{100,}/);
+      expect(readFileSync(join(EXAMPLE_POLICIES_DIR, file), 'utf8')).not.toMatch(
+        /\b[xyzYZ]p(ub|rv)[1-9A-HJ-NP-Za-km-z]{100,}/,
+      );
     }
   });
 });

@@ -1,15 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../../src/money/fiat.js';
-import { energyCost, periodsOverlap, TariffCurrencyError, TariffGapError, type TariffSpan } from '../../../src/production/energy.js';
+import {
+  energyCost,
+  periodsOverlap,
+  TariffCurrencyError,
+  TariffGapError,
+  type TariffSpan,
+} from '../../../src/production/energy.js';
 
 const t = (iso: string) => new Date(iso);
 const tariff = (id: string, from: string, to: string | null, price: string, currency = 'BYN'): TariffSpan => ({
-  id, effectiveFrom: t(from), effectiveTo: to ? t(to) : null, pricePerKwh: new Dec(price), currency,
+  id,
+  effectiveFrom: t(from),
+  effectiveTo: to ? t(to) : null,
+  pricePerKwh: new Dec(price),
+  currency,
 });
 
 describe('energy cost of a report', () => {
   it('one tariff: 1,000 kWh at 0.1234 BYN = 123.40 BYN', () => {
-    const cost = energyCost(t('2026-03-01T00:00:00Z'), t('2026-03-01T01:00:00Z'), new Dec(1000), [tariff('a', '2026-01-01T00:00:00Z', null, '0.1234')]);
+    const cost = energyCost(t('2026-03-01T00:00:00Z'), t('2026-03-01T01:00:00Z'), new Dec(1000), [
+      tariff('a', '2026-01-01T00:00:00Z', null, '0.1234'),
+    ]);
     expect(cost.currency).toBe('BYN');
     expect(cost.cost.toFixed(2)).toBe('123.40');
     expect(cost.segments).toHaveLength(1);
@@ -36,16 +48,22 @@ describe('energy cost of a report', () => {
     expect(cost.exactCost.toFixed(10)).toBe('0.0166666667');
     expect(cost.cost.toFixed()).toBe('0.02');
     // JPY has no minor unit
-    const yen = energyCost(t('2026-03-01T00:00:00Z'), t('2026-03-01T01:00:00Z'), new Dec('10.5'), [tariff('y', '2026-01-01T00:00:00Z', null, '1', 'JPY')]);
+    const yen = energyCost(t('2026-03-01T00:00:00Z'), t('2026-03-01T01:00:00Z'), new Dec('10.5'), [
+      tariff('y', '2026-01-01T00:00:00Z', null, '1', 'JPY'),
+    ]);
     expect(yen.cost.toFixed()).toBe('10'); // 10.5 half-even -> 10
   });
 
   it('a gap in tariffs is refused, naming the instant', () => {
     expect(() =>
-      energyCost(t('2026-03-01T00:00:00Z'), t('2026-03-01T02:00:00Z'), new Dec(1), [tariff('a', '2026-03-01T01:00:00Z', null, '0.1')]),
+      energyCost(t('2026-03-01T00:00:00Z'), t('2026-03-01T02:00:00Z'), new Dec(1), [
+        tariff('a', '2026-03-01T01:00:00Z', null, '0.1'),
+      ]),
     ).toThrow(TariffGapError);
     expect(() =>
-      energyCost(t('2026-03-01T00:00:00Z'), t('2026-03-01T02:00:00Z'), new Dec(1), [tariff('a', '2026-02-01T00:00:00Z', '2026-03-01T01:00:00Z', '0.1')]),
+      energyCost(t('2026-03-01T00:00:00Z'), t('2026-03-01T02:00:00Z'), new Dec(1), [
+        tariff('a', '2026-02-01T00:00:00Z', '2026-03-01T01:00:00Z', '0.1'),
+      ]),
     ).toThrow(/2026-03-01T01:00:00.000Z/);
   });
 
@@ -76,13 +94,26 @@ describe('energy cost properties', () => {
         fc.integer({ min: 0, max: 10_000_000 }),
         (cuts, prices, kwhMilli) => {
           const edges = [0, ...[...cuts].sort((a, b) => a - b), 86_400];
-          const tariffs = edges.slice(0, -1).map((from, i) =>
-            tariff(`t${i}`, new Date(base + from * 1000).toISOString(), i === edges.length - 2 ? null : new Date(base + edges[i + 1]! * 1000).toISOString(), new Dec(prices[i]!).div(10_000).toFixed()),
-          );
+          const tariffs = edges
+            .slice(0, -1)
+            .map((from, i) =>
+              tariff(
+                `t${i}`,
+                new Date(base + from * 1000).toISOString(),
+                i === edges.length - 2 ? null : new Date(base + edges[i + 1]! * 1000).toISOString(),
+                new Dec(prices[i]!).div(10_000).toFixed(),
+              ),
+            );
           const energy = new Dec(kwhMilli).div(1000);
           const cost = energyCost(new Date(base), new Date(base + 86_400_000), energy, tariffs);
           expect(cost.segments.reduce((s, x) => s + x.seconds, 0)).toBe(86_400);
-          expect(cost.segments.reduce((s, x) => s.add(x.energyKwh), new Dec(0)).sub(energy).abs().lt('1e-40')).toBe(true);
+          expect(
+            cost.segments
+              .reduce((s, x) => s.add(x.energyKwh), new Dec(0))
+              .sub(energy)
+              .abs()
+              .lt('1e-40'),
+          ).toBe(true);
           const used = tariffs.map((x) => x.pricePerKwh);
           expect(cost.exactCost.gte(energy.mul(Dec.min(...used)).sub('1e-40'))).toBe(true);
           expect(cost.exactCost.lte(energy.mul(Dec.max(...used)).add('1e-40'))).toBe(true);

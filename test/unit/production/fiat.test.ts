@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { currencyProblem, decimalProblem, Dec, formatDecimal, isIso4217, parseDecimal } from '../../../src/money/fiat.js';
+import {
+  currencyProblem,
+  decimalProblem,
+  Dec,
+  formatDecimal,
+  isIso4217,
+  parseDecimal,
+} from '../../../src/money/fiat.js';
 
 describe('fiat decimals and currencies', () => {
   it('accepts exact positive decimals within the places allowed', () => {
@@ -43,7 +50,10 @@ describe('fiat decimals and currencies', () => {
   it('property: parse then format round-trips any accepted decimal text', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 1n, max: 10n ** 17n }), fc.integer({ min: 0, max: 8 }), (units, places) => {
-        const text = places === 0 ? units.toString() : `${units / 10n ** BigInt(places)}.${(units % 10n ** BigInt(places)).toString().padStart(places, '0')}`;
+        const text =
+          places === 0
+            ? units.toString()
+            : `${units / 10n ** BigInt(places)}.${(units % 10n ** BigInt(places)).toString().padStart(places, '0')}`;
         const parsed = parseDecimal(text, { maxDecimals: 8 });
         expect(parsed.toFixed(places)).toBe(text);
       }),

@@ -11,7 +11,11 @@ import {
   workThSeconds,
 } from '../../../src/reconciliation/expected.js';
 
-const day = (difficulty: string, subsidySat: bigint, feesSat: string) => ({ difficulty: new Dec(difficulty), subsidySat, feesSat: new Dec(feesSat) });
+const day = (difficulty: string, subsidySat: bigint, feesSat: string) => ({
+  difficulty: new Dec(difficulty),
+  subsidySat,
+  feesSat: new Dec(feesSat),
+});
 
 describe('expected bitcoin from hashrate', () => {
   it('hand-worked: 100 TH/s for a day at difficulty 1e14, reward 3.125 + 0.1 BTC', () => {
@@ -53,8 +57,12 @@ describe('expected bitcoin from hashrate', () => {
   it('PPS+ and PPLNS deduct their fee too; solo keeps all', () => {
     const work = workThSeconds(new Dec(100), 86_400);
     const d = day('100000000000000', 312_500_000n, '10000000');
-    expect(roundExpectedSat(expectedNetSat(work, d, { kind: 'pool', scheme: 'pps+', feeRate: new Dec('0.04') }))).toBe(6228n); // 6228.089...
-    expect(roundExpectedSat(expectedNetSat(work, d, { kind: 'pool', scheme: 'pplns', feeRate: new Dec('0') }))).toBe(6487n);
+    expect(roundExpectedSat(expectedNetSat(work, d, { kind: 'pool', scheme: 'pps+', feeRate: new Dec('0.04') }))).toBe(
+      6228n,
+    ); // 6228.089...
+    expect(roundExpectedSat(expectedNetSat(work, d, { kind: 'pool', scheme: 'pplns', feeRate: new Dec('0') }))).toBe(
+      6487n,
+    );
   });
 
   it('refuses a zero difficulty and a negative expectation', () => {
@@ -77,7 +85,9 @@ describe('expected bitcoin from hashrate', () => {
       fc.property(fc.integer({ min: 1, max: 10_000_000 }), fc.integer({ min: 1, max: 86_399 }), (ths, splitAt) => {
         const rate = new Dec(ths).div(1000);
         const whole = expectedGrossSat(workThSeconds(rate, 86_400), d);
-        const parts = expectedGrossSat(workThSeconds(rate, splitAt), d).add(expectedGrossSat(workThSeconds(rate, 86_400 - splitAt), d));
+        const parts = expectedGrossSat(workThSeconds(rate, splitAt), d).add(
+          expectedGrossSat(workThSeconds(rate, 86_400 - splitAt), d),
+        );
         expect(parts.sub(whole).abs().lt(new Dec('1e-40'))).toBe(true);
         expect(roundExpectedSat(whole) <= BigInt(whole.ceil().toFixed(0))).toBe(true);
       }),

@@ -37,18 +37,24 @@ describe('reconciliation flags', () => {
     const early = { ...rules, asOf: new Date('2026-02-02T00:00:00Z') };
     expect(codes(clean({ actualSat: 0n }), early)).toEqual([]);
     // exactly 2 days after: flagged
-    expect(codes(clean({ actualSat: 0n }), { ...rules, asOf: new Date('2026-02-03T00:00:00Z') })).toEqual(['missing_payout']);
+    expect(codes(clean({ actualSat: 0n }), { ...rules, asOf: new Date('2026-02-03T00:00:00Z') })).toEqual([
+      'missing_payout',
+    ]);
   });
 
   it('underpayment beyond the scheme tolerance, with a per-site override', () => {
     expect(codes(clean({ actualSat: 98_999n }))).toEqual(['underpayment']); // 1.001% under on FPPS (1%)
-    expect(codes(clean({ actualSat: 98_999n, arrangement: { kind: 'pool', scheme: 'pplns', feeRate: new Dec('0.02') } }))).toEqual([]); // PPLNS: 25%
+    expect(
+      codes(clean({ actualSat: 98_999n, arrangement: { kind: 'pool', scheme: 'pplns', feeRate: new Dec('0.02') } })),
+    ).toEqual([]); // PPLNS: 25%
     expect(codes(clean({ actualSat: 98_999n, tolerance: new Dec('0.05') }))).toEqual([]);
     expect(codes(clean({ actualSat: 150_000n }))).toEqual([]); // overpayment is not an underpayment
   });
 
   it('payout without production', () => {
-    expect(codes(clean({ workThs: new Dec(0), energyKwh: new Dec(0), expectedSat: 0n }))).toEqual(['payout_without_production']);
+    expect(codes(clean({ workThs: new Dec(0), energyKwh: new Dec(0), expectedSat: 0n }))).toEqual([
+      'payout_without_production',
+    ]);
   });
 
   it('energy without hashrate (and no payout: nothing else)', () => {
@@ -61,7 +67,15 @@ describe('reconciliation flags', () => {
 
   it('solo: flags only outside the 99% Poisson interval, and shows the interval', () => {
     const solo = (actualBlocks: number, expected: string) =>
-      flagPeriod(clean({ arrangement: { kind: 'solo' }, expectedBlocks: new Dec(expected), actualBlocks, actualSat: BigInt(actualBlocks) * 315_000_000n }), rules);
+      flagPeriod(
+        clean({
+          arrangement: { kind: 'solo' },
+          expectedBlocks: new Dec(expected),
+          actualBlocks,
+          actualSat: BigInt(actualBlocks) * 315_000_000n,
+        }),
+        rules,
+      );
     // lambda 10 -> [3, 19]
     expect(solo(3, '10').flags).toEqual([]);
     expect(solo(19, '10').soloInterval).toMatchObject({ lower: 3, upper: 19 });

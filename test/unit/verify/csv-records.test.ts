@@ -3,7 +3,7 @@ import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CSV_STRINGIFY_OPTIONS } from '../../../src/ledger/export/formats.js';
-import { VerifyError } from '../../../src/verify/checker.js';
+import type { VerifyError } from '../../../src/verify/checker.js';
 import { CsvRecordReader } from '../../../src/verify/readers/csv-records.js';
 
 const field = fc.oneof(
@@ -47,7 +47,10 @@ describe('CsvRecordReader (RFC 4180)', () => {
   });
 
   it('reads LF-only files too', () => {
-    expect(readAll('a,"b\nc"\nd,e\n', [3]).map((r) => [r.fields, r.line])).toEqual([[['a', 'b\nc'], 1], [['d', 'e'], 3]]);
+    expect(readAll('a,"b\nc"\nd,e\n', [3]).map((r) => [r.fields, r.line])).toEqual([
+      [['a', 'b\nc'], 1],
+      [['d', 'e'], 3],
+    ]);
   });
 
   it('names the line of malformed CSV', () => {
@@ -60,8 +63,14 @@ describe('CsvRecordReader (RFC 4180)', () => {
       throw new Error('accepted');
     };
     expect(bad('a,b\nc,"d\n')).toMatchObject({ line: 2, reason: expect.stringMatching(/not closed/) });
-    expect(bad('a,b\nc,d"e\n')).toMatchObject({ line: 2, reason: expect.stringMatching(/quote inside an unquoted field/) });
-    expect(bad('a,b\n"c"x,d\n')).toMatchObject({ line: 2, reason: expect.stringMatching(/text after a closing quote/) });
+    expect(bad('a,b\nc,d"e\n')).toMatchObject({
+      line: 2,
+      reason: expect.stringMatching(/quote inside an unquoted field/),
+    });
+    expect(bad('a,b\n"c"x,d\n')).toMatchObject({
+      line: 2,
+      reason: expect.stringMatching(/text after a closing quote/),
+    });
     expect(bad('a,"b\n\n"\nc,d\re\n')).toMatchObject({ line: 4, reason: expect.stringMatching(/carriage return/) });
   });
 });

@@ -6,11 +6,13 @@ import { formatScaled, parseScaled } from '../../../src/verify/decimal.js';
 
 describe('exact amounts in the verifier', () => {
   it('parse then format gives the canonical decimal; sums are exact', () => {
-    const decimal = fc.tuple(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), fc.integer({ min: 0, max: 18 })).map(([units, scale]) => {
-      const negative = units < 0n;
-      const digits = (negative ? -units : units).toString().padStart(scale + 1, '0');
-      return `${negative ? '-' : ''}${scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits}`;
-    });
+    const decimal = fc
+      .tuple(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), fc.integer({ min: 0, max: 18 }))
+      .map(([units, scale]) => {
+        const negative = units < 0n;
+        const digits = (negative ? -units : units).toString().padStart(scale + 1, '0');
+        return `${negative ? '-' : ''}${scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits}`;
+      });
     fc.assert(
       fc.property(decimal, decimal, (a, b) => {
         expect(formatScaled(parseScaled(a)!)).toBe(canonicalDecimal(a));
@@ -20,7 +22,8 @@ describe('exact amounts in the verifier', () => {
   });
 
   it('refuses what is not a plain decimal of at most 18 fraction digits', () => {
-    for (const text of ['', '-', '1e5', '0x10', '1.', '.5', '+1', '1.0000000000000000001', ' 1', 'NaN']) expect(parseScaled(text), text).toBeNull();
+    for (const text of ['', '-', '1e5', '0x10', '1.', '.5', '+1', '1.0000000000000000001', ' 1', 'NaN'])
+      expect(parseScaled(text), text).toBeNull();
     expect(parseScaled('-0.000000000000000001')).toBe(-1n);
   });
 });
@@ -32,9 +35,15 @@ describe('beancount names and numbers', () => {
     expect(beancountAccount('Income:Mining:1st-site')).toBe('Income:Mining:1st-site');
     expect(beancountAccount('Expenses:Energy:_x')).toBe('Expenses:Energy:X-x');
     fc.assert(
-      fc.property(fc.array(fc.string({ minLength: 1, unit: fc.constantFrom('a', 'Z', '0', '-', '.', '_') }), { minLength: 1, maxLength: 4 }), (parts) => {
-        expect(beancountAccount(['Assets', ...parts].join(':'))).toMatch(/^Assets(:[A-Z0-9][A-Za-z0-9-]*)+$/);
-      }),
+      fc.property(
+        fc.array(fc.string({ minLength: 1, unit: fc.constantFrom('a', 'Z', '0', '-', '.', '_') }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (parts) => {
+          expect(beancountAccount(['Assets', ...parts].join(':'))).toMatch(/^Assets(:[A-Z0-9][A-Za-z0-9-]*)+$/);
+        },
+      ),
     );
   });
 

@@ -5,7 +5,11 @@ import type { ExportEntry } from '../../../src/ledger/export/formats.js';
 import { LedgerChecker, VerifyError } from '../../../src/verify/checker.js';
 import { fastEntryHash } from '../../../src/verify/hash.js';
 
-const text = fc.oneof(fc.string({ minLength: 1 }), fc.string({ unit: 'grapheme', minLength: 1 }), fc.constantFrom('a:b', '0:', 'ünï', '😀', 'x'.repeat(300)));
+const text = fc.oneof(
+  fc.string({ minLength: 1 }),
+  fc.string({ unit: 'grapheme', minLength: 1 }),
+  fc.constantFrom('a:b', '0:', 'ünï', '😀', 'x'.repeat(300)),
+);
 const decimal = fc.oneof(
   fc.bigInt({ min: -(10n ** 16n), max: 10n ** 16n }).map(String),
   fc.tuple(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), fc.integer({ min: 1, max: 18 })).map(([u, s]) => {
@@ -15,31 +19,61 @@ const decimal = fc.oneof(
   }),
 );
 const posting = fc.record({
-  account: text, commodity: fc.constantFrom('BTC', 'USD', 'BYN'), amount: decimal,
-  price: fc.option(fc.constantFrom('65000.25 USD', '0.3 USD')), cost: fc.option(fc.constantFrom('8.02 USD')),
+  account: text,
+  commodity: fc.constantFrom('BTC', 'USD', 'BYN'),
+  amount: decimal,
+  price: fc.option(fc.constantFrom('65000.25 USD', '0.3 USD')),
+  cost: fc.option(fc.constantFrom('8.02 USD')),
 });
 const entry = fc.record({
-  seq: fc.bigInt({ min: 1n, max: 2n ** 62n }).map(String), id: text, occurred_at: fc.constant('2026-11-27T14:30:00.000Z'),
-  recorded_at: fc.constant('2026-11-27T14:30:01.250Z'), kind: text, description: text, source_type: text, source_id: text, actor: text,
-  reverses_seq: fc.option(fc.bigInt({ min: 1n, max: 10n ** 12n }).map(String)), prev_hash: fc.constant(GENESIS_HASH), hash: fc.constant(''),
+  seq: fc.bigInt({ min: 1n, max: 2n ** 62n }).map(String),
+  id: text,
+  occurred_at: fc.constant('2026-11-27T14:30:00.000Z'),
+  recorded_at: fc.constant('2026-11-27T14:30:01.250Z'),
+  kind: text,
+  description: text,
+  source_type: text,
+  source_id: text,
+  actor: text,
+  reverses_seq: fc.option(fc.bigInt({ min: 1n, max: 10n ** 12n }).map(String)),
+  prev_hash: fc.constant(GENESIS_HASH),
+  hash: fc.constant(''),
   postings: fc.array(posting, { minLength: 0, maxLength: 5 }),
 });
 const hex = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
 
 describe('fastEntryHash', () => {
   it('equals canonical.ts entryHash for any entry', () => {
-    fc.assert(fc.property(hex, entry, (prev, e) => {
-      expect(fastEntryHash(prev, e as ExportEntry)).toBe(entryHash(prev, e as ExportEntry));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(hex, entry, (prev, e) => {
+        expect(fastEntryHash(prev, e as ExportEntry)).toBe(entryHash(prev, e as ExportEntry));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('reproduces the worked example of docs/ledger.md', () => {
     const e: ExportEntry = {
-      seq: '1', id: 'ent_8f14e45fceea167a5a36', occurred_at: '2026-11-27T14:30:00.000Z', recorded_at: '2026-11-27T14:30:01.250Z',
-      kind: 'payout.received', description: 'Payout from pool to site hydro-1', source_type: 'payout', source_id: 'pay_1', actor: 'fleet',
-      reverses_seq: null, prev_hash: GENESIS_HASH, hash: '',
+      seq: '1',
+      id: 'ent_8f14e45fceea167a5a36',
+      occurred_at: '2026-11-27T14:30:00.000Z',
+      recorded_at: '2026-11-27T14:30:01.250Z',
+      kind: 'payout.received',
+      description: 'Payout from pool to site hydro-1',
+      source_type: 'payout',
+      source_id: 'pay_1',
+      actor: 'fleet',
+      reverses_seq: null,
+      prev_hash: GENESIS_HASH,
+      hash: '',
       postings: [
-        { account: 'Assets:Bitcoin:vault-a:Unconfirmed', commodity: 'BTC', amount: '312500000', price: null, cost: null },
+        {
+          account: 'Assets:Bitcoin:vault-a:Unconfirmed',
+          commodity: 'BTC',
+          amount: '312500000',
+          price: null,
+          cost: null,
+        },
         { account: 'Income:Mining:hydro-1', commodity: 'BTC', amount: '-312500000', price: '65000.25 USD', cost: null },
       ],
     };
@@ -49,14 +83,37 @@ describe('fastEntryHash', () => {
 
 describe('LedgerChecker', () => {
   const manifest = (over: object = {}) => ({
-    export: 'reserve-ledger-export/1' as const, canonical: 'reserve-ledger-entry/1', format: 'jsonl' as const, from_seq: '1', to_seq: '1',
-    from: null, to: null, entries: 1, postings: 2, prev_hash: GENESIS_HASH, head_hash: '', opening_balances: [], closing_balances: [],
-    body_sha256: 'a'.repeat(64), generated_at: '', ...over,
+    export: 'reserve-ledger-export/1' as const,
+    canonical: 'reserve-ledger-entry/1',
+    format: 'jsonl' as const,
+    from_seq: '1',
+    to_seq: '1',
+    from: null,
+    to: null,
+    entries: 1,
+    postings: 2,
+    prev_hash: GENESIS_HASH,
+    head_hash: '',
+    opening_balances: [],
+    closing_balances: [],
+    body_sha256: 'a'.repeat(64),
+    generated_at: '',
+    ...over,
   });
   const e = (amounts: [string, string]): ExportEntry => {
     const x: ExportEntry = {
-      seq: '1', id: 'ent_1', occurred_at: '2026-11-27T14:30:00.000Z', recorded_at: '2026-11-27T14:30:00.000Z', kind: 'k', description: 'd',
-      source_type: 's', source_id: 'i', actor: 'a', reverses_seq: null, prev_hash: GENESIS_HASH, hash: '',
+      seq: '1',
+      id: 'ent_1',
+      occurred_at: '2026-11-27T14:30:00.000Z',
+      recorded_at: '2026-11-27T14:30:00.000Z',
+      kind: 'k',
+      description: 'd',
+      source_type: 's',
+      source_id: 'i',
+      actor: 'a',
+      reverses_seq: null,
+      prev_hash: GENESIS_HASH,
+      hash: '',
       postings: [
         { account: 'Expenses:Energy:x', commodity: 'BYN', amount: amounts[0], price: null, cost: null },
         { account: 'Liabilities:Energy:y', commodity: 'BYN', amount: amounts[1], price: null, cost: null },
@@ -68,10 +125,15 @@ describe('LedgerChecker', () => {
 
   it('accepts a balanced entry and recomputes the trial balance exactly (18 decimals)', () => {
     const entry = e(['0.000000000000000001', '-0.000000000000000001']);
-    const checker = new LedgerChecker(manifest({ head_hash: entry.hash, closing_balances: [
-      { account: 'Expenses:Energy:x', commodity: 'BYN', amount: '0.000000000000000001' },
-      { account: 'Liabilities:Energy:y', commodity: 'BYN', amount: '-0.000000000000000001' },
-    ] }));
+    const checker = new LedgerChecker(
+      manifest({
+        head_hash: entry.hash,
+        closing_balances: [
+          { account: 'Expenses:Energy:x', commodity: 'BYN', amount: '0.000000000000000001' },
+          { account: 'Liabilities:Energy:y', commodity: 'BYN', amount: '-0.000000000000000001' },
+        ],
+      }),
+    );
     checker.add(entry, 1);
     expect(checker.finish('a'.repeat(64), 2)).toMatchObject({ entries: 1, postings: 2, head_hash: entry.hash });
   });
@@ -82,15 +144,24 @@ describe('LedgerChecker', () => {
     try {
       checker.add(e(['1520.5', '-1520.499999999999999999']), 7);
     } catch (error) {
-      expect(error).toMatchObject({ line: 7, reason: 'entry seq 1 does not balance: its BYN postings sum to 0.000000000000000001, not 0' });
+      expect(error).toMatchObject({
+        line: 7,
+        reason: 'entry seq 1 does not balance: its BYN postings sum to 0.000000000000000001, not 0',
+      });
     }
   });
 
   it('refuses a body whose SHA-256 differs from the manifest', () => {
     const entry = e(['1', '-1']);
-    const checker = new LedgerChecker(manifest({ head_hash: entry.hash, closing_balances: [
-      { account: 'Expenses:Energy:x', commodity: 'BYN', amount: '1' }, { account: 'Liabilities:Energy:y', commodity: 'BYN', amount: '-1' },
-    ] }));
+    const checker = new LedgerChecker(
+      manifest({
+        head_hash: entry.hash,
+        closing_balances: [
+          { account: 'Expenses:Energy:x', commodity: 'BYN', amount: '1' },
+          { account: 'Liabilities:Energy:y', commodity: 'BYN', amount: '-1' },
+        ],
+      }),
+    );
     checker.add(entry, 1);
     expect(() => checker.finish('b'.repeat(64), 2)).toThrow(/SHA-256 of the file before the manifest/);
   });
