@@ -15,6 +15,7 @@ import { createRouter } from './http/env.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { AppError, problem, type Problem } from './http/problem.js';
 import { keysRouter } from './keys/routes.js';
+import { adjustmentsRouter } from './ledger/adjustments/routes.js';
 import { ledgerRouter } from './ledger/routes.js';
 import { policiesRouter } from './policies/routes.js';
 import { productionRouter } from './production/routes.js';
@@ -140,6 +141,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', keysRouter());
   app.route('/', auditRouter());
   app.route('/', ledgerRouter());
+  app.route('/', adjustmentsRouter());
   app.route(
     '/',
     payoutsRouter({

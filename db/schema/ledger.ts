@@ -4,6 +4,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   numeric,
   pgTable,
   primaryKey,
@@ -154,4 +155,46 @@ export const ledgerBalances = pgTable(
     lastSeq: bigint('last_seq', { mode: 'bigint' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.account, t.commodity] })],
+);
+
+/**
+ * Corrections with four eyes (src/ledger/adjustments): an officer proposes the reversal of an
+ * entry or a balanced entry; a different approver posts it. The guards migration makes a decided
+ * row immutable and holds proposer <> approver; entry_seq is unique, so one posting per adjustment.
+ */
+export const ledgerAdjustments = pgTable(
+  'ledger_adjustments',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    state: text('state').notNull(),
+    reason: text('reason').notNull(),
+    reversesSeq: bigint('reverses_seq', { mode: 'bigint' }).references(() => ledgerEntries.seq),
+    /** The proposed postings, as sent (amounts as strings); null for a reversal. */
+    postings: jsonb('postings'),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }),
+    proposedBy: text('proposed_by').notNull(),
+    proposedByName: text('proposed_by_name').notNull(),
+    proposedAt: timestamp('proposed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    decidedBy: text('decided_by'),
+    decidedByName: text('decided_by_name'),
+    decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
+    entrySeq: bigint('entry_seq', { mode: 'bigint' }).references(() => ledgerEntries.seq),
+  },
+  (t) => [
+    uniqueIndex('ledger_adjustments_entry_once').on(t.entrySeq).where(sql`${t.entrySeq} is not null`),
+    index('ledger_adjustments_state_idx').on(t.state, t.id),
+    check('ledger_adjustments_id_shape', sql`${t.id} ~ '^adj_[0-9a-f]{20}$'`),
+    check('ledger_adjustments_kind_shape', sql`${t.kind} in ('correction', 'energy.payment')`),
+    check('ledger_adjustments_state_shape', sql`${t.state} in ('proposed', 'posted', 'rejected')`),
+    check('ledger_adjustments_reason_shape', sql`length(btrim(${t.reason})) between 1 and 500`),
+    check('ledger_adjustments_one_body', sql`(${t.reversesSeq} is null) <> (${t.postings} is null)`),
+    check('ledger_adjustments_four_eyes', sql`${t.decidedBy} is null or ${t.decidedBy} <> ${t.proposedBy}`),
+    check(
+      'ledger_adjustments_state_fields',
+      sql`(${t.state} = 'proposed' and ${t.decidedBy} is null and ${t.decidedAt} is null and ${t.entrySeq} is null)
+        or (${t.state} = 'posted' and ${t.decidedBy} is not null and ${t.decidedAt} is not null and ${t.entrySeq} is not null)
+        or (${t.state} = 'rejected' and ${t.decidedBy} is not null and ${t.decidedAt} is not null and ${t.entrySeq} is null)`,
+    ),
+  ],
 );
