@@ -3,6 +3,7 @@ import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses, jsonBody } from '../http/env.js';
 import { MAX_ADDRESS_LENGTH } from '../bitcoin/address.js';
 import { caravanConfig } from './caravan.js';
+import { coreExport } from './core-export.js';
 import { policyDescriptors } from './descriptor.js';
 import { issueAddress, listAddresses, MAX_LIST_COUNT, resolveAddress } from './addresses.js';
 import { documentOf, getPolicy, listPolicies } from './service.js';
@@ -126,12 +127,16 @@ const routes = {
     method: 'get',
     path: '/v1/policies/{id}/export',
     tags: ['policies'],
-    summary: 'Wallet export (format=caravan: a Caravan wallet configuration)',
+    summary:
+      'Wallet export: format=caravan (a Caravan wallet configuration), format=core (Bitcoin Core importdescriptors)',
     security: bearerSecurity,
     middleware: [reader] as const,
-    request: { params: PolicyId, query: z.object({ format: z.enum(['caravan'], { message: 'must be caravan' }) }) },
+    request: {
+      params: PolicyId,
+      query: z.object({ format: z.enum(['caravan', 'core'], { message: 'must be caravan or core' }) }),
+    },
     responses: {
-      200: json(z.record(z.string(), z.unknown()), 'Wallet configuration'),
+      200: json(z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]), 'Wallet configuration'),
       ...errorResponses(401, 403, 404, 422),
     },
   }),
@@ -203,9 +208,11 @@ export function policiesRouter() {
     const policy = await getPolicy(c.var.ctx, c.req.valid('param').id);
     return c.json({ policy_id: policy.id, ...policyDescriptors(documentOf(policy)) }, 200);
   });
-  router.openapi(routes.export, async (c) =>
-    c.json(caravanConfig(documentOf(await getPolicy(c.var.ctx, c.req.valid('param').id))), 200),
-  );
+  router.openapi(routes.export, async (c) => {
+    const policy = await getPolicy(c.var.ctx, c.req.valid('param').id);
+    if (c.req.valid('query').format === 'caravan') return c.json(caravanConfig(documentOf(policy)), 200);
+    return c.json(await coreExport(c.var.ctx, policy), 200);
+  });
   router.openapi(routes.issue, async (c) => {
     const body = c.req.valid('json');
     const { address, created } = await issueAddress({

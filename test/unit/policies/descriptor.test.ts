@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { verifyDescriptorChecksum } from '../../../src/bitcoin/descriptor-checksum.js';
 import { caravanConfig } from '../../../src/policies/caravan.js';
+import { coreImportDescriptors } from '../../../src/policies/core-export.js';
 import { policyDocument } from '../../../src/policies/canonical.js';
 import { policyDescriptors } from '../../../src/policies/descriptor.js';
 import { loadPoliciesDir } from '../../../src/policies/load.js';
-import { EXAMPLE_POLICIES_DIR } from '../../support/app.js';
+
+const EXAMPLE_POLICIES_DIR = new URL('../../../policies', import.meta.url).pathname;
 
 // The krux project's published 2-of-3 testnet wallet (selfcustody/krux tests/test_psbt.py, WSH_MULTISIG):
 // the same signers must give exactly the same multipath descriptor and checksum.
@@ -58,7 +60,6 @@ describe('Caravan export', () => {
       name: policy.name,
       addressType: 'P2SH-P2WSH',
       network: 'regtest',
-      client: { type: 'public' },
       quorum: { requiredSigners: 2, totalSigners: 3 },
       startingAddressIndex: 0,
     });
@@ -67,7 +68,30 @@ describe('Caravan export', () => {
       bip32Path: "m/48'/1'/0'/1'",
       xpub: policy.signers[0]!.xpub,
       xfp: '3442193e',
-      method: 'text',
     });
+    // issue 13, finding 7: a public client would send every vault address to a public explorer
+    expect(config).not.toHaveProperty('client');
+    expect(config.extendedPublicKeys.some((k) => 'method' in k)).toBe(false);
+  });
+});
+
+describe('Bitcoin Core importdescriptors export', () => {
+  const policy = loadPoliciesDir(EXAMPLE_POLICIES_DIR).find((p) => p.id === 'regtest-cold')!;
+  const doc = policyDocument(policy);
+
+  it('gives the receive and change descriptors, active, ranged past the issued addresses, from the first coin', () => {
+    const firstCoinAt = new Date('2026-03-14T09:26:53.589Z');
+    const request = coreImportDescriptors(doc, { firstCoinAt, highestIndex: 41 });
+    const d = policyDescriptors(policy);
+    expect(request).toEqual([
+      { desc: d.receive, timestamp: 1773480413, active: true, range: [0, 41 + policy.gapLimit], internal: false },
+      { desc: d.change, timestamp: 1773480413, active: true, range: [0, 41 + policy.gapLimit], internal: true },
+    ]);
+    for (const r of request) expect(verifyDescriptorChecksum(r.desc)).toBe(true);
+  });
+
+  it('a vault that never received rescans nothing ("now") and covers the gap limit', () => {
+    const [receive] = coreImportDescriptors(doc, { firstCoinAt: null });
+    expect(receive).toMatchObject({ timestamp: 'now', range: [0, policy.gapLimit - 1] });
   });
 });
