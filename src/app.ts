@@ -6,6 +6,7 @@ import { matchedRoutes } from 'hono/route';
 import type { Database } from '../db/client.js';
 import { alertsRouter } from './alerts/routes.js';
 import { auditRouter } from './audit/routes.js';
+import { consoleRouter } from './console/index.js';
 import { exportsRouter } from './exports/routes.js';
 import { audit } from './audit/service.js';
 import type { Config } from './config.js';
@@ -103,8 +104,8 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
-  // A body that is not JSON is refused before any parsing.
-  app.use('*', async (c, next) => {
+  // A body that is not JSON is refused before any parsing (the console's forms are not under /v1).
+  app.use('/v1/*', async (c, next) => {
     if (MUTATING.has(c.req.method)) {
       const length = c.req.header('content-length');
       const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
@@ -157,6 +158,17 @@ export function createApp(deps: AppDeps) {
   app.route('/', holdingsRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
   app.route('/', rollforwardRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
   app.route('/', proofOfReservesRouter());
+  app.route(
+    '/console',
+    consoleRouter({
+      db: database.db,
+      reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD',
+      cookieSecure: deps.config.CONSOLE_COOKIE_SECURE === 'on',
+      publicPage: deps.config.PUBLIC_PAGE === 'on',
+      spends: false,
+    }),
+  );
+  app.get('/', (c) => c.redirect('/console/login', 302));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

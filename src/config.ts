@@ -41,6 +41,10 @@ const schema = z.object({
     .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')
     .default('USD'),
   SHUTDOWN_TIMEOUT_MS: integer(0, 120_000, ' ms').default(10_000),
+  /** The console's public reserve page (/console/public), no sign-in; off unless `on`. */
+  PUBLIC_PAGE: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
+  /** `Secure` on the console's session cookie; turn on behind TLS. */
+  CONSOLE_COOKIE_SECURE: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
 });
 
 export type Config = z.infer<typeof schema>;

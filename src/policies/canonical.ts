@@ -48,6 +48,8 @@ export function policyDocument(policy: Policy) {
       delay_hours: policy.spending.delayHours,
     },
     gap_limit: policy.gapLimit,
+    // Only when on, so that the content hash of every policy without it stays as it was.
+    disclose: policy.disclose === 'addresses' ? ('addresses' as const) : undefined,
   };
 }
 export type PolicyDocument = ReturnType<typeof policyDocument>;

@@ -63,6 +63,8 @@ export interface Policy {
   tier: (typeof TIERS)[number];
   spending: PolicySpending;
   gapLimit: number;
+  /** `addresses`: the console's public page may list this vault's addresses (default `none`). */
+  disclose: 'none' | 'addresses';
   /** The file it came from, for messages; not part of its content. */
   file: string;
 }
@@ -128,6 +130,7 @@ const FileSchema = z
       })
       .strict(),
     gap_limit: integer(1, MAX_GAP_LIMIT).default(DEFAULT_GAP_LIMIT),
+    disclose: z.enum(['none', 'addresses'], { message: 'must be none or addresses' }).default('none'),
   })
   .strict();
 
@@ -257,6 +260,7 @@ export function parsePolicyFile(file: string, source: string): { policy?: Policy
         delayHours: spending.delay_hours,
       },
       gapLimit: raw.gap_limit,
+      disclose: raw.disclose,
       file,
     },
   };

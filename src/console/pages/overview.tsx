@@ -1,0 +1,255 @@
+/** @jsxImportSource hono/jsx */
+// Overview: what the reserve holds and what it is worth, how holdings moved over the year, this
+// month's production against expectation, and the latest alerts.
+import type { Ctx } from '../../context.js';
+import { Dec } from '../../money/fiat.js';
+import { Btc, Chart, Empty, Fiat, Layout, type PageContext, Time } from '../layout.js';
+import { formatBtc } from '../format.js';
+import { bitcoinMovements, buildReconciliation, holdingsValued, listAlerts, toAlertView } from '../ports.js';
+import { monthStart, nextMonth, satText, sumSat } from './util.js';
+
+const STATES = ['available', 'immature', 'unconfirmed', 'locked'] as const;
+
+export async function overviewData(ctx: Ctx, currency: string, now = new Date()) {
+  const holdings = await holdingsValued(ctx, { asOf: null, currency });
+  const yearAgo = monthStart(new Date(Date.UTC(now.getUTCFullYear() - 1, now.getUTCMonth() + 1, 1)));
+  const movements = await bitcoinMovements(ctx, undefined, now);
+  const series = monthlyTotals(movements, yearAgo, now);
+  const month = await productionMonth(ctx, currency, now);
+  const alerts = (await listAlerts(ctx, { limit: 5 })).slice(0, 5).map(toAlertView);
+  return { holdings, series, month, alerts };
+}
+
+/** Holdings at the end of each month from `from` to now: a running sum of the ledger's bitcoin movements. */
+function monthlyTotals(movements: { at: Date; byPolicy: Map<string, bigint> }[], from: Date, now: Date) {
+  const ends: Date[] = [];
+  for (let m = nextMonth(from); m < now; m = nextMonth(m)) ends.push(m);
+  ends.push(now);
+  const out: { at: Date; sat: bigint }[] = [];
+  let total = 0n;
+  let i = 0;
+  for (const end of ends) {
+    for (; i < movements.length && movements[i]!.at < end; i++)
+      for (const sat of movements[i]!.byPolicy.values()) total += sat;
+    out.push({ at: end, sat: total });
+  }
+  return out;
+}
+
+/** This month's production against expectation; the last month with reports when this one has none yet. */
+async function productionMonth(ctx: Ctx, currency: string, now: Date) {
+  for (const start of [monthStart(now), monthStart(new Date(now.getTime() - 86_400_000 * 28))]) {
+    const from = start.toISOString().slice(0, 10);
+    const to = nextMonth(start).toISOString().slice(0, 10);
+    const report = await buildReconciliation(ctx, {
+      from,
+      to,
+      granularity: 'month',
+      missingPayoutDays: 2,
+      reportingCurrency: currency,
+      asOf: now,
+    });
+    if (report.rows.length === 0) continue;
+    const expected = sumSat(report.rows.map((r) => r.expected_sat));
+    const actual = sumSat(report.rows.map((r) => r.actual_sat));
+    const costs = report.rows.map((r) => r.energy_cost_reporting.amount);
+    const cost = costs.some((c) => c === null) ? null : costs.reduce((s, c) => s.add(c!), new Dec(0));
+    const perBtc = cost && actual > 0n ? cost.mul(100_000_000).div(actual.toString()) : null;
+    return {
+      from,
+      to,
+      expected,
+      actual,
+      cost: cost?.toFixed(2) ?? null,
+      perBtc: perBtc?.toFixed(2) ?? null,
+      flags: report.rows.flatMap((r) => r.flags.map((f) => ({ site: r.site, ...f }))),
+    };
+  }
+  return null;
+}
+
+export type OverviewData = Awaited<ReturnType<typeof overviewData>>;
+
+export function OverviewPage(props: { ctx: PageContext; data: OverviewData }) {
+  const { holdings, series, month, alerts } = props.data;
+  const cur = holdings.currency;
+  const mark = holdings.price_mark;
+  const byState = STATES.map((s) => ({
+    state: s,
+    sat: sumSat(holdings.holdings.filter((h) => h.status === s).map((h) => h.amount_sat)),
+  }));
+  return (
+    <Layout ctx={props.ctx} page="overview" title="Overview">
+      <section class="grid figures" aria-label="Totals">
+        <article>
+          <header>Total held</header>
+          <p class="big" id="total-btc">
+            <Btc value={holdings.total_btc} />
+          </p>
+          <p>
+            {holdings.check.ledger_equals_utxo_set === false ? (
+              <strong class="error">
+                The ledger and the UTXO set disagree: {holdings.check.mismatches.join('; ')}
+              </strong>
+            ) : (
+              <small>The ledger equals the UTXO set.</small>
+            )}
+          </p>
+        </article>
+        <article>
+          <header>Value at the latest mark</header>
+          <p class="big" id="total-value">
+            <Fiat amount={holdings.totals.fair_value} currency={cur} />
+          </p>
+          {mark ? (
+            <p>
+              <small>
+                at <Fiat amount={mark.price} currency={cur} /> per BTC, marked <Time at={mark.at} /> by {mark.source}
+              </small>
+            </p>
+          ) : (
+            <Empty>No price mark yet: post BTC prices to /v1/prices (reserve demo does) to value the holdings.</Empty>
+          )}
+        </article>
+      </section>
+
+      <section aria-labelledby="by-state">
+        <h2 id="by-state">By state</h2>
+        <div class="grid figures">
+          {byState.map((s) => (
+            <article>
+              <header>{s.state}</header>
+              <p class="mid">
+                <Btc value={satText(s.sat)} />
+              </p>
+            </article>
+          ))}
+        </div>
+      </section>
+
+      <section aria-labelledby="by-vault">
+        <h2 id="by-vault">By vault</h2>
+        {holdings.holdings.length === 0 ? (
+          <Empty>
+            Nothing held yet: issue a receive address on the <a href="/console/vaults">Vaults</a> page and point the
+            fleet's webhook at <code>/v1/webhooks/fleet</code>.
+          </Empty>
+        ) : (
+          <div class="overflow-auto">
+            <table class="striped" id="holdings">
+              <thead>
+                <tr>
+                  <th scope="col">Vault</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Coins</th>
+                  <th scope="col" class="r">
+                    Amount
+                  </th>
+                  <th scope="col" class="r">
+                    Value
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {holdings.holdings.map((h) => (
+                  <tr>
+                    <td>
+                      <a href={`/console/vaults/${h.policy_id}`}>{h.policy_id}</a>
+                    </td>
+                    <td>{h.status}</td>
+                    <td class="r">{'utxo_count' in h ? String(h.utxo_count) : '—'}</td>
+                    <td class="r">
+                      <Btc value={h.amount_btc} />
+                    </td>
+                    <td class="r">
+                      <Fiat amount={h.fair_value} currency={cur} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <section aria-labelledby="over-time">
+        <h2 id="over-time">Holdings over time</h2>
+        <Chart id="holdings" label="BTC held at the end of each month (UTC)">
+          <table class="striped chart-data">
+            <thead>
+              <tr>
+                <th scope="col">Month end</th>
+                <th scope="col" class="r" data-series="BTC held">
+                  BTC held
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {series.map((p) => (
+                <tr>
+                  <td data-t={String(Math.floor(p.at.getTime() / 1000))}>
+                    <Time at={p.at} />
+                  </td>
+                  <td class="r" data-v={formatBtcPlain(p.sat)}>
+                    {formatBtc(p.sat)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Chart>
+      </section>
+
+      <section aria-labelledby="month">
+        <h2 id="month">Production {month ? `${month.from} to ${month.to} (exclusive)` : 'this month'}</h2>
+        {month ? (
+          <div class="grid figures">
+            <article>
+              <header>Actual / expected</header>
+              <p class="mid">
+                <Btc value={satText(month.actual)} /> / <Btc value={satText(month.expected)} />
+              </p>
+            </article>
+            <article>
+              <header>Energy cost</header>
+              <p class="mid">
+                <Fiat amount={month.cost} currency={cur} />
+              </p>
+            </article>
+            <article>
+              <header>Cost per BTC vs price</header>
+              <p class="mid">
+                <Fiat amount={month.perBtc} currency={cur} /> vs <Fiat amount={mark?.price} currency={cur} />
+              </p>
+            </article>
+          </div>
+        ) : (
+          <Empty>
+            No production reports yet: sites post them to <code>/v1/production</code> or as{' '}
+            <code>production.reported</code> events on the fleet webhook.
+          </Empty>
+        )}
+        <p>
+          <a href="/console/production">Production and reconciliation by site and month</a>
+        </p>
+      </section>
+
+      <section aria-labelledby="alerts">
+        <h2 id="alerts">Latest alerts</h2>
+        {alerts.length === 0 ? (
+          <Empty>No alerts. Reserve raises one when a vault coin moves without a spend or the books disagree.</Empty>
+        ) : (
+          <ul>
+            {alerts.map((a) => (
+              <li>
+                <strong>{a.severity}</strong> <Time at={a.created_at} />: {a.message}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </Layout>
+  );
+}
+
+const formatBtcPlain = (sat: bigint) => satText(sat);
