@@ -11,6 +11,8 @@ import { labelLines } from './labels.js';
 import { totalsView, utxoLines } from './utxos.js';
 import { batched, hashChunk, streamedResponse, withTrailer } from './stream.js';
 import { rfc3339 } from '../http/schemas.js';
+import type { Ctx } from '../context.js';
+import { dailyPrices } from '../production/index.js';
 
 const auditorOrAdmin = requireRole('auditor');
 
@@ -195,13 +197,20 @@ function timeRange(query: { from?: string; to?: string }, now: Date) {
   return { from, to };
 }
 
-export function exportsRouter() {
+export function exportsRouter(options: { reportingCurrency?: string } = {}) {
   const router = createRouter();
+  const currency = options.reportingCurrency ?? 'USD';
+  // beancount carries the reporting currency and the marks and rates up to the range's end.
+  const valuationOf = async (c: { var: { ctx: Ctx } }, format: LedgerExportFormat, to: Date | null) =>
+    format === 'beancount'
+      ? { operatingCurrency: currency, prices: await dailyPrices(c.var.ctx.db, currency, to ?? new Date()) }
+      : undefined;
 
   router.openapi(ledgerExportRoute, async (c) => {
     const query = c.req.valid('query');
     const range = await resolveLedgerRange(c.var.ctx, ledgerRequest(query));
-    const { body, trailer } = ledgerExport(c.var.ctx, query.format, range);
+    const valuation = await valuationOf(c, query.format, range.to);
+    const { body, trailer } = ledgerExport(c.var.ctx, query.format, range, { valuation });
     const content = LEDGER_CONTENT[query.format];
     const filename = `reserve-ledger-${range.fromSeq}-${range.toSeq}.${content.extension}`;
     return streamedResponse(batched(withTrailer(body, trailer)), c.var.ctx.log, content.type, filename);
@@ -210,7 +219,8 @@ export function exportsRouter() {
   router.openapi(ledgerManifestRoute, async (c) => {
     const query = c.req.valid('query');
     const range = await resolveLedgerRange(c.var.ctx, ledgerRequest(query));
-    const { body, manifest } = ledgerExport(c.var.ctx, query.format, range);
+    const valuation = await valuationOf(c, query.format, range.to);
+    const { body, manifest } = ledgerExport(c.var.ctx, query.format, range, { valuation });
     const hash = createHash('sha256');
     for await (const chunk of body) hashChunk(hash, chunk);
     return c.json(await manifest(hash.digest('hex')), 200);

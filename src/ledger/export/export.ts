@@ -6,8 +6,12 @@ import { rowsOf } from '../../../db/client.js';
 import type { Ctx } from '../../context.js';
 import { CANONICAL_VERSION, canonicalDecimal } from '../canonical.js';
 import {
+  beancountBalanceLines,
   beancountEntry,
   beancountHeader,
+  beancountPriceLines,
+  type BeancountValuation,
+  dayAfter,
   CSV_STRINGIFY_OPTIONS,
   beancountManifestLine,
   csvManifestRow,
@@ -80,7 +84,11 @@ async function readPage(ctx: Ctx, from: bigint, to: bigint): Promise<ExportEntry
   return entries;
 }
 
-async function beancountPreamble(ctx: Ctx, range: LedgerExportRange): Promise<string> {
+async function beancountPreamble(
+  ctx: Ctx,
+  range: LedgerExportRange,
+  valuation: BeancountValuation | undefined,
+): Promise<string> {
   // Every account and commodity used up to the end of the range, opened on the first day
   // the range needs (the earliest occurred_at in it), so bean-check finds each one open.
   const accounts = rowsOf<{ account: string }>(
@@ -95,12 +103,32 @@ async function beancountPreamble(ctx: Ctx, range: LedgerExportRange): Promise<st
     await ctx.db.execute(sql`
     select to_char(min(occurred_at) at time zone 'UTC', 'YYYY-MM-DD') as day from ledger_entries where seq between ${range.fromSeq} and ${range.toSeq}`),
   );
-  return beancountHeader(
-    accounts.map((a) => a.account),
-    commodities.map((c) => c.commodity).sort(),
-    first?.day ?? '1970-01-01',
-    'The last line is the manifest; `reserve verify FILE` checks this file offline.',
-  );
+  const all = new Set(commodities.map((c) => c.commodity));
+  for (const p of valuation?.prices ?? []) all.add(p.commodity).add(p.currency);
+  return beancountHeader({
+    accounts: accounts.map((a) => a.account),
+    commodities: [...all].sort(),
+    firstDay: first?.day ?? '1970-01-01',
+    manifestHint: 'The last line is the manifest; `reserve verify FILE` checks this file offline.',
+    operatingCurrency: valuation?.operatingCurrency ?? null,
+    opening: range.fromSeq > 1n && range.toSeq >= range.fromSeq ? await balancesAfter(ctx, range.fromSeq - 1n) : [],
+  });
+}
+
+/** After the entries: the price directives, and the closing balances asserted the day after the last entry. */
+async function beancountEpilogue(
+  ctx: Ctx,
+  range: LedgerExportRange,
+  lastDay: string | null,
+  valuation: BeancountValuation | undefined,
+): Promise<string> {
+  let text = beancountPriceLines(valuation?.prices ?? []);
+  if (lastDay !== null) {
+    const closing = await balancesAfter(ctx, range.toSeq);
+    const lines = beancountBalanceLines(dayAfter(lastDay), closing);
+    if (lines.length > 0) text += `${lines.join('\n')}\n\n`;
+  }
+  return text;
 }
 
 export interface LedgerExportStream {
@@ -115,6 +143,8 @@ export interface LedgerExportStream {
 export interface LedgerExportOptions {
   /** Read page by page even on a PostgreSQL server (tests compare both paths). */
   keysetOnly?: boolean;
+  /** beancount: the operating currency and the price directives (marks and rates) to write. */
+  valuation?: BeancountValuation;
 }
 
 export function ledgerExport(
@@ -140,7 +170,8 @@ export function ledgerExport(
       postings = Number(counted?.postings ?? 0);
       return;
     }
-    if (format === 'beancount') yield await beancountPreamble(ctx, range);
+    if (format === 'beancount') yield await beancountPreamble(ctx, range, options.valuation);
+    let lastDay: string | null = null;
     // The next page is read while this one is formatted and sent: the database and this
     // process work side by side.
     const pageAt = (from: bigint) => {
@@ -161,8 +192,13 @@ export function ledgerExport(
       for (const entry of page) postings += entry.postings.length;
       if (format === 'csv') yield stringify(page.flatMap(csvRows), CSV_STRINGIFY_OPTIONS);
       else if (format === 'jsonl') yield page.map(jsonlLine).join('');
-      else yield page.map(beancountEntry).join('');
+      else {
+        for (const entry of page) if (lastDay === null || entry.occurred_at > lastDay) lastDay = entry.occurred_at;
+        yield page.map(beancountEntry).join('');
+      }
     }
+    if (format === 'beancount')
+      yield await beancountEpilogue(ctx, range, lastDay?.slice(0, 10) ?? null, options.valuation);
   }
 
   async function manifest(bodySha256: string): Promise<LedgerManifest> {

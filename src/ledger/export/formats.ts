@@ -1,6 +1,7 @@
 // The three ledger export formats, entry by entry: pure text building, no database, no HTTP.
 // The offline verifier (src/verify) reads exactly what these functions write; docs/ledger.md,
 // "Export formats", describes the same for auditors.
+import { Decimal } from 'decimal.js';
 import type { CanonicalEntry } from '../canonical.js';
 
 export type LedgerExportFormat = 'csv' | 'jsonl' | 'beancount';
@@ -173,22 +174,97 @@ export function beancountNumber(commodity: string, amount: string): string {
 /** Strings are written as JSON strings: a valid beancount string that decodes exactly. */
 const str = (value: string) => JSON.stringify(value);
 
-export function beancountHeader(
-  accounts: string[],
-  commodities: string[],
-  openDate: string,
-  manifestHint: string,
-): string {
+/** A `price` directive: one whole unit of `commodity` is worth `amount` `currency` on `day`. */
+export interface BeancountPrice {
+  day: string;
+  commodity: string;
+  amount: string;
+  currency: string;
+}
+
+/** The reporting currency and the marks and rates in range, for fava's and bean-query's conversion. */
+export interface BeancountValuation {
+  operatingCurrency: string;
+  prices: BeancountPrice[];
+}
+
+/** The account beancount's pad directives draw opening balances from, when a range starts past seq 1. */
+export const BEANCOUNT_OPENING_ACCOUNT = 'Equity:Opening-Balances';
+
+export interface BeancountHeaderInput {
+  accounts: string[];
+  commodities: string[];
+  /** Day of the first entry in the range. */
+  firstDay: string;
+  manifestHint: string;
+  operatingCurrency?: string | null;
+  /** Balances before the range (manifest opening_balances); padded in on the day before firstDay. */
+  opening?: BalanceLine[];
+}
+
+/**
+ * Options, commodities, and one `open` per account, each carrying the ledger's exact name in
+ * `reserve_account` metadata (beancount names are a lossy mapping, docs/exports.md). A range that
+ * starts past seq 1 opens with `pad` + `balance` directives, so that its closing assertions hold.
+ */
+export function beancountHeader(input: BeancountHeaderInput): string {
+  const opening = input.opening ?? [];
+  const openDate = opening.length > 0 ? dayBefore(input.firstDay) : input.firstDay;
+  const names = new Map<string, string>();
+  for (const account of input.accounts) names.set(beancountAccount(account), account);
   const lines = [
-    `; Reserve ledger export (${LEDGER_EXPORT_VERSION}). ${manifestHint}`,
+    `; Reserve ledger export (${LEDGER_EXPORT_VERSION}). ${input.manifestHint}`,
     '; Exact values are in metadata: account, amounts in canonical form, seq, prev_hash and hash.',
     `option "title" "Reserve ledger"`,
+    ...(input.operatingCurrency ? [`option "operating_currency" ${str(input.operatingCurrency)}`] : []),
     '',
-    ...commodities.map((c) => `${openDate} commodity ${c}`),
-    ...[...new Set(accounts.map(beancountAccount))].sort().map((a) => `${openDate} open ${a}`),
-    '',
+    ...input.commodities.map((c) => `${openDate} commodity ${c}`),
+    ...[...names.keys()].sort().flatMap((a) => [`${openDate} open ${a}`, `  reserve_account: ${str(names.get(a)!)}`]),
   ];
+  if (opening.length > 0) {
+    if (!names.has(BEANCOUNT_OPENING_ACCOUNT)) lines.push(`${openDate} open ${BEANCOUNT_OPENING_ACCOUNT}`);
+    const padded = new Set(opening.map((b) => beancountAccount(b.account)));
+    for (const account of [...padded].sort()) lines.push(`${openDate} pad ${account} ${BEANCOUNT_OPENING_ACCOUNT}`);
+    lines.push(...beancountBalanceLines(input.firstDay, opening));
+  }
+  lines.push('');
   return `${lines.join('\n')}\n`;
+}
+
+export function beancountPriceLines(prices: BeancountPrice[]): string {
+  if (prices.length === 0) return '';
+  const lines = prices.map((p) => `${p.day} price ${p.commodity} ${p.amount} ${p.currency}`);
+  return `${lines.join('\n')}\n\n`;
+}
+
+/**
+ * `balance` assertions at the start of `day` (beancount counts the transactions dated before it).
+ * A beancount assertion covers the account and every account below it, so each asserts its subtree.
+ */
+export function beancountBalanceLines(day: string, balances: BalanceLine[]): string[] {
+  const sums = new Map<string, { account: string; commodity: string; sum: Decimal }>();
+  for (const b of balances) {
+    const parts = beancountAccount(b.account).split(':');
+    for (let n = 1; n <= parts.length; n++) {
+      const account = parts.slice(0, n).join(':');
+      if (n < parts.length && !balances.some((o) => beancountAccount(o.account) === account)) continue;
+      const key = `${account} ${b.commodity}`;
+      const current = sums.get(key) ?? { account, commodity: b.commodity, sum: new Decimal(0) };
+      current.sum = current.sum.plus(b.amount);
+      sums.set(key, current);
+    }
+  }
+  return [...sums.values()]
+    .sort((a, b) => (a.account === b.account ? (a.commodity < b.commodity ? -1 : 1) : a.account < b.account ? -1 : 1))
+    .map((b) => `${day} balance ${b.account}  ${beancountNumber(b.commodity, b.sum.toFixed())} ${b.commodity}`);
+}
+
+export function dayBefore(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+}
+
+export function dayAfter(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 }
 
 export function beancountEntry(entry: ExportEntry): string {

@@ -18,6 +18,8 @@ const POSTING_META = new RegExp(`^    ([a-z][a-z_]*): (${JSON_STRING})$`);
 const POSTING = /^ {2}([A-Z][A-Za-z0-9:-]*) {2}(-?\d+(?:\.\d+)?) ([A-Z][A-Z0-9'._-]*)$/;
 const OPEN = /^\d{4}-\d{2}-\d{2} open (\S+)$/;
 const COMMODITY = /^\d{4}-\d{2}-\d{2} commodity (\S+)$/;
+// Valuation and assertion directives: beancount checks them; the manifest holds what they state.
+const OTHER_DIRECTIVE = /^\d{4}-\d{2}-\d{2} (price|balance|pad) \S/;
 
 const REQUIRED_META = [
   'seq',
@@ -52,6 +54,8 @@ export class BeancountReader {
   private readonly opened = new Set<string>();
   private readonly commodities = new Set<string>();
   private draft: Draft | null = null;
+  /** The account just opened, whose `reserve_account` metadata may follow. */
+  private openAccount: string | null = null;
 
   /** Feeds one line; returns an entry when a transaction has just ended. */
   take(line: Line): EntryAt | null {
@@ -100,7 +104,17 @@ export class BeancountReader {
   }
 
   private takeOutside({ text, number }: Line): void {
-    if (text === '' || text.startsWith(';') || text.startsWith('option ')) return;
+    const opened = this.openAccount;
+    this.openAccount = null;
+    const meta = opened !== null ? ENTRY_META.exec(text) : null;
+    if (meta && opened !== null) {
+      const exact = decode(meta[2]!, number);
+      if (meta[1] === 'reserve_account' && beancountAccount(exact) !== opened)
+        throw new VerifyError(number, `account ${opened} is not the beancount name of ${exact}`);
+      this.openAccount = opened;
+      return;
+    }
+    if (text === '' || text.startsWith(';') || text.startsWith('option ') || OTHER_DIRECTIVE.test(text)) return;
     let match = TRANSACTION.exec(text);
     if (match) {
       this.draft = {
@@ -116,6 +130,7 @@ export class BeancountReader {
     match = OPEN.exec(text);
     if (match) {
       this.opened.add(match[1]!);
+      this.openAccount = match[1]!;
       return;
     }
     match = COMMODITY.exec(text);
