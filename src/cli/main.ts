@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerDemoCommands } from './commands/demo.js';
 import { registerFleetCommands } from './commands/fleet.js';
 import { registerKeysCommands } from './commands/keys.js';
+import { registerLabelsCommands } from './commands/labels.js';
 import { registerPoliciesCommands } from './commands/policies.js';
 import { registerVerifyCommands } from './commands/verify.js';
 
@@ -16,6 +17,7 @@ const program = new Command()
 registerKeysCommands(program);
 registerPoliciesCommands(program);
 registerVerifyCommands(program);
+registerLabelsCommands(program);
 registerFleetCommands(program);
 registerDemoCommands(program);
 

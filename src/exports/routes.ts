@@ -15,6 +15,8 @@ import type { Ctx } from '../context.js';
 import { dailyPrices } from '../production/index.js';
 
 const auditorOrAdmin = requireRole('auditor');
+// Officers use Sparrow with these labels; they read them too.
+const labelReaders = requireRole('auditor', 'officer');
 
 const jsonLinesResponse = (description: string) => ({
   200: { description, content: { 'application/jsonl': { schema: z.string() } } },
@@ -146,7 +148,7 @@ const utxoExportRoute = createRoute({
 
 const labelsDescription =
   'BIP-329 records, one per line: `addr` for every address the reserve knows (label, site, pool, purpose, policy) and `output` for every coin ' +
-  '(site, pool, policy, state; spendable when available). Import into Sparrow or any BIP-329 wallet. No manifest line, so that wallets read the ' +
+  '(site, pool, policy, state; spendable unless frozen; orphaned coins left out). Import into Sparrow or any BIP-329 wallet. No manifest line, so that wallets read the ' +
   'file as it is: GET /v1/exports/labels/manifest gives its counts and SHA-256.';
 
 const labelsExportRoute = createRoute({
@@ -156,7 +158,7 @@ const labelsExportRoute = createRoute({
   summary: 'Wallet labels (BIP-329 JSON Lines) for addresses and outputs',
   description: labelsDescription,
   security: bearerSecurity,
-  middleware: [auditorOrAdmin] as const,
+  middleware: [labelReaders] as const,
   responses: { ...jsonLinesResponse('BIP-329 labels'), ...errorResponses(401, 403) },
 });
 
@@ -166,7 +168,7 @@ const labelsManifestRoute = createRoute({
   tags: ['exports'],
   summary: 'Counts and SHA-256 of the labels export (built and hashed, not sent)',
   security: bearerSecurity,
-  middleware: [auditorOrAdmin] as const,
+  middleware: [labelReaders] as const,
   responses: {
     200: {
       description: 'The manifest',
