@@ -62,6 +62,8 @@ export function labelLines(ctx: Ctx) {
       const page = rows.slice(0, UTXO_PAGE);
       let chunk = '';
       for (const coin of page) {
+        // An orphaned coin is no coin: a wallet would never find it, so it is left out.
+        if (coin.status === 'orphaned') continue;
         const record: Bip329Record = {
           type: 'output',
           ref: `${coin.txid}:${coin.vout}`,
@@ -72,7 +74,9 @@ export function labelLines(ctx: Ctx) {
             status: coin.status,
             coinbase: coin.coinbase ? 'yes' : null,
           }),
-          spendable: coin.status === 'available',
+          // BIP-329 `spendable: false` freezes a coin in Sparrow; the treasury freezes none here
+          // (immature and unconfirmed coins become spendable on their own; Sparrow waits for them).
+          spendable: true,
         };
         chunk += `${JSON.stringify(record)}\n`;
         summary.outputs++;

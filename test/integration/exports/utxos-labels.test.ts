@@ -139,7 +139,7 @@ describe('GET /v1/exports/labels (BIP-329)', () => {
       type: 'output',
       ref: `${txids[1]}:0`,
       label: 'site: flare-2, pool: own, policy: regtest-cold, status: immature, coinbase: yes',
-      spendable: false,
+      spendable: true, // issue 13, finding 6: false would freeze it in Sparrow
     });
     const manifest = await t.request('GET', '/v1/exports/labels/manifest', { key: t.keys.auditor });
     expect(manifest.status).toBe(200);
