@@ -7,8 +7,10 @@ import { Block, Transaction } from 'bitcoinjs-lib';
 const REGTEST_BITS = 0x207fffff;
 
 function bip34Height(height: number): Buffer {
-  // BIP-34: the coinbase script starts with the block height, minimally encoded (CScriptNum).
+  // BIP-34: the coinbase script starts with `CScript() << height` (Core's check): OP_0, OP_1..OP_16,
+  // else a minimal CScriptNum push.
   if (height === 0) return Buffer.from([0x00]);
+  if (height <= 16) return Buffer.from([0x50 + height]);
   const bytes: number[] = [];
   let n = height;
   while (n > 0) {
