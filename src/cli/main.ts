@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerDemoCommands } from './commands/demo.js';
 import { registerFleetCommands } from './commands/fleet.js';
 import { registerKeysCommands } from './commands/keys.js';
+import { registerMarketCommands } from './commands/market.js';
 import { registerLabelsCommands } from './commands/labels.js';
 import { registerPoliciesCommands } from './commands/policies.js';
 import { registerVerifyCommands } from './commands/verify.js';
@@ -18,6 +19,7 @@ registerKeysCommands(program);
 registerPoliciesCommands(program);
 registerVerifyCommands(program);
 registerLabelsCommands(program);
+registerMarketCommands(program);
 registerFleetCommands(program);
 registerDemoCommands(program);
 

@@ -3,6 +3,7 @@ import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses, jsonBody } from '../http/env.js';
 import { decodeCursor, page, pageQuery } from '../http/pagination.js';
 import { recordNetworkDays, recordPrices, recordRates } from './market.js';
+import { marketReadsRouter } from './market-read-routes.js';
 import { listReports, recordProductionBatch, toReportView } from './reports.js';
 import {
   CloseTariffSchema,
@@ -277,5 +278,6 @@ export function productionRouter() {
     }));
     return c.json({ items: items.map(toReportView), next_cursor }, 200);
   });
+  router.route('/', marketReadsRouter()); // GET /v1/prices, /v1/rates, /v1/network/daily
   return router;
 }
