@@ -1,0 +1,314 @@
+import type { Tx } from '../../db/client.js';
+import { spendInputs, spendOutputs, spends } from '../../db/schema/spends.js';
+import { audit } from '../audit/service.js';
+import { outputScriptOf } from '../bitcoin/address.js';
+import type { NetworkName } from '../bitcoin/networks.js';
+import { getTip } from '../chain/index.js';
+import { lockCoins } from '../coins/index.js';
+import { type Ctx, inTx, type Verb, withTransaction } from '../context.js';
+import { type ChangeAddress, composeSpend, type Destination, selectionParams } from '../custody/compose.js';
+import type { MultisigWallet } from '../custody/multisig.js';
+import { fundWith, SelectionError } from '../custody/selection.js';
+import { checkFeeRules, dustLimitSat } from '../custody/vsize.js';
+import { validationError } from '../http/env.js';
+import { newId } from '../ids.js';
+import { DISBURSEMENTS } from '../ledger/index.js';
+import { formatBtc } from '../money/btc.js';
+import {
+  documentOf,
+  getPolicy,
+  issueAddress,
+  issueChangeAddress,
+  policyWallet,
+  resolveAddress,
+} from '../policies/index.js';
+import { type Candidate, namedCoins, selectFromVault } from './coin-query.js';
+import { expireDue } from './expire.js';
+import { fieldProblem, feeRateMsat, outputAmountSat, ProposeSpendInput, ruleRefusal, stateConflict } from './model.js';
+import { checkDestinations, checkLimits, rulesOf } from './rules.js';
+import { spendSettings } from './settings.js';
+import { lockSpend, lockVaultSpending, sentSince, type SpendRecord } from './store.js';
+
+// POST /v1/spends: a proposal under the vault's rules. In one transaction, serialised per vault: the
+// destinations resolved (a policy_id gets that vault's next receive address), the rules checked, the
+// coins chosen (or the named ones checked), the PSBT built, the coins locked through the coins door.
+
+const HOUR_MS = 3_600_000;
+
+export interface ResolvedOutput extends Destination {
+  kind: 'external' | 'vault';
+  destPolicyId: string | null;
+}
+
+async function resolveOutputs(
+  ctx: Ctx,
+  spendId: string,
+  network: NetworkName,
+  input: ProposeSpendInput,
+): Promise<ResolvedOutput[]> {
+  const out: ResolvedOutput[] = [];
+  for (const [i, o] of input.outputs.entries()) {
+    const valueSat = outputAmountSat(o, `outputs.${i}.${o.amount_sat !== undefined ? 'amount_sat' : 'amount_btc'}`);
+    const label = o.label ?? null;
+    if (o.policy_id !== undefined) {
+      const dest = await getPolicy(ctx, o.policy_id).catch(() => {
+        throw fieldProblem(`outputs.${i}.policy_id`, `policy ${o.policy_id} does not exist`);
+      });
+      if (dest.network !== network)
+        throw fieldProblem(`outputs.${i}.policy_id`, `policy ${dest.id} is on ${dest.network}, not ${network}`);
+      const issued = await issueAddress({
+        ctx,
+        input: { policyId: dest.id, label: `${spendId}:${i}`, purpose: `spend ${spendId}` },
+      });
+      const a = issued.address;
+      out.push({ address: a.address, script: a.scriptPubKey, valueSat, label, kind: 'vault', destPolicyId: dest.id });
+      continue;
+    }
+    const script = outputScriptOf(o.address!, network);
+    if (!script) throw fieldProblem(`outputs.${i}.address`, `is not a valid ${network} address`);
+    const known = await resolveAddress(ctx, o.address!);
+    out.push({
+      address: o.address!,
+      script,
+      valueSat,
+      label,
+      kind: known ? 'vault' : 'external',
+      destPolicyId: known?.policyId ?? null,
+    });
+  }
+  return out;
+}
+
+function changeFor(wallet: MultisigWallet): ChangeAddress {
+  // Every change address of a vault has the same script length: index 0 sizes the transaction.
+  const d = wallet.derive(1, 0);
+  return { address: d.address, script: d.scriptPubKey, chain: 1, index: 0 };
+}
+
+async function chooseCoins(
+  tx: Tx,
+  policyId: string,
+  input: ProposeSpendInput,
+  params: ReturnType<typeof selectionParams>,
+) {
+  try {
+    if (!input.inputs) return await selectFromVault(tx, policyId, params);
+    const rows = await namedCoins(tx, input.inputs);
+    const coins: Candidate[] = input.inputs.map((named, i) => {
+      const row = rows.find((r) => r.txid === named.txid && Number(r.vout) === named.vout);
+      const field = `inputs.${i}`;
+      if (!row) throw fieldProblem(field, `coin ${named.txid}:${named.vout} is not a coin of the reserve`);
+      if (row.policyId !== policyId)
+        throw fieldProblem(field, `coin ${named.txid}:${named.vout} belongs to policy ${row.policyId}`);
+      if (row.status === 'locked')
+        throw stateConflict('input_locked', `coin ${named.txid}:${named.vout} is locked by another spend`);
+      if (row.status !== 'available' || row.chain === null || row.index === null)
+        throw ruleRefusal(
+          'input_not_available',
+          `coin ${named.txid}:${named.vout} is ${row.status}, not available`,
+          { status: row.status },
+          field,
+        );
+      return {
+        txid: row.txid,
+        vout: named.vout,
+        valueSat: row.valueSat,
+        address: row.address,
+        coinbase: row.coinbase,
+        chain: row.chain as 0 | 1,
+        index: row.index,
+      };
+    });
+    return fundWith(coins, params);
+  } catch (error) {
+    if (!(error instanceof SelectionError)) throw error;
+    const f = error.failure;
+    if (f.reason === 'too_many_inputs')
+      throw ruleRefusal('max_inputs', `the spend needs more than SPEND_MAX_INPUTS (${f.maxInputs}) inputs`, {
+        max_inputs: f.maxInputs,
+      });
+    throw ruleRefusal(
+      'insufficient_funds',
+      `the vault has ${formatBtc(f.availableSat)} BTC available for this spend; it needs ${formatBtc(f.requiredSat)} BTC with the fee`,
+      {
+        available_sat: f.availableSat,
+        required_sat: f.requiredSat,
+      },
+      input.inputs ? 'inputs' : 'outputs',
+    );
+  }
+}
+
+export async function proposeSpend({ ctx, input: raw }: Verb<unknown>): Promise<SpendRecord> {
+  const parsed = ProposeSpendInput.safeParse(raw);
+  if (!parsed.success) throw validationError(parsed.error);
+  const input = parsed.data;
+  const settings = spendSettings();
+  const rateMsat = feeRateMsat(input.fee_rate_sat_vb);
+  const now = new Date();
+  return withTransaction(ctx, async (tx) => {
+    const c = inTx(ctx, tx);
+    const policy = await getPolicy(c, input.policy_id).catch(() => {
+      throw fieldProblem('policy_id', `policy ${input.policy_id} does not exist`);
+    });
+    if (!policy.active) throw stateConflict('policy_retired', `policy ${policy.id} is retired`);
+    await lockVaultSpending(tx, policy.id);
+    await expireDue(c, policy.id, now);
+    const rules = rulesOf(documentOf(policy));
+    const wallet = policyWallet(policy);
+    const id = newId('spd');
+    const outputs = await resolveOutputs(c, id, policy.network as NetworkName, input);
+    checkDestinations(rules, outputs);
+    outputs.forEach((o, i) => {
+      const dust = dustLimitSat(o.script);
+      if (o.valueSat < dust)
+        throw ruleRefusal(
+          'dust',
+          `output ${i} of ${o.valueSat} sat is under the dust limit of its script, ${dust} sat`,
+          { amount_sat: o.valueSat, dust_limit_sat: dust },
+          `outputs.${i}`,
+        );
+    });
+    const amountSat = outputs.reduce((s, o) => s + o.valueSat, 0n);
+    checkLimits(rules, amountSat, await sentSince(tx, policy.id, new Date(now.getTime() - 24 * HOUR_MS)));
+    const feeRule = checkFeeRules({
+      feeRateMsatVb: rateMsat,
+      maxFeeRateSatVb: settings.maxFeeRateSatVb,
+      feeSat: 0n,
+      amountSentSat: amountSat,
+    });
+    if (feeRule) throw feeRefusal(feeRule);
+    const sizing = changeFor(wallet);
+    const params = selectionParams({
+      wallet,
+      destinations: outputs,
+      change: sizing,
+      feeRateMsatVb: rateMsat,
+      maxInputs: settings.maxInputs,
+    });
+    const funding = await chooseCoins(tx, policy.id, input, params);
+    const feeCheck = checkFeeRules({
+      feeRateMsatVb: rateMsat,
+      maxFeeRateSatVb: settings.maxFeeRateSatVb,
+      feeSat: funding.feeSat,
+      amountSentSat: amountSat,
+    });
+    if (feeCheck) throw feeRefusal(feeCheck);
+    const change = funding.changeSat > 0n ? await changeAddress(c, policy.id, id) : sizing;
+    const tip = await getTip(c);
+    const spend = composeSpend({
+      wallet,
+      policyId: policy.id,
+      policyVersion: policy.version,
+      funding,
+      destinations: outputs,
+      change,
+      locktime: tip.height ?? 0,
+    });
+    await tx.insert(spends).values({
+      id,
+      policyId: policy.id,
+      policyVersion: policy.version,
+      state: 'proposed',
+      purpose: input.purpose,
+      account: input.account ?? DISBURSEMENTS,
+      proposedBy: ctx.actor.keyId ?? ctx.actor.role,
+      proposedByName: ctx.actor.name,
+      approvalsRequired: rules.approvals,
+      threshold: wallet.spec.threshold,
+      delayHours: rules.delayHours,
+      feeRateMsatVb: rateMsat,
+      feeSat: funding.feeSat,
+      vsize: funding.vsize,
+      amountSat,
+      changeSat: funding.changeSat,
+      locktime: tip.height ?? 0,
+      includesCoinbase: funding.inputs.some((i) => i.coinbase),
+      digest: spend.digest,
+      unsignedTxHex: spend.unsignedTx.toHex(),
+      unsignedTxid: spend.unsignedTxid,
+      txid: spend.txid,
+      psbtBase64: spend.psbt.toBase64(),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + settings.expiryHours * HOUR_MS),
+    });
+    await tx.insert(spendInputs).values(
+      funding.inputs.map((coin, n) => ({
+        spendId: id,
+        n,
+        txid: coin.txid,
+        vout: BigInt(coin.vout),
+        amountSat: coin.valueSat,
+        address: coin.address,
+        chain: coin.chain,
+        index: coin.index,
+        coinbase: coin.coinbase,
+      })),
+    );
+    await tx.insert(spendOutputs).values(
+      spend.outputs.map((o, vout) => {
+        const resolved = outputs[vout];
+        return {
+          spendId: id,
+          vout,
+          address: o.address,
+          scriptHex: Buffer.from(o.script).toString('hex'),
+          amountSat: o.valueSat,
+          label: o.label,
+          kind: resolved ? resolved.kind : 'change',
+          destPolicyId: resolved ? resolved.destPolicyId : policy.id,
+        };
+      }),
+    );
+    await lockCoins({
+      ctx: c,
+      input: {
+        outpoints: funding.inputs.map((i) => `${i.txid}:${i.vout}`),
+        holder: id,
+        reason: `locked by spend ${id}`,
+      },
+    });
+    await audit(tx, ctx, {
+      action: 'spends.propose',
+      target: id,
+      details: {
+        policy_id: policy.id,
+        policy_version: policy.version,
+        digest: spend.digest,
+        amount_sat: amountSat.toString(),
+        fee_sat: funding.feeSat.toString(),
+        inputs: funding.inputs.length,
+        purpose: input.purpose,
+      },
+    });
+    return lockSpend(tx, id);
+  });
+}
+
+async function changeAddress(ctx: Ctx, policyId: string, spendId: string): Promise<ChangeAddress> {
+  const d = await issueChangeAddress({ ctx, input: { policyId, label: `change:${spendId}` } });
+  return { address: d.address, script: d.scriptPubKey, chain: 1, index: d.index };
+}
+
+function feeRefusal(v: NonNullable<ReturnType<typeof checkFeeRules>>) {
+  if (v.rule === 'fee_rate_too_low')
+    return ruleRefusal(
+      v.rule,
+      `fee rate ${v.feeRateSatVb} sat/vB is under ${v.minimum} sat/vB`,
+      { fee_rate_sat_vb: v.feeRateSatVb, minimum: v.minimum },
+      'fee_rate_sat_vb',
+    );
+  if (v.rule === 'fee_rate_too_high')
+    return ruleRefusal(
+      v.rule,
+      `fee rate ${v.feeRateSatVb} sat/vB is over SPEND_MAX_FEE_RATE_SAT_VB (${v.maximum})`,
+      { fee_rate_sat_vb: v.feeRateSatVb, maximum: v.maximum },
+      'fee_rate_sat_vb',
+    );
+  return ruleRefusal(
+    v.rule,
+    `the fee of ${v.feeSat} sat is over 10% of the ${v.amountSentSat} sat sent (at most ${v.maximumSat} sat)`,
+    { fee_sat: v.feeSat, amount_sent_sat: v.amountSentSat, maximum_sat: v.maximumSat },
+    'fee_rate_sat_vb',
+  );
+}
