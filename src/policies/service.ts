@@ -13,6 +13,7 @@ import { PolicyValidationError } from './document.js';
 
 export { loadPoliciesDir, checkPoliciesDir } from './load.js';
 export { issueAddress, resolveAddress, listAddresses, markAddressUsed, type ResolvedAddress } from './addresses.js';
+export { issueChangeAddress, type IssueChangeInput } from './change.js';
 
 export type PolicyRow = typeof policies.$inferSelect;
 
