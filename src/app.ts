@@ -18,6 +18,7 @@ import { AppError, problem, type Problem } from './http/problem.js';
 import { keysRouter } from './keys/routes.js';
 import { adjustmentsRouter } from './ledger/adjustments/routes.js';
 import { ledgerRouter } from './ledger/routes.js';
+import { loadLogSetup, transparencyRouter } from './ledger/transparency/index.js';
 import { policiesRouter } from './policies/routes.js';
 import { productionRouter } from './production/routes.js';
 import { reconciliationRouter } from './reconciliation/routes.js';
@@ -158,6 +159,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', holdingsRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
   app.route('/', rollforwardRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
   app.route('/', proofOfReservesRouter());
+  app.route('/', transparencyRouter(loadLogSetup(deps.config)));
   app.route(
     '/console',
     consoleRouter({

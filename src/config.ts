@@ -41,6 +41,16 @@ const schema = z.object({
     .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')
     .default('USD'),
   SHUTDOWN_TIMEOUT_MS: integer(0, 120_000, ' ms').default(10_000),
+  /** Transparency log (docs/transparency.md): the log's Ed25519 key file, else DATA_DIR/transparency-log.key. */
+  LOG_KEY_FILE: z.string().min(1).optional(),
+  CHECKPOINT_INTERVAL_S: integer(1, 86_400, ' s').default(60),
+  /** Witness verifier keys, comma-separated, optionally ending in `;quorum=K` (default: all of them). */
+  WITNESS_KEYS: z.string().optional(),
+  /** Checkpoint origin prefix: the log is `<REPORTING_ORIGIN>/ledger`. */
+  REPORTING_ORIGIN: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+(\/[A-Za-z0-9._~-]+)*$/, 'must be a schema-less URL such as reserve.example.gov')
+    .default('reserve.example'),
   /** The console's public reserve page (/console/public), no sign-in; off unless `on`. */
   PUBLIC_PAGE: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
   /** `Secure` on the console's session cookie; turn on behind TLS. */

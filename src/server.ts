@@ -2,6 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { openDatabase, type Database } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
 import { createApp } from './app.js';
+import { loadLogSetup, startTransparencyJob } from './ledger/transparency/index.js';
 import type { Config } from './config.js';
 import { ensureBootstrapAdmin } from './keys/service.js';
 import type { Logger } from './logger.js';
@@ -38,6 +39,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     throw error;
   }
   const { app } = createApp({ database, config, log });
+  const transparency = startTransparencyJob(database.db, loadLogSetup(config), log);
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
     s.once('error', reject);
@@ -62,6 +64,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         });
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
+      await transparency.stop();
       await database.close();
       log.info('stopped cleanly');
     })());

@@ -6,6 +6,7 @@ import { registerMarketCommands } from './commands/market.js';
 import { registerLabelsCommands } from './commands/labels.js';
 import { registerPoliciesCommands } from './commands/policies.js';
 import { registerVerifyCommands } from './commands/verify.js';
+import { registerWitnessCommands } from './commands/witness.js';
 
 // The `reserve` command line for operators. Each command group lives in
 // src/cli/commands/<group>.ts and registers itself here.
@@ -22,6 +23,7 @@ registerLabelsCommands(program);
 registerMarketCommands(program);
 registerFleetCommands(program);
 registerDemoCommands(program);
+registerWitnessCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,7 +1,7 @@
 // C2SP tlog-checkpoint bodies (c2sp.org/tlog-checkpoint): origin line, tree size, base64 root,
 // then optional extension lines; and a quorum check over a checkpoint's witness cosignatures.
 import { HASH_BYTES } from './merkle.js';
-import { keyLabel, NoteError, openNote, type Verifier } from './note.js';
+import { ALG_ED25519, keyLabel, NoteError, openNote, type Verifier } from './note.js';
 
 export interface Checkpoint {
   origin: string;
@@ -47,6 +47,8 @@ export function openCheckpoint(
   note: string,
   opts: { log: Verifier; origin?: string; witnesses?: readonly Verifier[]; quorum?: number },
 ): OpenedCheckpoint {
+  if (opts.log.alg !== ALG_ED25519)
+    throw new NoteError(`the log key ${keyLabel(opts.log)} is not an Ed25519 note key (type 0x01)`);
   const witnesses = opts.witnesses ?? [];
   const opened = openNote(note, [opts.log, ...witnesses]);
   if (!opened.verifiedBy.some((v) => v === opts.log))

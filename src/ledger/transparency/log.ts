@@ -114,14 +114,30 @@ export async function makeCheckpoint(
     const root = await storedRoot(tx, size);
     const body = formatCheckpoint({ origin: setup.origin, size, root, extensions: [] });
     const signature = signatureLine(body, setup.signer);
-    const [row] = await tx
+    const row = await tx
       .insert(transparencyCheckpoints)
       .values({ size: BigInt(size), root, body, signature })
-      .returning();
+      .returning()
+      .then(([r]) => r, refusedCheckpoint);
     if (options.audited)
       await audit(tx, ctx, { action: 'transparency.checkpoint', target: String(size), details: { size } });
     return { created: true, checkpoint: toStored(row!) };
   });
+}
+
+/** The guard trigger's refusals (db/migrations/transparency) become a 409 naming the reason. */
+function refusedCheckpoint(error: unknown): never {
+  for (
+    let e = error as { cause?: unknown; constraint_name?: string; constraint?: string; message?: string } | undefined,
+      depth = 0;
+    e && depth < 5;
+    e = e.cause as typeof e, depth++
+  ) {
+    const constraint = e.constraint_name ?? e.constraint;
+    if (typeof constraint === 'string' && constraint.startsWith('transparency_checkpoint'))
+      throw new AppError('conflict', `the database refused the checkpoint (${constraint}): ${e.message ?? ''}`.trim());
+  }
+  throw error;
 }
 
 export const CosignatureInput = z.strictObject({

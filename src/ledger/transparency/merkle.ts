@@ -155,3 +155,30 @@ export function completedBy(leafIndex: number): { level: number; index: number }
   }
   return out;
 }
+
+/**
+ * The right frontier of a tree being built leaf by leaf (a compact range from 0): O(log n)
+ * hashes, enough for the root of everything appended so far. The offline verifier rebuilds an
+ * export's tree with it in constant memory.
+ */
+export class CompactRange {
+  /** frontier[L]: the complete subtree of 2^L leaves, where bit L of size is set (others stale). */
+  private readonly frontier: Uint8Array[] = [];
+  size = 0;
+
+  append(leaf: Uint8Array): void {
+    let hash = leaf;
+    let level = 0;
+    for (let n = this.size; n % 2 === 1; n = (n - 1) / 2, level++) hash = nodeHash(this.frontier[level]!, hash);
+    this.frontier[level] = hash;
+    this.size++;
+  }
+
+  root(): Buffer {
+    let r: Uint8Array | null = null;
+    for (let level = 0, n = this.size; n > 0; level++, n = Math.floor(n / 2)) {
+      if (n % 2 === 1) r = r === null ? this.frontier[level]! : nodeHash(this.frontier[level]!, r);
+    }
+    return r === null ? EMPTY_ROOT : Buffer.from(r);
+  }
+}

@@ -54,9 +54,9 @@ export function verifierKeyString(v: Verifier): string {
   return `${v.name}+${hex8(v.id)}+${Buffer.concat([Buffer.of(v.alg), v.publicKey]).toString('base64')}`;
 }
 
-/** `PRIVATE+KEY+<name>+<hex key id>+<base64(0x01 || seed)>`, Go's signer key string. */
+/** `PRIVATE+KEY+<name>+<hex key id>+<base64(0x01 || seed)>`, Go's signer key string (id over 0x01). */
 export function signerKeyString(s: Signer): string {
-  return `PRIVATE+KEY+${s.name}+${hex8(s.id)}+${Buffer.concat([Buffer.of(ALG_ED25519), s.seed]).toString('base64')}`;
+  return `PRIVATE+KEY+${s.name}+${hex8(keyId(s.name, ALG_ED25519, s.publicKey))}+${Buffer.concat([Buffer.of(ALG_ED25519), s.seed]).toString('base64')}`;
 }
 
 function strictBase64(text: string, what: string): Buffer {
