@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDemoCommands } from './commands/demo.js';
 import { registerFleetCommands } from './commands/fleet.js';
+import { registerFollowCommand } from './commands/follow.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerMarketCommands } from './commands/market.js';
 import { registerLabelsCommands } from './commands/labels.js';
@@ -22,6 +23,7 @@ registerVerifyCommands(program);
 registerLabelsCommands(program);
 registerMarketCommands(program);
 registerFleetCommands(program);
+registerFollowCommand(program);
 registerDemoCommands(program);
 registerWitnessCommands(program);
 
