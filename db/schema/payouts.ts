@@ -65,7 +65,7 @@ export interface LedgerRef {
   source_id: string;
 }
 
-export const UTXO_STATUSES = ['unconfirmed', 'immature', 'available', 'orphaned'] as const;
+export const UTXO_STATUSES = ['unconfirmed', 'immature', 'available', 'orphaned', 'locked', 'spent'] as const;
 
 /** The coins the fleet reported, keyed by outpoint, with the state the chain puts them in. */
 export const utxos = pgTable(
@@ -103,7 +103,10 @@ export const utxos = pgTable(
     check('utxos_txid_hex', sql`${t.txid} ~ '^[0-9a-f]{64}$'`),
     check('utxos_vout_range', sql`${t.vout} between 0 and 4294967295`),
     check('utxos_amount_range', sql`${t.amountSat} > 0 and ${t.amountSat} <= 2100000000000000`),
-    check('utxos_status_valid', sql`${t.status} in ('unconfirmed', 'immature', 'available', 'orphaned')`),
+    check(
+      'utxos_status_valid',
+      sql`${t.status} in ('unconfirmed', 'immature', 'available', 'orphaned', 'locked', 'spent')`,
+    ),
     check('utxos_block_pair', sql`(${t.blockHash} is null) = (${t.blockHeight} is null)`),
     check('utxos_block_hash_hex', sql`${t.blockHash} is null or ${t.blockHash} ~ '^[0-9a-f]{64}$'`),
     check('utxos_immature_is_coinbase', sql`${t.status} <> 'immature' or ${t.coinbase}`),

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { and, desc, eq, lt } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { alerts } from '../../db/schema/payouts.js';
 import { type Ctx, executor } from '../context.js';
+import { newId } from '../ids.js';
 
 // Security and operational alerts: raised inside the transaction of whatever noticed them,
 // listed at GET /v1/alerts. Rows are append-only (a trigger refuses UPDATE and DELETE).
@@ -24,7 +24,7 @@ export async function raiseAlert(tx: Executor, input: AlertInput): Promise<Alert
   const [row] = await tx
     .insert(alerts)
     .values({
-      id: `alr_${randomBytes(10).toString('hex')}`,
+      id: newId('alr'),
       kind: input.kind,
       severity: input.severity,
       message: input.message,

@@ -1,9 +1,8 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { type Executor, rowsOf } from '../../db/client.js';
 import { chainBlocks } from '../../db/schema/payouts.js';
-import type { KnownBlock } from './lifecycle.js';
 
-// Queries on the chain of blocks the fleet has told us about.
+// The chain of blocks the fleet has told us about: the only module that writes chain_blocks.
 
 export type ChainBlock = typeof chainBlocks.$inferSelect;
 
@@ -12,48 +11,41 @@ export interface Tip {
   hash: string;
 }
 
-/** The highest connected block (on a tie, the one connected last). */
-export async function readTip(db: Executor): Promise<Tip | null> {
-  const [row] = await db
-    .select({ height: chainBlocks.height, hash: chainBlocks.hash })
-    .from(chainBlocks)
-    .where(eq(chainBlocks.connected, true))
-    .orderBy(desc(chainBlocks.height), desc(chainBlocks.stateAt), desc(chainBlocks.stateEventId))
-    .limit(1);
-  return row ?? null;
-}
-
-export async function findBlock(db: Executor, hash: string): Promise<ChainBlock | undefined> {
-  const [row] = await db.select().from(chainBlocks).where(eq(chainBlocks.hash, hash));
-  return row;
-}
-
-/** The tip and the blocks a group of payouts names, read once for the group under the chain lock. */
+/** The tip and the blocks a caller names, read once (a group of payouts reads it once under the chain lock). */
 export interface ChainView {
   tip: Tip | null;
   blocks: Map<string, ChainBlock | undefined>;
 }
 
-export async function readChainView(db: Executor, hashes: string[]): Promise<ChainView> {
+/** The ONE definition of the tip: the highest connected block (on a tie, the one connected last). */
+const TIP = sql`select 'tip' as kind, hash, height, connected, ever_disconnected, state_at from chain_blocks where connected
+  order by height desc, state_at desc, state_event_id desc limit 1`;
+
+interface ChainRow {
+  kind: string;
+  hash: string;
+  height: number;
+  connected: boolean;
+  ever_disconnected: boolean;
+  state_at: string | Date;
+}
+
+/** The tip and (when hashes are given) those blocks, in one round trip. */
+export async function readChain(db: Executor, hashes: readonly string[] = []): Promise<ChainView> {
   const unique = [...new Set(hashes)];
-  const rows = rowsOf<{
-    kind: string;
-    hash: string;
-    height: number;
-    connected: boolean;
-    ever_disconnected: boolean;
-    state_at: string | Date;
-  }>(
-    await db.execute(sql`
-      (select 'tip' as kind, hash, height, connected, ever_disconnected, state_at from chain_blocks where connected
-        order by height desc, state_at desc, state_event_id desc limit 1)
-      union all
-      (select 'block' as kind, hash, height, connected, ever_disconnected, state_at from chain_blocks
-        where hash in (select unnest(${`{${unique.join(',')}}`}::text[])))`),
-  );
+  const query =
+    unique.length === 0
+      ? TIP
+      : unique.length === 1
+        ? sql`(${TIP}) union all (select 'block' as kind, hash, height, connected, ever_disconnected, state_at
+            from chain_blocks where hash = ${unique[0]})`
+        : sql`(${TIP}) union all (select 'block' as kind, hash, height, connected, ever_disconnected, state_at
+            from chain_blocks where hash in (select unnest(${`{${unique.join(',')}}`}::text[])))`;
+  const rows = rowsOf<ChainRow>(await db.execute(query));
   const t = rows.find((r) => r.kind === 'tip');
   const blocks = new Map<string, ChainBlock | undefined>(unique.map((h) => [h, undefined]));
-  for (const b of rows.filter((r) => r.kind === 'block')) {
+  for (const b of rows) {
+    if (b.kind !== 'block') continue;
     blocks.set(b.hash, {
       hash: b.hash,
       height: Number(b.height),
@@ -65,50 +57,13 @@ export async function readChainView(db: Executor, hashes: string[]): Promise<Cha
   return { tip: t ? { height: Number(t.height), hash: t.hash } : null, blocks };
 }
 
-/** The tip and (when hash is given) that block, in one round trip. */
-export async function readTipAndBlock(
-  db: Executor,
-  hash: string | null,
-): Promise<{ tip: Tip | null; block: ChainBlock | undefined }> {
-  const tip = db
-    .select({ height: chainBlocks.height, hash: chainBlocks.hash })
-    .from(chainBlocks)
-    .where(eq(chainBlocks.connected, true))
-    .orderBy(desc(chainBlocks.height), desc(chainBlocks.stateAt), desc(chainBlocks.stateEventId))
-    .limit(1);
-  if (hash === null) return { tip: (await tip)[0] ?? null, block: undefined };
-  const rows = rowsOf<{
-    kind: string;
-    hash: string;
-    height: number;
-    connected: boolean;
-    ever_disconnected: boolean;
-    state_at: string | Date;
-  }>(
-    await db.execute(sql`
-      (select 'tip' as kind, hash, height, connected, ever_disconnected, state_at from chain_blocks where connected
-        order by height desc, state_at desc, state_event_id desc limit 1)
-      union all
-      (select 'block' as kind, hash, height, connected, ever_disconnected, state_at from chain_blocks where hash = ${hash})`),
-  );
-  const t = rows.find((r) => r.kind === 'tip');
-  const b = rows.find((r) => r.kind === 'block');
-  return {
-    tip: t ? { height: Number(t.height), hash: t.hash } : null,
-    block: b
-      ? ({
-          hash: b.hash,
-          height: Number(b.height),
-          connected: b.connected,
-          everDisconnected: b.ever_disconnected,
-          stateAt: new Date(b.state_at),
-        } as ChainBlock)
-      : undefined,
-  };
+export async function readTip(db: Executor): Promise<Tip | null> {
+  return (await readChain(db)).tip;
 }
 
-export function knownBlock(block: ChainBlock | undefined): KnownBlock | null {
-  return block ? { height: block.height, connected: block.connected, everDisconnected: block.everDisconnected } : null;
+export async function findBlock(db: Executor, hash: string): Promise<ChainBlock | undefined> {
+  const [row] = await db.select().from(chainBlocks).where(eq(chainBlocks.hash, hash));
+  return row;
 }
 
 export interface BlockEvent {

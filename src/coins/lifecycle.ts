@@ -1,11 +1,39 @@
+import { miningIncome, vaultAccount } from '../ledger/accounts.js';
+
 // The UTXO state machine, pure: no database, no Hono.
 // A coin's state is a function of its facts and of the chain as the service knows it, never of
 // the order in which events arrived; `planTransition` says which ledger entries move the books
 // from one state to the next, so that the asset accounts always equal the UTXO set.
 
+/** The states the chain puts a coin in (a function of its facts and the chain, see statusOf). */
 export const UTXO_STATUSES = ['unconfirmed', 'immature', 'available', 'orphaned'] as const;
 export type UtxoStatus = (typeof UTXO_STATUSES)[number];
 export type BookedStatus = Exclude<UtxoStatus, 'orphaned'>;
+
+/**
+ * Every state a coin can be in: the chain's, plus `locked` (held by a spend being signed) and
+ * `spent` (its spending transaction is known). Only the spend verbs move a coin into or out of these.
+ */
+export const COIN_STATUSES = [...UTXO_STATUSES, 'locked', 'spent'] as const;
+export type CoinStatus = (typeof COIN_STATUSES)[number];
+/** The states with an asset account: what the reserve holds. */
+export type HeldStatus = BookedStatus | 'locked';
+export const HELD_STATUSES: readonly HeldStatus[] = ['unconfirmed', 'immature', 'available', 'locked'];
+
+/**
+ * The moves of a spend, as the database enforces them too (migration payouts/0008): lock and
+ * release; spend from locked, or from available when the coin was spent outside Reserve; and a
+ * reorg of the spending block takes a spent coin back to locked or available.
+ */
+const HOLD_MOVES: Record<string, readonly CoinStatus[]> = {
+  available: ['locked', 'spent'],
+  locked: ['available', 'spent'],
+  spent: ['locked', 'available'],
+};
+
+export function canHoldMove(from: CoinStatus, to: CoinStatus): boolean {
+  return HOLD_MOVES[from]?.includes(to) ?? false;
+}
 
 /** A coinbase output is spendable once tip - height + 1 >= 100 (consensus: COINBASE_MATURITY). */
 export const COINBASE_MATURITY = 100;
@@ -59,18 +87,12 @@ export function incomeTimeOf(
   return reportedAt;
 }
 
-const ACCOUNT_SUFFIX: Record<BookedStatus, string> = {
-  unconfirmed: 'Unconfirmed',
-  immature: 'Immature',
-  available: 'Available',
-};
-
-export function assetAccount(policyId: string, status: BookedStatus): string {
-  return `Assets:Bitcoin:${policyId}:${ACCOUNT_SUFFIX[status]}`;
+export function assetAccount(policyId: string, status: HeldStatus): string {
+  return vaultAccount(policyId, status);
 }
 
 export function incomeAccount(siteId: string): string {
-  return `Income:Mining:${siteId}`;
+  return miningIncome(siteId);
 }
 
 /** One ledger step of a transition. Amounts are the coin's satoshis; signs are in the postings. */

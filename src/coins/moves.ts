@@ -1,17 +1,18 @@
-import { and, eq, gt, isNotNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, gt, isNotNull, notInArray, or, type SQL, sql } from 'drizzle-orm';
 import { type Executor, rowsOf, type Tx } from '../../db/client.js';
 import { chainBlocks, utxoHistory, utxos } from '../../db/schema/payouts.js';
 import { type Ctx, inTx } from '../context.js';
-import { formatSatAsBtc } from './amount.js';
+import { formatBtc as formatSatAsBtc } from '../money/btc.js';
 import {
   type BookedStatus,
   COINBASE_MATURITY,
+  type CoinStatus,
   type KnownBlock,
   planTransition,
   postingsOf,
   type UtxoStatus,
 } from './lifecycle.js';
-import { type BtcEntry, receiptSeq } from './ports.js';
+import { type BtcEntry, receiptSeq } from './ledger-port.js';
 
 // The coins' rows and their moves: every change of state writes its history row and posts
 // its ledger entries in the caller's transaction, so the books follow the UTXO set exactly.
@@ -202,7 +203,8 @@ export async function lockCoinsNearTip(
     .leftJoin(chainBlocks, eq(chainBlocks.hash, utxos.blockHash))
     .where(
       and(
-        ne(utxos.status, 'orphaned'),
+        // Locked and spent coins move only by the spend verbs (holds.ts).
+        notInArray(utxos.status, ['orphaned', 'locked', 'spent']),
         isNotNull(utxos.blockHash),
         or(
           eq(utxos.blockHash, blockHash),
@@ -248,7 +250,7 @@ export function toUtxoView(coin: Utxo, tipHeight: number | null = null) {
     pool: coin.pool,
     block_height: coin.blockHeight,
     block_hash: coin.blockHash,
-    status: coin.status as UtxoStatus,
+    status: coin.status as CoinStatus,
     ...(tipHeight !== null
       ? {
           confirmations:

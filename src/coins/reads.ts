@@ -1,18 +1,19 @@
-import { and, asc, eq, gt, inArray, ne, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, notInArray, or, sql } from 'drizzle-orm';
 import { utxoHistory, utxos } from '../../db/schema/payouts.js';
 import { type Ctx, executor } from '../context.js';
 import { notFound } from '../http/problem.js';
-import { formatSatAsBtc } from './amount.js';
-import { readTip } from './chain.js';
-import { toUtxoView, type Utxo } from './coins.js';
-import { assetAccount, type BookedStatus, type UtxoStatus } from './lifecycle.js';
-import { btcBalances } from './ports.js';
+import { readTip } from '../chain/index.js';
+import { parseAccount, VAULT_PREFIX } from '../ledger/index.js';
+import { formatBtc as formatSatAsBtc } from '../money/btc.js';
+import { btcBalances } from './ledger-port.js';
+import { assetAccount, type CoinStatus, HELD_STATUSES } from './lifecycle.js';
+import { toUtxoView, type Utxo } from './moves.js';
 
 // What the coins are and what the reserve holds, read from the UTXO set and the ledger.
 
 export interface UtxoQuery {
   policyId?: string;
-  status?: UtxoStatus;
+  status?: CoinStatus;
   siteId?: string;
   after?: { txid: string; vout: bigint };
   limit: number;
@@ -43,7 +44,7 @@ export async function listUtxos(ctx: Ctx, query: UtxoQuery) {
 export interface UtxoAsOfQuery {
   asOf: Date;
   /** Only coins in one of these states at asOf; all the coins known then when omitted. */
-  statuses?: readonly UtxoStatus[];
+  statuses?: readonly CoinStatus[];
   after?: { txid: string; vout: bigint };
   limit: number;
 }
@@ -51,7 +52,7 @@ export interface UtxoAsOfQuery {
 export interface UtxoAsOf {
   coin: Utxo;
   /** The coin's state at asOf: the last change its history records at or before then. */
-  statusAsOf: UtxoStatus;
+  statusAsOf: CoinStatus;
 }
 
 /**
@@ -62,7 +63,7 @@ export interface UtxoAsOf {
  */
 export async function listUtxosAsOf(ctx: Ctx, query: UtxoAsOfQuery): Promise<UtxoAsOf[]> {
   // Correlated by the outer table's name: drizzle leaves columns unqualified in a one-table select.
-  const statusAsOf = sql<UtxoStatus | null>`(
+  const statusAsOf = sql<CoinStatus | null>`(
     select h.to_status from utxo_history h
     where h.txid = utxos.txid and h.vout = utxos.vout and h.at <= ${query.asOf.toISOString()}::timestamptz
     order by h.seq desc limit 1)`;
@@ -98,8 +99,8 @@ export async function getUtxo(ctx: Ctx, txid: string, vout: bigint) {
     ...toUtxoView(coin, tip?.height ?? null),
     history: history.map((h) => ({
       seq: h.seq.toString(),
-      from_status: h.fromStatus,
-      to_status: h.toStatus,
+      from_status: h.fromStatus as CoinStatus | null,
+      to_status: h.toStatus as CoinStatus,
       reason: h.reason,
       event_id: h.eventId,
       ledger_entries: h.ledgerRefs,
@@ -107,13 +108,6 @@ export async function getUtxo(ctx: Ctx, txid: string, vout: bigint) {
     })),
   };
 }
-
-export async function getTip(ctx: Ctx) {
-  const tip = await readTip(executor(ctx));
-  return { height: tip?.height ?? null, hash: tip?.hash ?? null };
-}
-
-const BOOKED: BookedStatus[] = ['unconfirmed', 'immature', 'available'];
 
 /**
  * Holdings per policy and state from the ledger's maintained balances, each beside the sum of
@@ -131,9 +125,9 @@ export async function holdingsReport(ctx: Ctx) {
         count: sql<string>`count(*)::text`,
       })
       .from(utxos)
-      .where(ne(utxos.status, 'orphaned'))
+      .where(notInArray(utxos.status, ['orphaned', 'spent']))
       .groupBy(utxos.policyId, utxos.status);
-    const balances = await btcBalances(c, 'Assets:Bitcoin');
+    const balances = await btcBalances(c, VAULT_PREFIX);
     return { sums, balances };
   };
   const { sums, balances } = ctx.tx
@@ -144,14 +138,14 @@ export async function holdingsReport(ctx: Ctx) {
       });
   const policies = new Set<string>(sums.map((s) => s.policyId));
   for (const account of balances.keys()) {
-    const [, , policyId, suffix] = account.split(':');
-    if (policyId && suffix && ['Unconfirmed', 'Immature', 'Available'].includes(suffix)) policies.add(policyId);
+    const parsed = parseAccount(account);
+    if (parsed.kind === 'vault') policies.add(parsed.policyId);
   }
   const rows = [];
   const mismatches: string[] = [];
   let totalSat = 0n;
   for (const policyId of [...policies].sort()) {
-    for (const status of BOOKED) {
+    for (const status of HELD_STATUSES) {
       const account = assetAccount(policyId, status);
       const ledgerSat = balances.get(account) ?? 0n;
       const found = sums.find((s) => s.policyId === policyId && s.status === status);

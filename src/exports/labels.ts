@@ -1,7 +1,7 @@
 // BIP-329 wallet labels (JSON Lines) for the reserve's addresses and coins, so that Sparrow and
 // other wallets show which site, pool and purpose each belongs to.
 import type { Ctx } from '../context.js';
-import { listUtxos } from '../payouts/reads.js';
+import { listUtxos } from '../coins/index.js';
 import { listAddresses, listPolicies } from '../policies/service.js';
 
 const ADDRESS_CHUNK = 200;

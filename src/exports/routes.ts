@@ -8,7 +8,7 @@ import { LEDGER_EXPORT_FORMATS, type LedgerExportFormat } from '../ledger/export
 import { type LedgerExportRequest, resolveLedgerRange } from '../ledger/export/range.js';
 import { auditLogLines } from './audit-log.js';
 import { labelLines } from './labels.js';
-import { totalsView, utxoLines } from './utxos.js';
+import { statusTotalsView, totalsView, utxoLines } from './utxos.js';
 import { batched, hashChunk, streamedResponse, withTrailer } from './stream.js';
 import { rfc3339 } from '../http/schemas.js';
 import type { Ctx } from '../context.js';
@@ -139,7 +139,7 @@ const utxoExportRoute = createRoute({
   description:
     "One coin per line: outpoint, policy, address, derivation (chain, index, every signer's fingerprint and path), amount, state, site, pool and block. " +
     "With `as_of`, the coins known at that time in the state they were in then (from each coin's history; block fields are as known now). " +
-    'The last line is `{"manifest": {...}}`: count, satoshis per policy and state, and the SHA-256 of every byte before it.',
+    'The last line is `{"manifest": {...}}`: count, satoshis per policy and state, per state (`by_status`), `held_sat` (without orphaned and spent coins) and `orphaned_sat` apart, and the SHA-256 of every byte before it. `reserve verify FILE` checks it offline.',
   security: bearerSecurity,
   middleware: [auditorOrAdmin] as const,
   request: { query: z.object({ as_of: rfc3339.optional() }) },
@@ -242,6 +242,7 @@ export function exportsRouter(options: { reportingCurrency?: string } = {}) {
             tip_height: summary.tipHeight,
             count: summary.count,
             totals: totalsView(summary.totals),
+            ...statusTotalsView(summary.byStatus),
             body_sha256: sha,
             generated_at: new Date().toISOString(),
           },

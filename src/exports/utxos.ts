@@ -10,6 +10,8 @@ export interface UtxoExportSummary {
   count: number;
   /** Satoshis per policy and state, to reconcile with Assets:Bitcoin:<policy>:<State> in the ledger. */
   totals: Map<string, bigint>;
+  /** Coins and satoshis per state: held (unconfirmed, immature, available, locked) apart from orphaned and spent. */
+  byStatus: Map<string, { count: number; sat: bigint }>;
   tipHeight: number | null;
 }
 
@@ -38,7 +40,7 @@ async function derivationOf(ctx: Ctx, address: string, cache: Map<string, Resolv
  * address, derivation (chain, index, each signer's fingerprint and path), site, pool and block.
  */
 export function utxoLines(ctx: Ctx, asOf: Date | null) {
-  const summary: UtxoExportSummary = { count: 0, totals: new Map(), tipHeight: null };
+  const summary: UtxoExportSummary = { count: 0, totals: new Map(), byStatus: new Map(), tipHeight: null };
   async function* lines(): AsyncGenerator<string> {
     const addresses = new Map<string, ResolvedAddress | null>();
     let after: { txid: string; vout: bigint } | undefined;
@@ -77,6 +79,8 @@ export function utxoLines(ctx: Ctx, asOf: Date | null) {
         summary.count++;
         const key = `${view.policy_id}\u0000${status}`;
         summary.totals.set(key, (summary.totals.get(key) ?? 0n) + BigInt(view.amount_sat));
+        const s = summary.byStatus.get(status) ?? { count: 0, sat: 0n };
+        summary.byStatus.set(status, { count: s.count + 1, sat: s.sat + BigInt(view.amount_sat) });
       }
       if (chunk) yield chunk;
       if (rows.length <= PAGE) return;
@@ -94,4 +98,21 @@ export function totalsView(totals: Map<string, bigint>) {
       return { policy_id, status, amount_sat: sat.toString() };
     })
     .sort((a, b) => (a.policy_id < b.policy_id ? -1 : a.policy_id > b.policy_id ? 1 : a.status < b.status ? -1 : 1));
+}
+
+/** An orphaned coin never was on the chain and a spent one is gone: neither counts as held. */
+const NOT_HELD = new Set(['orphaned', 'spent']);
+
+/** The manifest's per-state totals: every state apart, the held total without orphaned and spent coins. */
+export function statusTotalsView(byStatus: Map<string, { count: number; sat: bigint }>) {
+  let held = 0n;
+  for (const [status, s] of byStatus) if (!NOT_HELD.has(status)) held += s.sat;
+  const orphaned = byStatus.get('orphaned')?.sat ?? 0n;
+  return {
+    by_status: [...byStatus]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([status, s]) => ({ status, count: s.count, amount_sat: s.sat.toString() })),
+    held_sat: held.toString(),
+    orphaned_sat: orphaned.toString(),
+  };
 }

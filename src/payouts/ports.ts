@@ -1,8 +1,7 @@
 import type { Ctx } from '../context.js';
 import { AppError } from '../http/problem.js';
-import { findEntryBySource, listAccounts, postEntries, verifyLedger } from '../ledger/service.js';
-import { markAddressUsed, resolveAddress } from '../policies/service.js';
-import { recordProduction, toReportView } from '../production/reports.js';
+import { markAddressUsed, resolveAddress } from '../policies/index.js';
+import { recordProduction, toReportView } from '../production/index.js';
 
 // The other modules' services this module calls, in one place: the payouts module never
 // touches the ledger's or the policies' tables, it asks their services inside its transaction.
@@ -60,54 +59,6 @@ export function forgetOwner(ctx: Ctx, address: string): void {
 
 export async function noteAddressUsed(ctx: Ctx, address: string): Promise<void> {
   await markAddressUsed(ctx, address);
-}
-
-export interface BtcPosting {
-  account: string;
-  amount: bigint;
-}
-
-export interface BtcEntry {
-  kind: string;
-  description: string;
-  occurredAt: Date;
-  source: { type: string; id: string };
-  postings: BtcPosting[];
-  /** seq of the entry this one reverses. */
-  reverses?: bigint | null;
-}
-
-/** Posts BTC entries in ctx.tx under one chain-head lock, in order; returns their ids. */
-export async function postBtcEntries(ctx: Ctx, entries: BtcEntry[]): Promise<string[]> {
-  if (entries.length === 0) return [];
-  const posted = await postEntries(
-    ctx,
-    entries.map((e) => ({ ...e, postings: e.postings.map((p) => ({ ...p, commodity: 'BTC' })) })),
-  );
-  return posted.map((p) => p.id);
-}
-
-/** The seq of a coin's receipt entry, which its orphaning reverses. */
-export async function receiptSeq(ctx: Ctx, outpoint: string): Promise<bigint | null> {
-  const receipt = await findEntryBySource(ctx, 'payout.receipt', { type: 'utxo', id: outpoint });
-  return receipt?.seq ?? null;
-}
-
-/** BTC balances of the accounts at or below a prefix, from the ledger's maintained balances. */
-export async function btcBalances(ctx: Ctx, prefix: string): Promise<Map<string, bigint>> {
-  const balances = new Map<string, bigint>();
-  for (const account of await listAccounts(ctx, { prefix })) {
-    const btc = account.balances.find((b) => b.commodity === 'BTC');
-    balances.set(account.name, typeof btc?.balance === 'bigint' ? btc.balance : 0n);
-  }
-  return balances;
-}
-
-export async function ledgerVerifies(ctx: Ctx): Promise<{ ok: boolean; detail: string }> {
-  const result = await verifyLedger(ctx);
-  return result.ok
-    ? { ok: true, detail: `${result.count} entries, head ${result.head_hash}` }
-    : { ok: false, detail: `seq ${result.seq}: ${result.reason}` };
 }
 
 /**

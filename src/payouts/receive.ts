@@ -1,22 +1,26 @@
 import { and, eq } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { utxos } from '../../db/schema/payouts.js';
-import { raiseAlert } from '../alerts/service.js';
+import { raiseAlert } from '../alerts/index.js';
 import { type Ctx, inTx } from '../context.js';
 import { AppError, conflict } from '../http/problem.js';
-import { type ChainView, knownBlock, readTipAndBlock } from './chain.js';
+import { type ChainView, readChain } from '../chain/index.js';
 import {
-  insertArrival,
+  incomeTimeOf,
+  knownBlock,
   lockCoin,
   moveCoin,
   outpointOf,
   type PlannedEntry,
   receiptStateOf,
+  receiveCoin,
+  statusOf,
   toUtxoView,
   type Utxo,
-} from './coins.js';
+  UTXO_STATUSES,
+  type UtxoStatus,
+} from '../coins/index.js';
 import type { PayoutData } from './events.js';
-import { incomeTimeOf, statusOf, type UtxoStatus } from './lifecycle.js';
 import { noteAddressUsed, ownerOf } from './ports.js';
 import { disproveByRawTx } from './proof.js';
 
@@ -103,7 +107,10 @@ export async function receivePayout(
   const { tip, block } =
     chain && (claimed === null || chain.blocks.has(claimed))
       ? { tip: chain.tip, block: claimed ? chain.blocks.get(claimed) : undefined }
-      : await readTipAndBlock(tx, claimed);
+      : await readChain(tx, claimed ? [claimed] : []).then((c) => ({
+          tip: c.tip,
+          block: claimed ? c.blocks.get(claimed) : undefined,
+        }));
   if (block && data.block && block.height !== data.block.height) {
     throw conflict(`block ${block.hash} is at height ${block.height}, not ${data.block.height}`);
   }
@@ -115,35 +122,37 @@ export async function receivePayout(
   );
   const why = { reason: 'payout.received', eventId: event.id, occurredAt: event.occurredAt };
   const now = new Date();
-  const arrived = await insertArrival(
-    tx,
-    {
-      txid: data.txid,
-      vout,
-      policyId: owner.policyId,
-      network: owner.network,
-      address: data.address,
-      amountSat: data.amountSat,
-      coinbase: data.coinbase,
-      siteId: data.siteId,
-      pool: data.pool,
-      blockHeight: data.block?.height ?? null,
-      blockHash: data.block?.hash ?? null,
-      status: arrival,
-      receiptStatus: receiptStateOf(arrival),
-      rawTxProven: data.rawTxHex !== null,
-      periodStart: data.period?.start ?? null,
-      periodEnd: data.period?.end ?? null,
-      eventId: event.id,
-      receivedAt: now,
-      updatedAt: now,
+  const arrived = await receiveCoin({
+    ctx: txCtx,
+    input: {
+      coin: {
+        txid: data.txid,
+        vout,
+        policyId: owner.policyId,
+        network: owner.network,
+        address: data.address,
+        amountSat: data.amountSat,
+        coinbase: data.coinbase,
+        siteId: data.siteId,
+        pool: data.pool,
+        blockHeight: data.block?.height ?? null,
+        blockHash: data.block?.hash ?? null,
+        status: arrival,
+        receiptStatus: receiptStateOf(arrival),
+        rawTxProven: data.rawTxHex !== null,
+        periodStart: data.period?.start ?? null,
+        periodEnd: data.period?.end ?? null,
+        eventId: event.id,
+        receivedAt: now,
+        updatedAt: now,
+      },
+      why: {
+        ...why,
+        reason: arrival === 'orphaned' ? 'payout.received in a disconnected block' : why.reason,
+        occurredAt: incomeTimeOf(data.period, block, event.occurredAt),
+      },
     },
-    {
-      ...why,
-      reason: arrival === 'orphaned' ? 'payout.received in a disconnected block' : why.reason,
-      occurredAt: incomeTimeOf(data.period, block, event.occurredAt),
-    },
-  );
+  });
   let coin: Utxo;
   let entries: PlannedEntry[] = [];
   if (arrived.inserted) {
@@ -173,7 +182,8 @@ export async function receivePayout(
         .where(sqlOutpoint(existing))
         .returning();
       coin = updated!;
-      if (learnsBlock) {
+      // A locked or spent coin moves only by the spend verbs.
+      if (learnsBlock && (UTXO_STATUSES as readonly string[]).includes(coin.status)) {
         const to = statusOf(
           { coinbase: coin.coinbase, blockHash: coin.blockHash },
           knownBlock(block),

@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { bearerSecurity, requireRole } from '../http/auth.js';
-import { createRouter, errorResponses } from '../http/env.js';
+import { createRouter, errorResponses, ProblemSchema } from '../http/env.js';
+import { FleetAnswerSchema, UtxoDetailSchema, UtxoSchema } from './schemas.js';
 import { decodeCursor, page, pageQuery, pageSchema } from '../http/pagination.js';
 import { AppError } from '../http/problem.js';
-import { toUtxoView } from './coins.js';
-import { UTXO_STATUSES } from './lifecycle.js';
-import { getTip, getUtxo, listUtxos } from './reads.js';
+import { getTip } from '../chain/index.js';
+import { UTXO_STATUSES, getUtxo, listUtxos, toUtxoView } from '../coins/index.js';
 import { createFleetVerifier } from './signature.js';
 import { ingestDelivery } from './webhook.js';
 
@@ -16,7 +16,13 @@ export interface PayoutsRouterOptions {
   bodyLimitBytes: number;
 }
 
-const problemJson = { 'application/problem+json': { schema: z.object({}).passthrough() } };
+const problemJson = { 'application/problem+json': { schema: ProblemSchema } };
+/** A payout contradicting one recorded names the facts that differ. */
+const conflictJson = {
+  'application/problem+json': {
+    schema: ProblemSchema.extend({ differing_fields: z.array(z.string()).optional() }).openapi('FleetConflict'),
+  },
+};
 
 const fleetWebhookRoute = createRoute({
   method: 'post',
@@ -41,19 +47,18 @@ const fleetWebhookRoute = createRoute({
   responses: {
     200: {
       description: 'Applied (or applied before: the stored answer)',
-      content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+      content: { 'application/json': { schema: FleetAnswerSchema } },
     },
     401: { description: 'Missing, malformed, stale or wrong signature; nothing written', content: problemJson },
     409: {
       description: 'webhook-id reused with another body, or a payout contradicting one already recorded',
-      content: problemJson,
+      content: conflictJson,
     },
     ...errorResponses(400, 413, 415, 422),
   },
 });
 
 const readers = requireRole('officer', 'approver', 'auditor');
-const UtxoSchema = z.record(z.string(), z.unknown()).openapi('Utxo');
 
 const listUtxosRoute = createRoute({
   method: 'get',
@@ -96,7 +101,7 @@ const getUtxoRoute = createRoute({
     }),
   },
   responses: {
-    200: { description: 'The UTXO', content: { 'application/json': { schema: UtxoSchema } } },
+    200: { description: 'The UTXO', content: { 'application/json': { schema: UtxoDetailSchema } } },
     ...errorResponses(401, 403, 404, 422),
   },
 });

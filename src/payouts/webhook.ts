@@ -2,15 +2,15 @@ import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { Db, Executor, Tx } from '../../db/client.js';
 import { webhookEvents } from '../../db/schema/payouts.js';
-import { audit } from '../audit/service.js';
+import { audit } from '../audit/index.js';
 import { type Ctx, FLEET_ACTOR, inTx, withTransaction } from '../context.js';
 import { AppError, conflict } from '../http/problem.js';
 import { GroupCommit } from './batch.js';
 import { applyBlockEvent } from './blocks.js';
-import { type ChainView, readChainView } from './chain.js';
-import type { PlannedEntry } from './coins.js';
+import { type ChainView, chainLockStatement, readChain } from '../chain/index.js';
+import { type PlannedEntry, postBtcEntries } from '../coins/index.js';
 import { type FleetEvent, parseFleetEvent } from './events.js';
-import { forgetOwner, postBtcEntries, reportProduction } from './ports.js';
+import { forgetOwner, reportProduction } from './ports.js';
 import { receivePayout } from './receive.js';
 import type { VerifiedDelivery } from './signature.js';
 
@@ -24,9 +24,6 @@ import type { VerifiedDelivery } from './signature.js';
 // Payouts from concurrent requests are grouped (GroupCommit): applied side by side in one
 // transaction, all their ledger entries appended under one chain-head lock, one commit, and then
 // each request gets its own answer. A group that fails as a whole is re-run one delivery at a time.
-
-/** Payouts take the chain lock shared (they run side by side); block events take it alone. */
-const CHAIN_LOCK = 7307751;
 
 export interface DeliveryAnswer {
   status: number;
@@ -146,13 +143,14 @@ async function applyOne(
   return { answer: { status: answer.status, body: answer.body, replayed: false }, entries: answer.entries };
 }
 
-/** Production reports do not touch the chain or the coins: they take no chain lock (the site row lock serialises them). */
+/**
+ * Payouts take the chain lock shared (they run side by side); block events take it alone.
+ * Production reports do not touch the chain or the coins: no chain lock (the site row lock serialises them).
+ */
 const lockFor = (event: FleetEvent) =>
   event.type === 'production.reported'
     ? null
-    : event.type === 'payout.received'
-      ? sql`select pg_advisory_xact_lock_shared(${CHAIN_LOCK})`
-      : sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`;
+    : chainLockStatement(event.type === 'payout.received' ? 'shared' : 'exclusive');
 
 /** One delivery in a transaction of its own. */
 export async function applyAlone(p: PendingDelivery): Promise<DeliveryAnswer> {
@@ -216,7 +214,7 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
         .where(sql`${webhookEvents.id} = any(${textArrayLiteral([...ids])}::text[])`)
         .prepare(PREPARED)
         .execute();
-      const [storedRows, chain] = await Promise.all([storedRead, readChainView(tx, hashes)]);
+      const [storedRows, chain] = await Promise.all([storedRead, readChain(tx, hashes)]);
       const stored = new Map(storedRows.map((row) => [row.id, row]));
       // The items run side by side on the group's one connection: their statements are
       // pipelined (sent together, executed in order), which is where the group's speed comes from.

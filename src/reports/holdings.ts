@@ -3,7 +3,7 @@
 // price mark, value at receipt, production cost, unrealized gain). For the current holdings the
 // payouts module also sets the UTXO set beside the books (the ledger-equals-UTXO-set check).
 import { type Ctx, inTx } from '../context.js';
-import { holdingsReport } from '../payouts/reads.js';
+import { holdingsReport } from '../coins/index.js';
 import { valueHoldings } from './valuation.js';
 
 export interface HoldingsQuery {

@@ -4,9 +4,8 @@
 import type { Ctx } from '../context.js';
 import { verifyLedger } from '../ledger/service.js';
 import { formatBtc } from '../money/btc.js';
-import type { Utxo } from '../payouts/coins.js';
-import type { UtxoStatus } from '../payouts/lifecycle.js';
-import { getTip, listUtxos, listUtxosAsOf } from '../payouts/reads.js';
+import { getTip } from '../chain/index.js';
+import { listUtxos, listUtxosAsOf, type Utxo, type UtxoStatus } from '../coins/index.js';
 import { policyDescriptors } from '../policies/descriptor.js';
 import { documentOf, listPolicies } from '../policies/service.js';
 

@@ -2,6 +2,8 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { beancountNumber } from '../../ledger/export/formats.js';
 import { verifyLedgerExport, VerifyError, type VerifySummary } from '../../verify/verify.js';
+import { exportKindOf } from '../../verify/record-manifest.js';
+import { type RecordSummary, verifyRecordExport } from '../../verify/records.js';
 
 /** Exit codes: 0 the export verifies, 1 it does not (the first bad line is named), 2 the file cannot be read. */
 export const VERIFY_EXIT = { ok: 0, failed: 1, unreadable: 2 } as const;
@@ -29,13 +31,26 @@ function summaryText(file: string, s: VerifySummary): string {
   ].join('\n');
 }
 
+function recordText(file: string, s: RecordSummary): string {
+  const detail =
+    s.export === 'utxos'
+      ? `  held:      ${s.held_sat} sat (${beancountNumber('BTC', s.held_sat!)} BTC), orphaned apart: ${s.orphaned_sat} sat`
+      : `  seq:       ${s.first_seq ?? '-'}..${s.last_seq ?? '-'}`;
+  return [
+    `OK ${file}: ${s.export} export verified`,
+    `  records:   ${s.count}`,
+    detail,
+    `  sha256:    ${s.body_sha256}  (the file before its manifest)`,
+  ].join('\n');
+}
+
 export function registerVerifyCommands(program: Command) {
   program
     .command('verify')
     .description(
-      'verify a ledger export (CSV, JSON Lines or beancount) offline: every hash, link, balance and the manifest',
+      'verify an export offline: a ledger export (CSV, JSON Lines or beancount: every hash, link, balance and the manifest), or a UTXO or audit-log export (its lines against its manifest and SHA-256)',
     )
-    .argument('<file>', 'a file from GET /v1/exports/ledger')
+    .argument('<file>', 'a file from GET /v1/exports/ledger, /v1/exports/utxos or /v1/exports/audit-log')
     .option('--json', 'print the result as JSON')
     .option('--no-progress', 'no progress bar, even on a terminal')
     .action(async (file: string, options: { json?: boolean; progress: boolean }) => {
@@ -52,6 +67,12 @@ export function registerVerifyCommands(program: Command) {
           : null;
       let started = false;
       try {
+        if ((await exportKindOf(file)) !== 'ledger') {
+          const record = await verifyRecordExport(file);
+          console.log(options.json ? JSON.stringify({ ok: true, file, ...record }) : recordText(file, record));
+          process.exitCode = VERIFY_EXIT.ok;
+          return;
+        }
         const summary = await verifyLedgerExport(file, {
           onProgress: bar
             ? (read, total) => {

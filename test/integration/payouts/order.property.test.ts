@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getBalance, verifyLedger } from '../../../src/ledger/service.js';
-import { isNewer, type KnownBlock, statusOf, type UtxoStatus } from '../../../src/payouts/lifecycle.js';
+import { isNewer, type KnownBlock, statusOf, type UtxoStatus } from '../../../src/coins/index.js';
 import { coinbaseTx, GENESIS_PREV, mineChain, paymentTx, type RegtestBlock } from '../../support/regtest.js';
 import { newWebhookId } from '../../support/webhook.js';
 import { createFleetApp, type FleetApp } from './fixture.js';

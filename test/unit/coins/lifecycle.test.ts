@@ -12,7 +12,7 @@ import {
   TransitionError,
   UTXO_STATUSES,
   type UtxoStatus,
-} from '../../../src/payouts/lifecycle.js';
+} from '../../../src/coins/lifecycle.js';
 
 const connected = (height: number) => ({ height, connected: true, everDisconnected: false });
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/http/problem.js';
 import { MAX_PERIOD_DAYS, parseFleetEvent } from '../../../src/payouts/events.js';
-import { incomeTimeOf } from '../../../src/payouts/lifecycle.js';
+import { incomeTimeOf } from '../../../src/coins/index.js';
 
 const reported = new Date('2026-04-02T01:00:00Z');
 const blockAt = new Date('2026-03-01T18:00:00Z');

@@ -1,0 +1,21 @@
+// The chain module's door: blocks, the tip, reorg application and the chain lock.
+// The only writer of the chain tables; every other module reads the chain through here.
+export {
+  type BlockEvent,
+  type ChainBlock,
+  type ChainView,
+  findBlock,
+  readChain,
+  readTip,
+  recordBlockEvent,
+  type Tip,
+} from './blocks.js';
+export {
+  acquireChainExclusive,
+  acquireChainShared,
+  CHAIN_LOCK,
+  type ChainLockMode,
+  chainLockStatement,
+} from './lock.js';
+export { applyBlock, type ChainMove, checkBlockHeight } from './reorg.js';
+export { getTip } from './reads.js';

@@ -1,0 +1,219 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Tx } from '../../db/client.js';
+import { utxoHistory, utxos } from '../../db/schema/payouts.js';
+import { type Ctx, inTx, type Verb, withTransaction } from '../context.js';
+import { conflict, invalid, notFound } from '../http/problem.js';
+import { newId } from '../ids.js';
+import { reverseEntry, vaultAccount } from '../ledger/index.js';
+import { formatBtc } from '../money/btc.js';
+import { type BtcPosting, entrySeq, postBtcEntries } from './ledger-port.js';
+import { canHoldMove, type CoinStatus, type HeldStatus } from './lifecycle.js';
+import { outpointOf, type Utxo } from './moves.js';
+
+// The spend side of the coins: lock (a spend holds them), release, spend, and undo a spend whose
+// block was reorganised away. Each call writes its history rows and one ledger entry in one
+// transaction (the caller's when ctx.tx is set); the database refuses any other move (0008).
+
+const OUTPOINT = /^([0-9a-f]{64}):(0|[1-9][0-9]{0,9})$/;
+const outpoints = z
+  .array(z.string().regex(OUTPOINT, 'must be <txid>:<vout> (lowercase hex txid)'))
+  .min(1, 'must name at least one coin')
+  .max(1000, 'must name at most 1000 coins');
+const key = z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, 'must be 1 to 128 characters of [A-Za-z0-9._:@-]');
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw invalid(issue.path.join('.') || 'input', issue.message);
+}
+
+/** The coins named, locked in outpoint order (so two spends never deadlock); 404 for one not recorded. */
+async function lockRows(tx: Tx, named: readonly string[]): Promise<Utxo[]> {
+  const pairs = [...new Set(named)].map((o) => o.split(':') as [string, string]);
+  const rows = await tx
+    .select()
+    .from(utxos)
+    .where(
+      sql`(${utxos.txid}, ${utxos.vout}) in (${sql.join(
+        pairs.map(([t, v]) => sql`(${t}, ${BigInt(v)})`),
+        sql`, `,
+      )})`,
+    )
+    .orderBy(asc(utxos.txid), asc(utxos.vout))
+    .for('update');
+  const found = new Set(rows.map(outpointOf));
+  const missing = pairs.map(([t, v]) => `${t}:${v}`).find((o) => !found.has(o));
+  if (missing) throw notFound(`UTXO ${missing}`);
+  return rows;
+}
+
+interface Move {
+  coin: Utxo;
+  from: CoinStatus;
+  to: CoinStatus;
+}
+
+/** Writes each coin's new state and its history row, citing the one ledger entry of the call. */
+async function writeMoves(
+  tx: Tx,
+  moves: Move[],
+  why: { reason: string; eventId: string },
+  ref: { kind: string; source: { type: string; id: string } },
+) {
+  for (const { coin, to } of moves) {
+    await tx
+      .update(utxos)
+      .set({ status: to, updatedAt: new Date() })
+      .where(and(eq(utxos.txid, coin.txid), eq(utxos.vout, coin.vout)));
+  }
+  const ledgerRefs = [{ kind: ref.kind, source_type: ref.source.type, source_id: ref.source.id }];
+  await tx.insert(utxoHistory).values(
+    moves.map(({ coin, from, to }) => ({
+      txid: coin.txid,
+      vout: coin.vout,
+      fromStatus: from,
+      toStatus: to,
+      reason: why.reason,
+      eventId: why.eventId,
+      ledgerRefs,
+    })),
+  );
+}
+
+/** Postings moving each coin's satoshis from one vault account to another, summed per account. */
+function reclassify(moves: Move[]): BtcPosting[] {
+  const sums = new Map<string, bigint>();
+  const add = (account: string, amount: bigint) => sums.set(account, (sums.get(account) ?? 0n) + amount);
+  for (const { coin, from, to } of moves) {
+    add(vaultAccount(coin.policyId, to as HeldStatus), coin.amountSat);
+    add(vaultAccount(coin.policyId, from as HeldStatus), -coin.amountSat);
+  }
+  return [...sums].map(([account, amount]) => ({ account, amount }));
+}
+
+function planMoves(coins: Utxo[], to: CoinStatus, allowed: readonly CoinStatus[]): Move[] {
+  const wrong = coins.find(
+    (c) => !allowed.includes(c.status as CoinStatus) || !canHoldMove(c.status as CoinStatus, to),
+  );
+  if (wrong)
+    throw conflict(`${outpointOf(wrong)} is ${wrong.status}; it cannot become ${to}`, { outpoint: outpointOf(wrong) });
+  return coins.map((coin) => ({ coin, from: coin.status as CoinStatus, to }));
+}
+
+const holdInput = z.object({ outpoints, holder: key, reason: z.string().min(1).max(500).optional() });
+export type HoldInput = z.input<typeof holdInput>;
+
+async function hold(ctx: Ctx, raw: unknown, to: 'locked' | 'available', from: CoinStatus) {
+  const input = parse(holdInput, raw);
+  return withTransaction(ctx, async (tx) => {
+    const moves = planMoves(await lockRows(tx, input.outpoints), to, [from]);
+    const verb = to === 'locked' ? 'locked' : 'released';
+    const ref = { kind: `coin.${verb}`, source: { type: 'coin_hold', id: newId('hold') } };
+    const reason = input.reason ?? `${verb} by ${input.holder}`;
+    await writeMoves(tx, moves, { reason, eventId: input.holder }, ref);
+    await postBtcEntries(inTx(ctx, tx), [
+      {
+        ...ref,
+        description: `${moves.length} coin(s) ${verb} by ${input.holder}`,
+        occurredAt: new Date(),
+        postings: reclassify(moves),
+      },
+    ]);
+    return { outpoints: moves.map((m) => outpointOf(m.coin)), status: to, ledger_source: ref.source };
+  });
+}
+
+/** available -> locked: a spend holds these coins (409 if any is not available). */
+export function lockCoins({ ctx, input }: Verb<HoldInput>) {
+  return hold(ctx, input, 'locked', 'available');
+}
+
+/** locked -> available: the spend let them go (409 if any is not locked). */
+export function releaseCoins({ ctx, input }: Verb<HoldInput>) {
+  return hold(ctx, input, 'available', 'locked');
+}
+
+const sat = z.string().regex(/^-?(0|[1-9][0-9]{0,15})$/, 'must be a whole number of satoshis');
+const spendInput = z.object({
+  outpoints,
+  /** The spend (or, spent outside Reserve, the observation) and the event that saw it confirmed. */
+  spendId: key,
+  eventId: key,
+  settlement: z.object({
+    description: z.string().min(1).max(1000),
+    /** Where the coins' satoshis went: fees, disbursements, change, UNACCOUNTED. Sums to the coins' total. */
+    postings: z
+      .array(z.object({ account: z.string().min(1).max(512), amount_sat: sat }))
+      .min(1)
+      .max(100),
+  }),
+  occurredAt: z.date().optional(),
+});
+export type SpendInput = z.input<typeof spendInput>;
+
+const spendSource = (spendId: string, eventId: string) => ({ type: 'spend', id: `${spendId}@${eventId}` });
+
+/**
+ * locked or available -> spent: the coins left the reserve. One entry: each coin out of its vault
+ * account, and the settlement's postings the caller gives (they must sum to the coins' total).
+ */
+export function markSpent({ ctx, input: raw }: Verb<SpendInput>) {
+  const input = parse(spendInput, raw);
+  return withTransaction(ctx, async (tx) => {
+    const moves = planMoves(await lockRows(tx, input.outpoints), 'spent', ['locked', 'available']);
+    const total = moves.reduce((s, m) => s + m.coin.amountSat, 0n);
+    const legs = input.settlement.postings.map((p) => ({ account: p.account, amount: BigInt(p.amount_sat) }));
+    const settled = legs.reduce((s, p) => s + p.amount, 0n);
+    if (settled !== total)
+      throw invalid(
+        'settlement.postings',
+        `must sum to the coins' ${total} sat (${formatBtc(total)} BTC), not ${settled}`,
+      );
+    const ref = { kind: 'coin.spent', source: spendSource(input.spendId, input.eventId) };
+    await writeMoves(tx, moves, { reason: `spent: ${input.settlement.description}`, eventId: ref.source.id }, ref);
+    const out = moves.map((m) => ({
+      account: vaultAccount(m.coin.policyId, m.from as HeldStatus),
+      amount: -m.coin.amountSat,
+    }));
+    await postBtcEntries(inTx(ctx, tx), [
+      {
+        ...ref,
+        description: input.settlement.description,
+        occurredAt: input.occurredAt ?? new Date(),
+        postings: [...out, ...legs],
+      },
+    ]);
+    return { outpoints: moves.map((m) => outpointOf(m.coin)), status: 'spent' as const, ledger_source: ref.source };
+  });
+}
+
+const reopenInput = z.object({ spendId: key, eventId: key, reason: z.string().min(1).max(500) });
+export type ReopenInput = z.input<typeof reopenInput>;
+
+/**
+ * spent -> the state it was spent from (locked, or available when spent outside Reserve): the
+ * spending block was reorganised away. Reverses the spend's entry.
+ */
+export function reopenSpend({ ctx, input: raw }: Verb<ReopenInput>) {
+  const input = parse(reopenInput, raw);
+  return withTransaction(ctx, async (tx) => {
+    const source = spendSource(input.spendId, input.eventId);
+    const seq = await entrySeq(inTx(ctx, tx), 'coin.spent', source);
+    if (seq === null) throw notFound(`spend ${source.id}`);
+    const spentBy = await tx
+      .select({ txid: utxoHistory.txid, vout: utxoHistory.vout, from: utxoHistory.fromStatus })
+      .from(utxoHistory)
+      .where(and(eq(utxoHistory.eventId, source.id), eq(utxoHistory.toStatus, 'spent')));
+    const coins = await lockRows(tx, spentBy.map(outpointOf));
+    const before = new Map(spentBy.map((h) => [outpointOf(h), h.from as CoinStatus]));
+    const moves = coins.map((coin) => ({ coin, from: coin.status as CoinStatus, to: before.get(outpointOf(coin))! }));
+    const wrong = moves.find((m) => m.from !== 'spent');
+    if (wrong) throw conflict(`${outpointOf(wrong.coin)} is ${wrong.from}, no longer spent by ${source.id}`);
+    const ref = { kind: 'coin.unspent', source };
+    await writeMoves(tx, moves, { reason: `spend undone: ${input.reason}`, eventId: source.id }, ref);
+    await reverseEntry(inTx(ctx, tx), { seq, reason: input.reason, kind: ref.kind, source });
+    return { outpoints: moves.map((m) => outpointOf(m.coin)), statuses: moves.map((m) => m.to) };
+  });
+}

@@ -1,0 +1,57 @@
+import type { Verb } from '../context.js';
+import type { ChainBlock } from '../chain/index.js';
+import { type KnownBlock, statusOf, type UtxoStatus } from './lifecycle.js';
+import {
+  insertArrival,
+  lockCoinsNearTip,
+  type MoveReason,
+  moveCoin,
+  type NewUtxo,
+  outpointOf,
+  type PlannedEntry,
+} from './moves.js';
+
+// The chain side of the coins: a coin arrives, and the chain moves it. Both return the ledger
+// entries they plan instead of posting them: the webhook posts a whole group's entries last,
+// under one chain-head lock (see payouts/webhook.ts). The tx is ctx.tx.
+
+function txOf(ctx: Verb<unknown>['ctx']) {
+  if (!ctx.tx) throw new Error('coins: this verb runs inside the caller transaction (ctx.tx)');
+  return ctx.tx;
+}
+
+export function knownBlock(block: ChainBlock | undefined): KnownBlock | null {
+  return block ? { height: block.height, connected: block.connected, everDisconnected: block.everDisconnected } : null;
+}
+
+/**
+ * Records a coin the fleet reported, in the state the chain puts it in, unless its outpoint is
+ * already recorded (`inserted` false, nothing written). Input is the payouts module's parsed event.
+ */
+export function receiveCoin({ ctx, input }: Verb<{ coin: NewUtxo; why: MoveReason }>) {
+  return insertArrival(txOf(ctx), input.coin, input.why);
+}
+
+export interface ChainMoveInput {
+  blockHash: string;
+  /** The lower of the tips before and after the block event (chain.applyBlock). */
+  lowestTip: number;
+  tipHeight: number | null;
+  why: MoveReason;
+}
+
+/** Moves every coin whose state the block event changes; returns what moved and the entries to post. */
+export async function applyChainMove({ ctx, input }: Verb<ChainMoveInput>) {
+  const tx = txOf(ctx);
+  const moved: { outpoint: string; from: UtxoStatus; to: UtxoStatus }[] = [];
+  const entries: PlannedEntry[] = [];
+  for (const { coin, block } of await lockCoinsNearTip(tx, input.blockHash, input.lowestTip)) {
+    const from = coin.status as UtxoStatus;
+    const to = statusOf({ coinbase: coin.coinbase, blockHash: coin.blockHash }, block, input.tipHeight);
+    if (to === from) continue;
+    const move = await moveCoin(ctx, tx, coin, from, to, input.why);
+    entries.push(...move.entries);
+    moved.push({ outpoint: outpointOf(coin), from, to });
+  }
+  return { moved, entries };
+}
