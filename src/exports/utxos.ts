@@ -1,7 +1,7 @@
 // The UTXO set as JSON Lines, read through the payouts and policies services a page at a time.
 import type { Ctx } from '../context.js';
-import { getTip, listUtxos, listUtxosAsOf } from '../payouts/reads.js';
-import { toUtxoView, type UtxoView } from '../payouts/coins.js';
+import { getTip } from '../chain/index.js';
+import { listUtxos, listUtxosAsOf, toUtxoView, type UtxoView } from '../coins/index.js';
 import { resolveAddress, type ResolvedAddress } from '../policies/service.js';
 
 const PAGE = 500;
