@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
-import { rfc3339 } from '../http/schemas.js';
+import { JsonValue, rfc3339 } from '../http/schemas.js';
 import { decodeCursor, page, pageQuery, pageSchema } from '../http/pagination.js';
 import { listAudit, toAuditView } from './service.js';
 
@@ -18,8 +18,12 @@ const AuditEntrySchema = z
     request_id: z.string().nullable(),
     outcome: z.string(),
     status: z.number().int().nullable(),
-    details: z.record(z.string(), z.unknown()).nullable(),
+    details: z
+      .record(z.string(), JsonValue)
+      .nullable()
+      .openapi({ description: 'What the action recorded; its fields depend on the action' }),
   })
+  .strict()
   .openapi('AuditEntry');
 
 const listAuditRoute = createRoute({

@@ -87,7 +87,7 @@ const ledgerExportRoute = createRoute({
   },
 });
 
-const BalanceSchema = z.object({ account: z.string(), commodity: z.string(), amount: z.string() });
+const BalanceSchema = z.object({ account: z.string(), commodity: z.string(), amount: z.string() }).strict();
 const LedgerManifestSchema = z
   .object({
     export: z.string(),
@@ -115,6 +115,7 @@ const ledgerManifestRoute = createRoute({
   summary: 'The manifest the same ledger export would end with (the export is built and hashed, not sent)',
   security: bearerSecurity,
   middleware: [auditorOrAdmin] as const,
+  .strict()
   request: { query: ledgerQuery },
   responses: {
     200: { description: 'The manifest', content: { 'application/json': { schema: LedgerManifestSchema } } },
@@ -174,7 +175,7 @@ const labelsManifestRoute = createRoute({
       description: 'The manifest',
       content: {
         'application/json': {
-          schema: z.object({
+          schema: z.strictObject({
             export: z.literal('labels'),
             addresses: z.number().int(),
             outputs: z.number().int(),

@@ -2,7 +2,7 @@ import { createMiddleware } from 'hono/factory';
 import type { Executor } from '../../db/client.js';
 import type { Role } from '../context.js';
 import { authenticateSecret } from '../keys/service.js';
-import type { AppEnv } from './env.js';
+import { type AppEnv, declareRoles } from './env.js';
 import { AppError } from './problem.js';
 
 /** Resolves `Authorization: Bearer <key>` into c.var.actor (null when absent). Never rejects by itself. */
@@ -26,7 +26,7 @@ export function authenticate(db: Executor) {
 
 /** 401 without a key; 403 when the key's role is not listed. `admin` may do everything. */
 export function requireRole(...roles: Role[]) {
-  return createMiddleware<AppEnv>(async (c, next) => {
+  const middleware = createMiddleware<AppEnv>(async (c, next) => {
     const actor = c.get('actor');
     if (!actor)
       throw new AppError('unauthorized', 'an API key is required: Authorization: Bearer <key>', {
@@ -40,6 +40,7 @@ export function requireRole(...roles: Role[]) {
     }
     await next();
   });
+  return declareRoles(middleware, ['admin', ...roles.filter((r) => r !== 'admin')]);
 }
 
 export const bearerSecurity = [{ bearer: [] as string[] }];

@@ -41,4 +41,4 @@ export function page<R>(rows: R[], limit: number, cursorOf: (row: R) => Record<s
 }
 
 export const pageSchema = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), next_cursor: z.string().nullable() });
+  z.strictObject({ items: z.array(item), next_cursor: z.string().nullable() });

@@ -17,3 +17,13 @@ export const currencyCode = z
   })
   .transform((value) => value as string)
   .openapi({ type: 'string', example: 'BYN', description: 'ISO 4217 currency code' });
+
+/**
+ * A JSON value, for fields whose shape is the producer's own (an audit row's per-action details).
+ * Typed unknown so that handlers returning their own detail types still type-check.
+ */
+export const JsonValue: z.ZodType<unknown> = z
+  .lazy(() =>
+    z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonValue), z.record(z.string(), JsonValue)]),
+  )
+  .openapi('JsonValue', { description: 'Any JSON value' });

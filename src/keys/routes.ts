@@ -15,6 +15,7 @@ const KeySchema = z
     created_by: z.string().nullable(),
     revoked_at: z.string().nullable(),
   })
+  .strict()
   .openapi('ApiKey');
 
 const admin = requireRole('admin');
@@ -44,7 +45,10 @@ const listKeysRoute = createRoute({
   security: bearerSecurity,
   middleware: [admin] as const,
   responses: {
-    200: { description: 'Keys', content: { 'application/json': { schema: z.object({ items: z.array(KeySchema) }) } } },
+    200: {
+      description: 'Keys',
+      content: { 'application/json': { schema: z.strictObject({ items: z.array(KeySchema) }) } },
+    },
     ...errorResponses(401, 403),
   },
 });
@@ -59,7 +63,7 @@ const revokeKeyRoute = createRoute({
   request: { params: z.object({ id: z.string().max(100) }) },
   responses: {
     200: { description: 'Revoked', content: { 'application/json': { schema: KeySchema } } },
-    ...errorResponses(401, 403, 404, 409),
+    ...errorResponses(401, 403, 404, 409, 422),
   },
 });
 

@@ -80,7 +80,7 @@ const listAccountsRoute = createRoute({
   responses: {
     200: {
       description: 'Accounts',
-      content: { 'application/json': { schema: z.object({ items: z.array(AccountSchema) }) } },
+      content: { 'application/json': { schema: z.strictObject({ items: z.array(AccountSchema) }) } },
     },
     ...errorResponses(401, 403, 422),
   },

@@ -4,7 +4,7 @@ import { canonicalDecimal } from './canonical.js';
 import { type PostedEntry, type Posting, satsToBtc, type Valuation } from './model.js';
 import type { AccountView, Amount, TrialBalance, VerifyResult } from './service.js';
 
-const ValuationSchema = z.object({ amount: z.string(), commodity: z.string() }).openapi('LedgerValuation');
+const ValuationSchema = z.object({ amount: z.string(), commodity: z.string() }).strict().openapi('LedgerValuation');
 
 export const PostingSchema = z
   .object({
@@ -18,6 +18,7 @@ export const PostingSchema = z
     }),
     cost: ValuationSchema.nullable().openapi({ description: 'Total historical cost of this amount' }),
   })
+  .strict()
   .openapi('LedgerPosting');
 
 export const EntrySchema = z
@@ -28,17 +29,19 @@ export const EntrySchema = z
     recorded_at: z.string(),
     kind: z.string().openapi({ example: 'payout.received' }),
     description: z.string(),
-    source: z.object({ type: z.string(), id: z.string() }),
+    source: z.object({ type: z.string(), id: z.string() }).strict(),
     actor: z.string(),
     reverses_seq: z.string().nullable(),
     prev_hash: z.string(),
     hash: z.string(),
     postings: z.array(PostingSchema),
   })
+  .strict()
   .openapi('LedgerEntry');
 
 const BalanceSchema = z
   .object({ commodity: z.string(), balance: z.string(), balance_btc: z.string().nullable() })
+  .strict()
   .openapi('LedgerBalance');
 
 export const AccountSchema = z
@@ -48,6 +51,7 @@ export const AccountSchema = z
     commodities: z.array(z.string()).nullable(),
     balances: z.array(BalanceSchema),
   })
+  .strict()
   .openapi('LedgerAccount');
 
 export const TrialBalanceSchema = z
@@ -55,16 +59,19 @@ export const TrialBalanceSchema = z
     as_of: z.string().nullable(),
     as_of_seq: z.string().nullable(),
     rows: z.array(
-      z.object({
-        account: z.string(),
-        type: z.string(),
-        commodity: z.string(),
-        balance: z.string(),
-        balance_btc: z.string().nullable(),
-      }),
+      z
+        .object({
+          account: z.string(),
+          type: z.string(),
+          commodity: z.string(),
+          balance: z.string(),
+          balance_btc: z.string().nullable(),
+        })
+        .strict(),
     ),
-    totals: z.array(z.object({ commodity: z.string(), total: z.string() })),
+    totals: z.array(z.object({ commodity: z.string(), total: z.string() }).strict()),
   })
+  .strict()
   .openapi('TrialBalance');
 
 export const VerifySchema = z
@@ -75,6 +82,7 @@ export const VerifySchema = z
     seq: z.string().nullable().optional().openapi({ description: 'First broken sequence number (when not ok)' }),
     reason: z.string().optional(),
   })
+  .strict()
   .openapi('LedgerVerification');
 
 const amountString = (a: Amount) => canonicalDecimal(a);

@@ -15,8 +15,8 @@ const officer = requireRole('officer');
 const PolicyId = z.object({ id: z.string().max(64).openapi({ example: 'regtest-cold' }) });
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 
-const Derivation = z.object({ fingerprint: z.string(), path: z.string(), pubkey: z.string() });
-const Signer = z.object({ name: z.string(), fingerprint: z.string(), path: z.string(), xpub: z.string() });
+const Derivation = z.object({ fingerprint: z.string(), path: z.string(), pubkey: z.string() }).strict();
+const Signer = z.object({ name: z.string(), fingerprint: z.string(), path: z.string(), xpub: z.string() }).strict();
 const PolicyView = z
   .object({
     id: z.string(),
@@ -28,15 +28,17 @@ const PolicyView = z
     m_of_n: z.string().openapi({ example: '2-of-3' }),
     signers: z.array(Signer),
     tier: z.enum(['cold', 'warm', 'hot']),
-    spending: z.object({
-      approvals: z.number().int(),
-      per_tx_limit_sat: z.string(),
-      per_tx_limit_btc: z.string(),
-      daily_limit_sat: z.string(),
-      daily_limit_btc: z.string(),
-      allowed_destinations: z.array(z.string()),
-      delay_hours: z.number().int(),
-    }),
+    spending: z
+      .object({
+        approvals: z.number().int(),
+        per_tx_limit_sat: z.string(),
+        per_tx_limit_btc: z.string(),
+        daily_limit_sat: z.string(),
+        daily_limit_btc: z.string(),
+        allowed_destinations: z.array(z.string()),
+        delay_hours: z.number().int(),
+      })
+      .strict(),
     gap_limit: z.number().int(),
     version: z.number().int(),
     content_hash: z.string(),
@@ -45,6 +47,7 @@ const PolicyView = z
     created_at: z.string(),
     updated_at: z.string(),
   })
+  .strict()
   .openapi('Policy');
 const AddressView = z
   .object({
@@ -63,7 +66,35 @@ const AddressView = z
     redeem_script: z.string().nullable(),
     bip32_derivations: z.array(Derivation),
   })
+  .strict()
   .openapi('PolicyAddress');
+// What caravanConfig and coreImportDescriptors write.
+const CaravanWallet = z
+  .object({
+    name: z.string(),
+    addressType: z.enum(['P2WSH', 'P2SH-P2WSH']),
+    network: z.enum(['mainnet', 'testnet', 'signet', 'regtest']),
+    quorum: z.object({ requiredSigners: z.number().int(), totalSigners: z.number().int() }).strict(),
+    extendedPublicKeys: z.array(
+      z.object({ name: z.string(), bip32Path: z.string(), xpub: z.string(), xfp: z.string() }).strict(),
+    ),
+    startingAddressIndex: z.number().int(),
+  })
+  .strict()
+  .openapi('CaravanWallet');
+const CoreImportDescriptors = z
+  .array(
+    z
+      .object({
+        desc: z.string(),
+        timestamp: z.union([z.number().int(), z.literal('now')]),
+        active: z.literal(true),
+        range: z.tuple([z.number().int(), z.number().int()]),
+        internal: z.boolean(),
+      })
+      .strict(),
+  )
+  .openapi('CoreImportDescriptors', { description: 'The argument of Bitcoin Core importdescriptors' });
 const labelText = (max: number) =>
   z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const IssueAddressBody = z
@@ -95,7 +126,10 @@ const routes = {
     summary: 'Custody policies with m-of-n, signers, tier, rules and version',
     security: bearerSecurity,
     middleware: [reader] as const,
-    responses: { 200: json(z.object({ items: z.array(PolicyView) }), 'Policies'), ...errorResponses(401, 403) },
+    responses: {
+      200: json(z.object({ items: z.array(PolicyView) }).strict(), 'Policies'),
+      ...errorResponses(401, 403),
+    },
   }),
   get: createRoute({
     method: 'get',
@@ -117,7 +151,7 @@ const routes = {
     request: { params: PolicyId },
     responses: {
       200: json(
-        z.object({ policy_id: z.string(), receive: z.string(), change: z.string(), multipath: z.string() }),
+        z.object({ policy_id: z.string(), receive: z.string(), change: z.string(), multipath: z.string() }).strict(),
         'Descriptors',
       ),
       ...errorResponses(401, 403, 404),
@@ -136,7 +170,7 @@ const routes = {
       query: z.object({ format: z.enum(['caravan', 'core'], { message: 'must be caravan or core' }) }),
     },
     responses: {
-      200: json(z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]), 'Wallet configuration'),
+      200: json(z.union([CaravanWallet, CoreImportDescriptors]), 'Wallet configuration'),
       ...errorResponses(401, 403, 404, 422),
     },
   }),
@@ -171,12 +205,14 @@ const routes = {
     },
     responses: {
       200: json(
-        z.object({
-          policy_id: z.string(),
-          chain: z.number().int(),
-          from: z.number().int(),
-          items: z.array(AddressView),
-        }),
+        z
+          .object({
+            policy_id: z.string(),
+            chain: z.number().int(),
+            from: z.number().int(),
+            items: z.array(AddressView),
+          })
+          .strict(),
         'Addresses',
       ),
       ...errorResponses(401, 403, 404, 422),

@@ -24,6 +24,8 @@ function refuse(field: string, reason: string, code: 'validation_failed' | 'conf
   return new AppError(code, `${field}: ${reason}`, { errors: [{ field, reason }] });
 }
 
+type CostBreakdownView = Record<'tariff_id' | 'from' | 'to' | 'energy_kwh' | 'price_per_kwh' | 'cost', string>;
+
 export function toReportView(r: ProductionReport) {
   return {
     id: r.id,
@@ -35,7 +37,7 @@ export function toReportView(r: ProductionReport) {
     uptime: new Dec(r.uptime).toFixed(),
     energy_cost: new Dec(r.energyCost).toFixed(),
     energy_currency: r.energyCurrency,
-    cost_breakdown: r.costBreakdown,
+    cost_breakdown: r.costBreakdown as CostBreakdownView[], // as recordProduction writes it below
     ledger_entry_id: r.ledgerEntryId,
     replaces: r.replacesId,
     superseded_by: r.supersededBy,

@@ -40,16 +40,19 @@ const SiteView = z
     name: z.string(),
     region: z.string(),
     energy_source: z.string(),
-    pool: z.object({
-      kind: z.enum(['solo', 'pool']),
-      name: z.string().nullable().optional(),
-      scheme: z.string().optional(),
-      fee_rate: z.string().optional(),
-    }),
+    pool: z
+      .object({
+        kind: z.enum(['solo', 'pool']),
+        name: z.string().nullable().optional(),
+        scheme: z.string().optional(),
+        fee_rate: z.string().optional(),
+      })
+      .strict(),
     underpayment_tolerance: z.string().nullable(),
     energy_supplier: z.string(),
     created_at: z.string(),
   })
+  .strict()
   .openapi('Site');
 const TariffView = z
   .object({
@@ -60,8 +63,9 @@ const TariffView = z
     price_per_kwh: z.string(),
     currency: z.string(),
   })
+  .strict()
   .openapi('EnergyTariff');
-const RecordedView = z.object({ received: z.number().int(), inserted: z.number().int() });
+const RecordedView = z.object({ received: z.number().int(), inserted: z.number().int() }).strict();
 const ReportView = z
   .object({
     id: z.string(),
@@ -73,11 +77,24 @@ const ReportView = z
     uptime: z.string(),
     energy_cost: z.string(),
     energy_currency: z.string(),
-    cost_breakdown: z.array(z.record(z.string(), z.unknown())),
+    cost_breakdown: z.array(
+      z
+        .object({
+          tariff_id: z.string(),
+          from: z.string(),
+          to: z.string(),
+          energy_kwh: z.string(),
+          price_per_kwh: z.string(),
+          cost: z.string(),
+        })
+        .strict()
+        .openapi({ description: 'One tariff segment of the period, exact' }),
+    ),
     ledger_entry_id: z.string().nullable(),
     replaces: z.string().nullable(),
     superseded_by: z.string().nullable(),
   })
+  .strict()
   .openapi('ProductionReportView');
 const siteParam = z.object({ id: z.string().max(64) });
 const reportCursor = z.object({ period_start: z.iso.datetime(), id: z.string().max(64) });
@@ -100,7 +117,7 @@ const routes = {
     summary: 'List mining sites',
     security: bearerSecurity,
     middleware: [reader] as const,
-    responses: { 200: json(z.object({ items: z.array(SiteView) })), ...errorResponses(401, 403) },
+    responses: { 200: json(z.strictObject({ items: z.array(SiteView) })), ...errorResponses(401, 403) },
   }),
   getSite: createRoute({
     method: 'get',
@@ -130,7 +147,7 @@ const routes = {
     security: bearerSecurity,
     middleware: [reader] as const,
     request: { params: siteParam },
-    responses: { 200: json(z.object({ items: z.array(TariffView) })), ...errorResponses(401, 403, 404) },
+    responses: { 200: json(z.strictObject({ items: z.array(TariffView) })), ...errorResponses(401, 403, 404) },
   }),
   closeTariff: createRoute({
     method: 'post',
@@ -185,7 +202,9 @@ const routes = {
     request: { body: jsonBody(ProductionBatchSchema) },
     responses: {
       200: json(
-        z.object({ items: z.array(ReportView.extend({ outcome: z.enum(['created', 'unchanged', 'corrected']) })) }),
+        z.strictObject({
+          items: z.array(ReportView.extend({ outcome: z.enum(['created', 'unchanged', 'corrected']) })),
+        }),
       ),
       ...errorResponses(401, 403, 409, 413, 415, 422),
     },
@@ -207,7 +226,7 @@ const routes = {
       }),
     },
     responses: {
-      200: json(z.object({ items: z.array(ReportView), next_cursor: z.string().nullable() })),
+      200: json(z.strictObject({ items: z.array(ReportView), next_cursor: z.string().nullable() })),
       ...errorResponses(401, 403, 422),
     },
   }),

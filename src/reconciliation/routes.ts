@@ -3,6 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
 import { currencyCode } from '../http/schemas.js';
+import { FLAG_CODES } from './flags.js';
 import { buildReconciliation, reconciliationCsvRecords } from './report.js';
 
 const day = z.iso.date({ message: 'must be a date YYYY-MM-DD' });
@@ -30,7 +31,39 @@ const ReconciliationQuerySchema = z
       ctx.addIssue({ code: 'custom', path: ['to'], message: `the range may span at most ${MAX_DAYS} days` });
   });
 
-const Row = z.object({}).passthrough().openapi('ReconciliationRow');
+const decimal = z.string().openapi({ description: 'A decimal, as a string' });
+const Row = z
+  .object({
+    site: z.string(),
+    period: z.string().openapi({ description: 'YYYY-MM-DD (day) or YYYY-MM (month)' }),
+    period_start: z.string(),
+    period_end: z.string(),
+    pool: z.string().nullable().openapi({ description: 'solo, or the pool payout scheme' }),
+    reports: z.number().int(),
+    hashrate_ths: decimal,
+    energy_kwh: decimal,
+    efficiency_j_per_th: decimal.nullable(),
+    energy_cost: z.array(z.object({ currency: z.string(), amount: decimal }).strict()),
+    energy_cost_reporting: z.object({ currency: z.string(), amount: decimal.nullable() }).strict(),
+    expected_sat: decimal,
+    expected_btc: decimal,
+    expected_blocks: decimal,
+    actual_sat: decimal,
+    actual_btc: decimal,
+    variance_sat: decimal,
+    variance_pct: decimal.nullable(),
+    production_cost_per_btc: decimal.nullable(),
+    break_even_btc_price: decimal.nullable(),
+    solo_interval: z
+      .object({ lower: z.number().int(), upper: z.number().int(), level: z.number() })
+      .strict()
+      .nullable(),
+    actual_blocks: z.number().int().nullable(),
+    missing_network_days: z.number().int(),
+    flags: z.array(z.object({ code: z.enum(FLAG_CODES), detail: z.string() }).strict()),
+  })
+  .strict()
+  .openapi('ReconciliationRow');
 
 const reconciliationRoute = createRoute({
   method: 'get',
@@ -45,15 +78,17 @@ const reconciliationRoute = createRoute({
       description: 'The reconciliation',
       content: {
         'application/json': {
-          schema: z.object({
-            from: z.string(),
-            to: z.string(),
-            granularity: z.string(),
-            reporting_currency: z.string(),
-            as_of: z.string(),
-            missing_payout_days: z.number(),
-            rows: z.array(Row),
-          }),
+          schema: z
+            .object({
+              from: z.string(),
+              to: z.string(),
+              granularity: z.string(),
+              reporting_currency: z.string(),
+              as_of: z.string(),
+              missing_payout_days: z.number().int(),
+              rows: z.array(Row),
+            })
+            .strict(),
         },
         'text/csv': { schema: z.string() },
       },

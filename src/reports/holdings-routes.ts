@@ -3,6 +3,7 @@ import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
 import { currencyCode, rfc3339 } from '../http/schemas.js';
 import { holdingsValued } from './holdings.js';
+import { HoldingsSchema } from './schemas.js';
 
 const route = createRoute({
   method: 'get',
@@ -20,7 +21,7 @@ const route = createRoute({
   responses: {
     200: {
       description: 'Valued holdings and the ledger-equals-UTXO-set check',
-      content: { 'application/json': { schema: z.object({}).passthrough().openapi('Holdings') } },
+      content: { 'application/json': { schema: HoldingsSchema } },
     },
     ...errorResponses(401, 403, 422),
   },
@@ -30,13 +31,12 @@ export function holdingsRouter(options: { reportingCurrency: string }) {
   const router = createRouter();
   router.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    return c.json(
-      await holdingsValued(c.var.ctx, {
-        asOf: q.as_of ? new Date(q.as_of) : null,
-        currency: q.currency ?? options.reportingCurrency,
-      }),
-      200,
-    );
+    const holdings = await holdingsValued(c.var.ctx, {
+      asOf: q.as_of ? new Date(q.as_of) : null,
+      currency: q.currency ?? options.reportingCurrency,
+    });
+    // The ledger reads statuses as strings; the schema names the four (checked in the tests).
+    return c.json(holdings as z.infer<typeof HoldingsSchema>, 200);
   });
   return router;
 }

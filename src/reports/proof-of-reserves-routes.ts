@@ -4,6 +4,7 @@ import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
 import { rfc3339 } from '../http/schemas.js';
 import { proofCsvRecords, proofOfReserves } from './proof-of-reserves.js';
+import { ProofOfReservesSchema } from './schemas.js';
 
 const route = createRoute({
   method: 'get',
@@ -25,7 +26,7 @@ const route = createRoute({
     200: {
       description: 'The proof',
       content: {
-        'application/json': { schema: z.object({}).passthrough().openapi('ProofOfReserves') },
+        'application/json': { schema: ProofOfReservesSchema },
         'text/csv': { schema: z.string() },
       },
     },

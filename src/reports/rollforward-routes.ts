@@ -3,6 +3,7 @@ import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
 import { currencyCode, rfc3339 } from '../http/schemas.js';
 import { rollForward } from './rollforward.js';
+import { RollForwardSchema } from './schemas.js';
 
 const route = createRoute({
   method: 'get',
@@ -20,7 +21,7 @@ const route = createRoute({
   responses: {
     200: {
       description: 'The roll-forward',
-      content: { 'application/json': { schema: z.object({}).passthrough().openapi('RollForward') } },
+      content: { 'application/json': { schema: RollForwardSchema } },
     },
     ...errorResponses(401, 403, 422),
   },

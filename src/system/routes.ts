@@ -12,7 +12,10 @@ const healthRoute = createRoute({
   tags: ['system'],
   summary: 'The process is up',
   responses: {
-    200: { description: 'Up', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } },
+    200: {
+      description: 'Up',
+      content: { 'application/json': { schema: z.strictObject({ status: z.literal('ok') }) } },
+    },
   },
 });
 
@@ -26,7 +29,7 @@ const readyRoute = createRoute({
       description: 'Ready',
       content: {
         'application/json': {
-          schema: z.object({ status: z.literal('ready'), engine: z.enum(['pglite', 'postgres']) }),
+          schema: z.strictObject({ status: z.literal('ready'), engine: z.enum(['pglite', 'postgres']) }),
         },
       },
     },

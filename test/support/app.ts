@@ -4,6 +4,7 @@ import { createKey } from '../../src/keys/service.js';
 import { createLogger } from '../../src/logger.js';
 import { loadAndSyncPolicies } from '../../src/policies/startup.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
+import { assertDeclaredResponse, declaredRoutes } from './validate.js';
 
 export const silentLog = createLogger('silent');
 
@@ -17,16 +18,19 @@ export interface RequestOptions {
   /** Raw body; sent as-is. */
   raw?: string | Uint8Array;
   headers?: Record<string, string>;
+  /** Skip the check of the answer against the route's declared response (only for a test of the check itself). */
+  unchecked?: boolean;
 }
 
-/**
- * The real Hono app on a fresh database, driven in-process through app.request:
- * every middleware, validator and SQL statement runs as in production.
- */
 /** The repository's example policies (regtest-cold, regtest-warm, testnet-drill). */
 export const EXAMPLE_POLICIES_DIR = new URL('../../policies', import.meta.url).pathname;
 
-/** policiesDir: a directory of policy files loaded and synced as at start (default: the examples); null for none. */
+/**
+ * The real Hono app on a fresh database, driven in-process through app.request:
+ * every middleware, validator and SQL statement runs as in production. Every answer is
+ * checked against its route's declared responses (status, content type, JSON body; validate.ts).
+ * policiesDir: a directory of policy files loaded and synced as at start (default: the examples); null for none.
+ */
 export async function createTestApp(
   options: { bodyLimitBytes?: number; policiesDir?: string | null; webhookSecrets?: string[] } = {},
 ) {
@@ -41,6 +45,7 @@ export async function createTestApp(
     },
     log: silentLog,
   });
+  const routes = declaredRoutes(app);
   const keys = {} as Record<Role, string>;
   for (const role of ['admin', 'officer', 'approver', 'auditor'] as const) {
     keys[role] = (await createKey({ ctx: systemCtx(database), input: { name: `test ${role}`, role } })).secret;
@@ -65,10 +70,12 @@ export async function createTestApp(
     } catch {
       json = undefined;
     }
-    return { status: response.status, headers: response.headers, text, json };
+    const answer = { status: response.status, headers: response.headers, text, json };
+    if (!opts.unchecked && method.toUpperCase() !== 'HEAD') assertDeclaredResponse(routes, method, path, answer);
+    return answer;
   }
 
-  return { app, database, keys, request, ctx: () => systemCtx(database), close: () => database.close() };
+  return { app, routes, database, keys, request, ctx: () => systemCtx(database), close: () => database.close() };
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;

@@ -1,0 +1,130 @@
+// Response schemas of the reports' routes: what holdings, roll-forward and proof of reserves send,
+// field by field (strict, so a field the service adds without declaring it fails the tests).
+import { z } from '@hono/zod-openapi';
+
+const sat = z
+  .string()
+  .regex(/^-?\d+$/)
+  .openapi({ description: 'Satoshis, as a decimal string' });
+const btc = z
+  .string()
+  .regex(/^-?\d+\.\d{8}$/)
+  .openapi({ description: 'BTC with 8 decimals' });
+const money = z.string().nullable().openapi({ description: 'In `currency`; null when a price or rate is missing' });
+const status = z.enum(['unconfirmed', 'immature', 'available', 'locked']);
+
+export const PriceMarkSchema = z
+  .object({ currency: z.string(), price: z.string(), at: z.string(), source: z.string() })
+  .strict()
+  .openapi('PriceMark');
+
+const values = {
+  fair_value: money,
+  value_at_receipt: money,
+  production_cost: money,
+  unrealized_gain: money,
+};
+
+const HoldingRow = z
+  .object({
+    policy_id: z.string(),
+    status,
+    amount_sat: sat,
+    amount_btc: btc,
+    policy_held_sat: sat.nullable(),
+    ...values,
+    account: z.string().optional().openapi({ description: 'Current holdings only' }),
+    utxo_count: z.number().int().optional().openapi({ description: 'Current holdings only' }),
+    utxo_set_sat: sat.optional().openapi({ description: 'Current holdings only' }),
+    consistent: z.boolean().optional().openapi({ description: 'Current holdings only: ledger equals UTXO set' }),
+  })
+  .strict()
+  .openapi('HoldingRow');
+
+export const HoldingsSchema = z
+  .object({
+    as_of: z.string(),
+    currency: z.string(),
+    price_mark: PriceMarkSchema.nullable(),
+    method: z.string(),
+    holdings: z.array(HoldingRow),
+    total_sat: sat,
+    total_btc: btc,
+    totals: z.object({ amount_sat: sat, amount_btc: btc, ...values }).strict(),
+    check: z
+      .object({
+        ledger_equals_utxo_set: z.boolean().nullable().openapi({ description: 'null with as_of (not compared)' }),
+        mismatches: z.array(z.string()),
+        detail: z.string().optional(),
+      })
+      .strict(),
+  })
+  .strict()
+  .openapi('Holdings');
+
+const line = { amount_sat: sat, amount_btc: btc, value: money };
+const Line = z.object(line).strict();
+
+export const RollForwardSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    currency: z.string(),
+    opening_mark: PriceMarkSchema.nullable(),
+    closing_mark: PriceMarkSchema.nullable(),
+    opening: Line,
+    additions: z.object({ ...line, by_site: z.array(z.object({ site: z.string(), ...line }).strict()) }).strict(),
+    reversals: Line,
+    dispositions: Line,
+    other_additions: Line,
+    remeasurement_gain_loss: z.object({ value: money }).strict(),
+    closing: Line,
+    check: z.object({ balanced: z.boolean() }).strict(),
+  })
+  .strict()
+  .openapi('RollForward');
+
+const Descriptors = z
+  .object({ policy_id: z.string(), receive: z.string(), change: z.string(), multipath: z.string() })
+  .strict()
+  .openapi('PolicyDescriptors');
+
+export const ProofOfReservesSchema = z
+  .object({
+    as_of: z.string(),
+    generated_at: z.string(),
+    chain_tip: z.object({ height: z.number().int().nullable(), hash: z.string().nullable() }).strict(),
+    ledger_head: z.union([
+      z.object({ ok: z.literal(true), entries: z.string(), head_hash: z.string() }).strict(),
+      z.object({ ok: z.literal(false), reason: z.string() }).strict(),
+    ]),
+    descriptors: z.array(Descriptors),
+    addresses: z.array(
+      z
+        .object({
+          address: z.string(),
+          policy_id: z.string(),
+          amount_sat: sat,
+          amount_btc: btc,
+          utxos: z.array(
+            z
+              .object({
+                txid: z.string(),
+                vout: z.number().int(),
+                amount_sat: sat,
+                amount_btc: btc,
+                status,
+                block_height: z.number().int().nullable(),
+                coinbase: z.boolean(),
+              })
+              .strict(),
+          ),
+        })
+        .strict(),
+    ),
+    total: z
+      .object({ utxos: z.number().int(), amount_sat: sat, amount_btc: btc, confirmed_sat: sat, confirmed_btc: btc })
+      .strict(),
+  })
+  .strict()
+  .openapi('ProofOfReserves');
