@@ -1,5 +1,5 @@
 import { spendApprovals } from '../../db/schema/spends.js';
-import { audit } from '../audit/service.js';
+import { audit } from '../audit/index.js';
 import { inTx, type Verb, withTransaction } from '../context.js';
 import { validationError } from '../http/env.js';
 import { AppError } from '../http/problem.js';

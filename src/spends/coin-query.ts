@@ -2,9 +2,9 @@ import { and, asc, desc, eq, gte, notInArray, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { utxos } from '../../db/schema/payouts.js';
 import { policyAddresses } from '../../db/schema/policies.js';
-import type { SpendCoin } from '../custody/psbt.js';
-import { planSelection, type SelectionParams, SelectionError, finishSelection } from '../custody/selection.js';
-import type { Funding } from '../custody/selection.js';
+import type { SpendCoin } from '../custody/index.js';
+import { planSelection, type SelectionParams, SelectionError, finishSelection } from '../custody/index.js';
+import type { Funding } from '../custody/index.js';
 
 // Candidate coins for a spend, read with two indexed queries instead of the whole vault: the
 // maxInputs + 1 largest available coins (which decide how many inputs the spend needs), then the

@@ -1,5 +1,5 @@
 import type { SpendState } from '../../db/schema/spends.js';
-import { audit } from '../audit/service.js';
+import { audit } from '../audit/index.js';
 import { releaseCoins } from '../coins/index.js';
 import type { Ctx } from '../context.js';
 import { dueForExpiry, lockSpend, type SpendRecord, setState } from './store.js';

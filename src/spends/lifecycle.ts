@@ -1,4 +1,4 @@
-import { audit } from '../audit/service.js';
+import { audit } from '../audit/index.js';
 import { type Ctx, executor, inTx, type Verb, withTransaction } from '../context.js';
 import { endSpend } from './expire.js';
 import { stateConflict } from './model.js';

@@ -1,15 +1,15 @@
 import type { Tx } from '../../db/client.js';
 import { spendInputs, spendOutputs, spends } from '../../db/schema/spends.js';
-import { audit } from '../audit/service.js';
+import { audit } from '../audit/index.js';
 import { outputScriptOf } from '../bitcoin/address.js';
 import type { NetworkName } from '../bitcoin/networks.js';
 import { getTip } from '../chain/index.js';
 import { lockCoins } from '../coins/index.js';
 import { type Ctx, inTx, type Verb, withTransaction } from '../context.js';
-import { type ChangeAddress, composeSpend, type Destination, selectionParams } from '../custody/compose.js';
-import type { MultisigWallet } from '../custody/multisig.js';
-import { fundWith, SelectionError } from '../custody/selection.js';
-import { checkFeeRules, dustLimitSat } from '../custody/vsize.js';
+import { type ChangeAddress, composeSpend, type Destination, selectionParams } from '../custody/index.js';
+import type { MultisigWallet } from '../custody/index.js';
+import { fundWith, SelectionError } from '../custody/index.js';
+import { checkFeeRules, dustLimitSat } from '../custody/index.js';
 import { validationError } from '../http/env.js';
 import { newId } from '../ids.js';
 import { DISBURSEMENTS } from '../ledger/index.js';
@@ -106,7 +106,7 @@ async function chooseCoins(
         throw ruleRefusal(
           'input_not_available',
           `coin ${named.txid}:${named.vout} is ${row.status}, not available`,
-          { status: row.status },
+          { coin_status: row.status },
           field,
         );
       return {

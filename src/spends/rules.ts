@@ -43,7 +43,7 @@ export function checkDestinations(rules: SpendingRules, outputs: readonly Destin
       throw ruleRefusal(
         'allowed_destinations',
         `output ${i}: ${what} is not among the vault's allowed destinations (${rules.allowedDestinations.join(', ') || 'none'})`,
-        { allowed_destinations: rules.allowedDestinations },
+        { allowed_destinations: rules.allowedDestinations.join(' ') },
         `outputs.${i}`,
       );
     }

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Transaction } from 'bitcoinjs-lib';
 import { spendUploads } from '../../db/schema/spends.js';
-import { audit } from '../audit/service.js';
+import { audit } from '../audit/index.js';
 import { type Ctx, type Verb, withTransaction } from '../context.js';
-import { finalise } from '../custody/finalise.js';
-import { inputContexts, type SpendInputContext } from '../custody/psbt.js';
-import { isComplete, progressOf, readSignatures, SignatureRefusal, unionOf } from '../custody/signatures.js';
+import { finalise } from '../custody/index.js';
+import { inputContexts, type SpendInputContext } from '../custody/index.js';
+import { isComplete, progressOf, readSignatures, SignatureRefusal, unionOf } from '../custody/index.js';
 import { getPolicy, policyWallet } from '../policies/index.js';
 import { ruleRefusal, stateConflict } from './model.js';
 import { lockSpend, type SpendRecord, setState } from './store.js';

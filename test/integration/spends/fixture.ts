@@ -77,7 +77,13 @@ export async function createSpendsApp() {
 
   async function send(event: unknown) {
     const signed = signEvent(event);
-    const r = await t.request('POST', '/v1/webhooks/fleet', { key: null, raw: signed.body, headers: signed.headers });
+    // The webhook's own answers are checked by the payouts tests; here it only feeds the chain and coins.
+    const r = await t.request('POST', '/v1/webhooks/fleet', {
+      key: null,
+      raw: signed.body,
+      headers: signed.headers,
+      unchecked: true,
+    });
     if (r.status !== 200) throw new Error(`webhook ${JSON.stringify(event).slice(0, 80)} -> ${r.status} ${r.text}`);
     return r;
   }
