@@ -27,6 +27,7 @@ import { rollforwardRouter } from './reports/rollforward-routes.js';
 import { holdingsRouter } from './reports/holdings-routes.js';
 import type { Logger } from './logger.js';
 import { payoutsRouter } from './payouts/routes.js';
+import { spendsRouter } from './spends/index.js';
 import { docsRouter } from './system/docs.js';
 import { systemRouter } from './system/routes.js';
 
@@ -111,7 +112,9 @@ export function createApp(deps: AppDeps) {
       const length = c.req.header('content-length');
       const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
       const type = c.req.header('content-type');
-      if (hasBody && (!type || !JSON_TYPE.test(type))) {
+      const signedPsbt =
+        /^\/v1\/spends\/[^/]+\/signatures$/.test(c.req.path) && /^application\/octet-stream\b/i.test(type ?? '');
+      if (hasBody && !signedPsbt && (!type || !JSON_TYPE.test(type))) {
         throw new AppError('unsupported_media_type', `the body must be application/json, not ${type ?? 'untyped'}`);
       }
     }
@@ -159,6 +162,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', holdingsRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
   app.route('/', rollforwardRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
   app.route('/', proofOfReservesRouter());
+  app.route('/', spendsRouter());
   app.route('/', transparencyRouter(loadLogSetup(deps.config)));
   app.route(
     '/console',
