@@ -73,9 +73,10 @@ describe('20 proposals racing', () => {
           headers: { authorization: `Bearer ${t.keys.officer}`, 'content-type': 'application/json' },
           body: JSON.stringify(body({ inputs })),
         };
-        return (i % 2 === 0 ? t.app : other)
-          .request('/v1/spends', init)
-          .then(async (r) => ({ status: r.status, json: await r.json() }));
+        return Promise.resolve((i % 2 === 0 ? t.app : other).request('/v1/spends', init)).then(async (r: Response) => ({
+          status: r.status,
+          json: await r.json(),
+        }));
       };
       const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => send(i)));
       expect(answers.filter((a) => a.status === 201)).toHaveLength(1);

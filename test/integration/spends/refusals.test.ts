@@ -48,7 +48,7 @@ afterAll(async () => {
 });
 
 async function refused(
-  call: () => Promise<{ status: number; json: any; text: string }>,
+  call: () => Promise<{ status: number; json: any; text: string; headers: Headers }>,
   status: number,
   rule?: string,
 ) {
