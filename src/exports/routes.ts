@@ -106,6 +106,7 @@ const LedgerManifestSchema = z
     body_sha256: z.string(),
     generated_at: z.string(),
   })
+  .strict()
   .openapi('LedgerExportManifest');
 
 const ledgerManifestRoute = createRoute({
@@ -115,7 +116,6 @@ const ledgerManifestRoute = createRoute({
   summary: 'The manifest the same ledger export would end with (the export is built and hashed, not sent)',
   security: bearerSecurity,
   middleware: [auditorOrAdmin] as const,
-  .strict()
   request: { query: ledgerQuery },
   responses: {
     200: { description: 'The manifest', content: { 'application/json': { schema: LedgerManifestSchema } } },
