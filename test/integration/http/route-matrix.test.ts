@@ -3,11 +3,13 @@
 // each role it admits is neither. The roles come from the operation's `x-roles`, which createRouter
 // writes from the route's requireRole middleware (docs/http.md), so a new route is in the matrix
 // the day it is declared. The same file walks the document for schemas that accept any object.
+import { z } from '@hono/zod-openapi';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../../../src/context.js';
 import { createKey, revokeKey } from '../../../src/keys/service.js';
 import { createTestApp } from '../../support/app.js';
 import { fillPath, operations, requiredQuery, type Schema, withQuery } from '../../support/openapi.js';
+import { responseProblems } from '../../support/validate.js';
 import { TEST_SECRET } from '../../support/webhook.js';
 
 const app = await createTestApp({ webhookSecrets: [TEST_SECRET] });
@@ -173,5 +175,48 @@ describe('/openapi.json', () => {
       found,
     );
     expect(found).toHaveLength(4);
+  });
+});
+
+describe('the harness check of every answer (test/support/validate.ts) can fail', () => {
+  const route = {
+    method: 'GET',
+    path: '/v1/x/{id}',
+    pattern: /^\/v1\/x\/[^/]+$/,
+    params: 1,
+    responses: {
+      200: {
+        content: {
+          'application/json': { schema: z.object({ a: z.string(), n: z.array(z.object({ b: z.number() })) }) },
+        },
+      },
+    },
+  };
+  const answer = (status: number, type: string, json: unknown) => ({
+    status,
+    headers: new Headers({ 'content-type': type }),
+    text: JSON.stringify(json),
+    json,
+  });
+
+  it('passes a conforming answer', () => {
+    expect(responseProblems(route, answer(200, 'application/json', { a: 'x', n: [{ b: 1 }] }))).toEqual([]);
+  });
+  it('names a field the schema does not declare, however deep', () => {
+    expect(responseProblems(route, answer(200, 'application/json', { a: 'x', n: [{ b: 1, c: 2 }], d: 1 }))).toEqual([
+      'n[0].c: sent but not declared in the schema',
+      'd: sent but not declared in the schema',
+    ]);
+  });
+  it('names a field of the wrong type', () => {
+    expect(responseProblems(route, answer(200, 'application/json', { a: 1, n: [] }))[0]).toMatch(/^a: /);
+  });
+  it('refuses an undeclared status and an undeclared content type', () => {
+    expect(responseProblems(route, answer(500, 'application/problem+json', {}))).toEqual([
+      'status 500 is not declared (declared: 200)',
+    ]);
+    expect(responseProblems(route, answer(200, 'text/html', 'x'))[0]).toMatch(
+      /content type text\/html is not declared/,
+    );
   });
 });
