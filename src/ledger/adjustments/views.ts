@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import type { AdjustmentRow } from './service.js';
 import { WirePosting } from './model.js';
 
-const Person = z.object({ id: z.string(), name: z.string() });
+const Person = z.object({ id: z.string(), name: z.string() }).strict();
 
 export const AdjustmentSchema = z
   .object({
@@ -20,6 +20,7 @@ export const AdjustmentSchema = z
     decided_at: z.string().nullable(),
     entry_seq: z.string().nullable().openapi({ description: 'The posted entry, once approved' }),
   })
+  .strict()
   .openapi('LedgerAdjustment');
 
 export function toAdjustmentView(row: AdjustmentRow): z.infer<typeof AdjustmentSchema> {
