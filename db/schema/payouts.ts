@@ -7,6 +7,7 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgTable,
   primaryKey,
   text,
@@ -56,6 +57,33 @@ export const chainBlocks = pgTable(
     check('chain_blocks_hash_hex', sql`${t.hash} ~ '^[0-9a-f]{64}$'`),
     check('chain_blocks_prev_hash_hex', sql`${t.prevHash} is null or ${t.prevHash} ~ '^[0-9a-f]{64}$'`),
     check('chain_blocks_height_range', sql`${t.height} >= 0`),
+  ],
+);
+
+/**
+ * The header tree (chain/): every header Reserve accepted, its proof of work checked and linked to
+ * its parent (or the network's checkpoint). `chainwork` counts from the checkpoint; the best chain
+ * ends at the header with the most of it, and `chain_blocks.connected` follows that chain.
+ */
+export const chainHeaders = pgTable(
+  'chain_headers',
+  {
+    hash: text('hash').primaryKey(),
+    height: integer('height').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    headerHex: text('header_hex').notNull(),
+    time: bigint('time', { mode: 'number' }).notNull(),
+    bits: bigint('bits', { mode: 'number' }).notNull(),
+    chainwork: numeric('chainwork', { precision: 80, scale: 0 }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('chain_headers_chainwork_idx').on(t.chainwork),
+    index('chain_headers_prev_hash_idx').on(t.prevHash),
+    check('chain_headers_hash_hex', sql`${t.hash} ~ '^[0-9a-f]{64}$'`),
+    check('chain_headers_header_hex', sql`${t.headerHex} ~ '^[0-9a-f]{160}$'`),
+    check('chain_headers_height_range', sql`${t.height} >= 0`),
+    check('chain_headers_chainwork_positive', sql`${t.chainwork} > 0`),
   ],
 );
 

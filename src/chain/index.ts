@@ -19,3 +19,7 @@ export {
 } from './lock.js';
 export { applyBlock, type ChainMove, checkBlockHeight } from './reorg.js';
 export { getTip } from './reads.js';
+export * from './spv/index.js';
+export { connectHeader, type HeaderMove } from './connect.js';
+export { type ChainSettings, chainSettings, loadChainSettings, setChainSettings } from './settings.js';
+export { headerOf } from './tree.js';

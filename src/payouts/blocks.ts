@@ -1,8 +1,17 @@
 import type { Tx } from '../../db/client.js';
-import { applyBlock, checkBlockHeight } from '../chain/index.js';
+import {
+  applyBlock,
+  chainSettings,
+  checkBlockHeight,
+  connectHeader,
+  findBlock,
+  type HeaderMove,
+  headerOf,
+  readTip,
+} from '../chain/index.js';
 import { applyChainMove, coinClaimingOtherHeight, outpointOf, type PlannedEntry } from '../coins/index.js';
 import { type Ctx, inTx } from '../context.js';
-import { conflict } from '../http/problem.js';
+import { conflict, invalid } from '../http/problem.js';
 import type { BlockData } from './events.js';
 
 // block.connected and block.disconnected: the chain moves (chain/), and with it every coin whose
@@ -20,27 +29,33 @@ export async function applyBlockEvent(
     throw conflict(
       `payout ${outpointOf(claimant)} places block ${data.hash} at height ${claimant.blockHeight}, not ${data.height}`,
     );
-  const { block, after, lowestTip } = await applyBlock(tx, {
-    hash: data.hash,
-    height: data.height,
-    prevHash: data.prevHash,
-    connected: event.connected,
-    at: event.occurredAt,
+  const why = {
+    reason: `${event.connected ? 'block.connected' : 'block.disconnected'} ${data.height} ${data.hash}`,
     eventId: event.id,
-  });
-  const { moved, entries } = await applyChainMove({
-    ctx: inTx(ctx, tx),
-    input: {
-      blockHash: data.hash,
-      lowestTip,
-      tipHeight: after?.height ?? null,
-      why: {
-        reason: `${event.connected ? 'block.connected' : 'block.disconnected'} ${data.height} ${data.hash}`,
-        eventId: event.id,
-        occurredAt: event.occurredAt,
-      },
-    },
-  });
+    occurredAt: event.occurredAt,
+  };
+  // With a header the header tree decides (most work); a disconnect of a block it knows is advisory.
+  const tree = await chainMoveOf(tx, event);
+  const { block, after, lowestTip } = tree ?? {
+    ...(await applyBlock(tx, {
+      hash: data.hash,
+      height: data.height,
+      prevHash: data.prevHash,
+      connected: event.connected,
+      at: event.occurredAt,
+      eventId: event.id,
+    })),
+  };
+  const moved: Awaited<ReturnType<typeof applyChainMove>>['moved'] = [];
+  const entries: PlannedEntry[] = [];
+  for (const blockHash of tree ? tree.changed : [data.hash]) {
+    const move = await applyChainMove({
+      ctx: inTx(ctx, tx),
+      input: { blockHash, lowestTip, tipHeight: after?.height ?? null, why },
+    });
+    moved.push(...move.moved);
+    entries.push(...move.entries);
+  }
   const result = {
     block: {
       hash: block.hash,
@@ -51,5 +66,22 @@ export async function applyBlockEvent(
     tip: after ? { height: after.height, hash: after.hash } : null,
     moved,
   };
-  return { result, entries };
+  return { result: tree?.reorg ? { ...result, reorg: tree.reorg } : result, entries };
+}
+
+async function chainMoveOf(
+  tx: Tx,
+  event: { id: string; connected: boolean; data: BlockData },
+): Promise<(HeaderMove & { advisory?: boolean }) | null> {
+  const { data } = event;
+  if (event.connected && data.headerHex)
+    return connectHeader(tx, { hash: data.hash, height: data.height, headerHex: data.headerHex, eventId: event.id });
+  if (!event.connected && (await headerOf(tx, data.hash))) {
+    const block = await findBlock(tx, data.hash);
+    const tip = await readTip(tx);
+    if (block) return { block, before: tip, after: tip, changed: [], lowestTip: tip?.height ?? -1, reorg: null };
+  }
+  if (event.connected && chainSettings().rules !== 'regtest')
+    throw invalid('data.header_hex', `is required: the 80-byte header of block ${data.hash}`);
+  return null;
 }

@@ -70,7 +70,13 @@ const payoutSchema = z
   })
   .strict();
 
-const blockConnectedSchema = z.object({ height, hash: hash64, prev_hash: hash64.optional() }).strict();
+const headerHex = z
+  .string({ message: 'must be a string' })
+  .regex(/^[0-9a-fA-F]{160}$/, 'must be the 80-byte block header as 160 hexadecimal characters')
+  .transform((s) => s.toLowerCase());
+const blockConnectedSchema = z
+  .object({ height, hash: hash64, prev_hash: hash64.optional(), header_hex: headerHex.optional() })
+  .strict();
 const blockDisconnectedSchema = z.object({ height, hash: hash64 }).strict();
 
 export interface PayoutData {
@@ -91,6 +97,8 @@ export interface BlockData {
   height: number;
   hash: string;
   prevHash: string | null;
+  /** The 80-byte header (block.connected): checked and stored by chain/'s header tree. */
+  headerHex?: string | null;
 }
 
 export type FleetEvent =
@@ -181,7 +189,7 @@ export function parseFleetEvent(body: string): FleetEvent {
       return {
         type: 'block.connected',
         occurredAt,
-        data: { height: d.height, hash: d.hash, prevHash: d.prev_hash ?? null },
+        data: { height: d.height, hash: d.hash, prevHash: d.prev_hash ?? null, headerHex: d.header_hex ?? null },
       };
     }
     case 'block.disconnected': {

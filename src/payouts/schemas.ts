@@ -60,6 +60,11 @@ const BlockAnswer = z
       .strict(),
     tip: z.object({ height: z.number().int(), hash: hex64 }).strict().nullable(),
     moved: z.array(z.object({ outpoint: z.string(), from: z.enum(UTXO_STATUSES), to: z.enum(UTXO_STATUSES) }).strict()),
+    /** When the block's header made another branch the best chain: the blocks that left and joined it. */
+    reorg: z
+      .object({ disconnected: z.array(hex64), connected: z.array(hex64) })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -27,3 +27,4 @@ export {
   permittedDifficultyTransition,
 } from './rules.js';
 export { decodeCompact, encodeCompact, targetFromBits, workFromBits, workFromTarget } from './work.js';
+export { type Checkpoint, genesisCheckpoint, parseCheckpoint } from './checkpoint.js';
