@@ -5,11 +5,14 @@ import type { Ctx } from '../context.js';
 import { verifyLedger } from '../ledger/service.js';
 import { formatBtc } from '../money/btc.js';
 import { getTip } from '../chain/index.js';
-import { listUtxos, listUtxosAsOf, type Utxo, type UtxoStatus } from '../coins/index.js';
-import { policyDescriptors } from '../policies/descriptor.js';
-import { documentOf, listPolicies } from '../policies/service.js';
+import { type CoinStatus, listUtxos, listUtxosAsOf, type Utxo } from '../coins/index.js';
+import { policyDescriptors } from '../policies/index.js';
+import { documentOf, listPolicies } from '../policies/index.js';
 
-const HELD: readonly UtxoStatus[] = ['unconfirmed', 'immature', 'available'];
+const HELD: readonly CoinStatus[] = ['unconfirmed', 'immature', 'available', 'locked'];
+// What a node finds at its height (scantxoutset, gettxout): confirmed outputs of the best chain.
+// An unconfirmed coin is in no block yet, an orphaned one never was: neither is in the total.
+const IN_TOTAL = new Set(['immature', 'available', 'locked']);
 const PAGE = 1000;
 
 type Coin = {
@@ -43,7 +46,7 @@ async function heldCoins(ctx: Ctx, asOf: Date | null): Promise<Coin[]> {
       ? await listUtxosAsOf(ctx, { asOf, statuses: HELD, after, limit: PAGE })
       : (await listUtxos(ctx, { after, limit: PAGE })).rows.map((coin) => ({
           coin,
-          statusAsOf: coin.status as UtxoStatus,
+          statusAsOf: coin.status as CoinStatus,
         }));
     const pageRows = rows.slice(0, PAGE);
     for (const r of pageRows) if ((HELD as readonly string[]).includes(r.statusAsOf)) push(r.coin, r.statusAsOf);
@@ -61,15 +64,20 @@ async function heldCoins(ctx: Ctx, asOf: Date | null): Promise<Coin[]> {
 export async function proofOfReserves(ctx: Ctx, input: { asOf: Date | null }) {
   const generatedAt = new Date();
   const policies = await listPolicies(ctx);
-  const coins = await heldCoins(ctx, input.asOf);
+  const held = await heldCoins(ctx, input.asOf);
+  const coins = held.filter((c) => IN_TOTAL.has(c.status));
+  const pending = held.filter((c) => c.status === 'unconfirmed');
   const byAddress = new Map<string, typeof coins>();
   for (const c of coins) byAddress.set(c.address, [...(byAddress.get(c.address) ?? []), c]);
-  const total = coins.reduce((s, c) => s + c.amount_sat, 0n);
-  const confirmed = coins.filter((c) => c.status !== 'unconfirmed').reduce((s, c) => s + c.amount_sat, 0n);
+  const sum = (list: Coin[]) => list.reduce((s, c) => s + c.amount_sat, 0n);
+  const total = sum(coins);
+  const immature = sum(coins.filter((c) => c.status === 'immature'));
   const [tip, ledger] = await Promise.all([getTip(ctx), verifyLedger(ctx)]);
   return {
     as_of: (input.asOf ?? generatedAt).toISOString(),
     generated_at: generatedAt.toISOString(),
+    /** The height the proof states: a node at this height finds exactly the listed outputs. */
+    height: tip.height,
     chain_tip: tip,
     ledger_head: ledger.ok
       ? { ok: true, entries: ledger.count.toString(), head_hash: ledger.head_hash }
@@ -101,8 +109,26 @@ export async function proofOfReserves(ctx: Ctx, input: { asOf: Date | null }) {
       utxos: coins.length,
       amount_sat: total.toString(),
       amount_btc: formatBtc(total),
-      confirmed_sat: confirmed.toString(),
-      confirmed_btc: formatBtc(confirmed),
+      immature_sat: immature.toString(),
+      immature_btc: formatBtc(immature),
+      available_sat: (total - immature).toString(),
+      available_btc: formatBtc(total - immature),
+    },
+    /** Seen but in no block yet: listed apart, outside the total (a node's scantxoutset would not find them). */
+    unconfirmed: {
+      utxos: pending.length,
+      amount_sat: sum(pending).toString(),
+      amount_btc: formatBtc(sum(pending)),
+      items: pending
+        .sort((a, b) => (a.txid === b.txid ? a.vout - b.vout : a.txid.localeCompare(b.txid)))
+        .map((c) => ({
+          policy_id: c.policy_id,
+          address: c.address,
+          txid: c.txid,
+          vout: c.vout,
+          amount_sat: c.amount_sat.toString(),
+          amount_btc: formatBtc(c.amount_sat),
+        })),
     },
   };
 }

@@ -10,6 +10,8 @@ import { priceMarkSeries, toPriceMarkView } from '../production/market.js';
 import { bitcoinBalancesAt, bitcoinMovements, latestAt } from './valuation-sources.js';
 
 const SAT = new Dec(100_000_000);
+export const FORMULA =
+  'opening + additions - reversals - dispositions + other_additions + remeasurement_gain_loss = closing';
 const btc = (sat: bigint) => (sat < 0n ? `-${formatBtc(-sat)}` : formatBtc(sat));
 
 export async function rollForward(ctx: Ctx, input: { from: Date; to: Date; currency: string }) {
@@ -24,8 +26,10 @@ export async function rollForward(ctx: Ctx, input: { from: Date; to: Date; curre
   const total = (rows: { sat: bigint }[]) => rows.reduce((s, r) => s + r.sat, 0n);
   const openingSat = total(opening);
   const closingSat = total(closing);
-  const openingMark = latestAt(marks, new Date(from.getTime() - 1));
-  const closingMark = latestAt(marks, new Date(to.getTime() - 1));
+  // The marks holdings use as of `from` and as of `to` (at or before): a period closes at the
+  // value the holdings report gives as of its end, and the next period opens at it.
+  const openingMark = latestAt(marks, from);
+  const closingMark = latestAt(marks, to);
   let unpriced = false;
   const valueAt = (sat: bigint, at: Date) => {
     const mark = latestAt(marks, at);
@@ -90,11 +94,13 @@ export async function rollForward(ctx: Ctx, input: { from: Date; to: Date; curre
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([site, a]) => ({ site, ...line(a.sat, a.value) })),
     },
-    reversals: line(-reversalsSat, reversalsValue.neg()),
-    dispositions: line(-dispositionsSat, dispositionsValue.neg()),
+    // Positive amounts, subtracted as the formula says.
+    reversals: line(reversalsSat, reversalsValue),
+    dispositions: line(dispositionsSat, dispositionsValue),
     other_additions: line(otherSat, otherValue),
     remeasurement_gain_loss: { value: remeasurement?.toFixed(places) ?? null },
     closing: line(closingSat, closingValue),
+    formula: FORMULA,
     check: {
       /** opening + additions - reversals - dispositions + other = closing, in satoshis. */
       balanced: openingSat + additionsSat - reversalsSat - dispositionsSat + otherSat === closingSat,

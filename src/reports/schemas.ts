@@ -79,6 +79,7 @@ export const RollForwardSchema = z
     other_additions: Line,
     remeasurement_gain_loss: z.object({ value: money }).strict(),
     closing: Line,
+    formula: z.string().openapi({ description: 'How the lines add up; reversals and dispositions are positive' }),
     check: z.object({ balanced: z.boolean() }).strict(),
   })
   .strict()
@@ -93,6 +94,7 @@ export const ProofOfReservesSchema = z
   .object({
     as_of: z.string(),
     generated_at: z.string(),
+    height: z.number().int().nullable().openapi({ description: 'The block height the proof states' }),
     chain_tip: z.object({ height: z.number().int().nullable(), hash: z.string().nullable() }).strict(),
     ledger_head: z.union([
       z.object({ ok: z.literal(true), entries: z.string(), head_hash: z.string() }).strict(),
@@ -123,8 +125,37 @@ export const ProofOfReservesSchema = z
         .strict(),
     ),
     total: z
-      .object({ utxos: z.number().int(), amount_sat: sat, amount_btc: btc, confirmed_sat: sat, confirmed_btc: btc })
-      .strict(),
+      .object({
+        utxos: z.number().int(),
+        amount_sat: sat,
+        amount_btc: btc,
+        immature_sat: sat,
+        immature_btc: btc,
+        available_sat: sat.openapi({ description: 'Mature: available, and locked in a spend' }),
+        available_btc: btc,
+      })
+      .strict()
+      .openapi({ description: 'Confirmed, not orphaned: what a node finds at `height`' }),
+    unconfirmed: z
+      .object({
+        utxos: z.number().int(),
+        amount_sat: sat,
+        amount_btc: btc,
+        items: z.array(
+          z
+            .object({
+              policy_id: z.string(),
+              address: z.string(),
+              txid: z.string(),
+              vout: z.number().int(),
+              amount_sat: sat,
+              amount_btc: btc,
+            })
+            .strict(),
+        ),
+      })
+      .strict()
+      .openapi({ description: 'Outside the total' }),
   })
   .strict()
   .openapi('ProofOfReserves');
