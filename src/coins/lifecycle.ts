@@ -1,4 +1,4 @@
-import { miningIncome, vaultAccount } from '../ledger/accounts.js';
+import { miningIncome, vaultAccount } from '../ledger/index.js';
 
 // The UTXO state machine, pure: no database, no Hono.
 // A coin's state is a function of its facts and of the chain as the service knows it, never of

@@ -1,4 +1,4 @@
-import { listAudit, toAuditView } from '../audit/service.js';
+import { listAudit, toAuditView } from '../audit/index.js';
 import type { Ctx } from '../context.js';
 
 const PAGE_ROWS = 1000;

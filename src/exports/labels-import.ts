@@ -4,7 +4,7 @@
 // It changes no address or coin: a label is the wallet's note, the reserve's facts stay its own.
 import { z } from 'zod';
 import type { Ctx } from '../context.js';
-import { audit } from '../audit/service.js';
+import { audit } from '../audit/index.js';
 import { labelLines } from './labels.js';
 
 export const MAX_LABEL_LINES = 1_000_000;

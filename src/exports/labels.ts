@@ -2,7 +2,7 @@
 // other wallets show which site, pool and purpose each belongs to.
 import type { Ctx } from '../context.js';
 import { listUtxos } from '../coins/index.js';
-import { listAddresses, listPolicies } from '../policies/service.js';
+import { listAddresses, listPolicies } from '../policies/index.js';
 
 const ADDRESS_CHUNK = 200;
 const UTXO_PAGE = 500;

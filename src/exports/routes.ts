@@ -3,9 +3,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
 import { AppError } from '../http/problem.js';
-import { ledgerExport } from '../ledger/export/export.js';
-import { LEDGER_EXPORT_FORMATS, type LedgerExportFormat } from '../ledger/export/formats.js';
-import { type LedgerExportRequest, resolveLedgerRange } from '../ledger/export/range.js';
+import { ledgerExport } from '../ledger/index.js';
+import { LEDGER_EXPORT_FORMATS, type LedgerExportFormat } from '../ledger/index.js';
+import { type LedgerExportRequest, resolveLedgerRange } from '../ledger/index.js';
 import { auditLogLines } from './audit-log.js';
 import { labelLines } from './labels.js';
 import { statusTotalsView, totalsView, utxoLines } from './utxos.js';
@@ -105,15 +105,6 @@ const LedgerManifestSchema = z
     closing_balances: z.array(BalanceSchema),
     body_sha256: z.string(),
     generated_at: z.string(),
-    transparency: z
-      .object({
-        tree_size: z.string(),
-        root: z.string(),
-        checkpoint: z.string().nullable(),
-        consistency: z.array(z.string()),
-      })
-      .strict()
-      .optional(),
   })
   .strict()
   .openapi('LedgerExportManifest');

@@ -2,7 +2,7 @@
 import type { Ctx } from '../context.js';
 import { getTip } from '../chain/index.js';
 import { listUtxos, listUtxosAsOf, toUtxoView, type UtxoView } from '../coins/index.js';
-import { resolveAddress, type ResolvedAddress } from '../policies/service.js';
+import { resolveAddress, type ResolvedAddress } from '../policies/index.js';
 
 const PAGE = 500;
 

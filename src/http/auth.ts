@@ -1,7 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { Executor } from '../../db/client.js';
 import type { Role } from '../context.js';
-import { authenticateSecret } from '../keys/service.js';
+import { authenticateSecret } from '../keys/index.js';
 import { type AppEnv, declareRoles } from './env.js';
 import { AppError } from './problem.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { and, asc, count, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client.js';
 import { apiKeys } from '../../db/schema/platform.js';
-import { audit } from '../audit/service.js';
+import { audit } from '../audit/index.js';
 import { type Actor, type Ctx, type Role, type Verb, withTransaction } from '../context.js';
 import { AppError, notFound } from '../http/problem.js';
 import type { Logger } from '../logger.js';

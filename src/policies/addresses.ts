@@ -1,10 +1,10 @@
 import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import { policies, policyAddresses } from '../../db/schema/policies.js';
-import { audit } from '../audit/service.js';
+import { audit } from '../audit/index.js';
 import { type Ctx, type Verb, executor, withTransaction } from '../context.js';
 import { addressOf, decodeAddress, MAX_ADDRESS_LENGTH } from '../bitcoin/address.js';
 import type { NetworkName } from '../bitcoin/networks.js';
-import type { Chain, DerivedAddress } from '../custody/multisig.js';
+import type { Chain, DerivedAddress } from '../custody/index.js';
 import { AppError, conflict, invalid, notFound } from '../http/problem.js';
 import { findPolicy, type PolicyRow, policyWallet } from './service.js';
 

@@ -1,8 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { policies, policyAddresses } from '../../db/schema/policies.js';
-import { audit } from '../audit/service.js';
+import { audit } from '../audit/index.js';
 import { type Verb, withTransaction } from '../context.js';
-import type { DerivedAddress } from '../custody/multisig.js';
+import type { DerivedAddress } from '../custody/index.js';
 import { conflict, notFound } from '../http/problem.js';
 import { policyWallet } from './service.js';
 

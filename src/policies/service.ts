@@ -1,11 +1,11 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { policies, policyAddresses, policyVersions } from '../../db/schema/policies.js';
-import { audit } from '../audit/service.js';
+import { audit } from '../audit/index.js';
 import { type Ctx, executor, withTransaction } from '../context.js';
 import type { NetworkName } from '../bitcoin/networks.js';
 import { parsePath } from '../bitcoin/path.js';
-import { MultisigWallet } from '../custody/multisig.js';
+import { MultisigWallet } from '../custody/index.js';
 import { notFound } from '../http/problem.js';
 import { changedFields, contentHash, keySetHash, type PolicyDocument, policyDocument } from './canonical.js';
 import type { Policy, PolicyIssue } from './document.js';

@@ -1,4 +1,4 @@
-import type { DerivedAddress } from '../custody/multisig.js';
+import type { DerivedAddress } from '../custody/index.js';
 import type { AddressRow, ResolvedAddress } from './addresses.js';
 import { policyDescriptors } from './descriptor.js';
 import { documentOf, type PolicyRow } from './service.js';

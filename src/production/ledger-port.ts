@@ -1,12 +1,8 @@
 // The ledger service calls the production module makes, in one place: it never touches the
 // ledger's tables, it asks the ledger inside its own transaction (ctx.tx).
 import type { Ctx } from '../context.js';
-import { postEntry, reverseEntry } from '../ledger/service.js';
+import { energyExpense, energyLiability, postEntry, reverseEntry } from '../ledger/index.js';
 import type { Dec } from '../money/fiat.js';
-
-export const energyExpenseAccount = (siteId: string) => `Expenses:Energy:${siteId}`;
-export const energyLiabilityAccount = (supplier: string) => `Liabilities:Energy:${supplier}`;
-export const miningIncomeAccount = (siteId: string) => `Income:Mining:${siteId}`;
 
 /**
  * Dr Expenses:Energy:<site>, Cr Liabilities:Energy:<supplier>, in the tariff's currency, at the
@@ -30,8 +26,8 @@ export async function postEnergyCost(
     occurredAt: cost.occurredAt,
     source: { type: 'production_report', id: cost.reportId },
     postings: [
-      { account: energyExpenseAccount(cost.siteId), commodity: cost.currency, amount: cost.amount },
-      { account: energyLiabilityAccount(cost.supplier), commodity: cost.currency, amount: cost.amount.neg() },
+      { account: energyExpense(cost.siteId), commodity: cost.currency, amount: cost.amount },
+      { account: energyLiability(cost.supplier), commodity: cost.currency, amount: cost.amount.neg() },
     ],
   });
   return entry.id;

@@ -4,11 +4,11 @@ import { and, asc, desc, eq, gte, lte } from 'drizzle-orm';
 import type { z } from '@hono/zod-openapi';
 import type { Executor } from '../../db/client.js';
 import { btcPriceMarks, fxRates, networkDaily } from '../../db/schema/production.js';
-import { audit } from '../audit/service.js';
+import { audit } from '../audit/index.js';
 import { type Verb, withTransaction } from '../context.js';
 import { AppError } from '../http/problem.js';
 import { Dec } from '../money/fiat.js';
-import type { NetworkDay } from '../reconciliation/expected.js';
+import type { NetworkDay } from './expected.js';
 import type { NetworkBatchSchema, PricesBatchSchema, RatesBatchSchema } from './schemas.js';
 
 const same = (a: string, b: string) => new Dec(a).eq(new Dec(b));

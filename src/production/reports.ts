@@ -4,12 +4,12 @@
 import { and, asc, eq, gt, gte, isNull, lt, or } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { productionReports, productionSites } from '../../db/schema/production.js';
-import { audit } from '../audit/service.js';
+import { audit } from '../audit/index.js';
 import { type Ctx, inTx, withTransaction } from '../context.js';
 import { AppError, type FieldError } from '../http/problem.js';
 import { newId } from '../ids.js';
 import { Dec } from '../money/fiat.js';
-import { workThSeconds } from '../reconciliation/expected.js';
+import { workThSeconds } from './expected.js';
 import { EXCLUSION_VIOLATION, sqlState } from './db-errors.js';
 import { energyCost, TariffCurrencyError, TariffGapError, type EnergyCost } from './energy.js';
 import { postEnergyCost, reverseEnergyCost } from './ledger-port.js';

@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { currencyCode, rfc3339 } from '../http/schemas.js';
 import { decimalProblem, type DecimalRules } from '../money/fiat.js';
-import { POOL_SCHEMES } from '../reconciliation/expected.js';
+import { POOL_SCHEMES } from './expected.js';
 
 /** A decimal carried as a string, refused (never rounded) when it breaks the rules. */
 export function decimalString(rules: DecimalRules, example: string) {

@@ -2,12 +2,12 @@
 import { and, asc, eq, gt, isNull, lte, or } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { energyTariffs, productionReports, productionSites } from '../../db/schema/production.js';
-import { audit } from '../audit/service.js';
+import { audit } from '../audit/index.js';
 import { type Verb, withTransaction } from '../context.js';
 import { AppError, conflict, notFound } from '../http/problem.js';
 import { newId } from '../ids.js';
 import { Dec } from '../money/fiat.js';
-import type { PoolArrangement, PoolScheme } from '../reconciliation/expected.js';
+import type { PoolArrangement, PoolScheme } from './expected.js';
 import { EXCLUSION_VIOLATION, sqlState, UNIQUE_VIOLATION } from './db-errors.js';
 import type { TariffSpan } from './energy.js';
 import type { CreateSiteInput, CreateTariffInput } from './schemas.js';

@@ -1,6 +1,6 @@
 // Which reconciliation flags a site-period raises: pure rules over figures already computed.
 import { Dec } from '../money/fiat.js';
-import type { PoolArrangement, PoolScheme } from './expected.js';
+import type { PoolArrangement, PoolScheme } from '../production/index.js';
 import { outsideInterval, poissonInterval, type PoissonInterval } from './poisson.js';
 
 export const FLAG_CODES = [

@@ -1,10 +1,15 @@
 // What the reconciliation reads from other modules, through their services only:
 // mining income from the ledger (so "actual" is what the books say), foreign-address alerts
 // from the alerts service, production and market data from the production module.
-import { listAlerts } from '../alerts/service.js';
+import { listAlerts } from '../alerts/index.js';
 import type { Ctx } from '../context.js';
-import { iterateEntries, trialBalance } from '../ledger/service.js';
-import { miningIncomeAccount } from '../production/ledger-port.js';
+import {
+  iterateEntries,
+  MINING_INCOME_PREFIX,
+  miningIncome as incomeAccount,
+  parseAccount,
+  trialBalance,
+} from '../ledger/index.js';
 
 export interface IncomeMovement {
   siteId: string;
@@ -13,16 +18,15 @@ export interface IncomeMovement {
   sat: bigint;
 }
 
-const INCOME_PREFIX = 'Income:Mining';
-
 /** Every movement of Income:Mining:<site> with occurred_at in [from, to). */
 export async function miningIncome(ctx: Ctx, from: Date, to: Date): Promise<IncomeMovement[]> {
   const out: IncomeMovement[] = [];
-  for await (const entry of iterateEntries(ctx, { accountPrefix: INCOME_PREFIX, from, to, limit: 5000 })) {
+  for await (const entry of iterateEntries(ctx, { accountPrefix: MINING_INCOME_PREFIX, from, to, limit: 5000 })) {
     for (const p of entry.postings) {
-      if (p.commodity !== 'BTC' || !p.account.startsWith(`${INCOME_PREFIX}:`)) continue;
+      const account = parseAccount(p.account);
+      if (p.commodity !== 'BTC' || account.kind !== 'mining_income') continue;
       // Income is a credit: a negative posting is money earned.
-      out.push({ siteId: p.account.slice(INCOME_PREFIX.length + 1), at: entry.occurredAt, sat: -(p.amount as bigint) });
+      out.push({ siteId: account.siteId, at: entry.occurredAt, sat: -(p.amount as bigint) });
     }
   }
   return out;
@@ -39,8 +43,9 @@ export async function miningIncomeBetween(ctx: Ctx, boundaries: Date[]): Promise
       const tb = await trialBalance(ctx, { asOf: new Date(b.getTime() - 1) });
       const bySite = new Map<string, bigint>();
       for (const row of tb.rows) {
-        if (row.commodity === 'BTC' && row.account.startsWith(`${INCOME_PREFIX}:`))
-          bySite.set(row.account.slice(INCOME_PREFIX.length + 1), -(row.balance as bigint));
+        const account = parseAccount(row.account);
+        if (row.commodity === 'BTC' && account.kind === 'mining_income')
+          bySite.set(account.siteId, -(row.balance as bigint));
       }
       return bySite;
     }),
@@ -60,13 +65,13 @@ export async function miningIncomeBetween(ctx: Ctx, boundaries: Date[]): Promise
 export async function siteIncome(ctx: Ctx, siteId: string, from: Date, to: Date): Promise<IncomeMovement[]> {
   const out: IncomeMovement[] = [];
   for await (const entry of iterateEntries(ctx, {
-    accountPrefix: miningIncomeAccount(siteId),
+    accountPrefix: incomeAccount(siteId),
     from,
     to,
     limit: 5000,
   })) {
     for (const p of entry.postings) {
-      if (p.commodity === 'BTC' && p.account === miningIncomeAccount(siteId))
+      if (p.commodity === 'BTC' && p.account === incomeAccount(siteId))
         out.push({ siteId, at: entry.occurredAt, sat: -(p.amount as bigint) });
     }
   }

@@ -2,7 +2,7 @@
 // UTXOs, the total, the chain tip and the ledger head hash, so that anyone with a node can
 // check the holdings on chain (scantxoutset with the descriptors, gettxout per outpoint).
 import type { Ctx } from '../context.js';
-import { verifyLedger } from '../ledger/service.js';
+import { verifyLedger } from '../ledger/index.js';
 import { formatBtc } from '../money/btc.js';
 import { getTip } from '../chain/index.js';
 import { type CoinStatus, listUtxos, listUtxosAsOf, type Utxo } from '../coins/index.js';

@@ -2,12 +2,9 @@
 // the ledger (balances as of a time, mining receipts), price marks, FX and energy costs.
 import type { Ctx } from '../context.js';
 import { executor } from '../context.js';
-import { iterateEntries, trialBalance } from '../ledger/service.js';
+import { iterateEntries, parseAccount, trialBalance, VAULT_PREFIX } from '../ledger/index.js';
 import { Dec } from '../money/fiat.js';
-import { dailyProduction, fxRateSeries } from '../production/aggregate.js';
-
-const ASSET_PREFIX = 'Assets:Bitcoin';
-const INCOME_PREFIX = 'Income:Mining';
+import { dailyProduction, fxRateSeries } from '../production/index.js';
 
 /** Satoshis on each Assets:Bitcoin:<policy>:<Status> account at `asOf` (entries with occurred_at <= asOf). */
 export async function bitcoinBalancesAt(
@@ -15,12 +12,11 @@ export async function bitcoinBalancesAt(
   asOf: Date,
 ): Promise<{ policyId: string; status: string; sat: bigint }[]> {
   const tb = await trialBalance(ctx, { asOf });
-  return tb.rows
-    .filter((r) => r.commodity === 'BTC' && r.account.startsWith(`${ASSET_PREFIX}:`) && (r.balance as bigint) !== 0n)
-    .map((r) => {
-      const [, , policyId = '', status = ''] = r.account.split(':');
-      return { policyId, status: status.toLowerCase(), sat: r.balance as bigint };
-    });
+  return tb.rows.flatMap((r) => {
+    const account = parseAccount(r.account);
+    if (r.commodity !== 'BTC' || account.kind !== 'vault' || (r.balance as bigint) === 0n) return [];
+    return [{ policyId: account.policyId, status: account.state as string, sat: r.balance as bigint }];
+  });
 }
 
 /** A ledger entry's effect on the reserve's bitcoin, classified for the roll-forward. */
@@ -37,15 +33,15 @@ export interface BitcoinMovement {
 /** Every entry touching Assets:Bitcoin with occurred_at in [from, to), with its net effect. */
 export async function bitcoinMovements(ctx: Ctx, from: Date | undefined, to: Date): Promise<BitcoinMovement[]> {
   const out: BitcoinMovement[] = [];
-  for await (const entry of iterateEntries(ctx, { accountPrefix: ASSET_PREFIX, from, to, limit: 5000 })) {
+  for await (const entry of iterateEntries(ctx, { accountPrefix: VAULT_PREFIX, from, to, limit: 5000 })) {
     const byPolicy = new Map<string, bigint>();
     let siteId: string | null = null;
     for (const p of entry.postings) {
       if (p.commodity !== 'BTC') continue;
-      if (p.account.startsWith(`${ASSET_PREFIX}:`)) {
-        const policyId = p.account.split(':')[2]!;
-        byPolicy.set(policyId, (byPolicy.get(policyId) ?? 0n) + (p.amount as bigint));
-      } else if (p.account.startsWith(`${INCOME_PREFIX}:`)) siteId = p.account.slice(INCOME_PREFIX.length + 1);
+      const account = parseAccount(p.account);
+      if (account.kind === 'vault') {
+        byPolicy.set(account.policyId, (byPolicy.get(account.policyId) ?? 0n) + (p.amount as bigint));
+      } else if (account.kind === 'mining_income') siteId = account.siteId;
     }
     for (const [k, v] of byPolicy) if (v === 0n) byPolicy.delete(k);
     if (byPolicy.size > 0) out.push({ at: entry.occurredAt, entryId: entry.id, kind: entry.kind, byPolicy, siteId });

@@ -7,7 +7,7 @@ import type { Ctx } from '../context.js';
 import { executor } from '../context.js';
 import { formatBtc } from '../money/btc.js';
 import { currencyPlaces, Dec } from '../money/fiat.js';
-import { priceMarkSeries, toPriceMarkView } from '../production/market.js';
+import { priceMarkSeries, toPriceMarkView } from '../production/index.js';
 import { bitcoinBalancesAt, bitcoinMovements, energyCostBySiteIn, latestAt } from './valuation-sources.js';
 
 const SAT = new Dec(100_000_000);

@@ -1,6 +1,6 @@
 // The chain and balance checks of the offline verifier: pure, no database, no network.
 // Fed one entry at a time in file order; throws a VerifyError naming the first bad line.
-import type { BalanceLine, ExportEntry, LedgerManifest } from '../ledger/export/formats.js';
+import type { BalanceLine, ExportEntry, LedgerManifest } from '../ledger/index.js';
 import { formatScaled, parseScaled } from './decimal.js';
 import { fastEntryHash } from './hash.js';
 

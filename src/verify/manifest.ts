@@ -9,7 +9,7 @@ import {
   LEDGER_EXPORT_VERSION,
   type LedgerExportFormat,
   type LedgerManifest,
-} from '../ledger/export/formats.js';
+} from '../ledger/index.js';
 import { VerifyError } from './checker.js';
 
 const seqText = z.string().regex(/^\d{1,19}$/, 'must be a decimal sequence number');
@@ -32,9 +32,6 @@ const manifestSchema = z.object({
   closing_balances: z.array(balance),
   body_sha256: hash,
   generated_at: z.string(),
-  transparency: z
-    .object({ tree_size: seqText, root: hash, checkpoint: z.string().nullable(), consistency: z.array(hash) })
-    .optional(),
 });
 
 export interface LocatedManifest {

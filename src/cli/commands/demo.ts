@@ -8,11 +8,11 @@ import { runMigrations } from '../../../db/migrate.js';
 import { createApp } from '../../app.js';
 import { loadConfig } from '../../config.js';
 import { SYSTEM_ACTOR, type Ctx } from '../../context.js';
-import { createKey } from '../../keys/service.js';
+import { createKey } from '../../keys/index.js';
 import { createLogger } from '../../logger.js';
-import { listAddresses } from '../../policies/service.js';
-import { loadAndSyncPolicies } from '../../policies/startup.js';
-import { buildDemoYear } from '../../production/demo/year.js';
+import { listAddresses } from '../../policies/index.js';
+import { loadAndSyncPolicies } from '../../policies/index.js';
+import { buildDemoYear } from '../../production/index.js';
 import { startServer } from '../../server.js';
 
 // `reserve demo`: builds a realistic year for four mining sites in a PGlite data directory of

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { createFleetSender } from '../../payouts/sender.js';
+import { createFleetSender } from '../../payouts/index.js';
 import { type CliIo, processIo } from '../offline.js';
 
 // `reserve fleet send FILE`: signs and posts fleet events from a JSON Lines file, so that a site

@@ -2,8 +2,8 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Block, type Transaction } from 'bitcoinjs-lib';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { merkleBranchesDisplay } from '../../chain/spv/index.js';
-import { createFleetSender, type FleetSender } from '../../payouts/sender.js';
+import { merkleBranchesDisplay } from '../../chain/index.js';
+import { createFleetSender, type FleetSender } from '../../payouts/index.js';
 import { type CliIo, processIo } from '../offline.js';
 
 // `reserve fleet follow`: runs next to the fleet's Bitcoin Core compatible node, reads its chain over

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { ROLES } from '../../context.js';
-import { CreateKeySchema } from '../../keys/schema.js';
-import { createKey, listKeys, revokeKey, toKeyView } from '../../keys/service.js';
+import { CreateKeySchema } from '../../keys/index.js';
+import { createKey, listKeys, revokeKey, toKeyView } from '../../keys/index.js';
 import { type CliIo, processIo, withOfflineSession } from '../offline.js';
 
 /** Fixed-width columns; a header row and one row per item. */

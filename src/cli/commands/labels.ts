@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { importLabels } from '../../exports/labels-import.js';
+import { importLabels } from '../../exports/index.js';
 import { type CliIo, processIo, withOfflineSession } from '../offline.js';
 
 export function registerLabelsCommands(program: Command, io: CliIo = processIo) {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { importPricesCsv, importRatesCsv, PRICE_COLUMNS, RATE_COLUMNS } from '../../production/market-import.js';
+import { importPricesCsv, importRatesCsv, PRICE_COLUMNS, RATE_COLUMNS } from '../../production/index.js';
 import { type CliIo, processIo, withOfflineSession } from '../offline.js';
 
 // `reserve prices import FILE` and `reserve rates import FILE`: valuation inputs from CSV files,

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
-import { formatIssue } from '../../policies/document.js';
-import { policyDescriptors } from '../../policies/descriptor.js';
-import { checkPoliciesDir } from '../../policies/load.js';
+import { formatIssue } from '../../policies/index.js';
+import { policyDescriptors } from '../../policies/index.js';
+import { checkPoliciesDir } from '../../policies/index.js';
 import { type CliIo, processIo } from '../offline.js';
 import { formatTable } from './keys.js';
 

@@ -18,7 +18,7 @@ import {
   verifierKeyString,
   WitnessRefusal,
   type WitnessState,
-} from '../../ledger/transparency/offline.js';
+} from '../../ledger/index.js';
 
 export const WITNESS_EXIT = { ok: 0, refused: 1, failed: 2 } as const;
 

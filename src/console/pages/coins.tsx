@@ -107,7 +107,7 @@ function CoinsPage(props: {
           issued on the Vaults page.
         </Empty>
       ) : (
-        <section class="overflow-auto" tabindex={0} aria-label="Scrollable table">
+        <div class="overflow-auto">
           <table class="striped" id="coins">
             <thead>
               <tr>
@@ -151,7 +151,7 @@ function CoinsPage(props: {
               ))}
             </tbody>
           </table>
-        </section>
+        </div>
       )}
       {nextHref && <a href={nextHref}>Next {PAGE_SIZE} coins</a>}
     </Layout>

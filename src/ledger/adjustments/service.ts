@@ -4,7 +4,7 @@
 import { and, asc, eq, gt, or } from 'drizzle-orm';
 import type { Tx } from '../../../db/client.js';
 import { ledgerAdjustments, ledgerEntries } from '../../../db/schema/ledger.js';
-import { audit } from '../../audit/service.js';
+import { audit } from '../../audit/index.js';
 import { type Actor, type Ctx, executor, type Verb, withTransaction } from '../../context.js';
 import { AppError, conflict, notFound } from '../../http/problem.js';
 import { newId } from '../../ids.js';

@@ -9,7 +9,7 @@ import {
   type PoolArrangement,
   roundExpectedSat,
   workThSeconds,
-} from '../../reconciliation/expected.js';
+} from '../expected.js';
 import { coinbaseTx, mineBlock, paymentTx, type RegtestBlock } from '../../bitcoin/regtest.js';
 
 export interface DemoClient {

@@ -6,7 +6,7 @@ import {
   beancountNumber,
   type ExportEntry,
   type ExportPosting,
-} from '../../ledger/export/formats.js';
+} from '../../ledger/index.js';
 import { VerifyError } from '../checker.js';
 import { type Line, splitLines } from './lines.js';
 import type { EntryAt } from './types.js';

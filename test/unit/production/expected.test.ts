@@ -9,7 +9,7 @@ import {
   expectedNetSat,
   roundExpectedSat,
   workThSeconds,
-} from '../../../src/reconciliation/expected.js';
+} from '../../../src/production/expected.js';
 
 const day = (difficulty: string, subsidySat: bigint, feesSat: string) => ({
   difficulty: new Dec(difficulty),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../../src/money/fiat.js';
-import type { PoolArrangement } from '../../../src/reconciliation/expected.js';
+import type { PoolArrangement } from '../../../src/production/expected.js';
 import { flagPeriod, type PeriodFigures } from '../../../src/reconciliation/flags.js';
 
 const fpps: PoolArrangement = { kind: 'pool', scheme: 'fpps', feeRate: new Dec('0.02') };

@@ -1,0 +1,3 @@
+// The keys module's door: what other modules may use of it.
+export * from './schema.js';
+export * from './service.js';
