@@ -34,6 +34,10 @@ export interface OpenOptions {
   dataDir?: string;
   /** Max connections in the postgres.js pool. */
   poolSize?: number;
+  /** PostgreSQL: seconds a new connection may take to open (postgres.js `connect_timeout`, default 5). */
+  connectTimeoutS?: number;
+  /** PostgreSQL: `statement_timeout` of every session in ms; 0 is none (default 30,000). */
+  statementTimeoutMs?: number;
   /** Refuse to open a PGlite directory another process holds (default true). */
   lock?: boolean;
   /** An in-memory PGlite starts from this dump (`dumpDataDir`) instead of running initdb. */
@@ -51,9 +55,12 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (options.databaseUrl) {
     const client = postgres(options.databaseUrl, {
       max: options.poolSize ?? 10,
+      // postgres.js waits 30 s for a connection by default; a request should be told in a few
+      // seconds that the database is not there (503, DATABASE_CONNECT_TIMEOUT_S).
+      connect_timeout: options.connectTimeoutS ?? 5,
       onnotice: () => {},
       types: { bigint: postgres.BigInt },
-      connection: { application_name: 'reserve' },
+      connection: { application_name: 'reserve', statement_timeout: options.statementTimeoutMs ?? 30_000 },
     });
     const db = drizzlePostgres(client) as unknown as Db;
     return { db, engine: 'postgres', close: () => client.end({ timeout: 5 }) };
@@ -93,4 +100,38 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 export function rowsOf<T = Record<string, unknown>>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];
   return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
+// Errors that mean "the database is not reachable right now", not "this request is wrong":
+// node's socket errors, postgres.js's own connection codes, and SQLSTATE classes 08 (connection
+// exception), 57P01-57P03 (admin/crash shutdown, cannot connect now), 53300 (too many
+// connections) and 57014 (statement_timeout). The service answers them 503 with Retry-After.
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '57014',
+]);
+
+/** True when error (or a cause it wraps: drizzle's DrizzleQueryError, AggregateError) means the database is unreachable. */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 8) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
+  const nested = (error as { errors?: unknown }).errors;
+  if (Array.isArray(nested) && nested.some((e) => isDatabaseUnavailable(e, depth + 1))) return true;
+  return isDatabaseUnavailable((error as { cause?: unknown }).cause, depth + 1);
 }

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { matchedRoutes } from 'hono/route';
-import type { Database } from '../db/client.js';
+import { type Database, isDatabaseUnavailable } from '../db/client.js';
 import { alertsRouter } from './alerts/routes.js';
 import { auditRouter } from './audit/routes.js';
 import { consoleRouter } from './console/index.js';
@@ -216,6 +216,17 @@ export function createApp(deps: AppDeps) {
         return sendProblem(c, problem('malformed_json', 'the request body is not valid JSON'));
       if (error.status === 401) return sendProblem(c, problem('unauthorized', 'authentication failed'));
       if (error.status < 500) return sendProblem(c, problem('bad_request', 'the request could not be read'));
+    }
+    if (isDatabaseUnavailable(error)) {
+      // The database is down or restarting: a retryable 503, not a 500 (docs/operations.md).
+      log.warn({ req_id: c.var.requestId, err: error, path: c.req.path }, 'database unavailable');
+      return sendProblem(
+        c,
+        problem('service_unavailable', 'the database is unavailable; retry later', undefined, {
+          request_id: c.var.requestId ?? 'unknown',
+        }),
+        { 'Retry-After': '5' },
+      );
     }
     const requestId = c.var.requestId ?? 'unknown';
     log.error({ req_id: requestId, err: error, method: c.req.method, path: c.req.path }, 'unhandled error');

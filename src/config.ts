@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isIso4217 } from './money/fiat.js';
 
 /** A whole number within [min, max]; every failure says so in the same words. */
 const integer = (min: number, max: number, unit = '') => {
@@ -8,17 +10,34 @@ const integer = (min: number, max: number, unit = '') => {
 const port = integer(1, 65535);
 const byteSize = integer(1024, 64 * 1024 * 1024, ' bytes');
 
+// ISO 4217 codes that are no country's money (metals, SDR, bond units, test and "no currency"):
+// a report valued in them would be meaningless, so REPORTING_CURRENCY refuses them.
+const NOT_FIAT = new Set(['XAG', 'XAU', 'XPD', 'XPT', 'XBA', 'XBB', 'XBC', 'XBD', 'XDR', 'XSU', 'XTS', 'XUA', 'XXX']);
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const schema = z.object({
   PORT: port.default(8080),
-  HOST: z.string().min(1).default('127.0.0.1'),
+  /** The address to listen on: an IP address or a host name, without a port (that is PORT). */
+  HOST: z
+    .string()
+    .refine(
+      (v) => isIP(v) !== 0 || HOSTNAME.test(v),
+      'must be an IP address or a host name without a port (the port is PORT), e.g. 127.0.0.1, ::, localhost',
+    )
+    .default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
   DATABASE_POOL_SIZE: integer(1, 200).default(10),
+  /** How long opening a PostgreSQL connection may take before the request answers 503 (docs/operations.md). */
+  DATABASE_CONNECT_TIMEOUT_S: integer(1, 300, ' s').default(5),
+  /** PostgreSQL statement_timeout for every statement of the service; 0 turns it off. */
+  DATABASE_STATEMENT_TIMEOUT_MS: integer(0, 3_600_000, ' ms').default(30_000),
   POLICIES_DIR: z.string().min(1).default('./policies'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   BODY_LIMIT_BYTES: byteSize.default(1024 * 1024),
@@ -38,7 +57,10 @@ const schema = z.object({
     .pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'each secret must be whsec_ followed by base64'))),
   REPORTING_CURRENCY: z
     .string()
-    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')
+    .refine(
+      (v) => isIso4217(v) && !NOT_FIAT.has(v),
+      'must be the ISO 4217 code of a fiat currency such as USD, EUR, BYN (not BTC)',
+    )
     .default('USD'),
   SHUTDOWN_TIMEOUT_MS: integer(0, 120_000, ' ms').default(10_000),
   /** Transparency log (docs/transparency.md): the log's Ed25519 key file, else DATA_DIR/transparency-log.key. */
@@ -60,6 +82,23 @@ const schema = z.object({
 export type Config = z.infer<typeof schema>;
 
 export class ConfigError extends Error {}
+
+export interface ConfigWarning {
+  variable: string;
+  message: string;
+}
+
+/** What a valid configuration still gets wrong on a first day; logged at start. */
+export function configWarnings(config: Config): ConfigWarning[] {
+  const warnings: ConfigWarning[] = [];
+  if (config.FLEET_WEBHOOK_SECRETS.length === 0)
+    warnings.push({
+      variable: 'FLEET_WEBHOOK_SECRETS',
+      message:
+        'FLEET_WEBHOOK_SECRETS is not set: every fleet webhook delivery will be refused with 401. Make a secret with `reserve fleet secret` and set it on both sides',
+    });
+  return warnings;
+}
 
 /** Parses the environment once; a bad value names the variable and the reason. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

@@ -18,6 +18,7 @@ export function Shell(props: { title: string; children: Child; head?: Child; bod
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light" />
+        <link rel="icon" href="data:," />
         <title>{`${props.title} · Reserve`}</title>
         <link rel="stylesheet" href="/console/assets/pico.min.css" />
         <link rel="stylesheet" href="/console/assets/console.css" />
@@ -126,7 +127,9 @@ export function Chart(props: { id: string; label: string; children: Child }) {
     <figure class="chart" data-chart={props.id}>
       <div class="chart-canvas" aria-hidden="true" />
       <figcaption>{props.label}</figcaption>
-      <div class="overflow-auto">{props.children}</div>
+      <section class="overflow-auto" tabindex={0} aria-label="Scrollable table">
+        {props.children}
+      </section>
     </figure>
   );
 }
@@ -138,7 +141,7 @@ export function ErrorPage(props: { status: number; title: string; detail: string
         <h1>{props.title}</h1>
         <p>{props.detail}</p>
         <p>
-          <a href={props.signedIn ? '/console/' : '/console/login'}>
+          <a href={props.signedIn ? '/console' : '/console/login'}>
             {props.signedIn ? 'Back to the overview' : 'Sign in'}
           </a>
         </p>

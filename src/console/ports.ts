@@ -5,11 +5,19 @@ export { audit, listAudit, toAuditView } from '../audit/index.js';
 export { listAlerts, toAlertView } from '../alerts/index.js';
 export { authenticateSecret } from '../keys/index.js';
 export { getTip } from '../chain/index.js';
-export { COIN_STATUSES, COINBASE_MATURITY, listUtxos, toUtxoView, type UtxoView } from '../coins/index.js';
+export {
+  COIN_STATUSES,
+  COINBASE_MATURITY,
+  holdingsReport,
+  listUtxos,
+  toUtxoView,
+  type UtxoView,
+} from '../coins/index.js';
 export { getEntry, listAccounts, readEntries, trialBalance, verifyLedger } from '../ledger/index.js';
 export { toAccountView, toEntryView, toTrialBalanceView, toVerifyView } from '../ledger/index.js';
 export { documentOf, getPolicy, issueAddress, listAddresses, listPolicies } from '../policies/index.js';
 export { toListedView, toPolicyView, toResolvedView } from '../policies/index.js';
+export { priceMarkAt, toPriceMarkView } from '../production/index.js';
 export { listSites, toSiteView } from '../production/index.js';
 export { buildReconciliation, reconciliationCsvRecords } from '../reconciliation/index.js';
 export { holdingsValued } from '../reports/index.js';

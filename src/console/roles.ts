@@ -30,7 +30,7 @@ export const mayDo = (actor: Actor, action: ConsoleAction) =>
   actor.role === 'admin' || ACTION_ROLES[action].includes(actor.role);
 
 export const NAV: { page: ConsolePage; href: string; label: string }[] = [
-  { page: 'overview', href: '/console/', label: 'Overview' },
+  { page: 'overview', href: '/console', label: 'Overview' },
   { page: 'vaults', href: '/console/vaults', label: 'Vaults' },
   { page: 'coins', href: '/console/coins', label: 'Coins' },
   { page: 'production', href: '/console/production', label: 'Production' },

@@ -2,7 +2,7 @@
 // The console's HTTP edge: security headers, the session, CSRF on every form, role guards, and
 // errors as pages. Pages live in pages/; each calls the same verbs as the JSON routes.
 import type { Hono, Context, MiddlewareHandler } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, getCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
 import type { Executor } from '../../db/client.js';
 import type { Actor } from '../context.js';

@@ -105,6 +105,15 @@ const LedgerManifestSchema = z
     closing_balances: z.array(BalanceSchema),
     body_sha256: z.string(),
     generated_at: z.string(),
+    transparency: z
+      .object({
+        tree_size: z.string(),
+        root: z.string(),
+        checkpoint: z.string().nullable(),
+        consistency: z.array(z.string()),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .openapi('LedgerExportManifest');

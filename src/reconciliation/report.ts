@@ -20,6 +20,15 @@ import {
 import { type Flag, flagPeriod } from './flags.js';
 import { foreignPayouts, miningIncome, miningIncomeBetween, siteIncome } from './sources.js';
 import type { PoissonInterval } from './poisson.js';
+import { priceMarkSeries } from '../production/index.js';
+import {
+  periodLabel,
+  reconciliationCsv,
+  type SurplusFields,
+  surplusFields,
+  totalsOf,
+  valueAtReceipt,
+} from './surplus.js';
 
 export type Granularity = 'day' | 'month';
 
@@ -144,6 +153,8 @@ export interface ReconciliationRow {
   flags: Flag[];
 }
 
+export type ReconciliationRowOut = ReconciliationRow & SurplusFields;
+
 export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
   const db = executor(ctx);
   const from = dayStart(q.from);
@@ -156,14 +167,17 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
   // query each); by day, from the income entries themselves.
   const monthStarts = q.granularity === 'month' ? monthBoundaries(from, to) : [];
   const soloSites = [...sites.values()].filter((s) => s.poolKind === 'solo').map((s) => s.id);
-  const [daily, network, income, incomeByMonth, soloIncome, foreign] = await Promise.all([
+  const [daily, network, income, incomeByMonth, soloIncome, foreign, marks] = await Promise.all([
     dailyProduction(db, { fromDay: q.from, toDay: q.to, siteId: q.siteId }),
     networkDays(db, q.from, new Date(to.getTime() - DAY_MS).toISOString().slice(0, 10)),
-    q.granularity === 'day' ? miningIncome(ctx, from, to) : Promise.resolve([]),
+    // Every receipt, also by month: each is valued at the mark in force at its time.
+    miningIncome(ctx, from, to),
     q.granularity === 'month' ? miningIncomeBetween(ctx, monthStarts) : Promise.resolve(new Map<string, bigint[]>()),
     q.granularity === 'month' ? Promise.all(soloSites.map((id) => siteIncome(ctx, id, from, to))) : Promise.resolve([]),
     foreignPayouts(ctx, from, to),
+    priceMarkSeries(db, q.reportingCurrency, to),
   ]);
+  const receipts = new Map<string, { at: Date; sat: bigint }[]>();
 
   const rates = new Map<string, { at: Date; rate: Dec }[]>();
   for (const currency of new Set(daily.map((d) => d.currency))) {
@@ -230,6 +244,9 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
   }
   for (const m of income) {
     if (q.siteId && m.siteId !== q.siteId) continue;
+    const key = `${m.siteId}\u0000${bucketOf(m.at.toISOString().slice(0, 10), q.granularity)}`;
+    receipts.set(key, [...(receipts.get(key) ?? []), m]);
+    if (q.granularity !== 'day') continue; // by month, income came from the balances above
     const a = acc(m.siteId, m.at.toISOString().slice(0, 10));
     a.actualSat += m.sat;
     a.blocks += m.sat > 0n ? 1 : m.sat < 0n ? -1 : 0;
@@ -240,7 +257,7 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
   }
 
   const reportingPlaces = currencyPlaces(q.reportingCurrency);
-  const rows: ReconciliationRow[] = [];
+  const rows: ReconciliationRowOut[] = [];
   for (const a of [...accs.values()].sort((x, y) =>
     x.siteId === y.siteId ? (x.bucket < y.bucket ? -1 : 1) : x.siteId < y.siteId ? -1 : 1,
   )) {
@@ -271,9 +288,10 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
     const variance = a.actualSat - expectedSat;
     const perBtc = costReporting ? costPerBtc(costReporting, a.actualSat) : null;
     const breakEven = costReporting ? costPerBtc(costReporting, expectedSat) : null;
+    const value = valueAtReceipt(receipts.get(`${a.siteId}\u0000${a.bucket}`) ?? [], marks);
     rows.push({
       site: a.siteId,
-      period: a.bucket,
+      period: periodLabel(start, end, q.granularity),
       period_start: start.toISOString(),
       period_end: end.toISOString(),
       pool: site ? (site.poolKind === 'solo' ? 'solo' : site.poolScheme) : null,
@@ -312,6 +330,7 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
           detail: `no ${c}/${q.reportingCurrency} rate at or before the period's days`,
         })),
       ],
+      ...surplusFields(a.energyKwh, value, costReporting, reportingPlaces),
     });
   }
   return {
@@ -322,69 +341,13 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
     as_of: q.asOf.toISOString(),
     missing_payout_days: q.missingPayoutDays,
     rows,
+    totals: totalsOf(rows, periodLabel(from, to, q.granularity), reportingPlaces),
   };
 }
 
 export type Reconciliation = Awaited<ReturnType<typeof buildReconciliation>>;
 
-const CSV_COLUMNS = [
-  'site',
-  'period',
-  'period_start',
-  'period_end',
-  'pool',
-  'reports',
-  'hashrate_ths',
-  'energy_kwh',
-  'efficiency_j_per_th',
-  'energy_cost',
-  'energy_cost_reporting',
-  'reporting_currency',
-  'expected_sat',
-  'expected_btc',
-  'expected_blocks',
-  'actual_sat',
-  'actual_btc',
-  'variance_sat',
-  'variance_pct',
-  'production_cost_per_btc',
-  'break_even_btc_price',
-  'solo_interval',
-  'actual_blocks',
-  'missing_network_days',
-  'flags',
-] as const;
-
-/** One CSV line per row; lists are joined with "; ". */
+/** The CSV: amounts and currencies in separate columns, a TOTAL row last (surplus.ts). */
 export function reconciliationCsvRecords(r: Reconciliation): string[][] {
-  return [
-    [...CSV_COLUMNS],
-    ...r.rows.map((row) => [
-      row.site,
-      row.period,
-      row.period_start,
-      row.period_end,
-      row.pool ?? '',
-      String(row.reports),
-      row.hashrate_ths,
-      row.energy_kwh,
-      row.efficiency_j_per_th ?? '',
-      row.energy_cost.map((c) => `${c.amount} ${c.currency}`).join('; '),
-      row.energy_cost_reporting.amount ?? '',
-      r.reporting_currency,
-      row.expected_sat,
-      row.expected_btc,
-      row.expected_blocks,
-      row.actual_sat,
-      row.actual_btc,
-      row.variance_sat,
-      row.variance_pct ?? '',
-      row.production_cost_per_btc ?? '',
-      row.break_even_btc_price ?? '',
-      row.solo_interval ? `[${row.solo_interval.lower}, ${row.solo_interval.upper}]` : '',
-      row.actual_blocks === null ? '' : String(row.actual_blocks),
-      String(row.missing_network_days),
-      row.flags.map((f) => f.code).join('; '),
-    ]),
-  ];
+  return reconciliationCsv(r.rows, r.totals, r.reporting_currency);
 }

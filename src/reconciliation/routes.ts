@@ -35,7 +35,10 @@ const decimal = z.string().openapi({ description: 'A decimal, as a string' });
 const Row = z
   .object({
     site: z.string(),
-    period: z.string().openapi({ description: 'YYYY-MM-DD (day) or YYYY-MM (month)' }),
+    period: z.string().openapi({
+      description:
+        'YYYY-MM-DD (a whole day), YYYY-MM (a whole month), else the range it covers, start/end ([start, end))',
+    }),
     period_start: z.string(),
     period_end: z.string(),
     pool: z.string().nullable().openapi({ description: 'solo, or the pool payout scheme' }),
@@ -61,9 +64,36 @@ const Row = z
     actual_blocks: z.number().int().nullable(),
     missing_network_days: z.number().int(),
     flags: z.array(z.object({ code: z.enum(FLAG_CODES), detail: z.string() }).strict()),
+    energy_mwh: decimal,
+    mined_value_at_receipt: decimal.nullable().openapi({
+      description: 'Each receipt at the BTC price mark in force at its time, in the reporting currency',
+    }),
+    revenue_per_mwh: decimal.nullable(),
+    tariff_per_mwh: decimal.nullable().openapi({ description: 'What the energy cost at its tariff, per MWh' }),
   })
   .strict()
   .openapi('ReconciliationRow');
+
+const Totals = z
+  .object({
+    period: z.string(),
+    reports: z.number().int(),
+    energy_kwh: decimal,
+    energy_mwh: decimal,
+    energy_cost: z.array(z.object({ currency: z.string(), amount: decimal }).strict()),
+    energy_cost_reporting: decimal.nullable(),
+    expected_sat: decimal,
+    expected_btc: decimal,
+    actual_sat: decimal,
+    actual_btc: decimal,
+    variance_sat: decimal,
+    variance_pct: decimal.nullable(),
+    mined_value_at_receipt: decimal.nullable(),
+    revenue_per_mwh: decimal.nullable(),
+    tariff_per_mwh: decimal.nullable(),
+  })
+  .strict()
+  .openapi('ReconciliationTotals');
 
 const reconciliationRoute = createRoute({
   method: 'get',
@@ -87,6 +117,7 @@ const reconciliationRoute = createRoute({
               as_of: z.string(),
               missing_payout_days: z.number().int(),
               rows: z.array(Row),
+              totals: Totals,
             })
             .strict(),
         },

@@ -8,3 +8,4 @@ export { spendsRouter } from './routes.js';
 export { submitSignatures } from './signatures.js';
 export { readSpend, type SpendRecord } from './store.js';
 export { SpendSchema, toSpendView } from './views.js';
+export { type Settlement, settleTransaction, type TxConfirmed } from './settle.js';

@@ -32,6 +32,9 @@ const manifestSchema = z.object({
   closing_balances: z.array(balance),
   body_sha256: hash,
   generated_at: z.string(),
+  transparency: z
+    .object({ tree_size: seqText, root: hash, checkpoint: z.string().nullable(), consistency: z.array(hash) })
+    .optional(),
 });
 
 export interface LocatedManifest {

@@ -2,7 +2,7 @@
 // a receipt (C2SP tlog-proof) for one entry, two checkpoints' consistency, and an export's tree
 // against the signed checkpoint its manifest names.
 import { canonicalBytes, entryHash } from '../ledger/index.js';
-import type { ExportEntry } from '../ledger/index.js';
+import type { ExportEntry, ManifestTransparency } from '../ledger/index.js';
 import {
   CompactRange,
   keyLabel,
@@ -120,15 +120,6 @@ export function verifyCheckpointConsistency(older: string, newer: string, proofH
   const proof = proofHex.map((h) => Buffer.from(h, 'hex'));
   guard(`checkpoints ${a.size} and ${b.size}`, () => verifyConsistency(a.size, b.size, proof, a.root, b.root));
   return { from: a.size, to: b.size, cosigned_by: b.cosignedBy.map(keyLabel) };
-}
-
-/** The transparency part of an export manifest (src/ledger/export). */
-export interface ManifestTransparency {
-  tree_size: string;
-  root: string;
-  checkpoint: string | null;
-  /** Consistency proof from tree_size to the checkpoint's size (hex), when they differ. */
-  consistency: string[];
 }
 
 /** Builds an export's tree entry by entry (constant memory) and checks it against its checkpoint. */

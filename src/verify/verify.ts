@@ -13,6 +13,8 @@ export { VerifyError, type VerifySummary };
 export interface VerifyOptions {
   /** Called now and then with bytes read so far and the body's size. */
   onProgress?: (bytesRead: number, bodyBytes: number) => void;
+  /** Called with every entry in order (the transparency check rebuilds the tree from them). */
+  onEntry?: (entry: EntryAt['entry']) => void;
 }
 
 const READERS = { csv: readCsv, jsonl: readJsonl, beancount: readBeancount } as const;
@@ -45,7 +47,10 @@ export async function verifyLedgerExport(path: string, options: VerifyOptions = 
   }
   const read = READERS[located.format] as (b: AsyncIterable<Buffer>) => AsyncGenerator<EntryAt[]>;
   for await (const batch of read(body())) {
-    for (const { entry, line } of batch) checker.add(entry, line);
+    for (const { entry, line } of batch) {
+      checker.add(entry, line);
+      options.onEntry?.(entry);
+    }
   }
   return checker.finish(hash.digest('hex'), newlines + 1);
 }

@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { beancountNumber } from '../../ledger/index.js';
+import { exportTreeCheck, registerTransparencyVerify, transparencyText } from './verify-transparency.js';
 import { verifyLedgerExport, VerifyError, type VerifySummary } from '../../verify/index.js';
 import { exportKindOf } from '../../verify/index.js';
 import { type RecordSummary, verifyRecordExport } from '../../verify/index.js';
@@ -45,7 +46,7 @@ function recordText(file: string, s: RecordSummary): string {
 }
 
 export function registerVerifyCommands(program: Command) {
-  program
+  const verify = program
     .command('verify')
     .description(
       'verify an export offline: a ledger export (CSV, JSON Lines or beancount: every hash, link, balance and the manifest), or a UTXO or audit-log export (its lines against its manifest and SHA-256)',
@@ -53,7 +54,7 @@ export function registerVerifyCommands(program: Command) {
     .argument('<file>', 'a file from GET /v1/exports/ledger, /v1/exports/utxos or /v1/exports/audit-log')
     .option('--json', 'print the result as JSON')
     .option('--no-progress', 'no progress bar, even on a terminal')
-    .action(async (file: string, options: { json?: boolean; progress: boolean }) => {
+    .action(async (file: string, options: { json?: boolean; progress: boolean; logKey?: string }) => {
       const bar =
         options.progress && process.stderr.isTTY
           ? new cliProgress.SingleBar(
@@ -73,7 +74,9 @@ export function registerVerifyCommands(program: Command) {
           process.exitCode = VERIFY_EXIT.ok;
           return;
         }
+        const tree = exportTreeCheck(options);
         const summary = await verifyLedgerExport(file, {
+          onEntry: tree?.add,
           onProgress: bar
             ? (read, total) => {
                 const mib = (n: number) => Math.round(n / 2 ** 20);
@@ -86,7 +89,12 @@ export function registerVerifyCommands(program: Command) {
             : undefined,
         });
         bar?.stop();
-        console.log(options.json ? JSON.stringify({ ok: true, file, ...summary }) : summaryText(file, summary));
+        const transparency = await tree?.finish(file);
+        console.log(
+          options.json
+            ? JSON.stringify({ ok: true, file, ...summary, transparency })
+            : summaryText(file, summary) + transparencyText(transparency),
+        );
         process.exitCode = VERIFY_EXIT.ok;
       } catch (error) {
         bar?.stop();
@@ -104,4 +112,5 @@ export function registerVerifyCommands(program: Command) {
         process.exitCode = VERIFY_EXIT.unreadable;
       }
     });
+  registerTransparencyVerify(verify);
 }

@@ -65,7 +65,7 @@ export function auditRoutes(app: Hono<ConsoleEnv>) {
         {shown.length === 0 ? (
           <Empty>No audit rows match. Every change anyone makes, and every refused sign-in, lands here.</Empty>
         ) : (
-          <div class="overflow-auto">
+          <section class="overflow-auto" tabindex={0} aria-label="Scrollable table">
             <table class="striped" id="audit">
               <thead>
                 <tr>
@@ -99,7 +99,7 @@ export function auditRoutes(app: Hono<ConsoleEnv>) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
         )}
         {next && <a href={`/console/audit?${new URLSearchParams({ ...keep, after: next })}`}>Next page</a>}
       </Layout>,

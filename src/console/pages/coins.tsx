@@ -107,7 +107,7 @@ function CoinsPage(props: {
           issued on the Vaults page.
         </Empty>
       ) : (
-        <div class="overflow-auto">
+        <section class="overflow-auto" tabindex={0} aria-label="Scrollable table">
           <table class="striped" id="coins">
             <thead>
               <tr>
@@ -151,7 +151,7 @@ function CoinsPage(props: {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       {nextHref && <a href={nextHref}>Next {PAGE_SIZE} coins</a>}
     </Layout>

@@ -92,7 +92,7 @@ export function ledgerRoutes(app: Hono<ConsoleEnv>) {
         {accounts.length === 0 ? (
           <Empty>No accounts yet: the first payout or production report opens them.</Empty>
         ) : (
-          <div class="overflow-auto">
+          <section class="overflow-auto" tabindex={0} aria-label="Scrollable table">
             <table class="striped">
               <thead>
                 <tr>
@@ -121,7 +121,7 @@ export function ledgerRoutes(app: Hono<ConsoleEnv>) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
         )}
       </Layout>,
     );
@@ -154,7 +154,7 @@ export function ledgerRoutes(app: Hono<ConsoleEnv>) {
             'Current balances'
           )}
         </p>
-        <div class="overflow-auto">
+        <section class="overflow-auto" tabindex={0} aria-label="Scrollable table">
           <table class="striped" id="trial-balance">
             <thead>
               <tr>
@@ -187,7 +187,7 @@ export function ledgerRoutes(app: Hono<ConsoleEnv>) {
               ))}
             </tfoot>
           </table>
-        </div>
+        </section>
       </Layout>,
     );
   });
@@ -262,7 +262,7 @@ function JournalPage(props: {
       {props.entries.length === 0 ? (
         <Empty>No entries match. Payouts, block events and production reports post entries as they arrive.</Empty>
       ) : (
-        <div class="overflow-auto">
+        <section class="overflow-auto" tabindex={0} aria-label="Scrollable table">
           <table class="striped" id="journal">
             <thead>
               <tr>
@@ -293,7 +293,7 @@ function JournalPage(props: {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       {props.next && (
         <a href={`/console/ledger?${new URLSearchParams({ ...keep, after: props.next })}`}>Next {PAGE_SIZE} entries</a>
@@ -346,7 +346,7 @@ function EntryPage(props: { ctx: PageContext; entry: EntryView }) {
         </dd>
       </dl>
       <h2>Postings</h2>
-      <div class="overflow-auto">
+      <section class="overflow-auto" tabindex={0} aria-label="Scrollable table">
         <table class="striped">
           <thead>
             <tr>
@@ -369,7 +369,7 @@ function EntryPage(props: { ctx: PageContext; entry: EntryView }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </section>
     </Layout>
   );
 }

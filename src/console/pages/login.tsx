@@ -128,7 +128,7 @@ export function loginRoutes(app: Hono<ConsoleEnv>, options: ConsoleOptions) {
     await audit(db, ctx, { action: 'console.sign_in', target: actor.keyId, details: { address } });
     deleteCookie(c, LOGIN_CSRF_COOKIE, cookieOptions(options.cookieSecure));
     setCookie(c, SESSION_COOKIE, session.id, cookieOptions(options.cookieSecure, SESSION_ABSOLUTE_MS / 1000));
-    return c.redirect('/console/', 303);
+    return c.redirect('/console', 303);
   });
 
   app.post('/logout', requireSession(options), requireCsrf, async (c) => {

@@ -2,22 +2,55 @@
 // Overview: what the reserve holds and what it is worth, how holdings moved over the year, this
 // month's production against expectation, and the latest alerts.
 import type { Ctx } from '../../context.js';
-import { Dec } from '../../money/fiat.js';
+import { currencyPlaces, Dec } from '../../money/fiat.js';
 import { Btc, Chart, Empty, Fiat, Layout, type PageContext, Time } from '../layout.js';
 import { formatBtc } from '../format.js';
-import { bitcoinMovements, buildReconciliation, holdingsValued, listAlerts, toAlertView } from '../ports.js';
+import {
+  bitcoinMovements,
+  buildReconciliation,
+  holdingsReport,
+  listAlerts,
+  priceMarkAt,
+  toAlertView,
+  toPriceMarkView,
+} from '../ports.js';
 import { monthStart, nextMonth, satText, sumSat } from './util.js';
 
 const STATES = ['available', 'immature', 'unconfirmed', 'locked'] as const;
 
+/**
+ * The overview's reads. Amounts are the ledger balances beside the UTXO set (the coins door's
+ * holdingsReport, which GET /v1/reports/holdings also returns for the current holdings); the value
+ * is each row at the latest price mark, rounded per row and summed as valueHoldings does. The full
+ * valuation (value at receipt, production cost) is on the Reports page: it walks every entry.
+ */
 export async function overviewData(ctx: Ctx, currency: string, now = new Date()) {
-  const holdings = await holdingsValued(ctx, { asOf: null, currency });
-  const yearAgo = monthStart(new Date(Date.UTC(now.getUTCFullYear() - 1, now.getUTCMonth() + 1, 1)));
-  const movements = await bitcoinMovements(ctx, undefined, now);
-  const series = monthlyTotals(movements, yearAgo, now);
-  const month = await productionMonth(ctx, currency, now);
-  const alerts = (await listAlerts(ctx, { limit: 5 })).slice(0, 5).map(toAlertView);
-  return { holdings, series, month, alerts };
+  const [report, mark, movements, month, alerts] = await Promise.all([
+    holdingsReport(ctx),
+    priceMarkAt(ctx.tx ?? ctx.db, currency, now),
+    bitcoinMovements(ctx, undefined, now),
+    productionMonth(ctx, currency, now),
+    listAlerts(ctx, { limit: 5 }),
+  ]);
+  const places = currencyPlaces(currency);
+  const fair = (sat: string) => (mark ? mark.price.mul(sat).div(100_000_000).toFixed(places) : null);
+  const rows = report.holdings.map((h) => ({ ...h, fair_value: fair(h.amount_sat) }));
+  const fairTotal = mark ? rows.reduce((s, r) => s.add(r.fair_value!), new Dec(0)).toFixed(places) : null;
+  const yearAgo = new Date(Date.UTC(now.getUTCFullYear() - 1, now.getUTCMonth(), 1));
+  return {
+    holdings: {
+      currency,
+      price_mark: mark ? toPriceMarkView(mark) : null,
+      holdings: rows,
+      total_btc: report.total_btc,
+      total_sat: report.total_sat,
+      fair_value: fairTotal,
+      check: report.check,
+    },
+    series: monthlyTotals(movements, yearAgo, now),
+    month,
+    alerts: alerts.slice(0, 5).map(toAlertView),
+  };
 }
 
 /** Holdings at the end of each month from `from` to now: a running sum of the ledger's bitcoin movements. */
@@ -25,6 +58,8 @@ function monthlyTotals(movements: { at: Date; byPolicy: Map<string, bigint> }[],
   const ends: Date[] = [];
   for (let m = nextMonth(from); m < now; m = nextMonth(m)) ends.push(m);
   ends.push(now);
+  // Entries come in sequence order; a payout may be booked at the earlier period it pays for.
+  movements = [...movements].sort((a, b) => a.at.getTime() - b.at.getTime());
   const out: { at: Date; sat: bigint }[] = [];
   let total = 0n;
   let i = 0;
@@ -36,9 +71,11 @@ function monthlyTotals(movements: { at: Date; byPolicy: Map<string, bigint> }[],
   return out;
 }
 
-/** This month's production against expectation; the last month with reports when this one has none yet. */
+/** This month's production against expectation (null before the month's first report). */
 async function productionMonth(ctx: Ctx, currency: string, now: Date) {
-  for (const start of [monthStart(now), monthStart(new Date(now.getTime() - 86_400_000 * 28))]) {
+  const places = currencyPlaces(currency);
+  {
+    const start = monthStart(now);
     const from = start.toISOString().slice(0, 10);
     const to = nextMonth(start).toISOString().slice(0, 10);
     const report = await buildReconciliation(ctx, {
@@ -49,7 +86,7 @@ async function productionMonth(ctx: Ctx, currency: string, now: Date) {
       reportingCurrency: currency,
       asOf: now,
     });
-    if (report.rows.length === 0) continue;
+    if (report.rows.length === 0) return null;
     const expected = sumSat(report.rows.map((r) => r.expected_sat));
     const actual = sumSat(report.rows.map((r) => r.actual_sat));
     const costs = report.rows.map((r) => r.energy_cost_reporting.amount);
@@ -60,12 +97,11 @@ async function productionMonth(ctx: Ctx, currency: string, now: Date) {
       to,
       expected,
       actual,
-      cost: cost?.toFixed(2) ?? null,
-      perBtc: perBtc?.toFixed(2) ?? null,
+      cost: cost?.toFixed(places) ?? null,
+      perBtc: perBtc?.toFixed(places) ?? null,
       flags: report.rows.flatMap((r) => r.flags.map((f) => ({ site: r.site, ...f }))),
     };
   }
-  return null;
 }
 
 export type OverviewData = Awaited<ReturnType<typeof overviewData>>;
@@ -99,7 +135,7 @@ export function OverviewPage(props: { ctx: PageContext; data: OverviewData }) {
         <article>
           <header>Value at the latest mark</header>
           <p class="big" id="total-value">
-            <Fiat amount={holdings.totals.fair_value} currency={cur} />
+            <Fiat amount={holdings.fair_value} currency={cur} />
           </p>
           {mark ? (
             <p>
@@ -135,7 +171,7 @@ export function OverviewPage(props: { ctx: PageContext; data: OverviewData }) {
             fleet's webhook at <code>/v1/webhooks/fleet</code>.
           </Empty>
         ) : (
-          <div class="overflow-auto">
+          <section class="overflow-auto" tabindex={0} aria-label="Scrollable table">
             <table class="striped" id="holdings">
               <thead>
                 <tr>
@@ -157,7 +193,7 @@ export function OverviewPage(props: { ctx: PageContext; data: OverviewData }) {
                       <a href={`/console/vaults/${h.policy_id}`}>{h.policy_id}</a>
                     </td>
                     <td>{h.status}</td>
-                    <td class="r">{'utxo_count' in h ? String(h.utxo_count) : '—'}</td>
+                    <td class="r">{String(h.utxo_count)}</td>
                     <td class="r">
                       <Btc value={h.amount_btc} />
                     </td>
@@ -168,7 +204,7 @@ export function OverviewPage(props: { ctx: PageContext; data: OverviewData }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
         )}
       </section>
 
@@ -225,8 +261,8 @@ export function OverviewPage(props: { ctx: PageContext; data: OverviewData }) {
           </div>
         ) : (
           <Empty>
-            No production reports yet: sites post them to <code>/v1/production</code> or as{' '}
-            <code>production.reported</code> events on the fleet webhook.
+            No production reported this month yet: sites post reports to <code>/v1/production</code> or as{' '}
+            <code>production.reported</code> events on the fleet webhook. Earlier months are on the Production page.
           </Empty>
         )}
         <p>

@@ -139,7 +139,7 @@ function ProductionPage(props: { ctx: PageContext; report: Report; site: string;
             Totals: expected <Btc value={satText(sumSat(r.rows.map((x) => x.expected_sat)))} />, actual{' '}
             <Btc value={satText(sumSat(r.rows.map((x) => x.actual_sat)))} />.
           </p>
-          <div class="overflow-auto">
+          <section class="overflow-auto" tabindex={0} aria-label="Scrollable table">
             <table class="striped" id="reconciliation-table">
               <thead>
                 <tr>
@@ -192,7 +192,7 @@ function ProductionPage(props: { ctx: PageContext; report: Report; site: string;
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
           <h2>Flags and their reasons</h2>
           {flagged.length === 0 ? (
             <Empty>No flags: every site was paid within its tolerance of what its work should have earned.</Empty>

@@ -270,7 +270,8 @@ export function ProofBody(props: { proof: Awaited<ReturnType<typeof proofOfReser
         <strong id="proof-total">
           <Btc value={p.total.amount_btc} />
         </strong>{' '}
-        in {String(p.total.utxos)} coins (<Btc value={p.total.confirmed_btc} /> confirmed), as of <Time at={p.as_of} />
+        in {String(p.total.utxos)} coins (<Btc value={p.total.available_btc} /> available,{' '}
+        <Btc value={p.total.immature_btc} /> immature), as of <Time at={p.as_of} />
         {p.chain_tip ? `, chain tip at height ${p.chain_tip.height}` : ', no chain tip known'}.
       </p>
       <p>

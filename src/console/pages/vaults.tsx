@@ -63,7 +63,7 @@ function VaultsPage(props: { ctx: PageContext; policies: PolicyView[] }) {
       {props.policies.length === 0 ? (
         <Empty>No custody policies: put a policy file in POLICIES_DIR (see policies/ for examples) and restart.</Empty>
       ) : (
-        <div class="overflow-auto">
+        <section class="overflow-auto" tabindex={0} aria-label="Scrollable table">
           <table class="striped">
             <thead>
               <tr>
@@ -92,7 +92,7 @@ function VaultsPage(props: { ctx: PageContext; policies: PolicyView[] }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </Layout>
   );
@@ -141,7 +141,7 @@ function VaultPage(props: { ctx: PageContext; policy: PolicyView; addresses: Add
       </section>
       <section aria-labelledby="signers-h">
         <h2 id="signers-h">Signers</h2>
-        <div class="overflow-auto">
+        <section class="overflow-auto" tabindex={0} aria-label="Scrollable table">
           <table class="striped">
             <thead>
               <tr>
@@ -168,7 +168,7 @@ function VaultPage(props: { ctx: PageContext; policy: PolicyView; addresses: Add
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       </section>
       <section aria-labelledby="rules-h">
         <h2 id="rules-h">Spending rules</h2>
@@ -239,7 +239,7 @@ function VaultPage(props: { ctx: PageContext; policy: PolicyView; addresses: Add
       </section>
       <section aria-labelledby="addresses-h">
         <h2 id="addresses-h">Receive addresses 0 to {String(props.addresses.length - 1)}</h2>
-        <div class="overflow-auto">
+        <section class="overflow-auto" tabindex={0} aria-label="Scrollable table">
           <table class="striped">
             <thead>
               <tr>
@@ -262,7 +262,7 @@ function VaultPage(props: { ctx: PageContext; policy: PolicyView; addresses: Add
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       </section>
     </Layout>
   );

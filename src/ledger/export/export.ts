@@ -25,6 +25,7 @@ import {
   type LedgerManifest,
 } from './formats.js';
 import { copyRows, postgresClientOf } from './copy.js';
+import { manifestTransparency } from '../transparency/log.js';
 import { balancesAfter, type LedgerExportRange } from './range.js';
 
 /** Entries per page: a few thousand rows, one round trip. */
@@ -218,6 +219,7 @@ export function ledgerExport(
       closing_balances: await balancesAfter(ctx, range.toSeq),
       body_sha256: bodySha256,
       generated_at: new Date().toISOString(),
+      transparency: await manifestTransparency(ctx.db, range.toSeq),
     };
   }
 

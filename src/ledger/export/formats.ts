@@ -63,6 +63,18 @@ export interface LedgerManifest {
   /** Lowercase hex SHA-256 of every byte of the file before the manifest line. */
   body_sha256: string;
   generated_at: string;
+  /** The transparency log at to_seq (docs/transparency.md): tree size, root, a checkpoint holding it. */
+  transparency?: ManifestTransparency;
+}
+
+export interface ManifestTransparency {
+  tree_size: string;
+  /** Lowercase hex RFC 6962 root of entries 1..to_seq. */
+  root: string;
+  /** The first signed checkpoint (with its cosignatures) whose tree holds to_seq, or null if none yet. */
+  checkpoint: string | null;
+  /** Consistency proof (hex) from tree_size to the checkpoint's size; empty when they are equal. */
+  consistency: string[];
 }
 
 export function toCanonical(entry: ExportEntry): CanonicalEntry {

@@ -17,7 +17,7 @@ import { canonicalBytes } from '../canonical.js';
 import { toCanonical } from '../model.js';
 import { getEntry } from '../service.js';
 import { formatCheckpoint, parseCheckpoint } from './checkpoint.js';
-import { leafHash } from './merkle.js';
+import { EMPTY_ROOT, leafHash } from './merkle.js';
 import {
   cosignatureTime,
   keyLabel,
@@ -29,7 +29,7 @@ import {
 } from './note.js';
 import { formatReceipt } from './receipt.js';
 import type { LogSetup } from './setup.js';
-import { extendTo, ledgerSize, storedInclusion, storedRoot, treeSize } from './store.js';
+import { extendTo, ledgerSize, storedConsistency, storedInclusion, storedRoot, treeSize } from './store.js';
 
 export interface StoredCheckpoint {
   size: number;
@@ -252,5 +252,20 @@ export async function treeStatus(db: Executor, setup: LogSetup) {
     log_key: verifierKeyString(setup.signer),
     witnesses: setup.witnesses.map(verifierKeyString),
     quorum: setup.quorum,
+  };
+}
+
+/** What a ledger export's manifest records of the log at its last entry (src/ledger/export). */
+export async function manifestTransparency(db: Executor, toSeq: bigint) {
+  const size = Number(toSeq);
+  await extendTo(db, size);
+  const root = size === 0 ? EMPTY_ROOT : await storedRoot(db, size);
+  const cp = size === 0 ? await latestCheckpoint(db) : await checkpointCovering(db, size);
+  const consistency = cp ? await storedConsistency(db, size, cp.size) : [];
+  return {
+    tree_size: String(size),
+    root: root.toString('hex'),
+    checkpoint: cp ? await checkpointNote(db, cp) : null,
+    consistency: consistency.map((h) => h.toString('hex')),
   };
 }

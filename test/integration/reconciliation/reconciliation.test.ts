@@ -1,6 +1,7 @@
 // The reconciliation over a built month: every flag fires on its case and stays silent on the
 // clean site; the figures agree with the ledger. Payouts arrive through the real signed webhook
 // with real regtest transactions.
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { networks, payments } from 'bitcoinjs-lib';
 import { Decimal } from 'decimal.js';
@@ -269,7 +270,28 @@ describe('reconciliation by month', () => {
     const lines = r.text.trim().split('\n');
     expect(lines[0]).toMatch(/^site,period,period_start/);
     expect(lines.find((l) => l.startsWith('fpps-under,'))).toContain('underpayment');
-    expect(lines).toHaveLength(1 + SITES.length); // a header and every site's March row
+    expect(lines).toHaveLength(1 + SITES.length + 1); // a header, every site's March row, the TOTAL row
+    expect(lines[lines.length - 1]).toMatch(/^TOTAL,2026-03,/);
+  });
+
+  // issue 13, finding 9: a 3-day query is labelled by its days, not its month; the CSV keeps amount
+  // and currency apart, so a spreadsheet sums each column, and its totals row is that sum.
+  it('a 3-day query is labelled by its range; the CSV sums column by column into its TOTAL row', async () => {
+    const json = await expectOk(t.request('GET', '/v1/reconciliation?from=2026-03-01&to=2026-03-04'));
+    expect(new Set(json.rows.map((r: any) => r.period))).toEqual(new Set(['2026-03-01/2026-03-04']));
+    expect(json.totals.period).toBe('2026-03-01/2026-03-04');
+    const csv = await t.request('GET', '/v1/reconciliation?from=2026-03-01&to=2026-03-04&format=csv');
+    const records = parse(csv.text, { columns: true }) as Record<string, string>[];
+    const total = records.pop()!;
+    expect(total.site).toBe('TOTAL');
+    const costColumns = Object.keys(total).filter((k) => k.startsWith('energy_cost_') && k !== 'energy_cost_reporting');
+    expect(costColumns.length).toBeGreaterThan(0);
+    for (const column of [...costColumns, 'energy_kwh', 'expected_sat', 'actual_sat']) {
+      for (const r of records) expect(r[column], column).toMatch(/^(-?\d+(\.\d+)?)?$/); // a number or empty, no currency
+      const sum = records.reduce((s, r) => s.plus(r[column] || 0), new Decimal(0));
+      expect(new Decimal(total[column]!).eq(sum), column).toBe(true);
+    }
+    expect(records[0]!.reporting_currency).toMatch(/^[A-Z]{3}$/);
   });
 
   it('refuses bad queries naming the field', async () => {
