@@ -5,4 +5,4 @@ export { FOLLOW_INTERVAL_MS, startTransparencyJob, type TransparencyJob } from '
 export { checkpointCovering, checkpointNote, latestCheckpoint, makeCheckpoint, manifestTransparency } from './log.js';
 export { transparencyRouter } from './routes.js';
 export { type LogSetup, loadLogSetup } from './setup.js';
-export { extendTo, ledgerSize, storedConsistency, storedRoot, treeSize } from './store.js';
+export { extendTo, ledgerSize, storedConsistency, storedInclusion, storedRoot, treeSize } from './store.js';

@@ -107,6 +107,24 @@ describe('the tree kept by the database', () => {
     expect((await h.get('/v1/transparency/proof/inclusion?seq=1&size=1', h.admin)).status).toBe(200);
   });
 
+  it('serves the tree as tlog-tiles: the hashes of a level, 32 bytes each, only as far as the tree goes', async () => {
+    const leaves = await jsLeaves();
+    const tile = await h.app.request('/v1/transparency/tile/0/000.p/37', {
+      headers: { authorization: `Bearer ${h.auditor}` },
+    });
+    expect(tile.status).toBe(200);
+    expect(tile.headers.get('content-type')).toBe('application/octet-stream');
+    expect(Buffer.from(await tile.arrayBuffer())).toEqual(Buffer.concat(leaves.slice(0, 37)));
+    const first5 = await h.app.request('/v1/transparency/tile/0/000.p/5', {
+      headers: { authorization: `Bearer ${h.auditor}` },
+    });
+    expect(Buffer.from(await first5.arrayBuffer())).toEqual(Buffer.concat(leaves.slice(0, 5)));
+    expect((await h.get('/v1/transparency/tile/0/000')).status).toBe(404); // not a full tile yet
+    expect((await h.get('/v1/transparency/tile/0/000.p/38')).status).toBe(404);
+    expect((await h.get('/v1/transparency/tile/0/1')).status).toBe(422);
+    expect((await h.app.request('/v1/transparency/tile/0/000.p/5')).status).toBe(401);
+  });
+
   it('refuses updates and deletes of nodes, and a checkpoint the tree does not give', async () => {
     await expect(h.exec(sql`delete from transparency_nodes where level = 0 and idx = 0`)).rejects.toThrow();
     await expect(h.exec(sql`update transparency_head set size = 1`)).rejects.toThrow();
