@@ -1,9 +1,8 @@
 // Everything the console reads or does in other modules, in one place: the console is a second
 // adapter beside the JSON routes and calls the same verbs and view functions, so a page shows
-// exactly what the API answers. Imports go through each module's door (src/<module>/index.ts).
-export { audit, listAudit, toAuditView } from '../audit/index.js';
+// exactly what the API answers. Every import goes through a module's door (src/<module>/index.ts).
 export { listAlerts, toAlertView } from '../alerts/index.js';
-export { authenticateSecret } from '../keys/index.js';
+export { audit, listAudit, toAuditView } from '../audit/index.js';
 export { getTip } from '../chain/index.js';
 export {
   COIN_STATUSES,
@@ -13,15 +12,29 @@ export {
   toUtxoView,
   type UtxoView,
 } from '../coins/index.js';
-export { getEntry, listAccounts, readEntries, trialBalance, verifyLedger } from '../ledger/index.js';
-export { toAccountView, toEntryView, toTrialBalanceView, toVerifyView } from '../ledger/index.js';
-export { documentOf, getPolicy, issueAddress, listAddresses, listPolicies } from '../policies/index.js';
-export { toListedView, toPolicyView, toResolvedView } from '../policies/index.js';
-export { priceMarkAt, toPriceMarkView } from '../production/index.js';
-export { listSites, toSiteView } from '../production/index.js';
-export { buildReconciliation, reconciliationCsvRecords } from '../reconciliation/index.js';
-export { holdingsValued } from '../reports/index.js';
-export { proofOfReserves } from '../reports/index.js';
-export { rollForward } from '../reports/index.js';
-export { bitcoinMovements } from '../reports/index.js';
 export { exportsRouter } from '../exports/index.js';
+export { authenticateSecret } from '../keys/index.js';
+export {
+  getEntry,
+  listAccounts,
+  readEntries,
+  toAccountView,
+  toEntryView,
+  toTrialBalanceView,
+  toVerifyView,
+  trialBalance,
+  verifyLedger,
+} from '../ledger/index.js';
+export {
+  documentOf,
+  getPolicy,
+  issueAddress,
+  listAddresses,
+  listPolicies,
+  toListedView,
+  toPolicyView,
+  toResolvedView,
+} from '../policies/index.js';
+export { listSites, priceMarkAt, toPriceMarkView, toSiteView } from '../production/index.js';
+export { buildReconciliation, reconciliationCsvRecords } from '../reconciliation/index.js';
+export { bitcoinMovements, holdingsValued, proofOfReserves, rollForward } from '../reports/index.js';
