@@ -114,6 +114,8 @@ export const utxos = pgTable(
     /** The state (and so the asset account) the receipt was booked to; orphaning returns there first. */
     receiptStatus: text('receipt_status'),
     rawTxProven: boolean('raw_tx_proven').notNull().default(false),
+    /** Proven by a merkle branch to a header in the header tree (chain/), not only claimed. */
+    merkleProven: boolean('merkle_proven').notNull().default(false),
     /** The production period the payout pays for, when the fleet named one: [start, end). */
     periodStart: timestamp('period_start', { withTimezone: true, mode: 'date' }),
     periodEnd: timestamp('period_end', { withTimezone: true, mode: 'date' }),

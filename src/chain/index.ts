@@ -23,3 +23,4 @@ export * from './spv/index.js';
 export { connectHeader, type HeaderMove } from './connect.js';
 export { type ChainSettings, chainSettings, loadChainSettings, setChainSettings } from './settings.js';
 export { headerOf } from './tree.js';
+export { type ProofInput, proofRequired, proveInBlock } from './prove.js';

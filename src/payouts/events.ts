@@ -7,7 +7,13 @@ import { rfc3339 } from '../http/schemas.js';
 // The fleet's event envelope and payloads, parsed after the signature has been checked.
 // Pure: no database, no Hono. Every refusal names the field (`data.amount_btc`) and the reason.
 
-export const EVENT_TYPES = ['payout.received', 'block.connected', 'block.disconnected', 'production.reported'] as const;
+export const EVENT_TYPES = [
+  'payout.received',
+  'block.connected',
+  'block.disconnected',
+  'production.reported',
+  'tx.confirmed',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export const MAX_HEIGHT = 10_000_000;
@@ -67,6 +73,16 @@ const payoutSchema = z
       .optional(),
     period_start: rfc3339.optional(),
     period_end: rfc3339.optional(),
+    tx_index: z
+      .number({ message: 'must be an integer' })
+      .int('must be an integer')
+      .min(0, 'must not be negative')
+      .max(2 ** 30, `must be at most ${2 ** 30}`)
+      .optional(),
+    merkle_branch: z
+      .array(hash64, { message: 'must be a list of hashes' })
+      .max(30, 'must be at most 30 hashes')
+      .optional(),
   })
   .strict();
 
@@ -91,6 +107,8 @@ export interface PayoutData {
   rawTxHex: string | null;
   /** The production period [start, end) the payout pays for, when the fleet names one. */
   period: { start: Date; end: Date } | null;
+  /** The merkle proof against the block's header (with raw_tx_hex), when the fleet sends one. */
+  proof?: { txIndex: number; merkleBranch: string[] } | null;
 }
 
 export interface BlockData {
@@ -106,7 +124,28 @@ export type FleetEvent =
   | { type: 'block.connected'; occurredAt: Date; data: BlockData }
   | { type: 'block.disconnected'; occurredAt: Date; data: BlockData }
   // The production module validates its own report (recordProduction): its field errors come back as `data.<field>`.
-  | { type: 'production.reported'; occurredAt: Date; data: Record<string, unknown> };
+  | { type: 'production.reported'; occurredAt: Date; data: Record<string, unknown> }
+  | { type: 'tx.confirmed'; occurredAt: Date; data: TxConfirmedData };
+
+/** tx.confirmed: a confirmed transaction that spends a vault coin (spends/ settles it). */
+export interface TxConfirmedData {
+  txid: string;
+  rawTxHex: string;
+  blockHeight: number;
+  blockHash: string;
+}
+
+const txConfirmedSchema = z
+  .object({
+    txid: hash64,
+    raw_tx_hex: z
+      .string({ message: 'must be a string' })
+      .regex(/^([0-9a-fA-F]{2})+$/, 'must be hexadecimal bytes')
+      .max(MAX_RAW_TX_HEX, `must be at most ${MAX_RAW_TX_HEX} characters`),
+    block_height: height,
+    block_hash: hash64,
+  })
+  .strict();
 
 function parseWith<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.infer<T> {
   const parsed = schema.safeParse(value);
@@ -163,7 +202,17 @@ function parsePayout(value: unknown, occurredAt: Date): PayoutData {
     block: data.block_height !== undefined ? { height: data.block_height, hash: data.block_hash! } : null,
     rawTxHex: data.raw_tx_hex?.toLowerCase() ?? null,
     period: parsePeriod(data.period_start, data.period_end, occurredAt),
+    proof: parseProof(data),
   };
+}
+
+function parseProof(data: { tx_index?: number; merkle_branch?: string[]; raw_tx_hex?: string; block_hash?: string }) {
+  if (data.tx_index === undefined && data.merkle_branch === undefined) return null;
+  if (data.tx_index === undefined) throw fieldError('data.tx_index', 'goes with merkle_branch');
+  if (data.merkle_branch === undefined) throw fieldError('data.merkle_branch', 'goes with tx_index');
+  if (data.raw_tx_hex === undefined) throw fieldError('data.raw_tx_hex', 'a merkle proof proves this transaction');
+  if (data.block_hash === undefined) throw fieldError('data.block_hash', 'a merkle proof is against this block');
+  return { txIndex: data.tx_index, merkleBranch: data.merkle_branch };
 }
 
 /** Parses a verified body into one typed event, or throws a 400/422 problem naming the field. */
@@ -198,5 +247,13 @@ export function parseFleetEvent(body: string): FleetEvent {
     }
     case 'production.reported':
       return { type: 'production.reported', occurredAt, data: envelope.data };
+    case 'tx.confirmed': {
+      const d = parseWith(txConfirmedSchema, envelope.data, 'data');
+      return {
+        type: 'tx.confirmed',
+        occurredAt,
+        data: { txid: d.txid, rawTxHex: d.raw_tx_hex.toLowerCase(), blockHeight: d.block_height, blockHash: d.block_hash },
+      };
+    }
   }
 }

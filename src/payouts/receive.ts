@@ -4,7 +4,7 @@ import { utxos } from '../../db/schema/payouts.js';
 import { raiseAlert } from '../alerts/index.js';
 import { type Ctx, inTx } from '../context.js';
 import { AppError, conflict } from '../http/problem.js';
-import { type ChainView, readChain } from '../chain/index.js';
+import { type ChainView, findBlock, proofRequired, proveInBlock, readChain } from '../chain/index.js';
 import {
   incomeTimeOf,
   knownBlock,
@@ -103,6 +103,7 @@ export async function receivePayout(
     });
     if (reason) throw invalidField('data.raw_tx_hex', `does not prove the payout: it ${reason}`);
   }
+  const merkleProven = await checkProof(tx, data, owner.network);
   const claimed = data.block?.hash ?? null;
   const { tip, block } =
     chain && (claimed === null || chain.blocks.has(claimed))
@@ -157,10 +158,15 @@ export async function receivePayout(
   let entries: PlannedEntry[] = [];
   if (arrived.inserted) {
     ({ coin, entries } = arrived);
+    if (merkleProven) coin = (await markProven(tx, coin))!;
     // Marking the address used locks its row: done once per address and process, not per payout.
     if (firstSeen) await noteAddressUsed(txCtx, data.address);
   } else {
-    const existing = (await lockCoin(tx, data.txid, vout))!;
+    let existing = (await lockCoin(tx, data.txid, vout))!;
+    // An ordinary payment re-mined in another block after a reorg: a normal move, not a conflict.
+    const reMined = await reMinedBlock(tx, existing, data);
+    if (reMined) ({ coin: existing, entries } = await moveToBlock(ctx, tx, existing, data, tip?.height ?? null, why));
+    if (merkleProven && !existing.merkleProven) existing = (await markProven(tx, existing))!;
     const differ = disagreements(existing, data, owner.policyId);
     if (differ.length > 0) {
       throw conflict(
@@ -197,6 +203,70 @@ export async function receivePayout(
     }
   }
   return { kind: 'recorded', result: { utxo: toUtxoView(coin) }, entries };
+}
+
+/** Verifies a payout's merkle proof against its block's header; refuses a missing one where required. */
+async function checkProof(tx: Tx, data: PayoutData, network: string): Promise<boolean> {
+  const proof = data.proof ?? null;
+  if (proof === null) {
+    if (data.block !== null && proofRequired(network)) {
+      const missing = data.rawTxHex === null ? 'data.raw_tx_hex' : 'data.merkle_branch';
+      throw invalidField(
+        missing,
+        'is required: PAYOUT_PROOF is required for this policy (raw_tx_hex, tx_index, merkle_branch)',
+      );
+    }
+    return false;
+  }
+  const proven = await proveInBlock(tx, {
+    blockHash: data.block!.hash,
+    blockHeight: data.block!.height,
+    rawTxHex: data.rawTxHex!,
+    txIndex: proof.txIndex,
+    merkleBranch: proof.merkleBranch,
+  });
+  if (proven.coinbase !== data.coinbase)
+    throw invalidField(
+      'data.tx_index',
+      `index ${proof.txIndex} ${proven.coinbase ? 'is' : 'is not'} the coinbase's, but coinbase is ${data.coinbase}`,
+    );
+  return true;
+}
+
+async function markProven(tx: Tx, coin: Utxo) {
+  const [updated] = await tx.update(utxos).set({ merkleProven: true }).where(sqlOutpoint(coin)).returning();
+  return updated;
+}
+
+/** The new block, when an ordinary coin's recorded block left the best chain and the payout names another. */
+async function reMinedBlock(tx: Tx, coin: Utxo, data: PayoutData): Promise<boolean> {
+  if (coin.coinbase || data.coinbase || coin.blockHash === null || data.block === null) return false;
+  if (coin.blockHash === data.block.hash) return false;
+  if (!(UTXO_STATUSES as readonly string[]).includes(coin.status)) return false;
+  const old = await findBlock(tx, coin.blockHash);
+  return old !== undefined && !old.connected;
+}
+
+async function moveToBlock(
+  ctx: Ctx,
+  tx: Tx,
+  coin: Utxo,
+  data: PayoutData,
+  tipHeight: number | null,
+  why: { reason: string; eventId: string; occurredAt: Date },
+): Promise<{ coin: Utxo; entries: PlannedEntry[] }> {
+  const [updated] = await tx
+    .update(utxos)
+    .set({ blockHash: data.block!.hash, blockHeight: data.block!.height, updatedAt: new Date() })
+    .where(sqlOutpoint(coin))
+    .returning();
+  const block = await findBlock(tx, data.block!.hash);
+  const to = statusOf({ coinbase: false, blockHash: data.block!.hash }, knownBlock(block), tipHeight);
+  if (to === updated!.status) return { coin: updated!, entries: [] };
+  return moveCoin(ctx, tx, updated!, updated!.status as UtxoStatus, to, {
+    ...why,
+    reason: `payout.received: re-mined in block ${data.block!.height} ${data.block!.hash} after a reorg`,
+  });
 }
 
 function sqlOutpoint(coin: Utxo) {

@@ -1,0 +1,1 @@
+ALTER TABLE "utxos" ADD COLUMN "merkle_proven" boolean DEFAULT false NOT NULL;
