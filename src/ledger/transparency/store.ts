@@ -81,8 +81,8 @@ export const storedConsistency = (db: Executor, from: number, to: number) =>
 /** The hashes of tree level `level` from index `from`, `count` of them (for tiles). */
 export async function nodeRun(db: Executor, level: number, from: number, count: number): Promise<Buffer[]> {
   const rows = rowsOf<{ idx: string; hash: Uint8Array }>(
-    await db.execute(sql`select idx::text as idx, hash from transparency_nodes
-      where level = ${level} and idx >= ${from} and idx < ${from + count} order by idx`),
+    await db.execute(sql`select n.idx::text as idx, n.hash from transparency_nodes n
+      where n.level = ${level} and n.idx >= ${from} and n.idx < ${from + count} order by n.idx`),
   );
   return rows.map((r) => Buffer.from(r.hash));
 }

@@ -130,7 +130,7 @@ describe('reserve witness and reserve verify, as processes', () => {
       ...trust(),
     ]);
     expect(backwards.status).toBe(1);
-  }, 120_000);
+  }, 300_000);
 
   it('the witness exits 1 on a rewritten ledger and keeps its state', async () => {
     const state = join(h.dir, 'cli-state-0.json');
