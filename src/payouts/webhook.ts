@@ -13,6 +13,7 @@ import { type FleetEvent, parseFleetEvent } from './events.js';
 import { forgetOwner, reportProduction } from './ports.js';
 import { receivePayout } from './receive.js';
 import type { VerifiedDelivery } from './signature.js';
+import { settleTransaction } from '../spends/index.js';
 
 // One verified delivery from the fleet, applied exactly once. The webhook-id is the idempotency
 // key: the event is applied and its id claimed with the answer and a SHA-256 of the body in one
@@ -82,6 +83,10 @@ async function apply(
   }
   if (event.type === 'production.reported') {
     return { status: 200, body: JSON.stringify(await reportProduction(inTx(ctx, tx), event.data)), entries: [] };
+  }
+  if (event.type === 'tx.confirmed') {
+    const settled = await settleTransaction({ ctx: inTx(ctx, tx), input: { ...event.data, eventId: id } });
+    return { status: 200, body: JSON.stringify(settled), entries: [] };
   }
   const { result, entries } = await applyBlockEvent(ctx, tx, {
     id,
