@@ -5,6 +5,7 @@
 // gathers, and it is appended under one lock with one commit (like PostgreSQL's own group
 // commit). Such a batch is a single statement outside any explicit transaction: atomic on its
 // own, and no client round trip happens while it holds the lock.
+import { sqlError } from '../../db/errors.js';
 import type { Db, Executor } from '../../db/client.js';
 import { AppError, conflict, invalid } from '../http/problem.js';
 import { newId } from '../ids.js';
@@ -196,18 +197,7 @@ interface DbErrorFields {
   constraint?: string;
 }
 
-function dbErrorFields(error: unknown): DbErrorFields {
-  for (
-    let e = error as Record<string, unknown> | undefined, depth = 0;
-    e && depth < 5;
-    e = e.cause as Record<string, unknown>, depth++
-  ) {
-    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) {
-      return { code: e.code, constraint: (e.constraint_name ?? e.constraint) as string | undefined };
-    }
-  }
-  return {};
-}
+const dbErrorFields = (error: unknown): DbErrorFields => sqlError(error);
 
 /** The database's refusals that a caller can cause, as problems; anything else stays an internal error. */
 export const alreadyPosted = () => conflict('this source has already been posted for this kind of entry');

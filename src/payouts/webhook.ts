@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
+import { sqlError, UNIQUE_VIOLATION } from '../../db/errors.js';
 import type { Db, Executor, Tx } from '../../db/client.js';
 import { webhookEvents } from '../../db/schema/payouts.js';
 import { audit } from '../audit/index.js';
@@ -181,7 +182,7 @@ export async function applyAlone(p: PendingDelivery): Promise<DeliveryAnswer> {
     }
     if (error instanceof AppError) throw error;
     // A unique-constraint race on the same webhook-id: the other transaction's answer stands.
-    if ((error as { code?: string }).code === '23505') {
+    if (sqlError(error).code === UNIQUE_VIOLATION) {
       const raced = await storedAnswer(p.ctx.db, p.delivery.id, p.bodySha256);
       if (raced) return raced;
     }

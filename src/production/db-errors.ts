@@ -1,14 +1,10 @@
-// SQLSTATE of a database error, whichever engine raised it and however drizzle wrapped it.
-export function sqlState(error: unknown): { code?: string; detail?: string } {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const e = current as { code?: unknown; detail?: unknown; cause?: unknown };
-    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code))
-      return { code: e.code, detail: typeof e.detail === 'string' ? e.detail : undefined };
-    current = e.cause;
-  }
-  return {};
-}
+// The database's refusals, read by the one resolver in db/errors.ts.
+import { sqlError } from '../../db/errors.js';
 
-export const EXCLUSION_VIOLATION = '23P01';
-export const UNIQUE_VIOLATION = '23505';
+export { EXCLUSION_VIOLATION, UNIQUE_VIOLATION } from '../../db/errors.js';
+
+/** SQLSTATE and detail of a database error, whichever engine raised it and however drizzle wrapped it. */
+export function sqlState(error: unknown): { code?: string; detail?: string } {
+  const { code, detail } = sqlError(error);
+  return code ? { code, detail } : {};
+}
