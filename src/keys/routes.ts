@@ -31,7 +31,9 @@ const createKeyRoute = createRoute({
   responses: {
     201: {
       description: 'Created',
-      content: { 'application/json': { schema: KeySchema.extend({ secret: z.string() }).openapi('CreatedApiKey') } },
+      content: {
+        'application/json': { schema: KeySchema.extend({ secret: z.string() }).strict().openapi('CreatedApiKey') },
+      },
     },
     ...errorResponses(400, 401, 403, 413, 415, 422),
   },

@@ -203,7 +203,7 @@ const routes = {
     responses: {
       200: json(
         z.strictObject({
-          items: z.array(ReportView.extend({ outcome: z.enum(['created', 'unchanged', 'corrected']) })),
+          items: z.array(ReportView.extend({ outcome: z.enum(['created', 'unchanged', 'corrected']) }).strict()),
         }),
       ),
       ...errorResponses(401, 403, 409, 413, 415, 422),
