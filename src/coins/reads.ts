@@ -43,6 +43,8 @@ export async function listUtxos(ctx: Ctx, query: UtxoQuery) {
 
 export interface UtxoAsOfQuery {
   asOf: Date;
+  /** What the reserve had recorded by then (recording time); omitted: everything recorded so far. */
+  knownAt?: Date;
   /** Only coins in one of these states at asOf; all the coins known then when omitted. */
   statuses?: readonly CoinStatus[];
   after?: { txid: string; vout: bigint };
@@ -56,17 +58,24 @@ export interface UtxoAsOf {
 }
 
 /**
- * The UTXO set as the reserve recorded it at `asOf`, rewound through each coin's history (the
- * time a change was recorded, not the event's own timestamp): coins not yet known then are
+ * The UTXO set as of `asOf` (valid time), rewound through each coin's history (each change at the
+ * time its ledger entries are dated, not when it was recorded): coins not yet received then are
  * left out, and each comes with the state it was in. Ordered by outpoint, `limit + 1` rows so
  * the caller can tell whether another page follows.
  */
 export async function listUtxosAsOf(ctx: Ctx, query: UtxoAsOfQuery): Promise<UtxoAsOf[]> {
   // Correlated by the outer table's name: drizzle leaves columns unqualified in a one-table select.
+  // Valid time (docs/reports.md): a change counts from the occurred_at of the ledger entries that
+  // booked it (block time, payout period, event time), the time the ledger dates it by, so the
+  // rewound set and the ledger's balances as of T agree; a change that booked nothing counts from
+  // when it was recorded. known_at bounds the other axis: only what had been recorded by then.
+  const validAt = sql`coalesce((select min(e.occurred_at) from jsonb_array_elements(h.ledger_refs) r
+      join ledger_entries e on e.kind = r->>'kind' and e.source_type = r->>'source_type' and e.source_id = r->>'source_id'), h.at)`;
+  const known = query.knownAt ? sql`and h.at <= ${query.knownAt.toISOString()}::timestamptz` : sql``;
   const statusAsOf = sql<CoinStatus | null>`(
     select h.to_status from utxo_history h
-    where h.txid = utxos.txid and h.vout = utxos.vout and h.at <= ${query.asOf.toISOString()}::timestamptz
-    order by h.seq desc limit 1)`;
+    where h.txid = utxos.txid and h.vout = utxos.vout and ${validAt} <= ${query.asOf.toISOString()}::timestamptz ${known}
+    order by ${validAt} desc, h.seq desc limit 1)`;
   const conditions = [
     query.statuses ? inArray(statusAsOf, [...query.statuses]) : sql`${statusAsOf} is not null`,
     query.after

@@ -148,11 +148,11 @@ const utxoExportRoute = createRoute({
   summary: 'The UTXO set as JSON Lines, streamed, with a manifest as its last line',
   description:
     "One coin per line: outpoint, policy, address, derivation (chain, index, every signer's fingerprint and path), amount, state, site, pool and block. " +
-    "With `as_of`, the coins known at that time in the state they were in then (from each coin's history; block fields are as known now). " +
+    'With `as_of`, the coins held then by valid time (block time, payout period, event time; docs/reports.md) in the state they were in; `known_at` limits it to what the reserve had recorded by then (block fields are as known now). ' +
     'The last line is `{"manifest": {...}}`: count, satoshis per policy and state, per state (`by_status`), `held_sat` (without orphaned and spent coins) and `orphaned_sat` apart, and the SHA-256 of every byte before it. `reserve verify FILE` checks it offline.',
   security: bearerSecurity,
   middleware: [auditorOrAdmin] as const,
-  request: { query: z.object({ as_of: rfc3339.optional() }) },
+  request: { query: z.object({ as_of: rfc3339.optional(), known_at: rfc3339.optional() }) },
   responses: { ...jsonLinesResponse('The UTXO set'), ...errorResponses(401, 403, 422) },
 });
 
@@ -240,8 +240,9 @@ export function exportsRouter(options: { reportingCurrency?: string } = {}) {
 
   router.openapi(utxoExportRoute, async (c) => {
     const query = c.req.valid('query');
-    const asOf = query.as_of ? new Date(query.as_of) : null;
-    const { lines, summary } = utxoLines(c.var.ctx, asOf);
+    const knownAt = query.known_at ? new Date(query.known_at) : undefined;
+    const asOf = query.as_of ? new Date(query.as_of) : (knownAt ?? null);
+    const { lines, summary } = utxoLines(c.var.ctx, asOf, knownAt);
     const body = withTrailer(
       lines,
       (sha) =>
@@ -249,6 +250,7 @@ export function exportsRouter(options: { reportingCurrency?: string } = {}) {
           manifest: {
             export: 'utxos',
             as_of: asOf?.toISOString() ?? null,
+            known_at: knownAt?.toISOString() ?? null,
             tip_height: summary.tipHeight,
             count: summary.count,
             totals: totalsView(summary.totals),

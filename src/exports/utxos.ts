@@ -22,8 +22,13 @@ export interface UtxoLine extends Omit<UtxoView, 'confirmations' | 'raw_tx_prove
 }
 
 /** A page of the UTXO set as recorded at `asOf` (the payouts module's coin history), each coin in its state then. */
-async function pageAsOf(ctx: Ctx, asOf: Date, after: { txid: string; vout: bigint } | undefined) {
-  const [rows, tip] = await Promise.all([listUtxosAsOf(ctx, { asOf, after, limit: PAGE }), getTip(ctx)]);
+async function pageAsOf(
+  ctx: Ctx,
+  asOf: Date,
+  knownAt: Date | undefined,
+  after: { txid: string; vout: bigint } | undefined,
+) {
+  const [rows, tip] = await Promise.all([listUtxosAsOf(ctx, { asOf, knownAt, after, limit: PAGE }), getTip(ctx)]);
   return { rows: rows.map((r) => ({ ...r.coin, status: r.statusAsOf })), tipHeight: tip.height };
 }
 
@@ -39,14 +44,14 @@ async function derivationOf(ctx: Ctx, address: string, cache: Map<string, Resolv
  * Every coin the reserve knows (or knew at `asOf`, its state then), with its policy,
  * address, derivation (chain, index, each signer's fingerprint and path), site, pool and block.
  */
-export function utxoLines(ctx: Ctx, asOf: Date | null) {
+export function utxoLines(ctx: Ctx, asOf: Date | null, knownAt?: Date) {
   const summary: UtxoExportSummary = { count: 0, totals: new Map(), byStatus: new Map(), tipHeight: null };
   async function* lines(): AsyncGenerator<string> {
     const addresses = new Map<string, ResolvedAddress | null>();
     let after: { txid: string; vout: bigint } | undefined;
     for (;;) {
       const { rows, tipHeight } = asOf
-        ? await pageAsOf(ctx, asOf, after)
+        ? await pageAsOf(ctx, asOf, knownAt, after)
         : await listUtxos(ctx, { after, limit: PAGE });
       summary.tipHeight ??= tipHeight;
       const page = rows.slice(0, PAGE);

@@ -13,12 +13,15 @@ const route = createRoute({
   summary:
     'Descriptors, every address holding coins with its UTXOs, the total, the chain tip and the ledger head hash (JSON or CSV)',
   description:
-    'Without `as_of`, the current UTXO set; with `as_of`, the set as the reserve had recorded it then (each coin in the state it was in). See docs/reconciliation.md.',
+    'Without `as_of`, the current UTXO set; with `as_of`, the set as of then by valid time (block time, payout period, event time), each coin in the state it was in; `known_at` limits it to what the reserve had recorded by then. Only confirmed, non-orphaned coins are in the total. See docs/reports.md.',
   security: bearerSecurity,
   middleware: [requireRole('officer', 'approver', 'auditor')] as const,
   request: {
     query: z.object({
-      as_of: rfc3339.optional(),
+      as_of: rfc3339.optional().openapi({ description: 'Valid time: block time, payout period, event time' }),
+      known_at: rfc3339
+        .optional()
+        .openapi({ description: 'Only what the reserve had recorded by then (defaults as_of to it)' }),
       format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).default('json'),
     }),
   },
@@ -38,7 +41,9 @@ export function proofOfReservesRouter() {
   const router = createRouter();
   router.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    const proof = await proofOfReserves(c.var.ctx, { asOf: q.as_of ? new Date(q.as_of) : null });
+    const knownAt = q.known_at ? new Date(q.known_at) : undefined;
+    const asOf = q.as_of ? new Date(q.as_of) : (knownAt ?? null);
+    const proof = await proofOfReserves(c.var.ctx, { asOf, knownAt });
     if (q.format === 'csv' || /\btext\/csv\b/.test(c.req.header('accept') ?? '')) {
       return c.body(stringify(proofCsvRecords(proof)), 200, { 'content-type': 'text/csv; charset=utf-8' }) as never;
     }

@@ -26,8 +26,8 @@ type Coin = {
   coinbase: boolean;
 };
 
-/** The coins held (unconfirmed, immature, available) now, or as the reserve recorded them at `asOf`. */
-async function heldCoins(ctx: Ctx, asOf: Date | null): Promise<Coin[]> {
+/** The coins held now, or as of `asOf` (valid time), as far as recorded by `knownAt` when given. */
+async function heldCoins(ctx: Ctx, asOf: Date | null, knownAt?: Date): Promise<Coin[]> {
   const coins: Coin[] = [];
   const push = (r: Utxo, status: string) =>
     coins.push({
@@ -43,7 +43,7 @@ async function heldCoins(ctx: Ctx, asOf: Date | null): Promise<Coin[]> {
   let after: { txid: string; vout: bigint } | undefined;
   for (;;) {
     const rows = asOf
-      ? await listUtxosAsOf(ctx, { asOf, statuses: HELD, after, limit: PAGE })
+      ? await listUtxosAsOf(ctx, { asOf, knownAt, statuses: HELD, after, limit: PAGE })
       : (await listUtxos(ctx, { after, limit: PAGE })).rows.map((coin) => ({
           coin,
           statusAsOf: coin.status as CoinStatus,
@@ -57,14 +57,15 @@ async function heldCoins(ctx: Ctx, asOf: Date | null): Promise<Coin[]> {
 }
 
 /**
- * `asOf` null: the current UTXO set. A time: the set as the reserve had recorded it then (each
+ * `asOf` null: the current UTXO set. A time: the set as of then by valid time (docs/reports.md), with
+ * `knownAt` only what had been recorded by then (each
  * coin's history rewound); the descriptors, the chain tip and the ledger head are those of the
  * moment the proof is generated (`generated_at`): the head commits to everything recorded since.
  */
-export async function proofOfReserves(ctx: Ctx, input: { asOf: Date | null }) {
+export async function proofOfReserves(ctx: Ctx, input: { asOf: Date | null; knownAt?: Date }) {
   const generatedAt = new Date();
   const policies = await listPolicies(ctx);
-  const held = await heldCoins(ctx, input.asOf);
+  const held = await heldCoins(ctx, input.asOf, input.knownAt);
   const coins = held.filter((c) => IN_TOTAL.has(c.status));
   const pending = held.filter((c) => c.status === 'unconfirmed');
   const byAddress = new Map<string, typeof coins>();
@@ -75,6 +76,7 @@ export async function proofOfReserves(ctx: Ctx, input: { asOf: Date | null }) {
   const [tip, ledger] = await Promise.all([getTip(ctx), verifyLedger(ctx)]);
   return {
     as_of: (input.asOf ?? generatedAt).toISOString(),
+    known_at: input.knownAt?.toISOString() ?? null,
     generated_at: generatedAt.toISOString(),
     /** The height the proof states: a node at this height finds exactly the listed outputs. */
     height: tip.height,

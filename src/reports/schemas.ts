@@ -95,6 +95,7 @@ export const ProofOfReservesSchema = z
     as_of: z.string(),
     generated_at: z.string(),
     height: z.number().int().nullable().openapi({ description: 'The block height the proof states' }),
+    known_at: z.string().nullable().openapi({ description: 'Only what the reserve had recorded by then' }),
     chain_tip: z.object({ height: z.number().int().nullable(), hash: z.string().nullable() }).strict(),
     ledger_head: z.union([
       z.object({ ok: z.literal(true), entries: z.string(), head_hash: z.string() }).strict(),

@@ -97,14 +97,20 @@ describe('GET /v1/exports/utxos', () => {
     expect(manifest.body_sha256).toBe(createHash('sha256').update(body).digest('hex'));
   });
 
-  it('as_of: the coins known then, in their state then', async () => {
-    const early = await t.request('GET', `/v1/exports/utxos?as_of=${encodeURIComponent(before)}`, {
+  // known_at: what the reserve had recorded by then (as_of defaults to it); as_of alone is valid time.
+  it('known_at: the coins known then, in their state then', async () => {
+    const early = await t.request('GET', `/v1/exports/utxos?known_at=${encodeURIComponent(before)}`, {
       key: t.keys.auditor,
     });
     expect(early.status).toBe(200);
     const lines = jsonl(early.text);
     expect(lines).toHaveLength(1);
-    expect(lines[0].manifest).toMatchObject({ count: 0, as_of: new Date(before).toISOString(), totals: [] });
+    expect(lines[0].manifest).toMatchObject({
+      count: 0,
+      as_of: new Date(before).toISOString(),
+      known_at: new Date(before).toISOString(),
+      totals: [],
+    });
     const now = await t.request('GET', `/v1/exports/utxos?as_of=${encodeURIComponent(new Date().toISOString())}`, {
       key: t.keys.auditor,
     });

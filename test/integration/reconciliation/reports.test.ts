@@ -265,7 +265,7 @@ describe('proof of reserves', () => {
 
 describe('proof of reserves as of a past time', () => {
   const pause = () => new Promise((resolve) => setTimeout(resolve, 25));
-  it("rewinds the UTXO set through the coins' history: a coin recorded later is absent, a coin orphaned later is shown as it was", async () => {
+  it('rewinds the UTXO set by valid time (block time), and by known_at to what the reserve had recorded', async () => {
     const beforeNew = new Date();
     await pause();
     const addr = t.addresses[2]!;
@@ -303,31 +303,40 @@ describe('proof of reserves as of a past time', () => {
     await pause();
     expect((await t.send(blockDisconnected(5, blocks[0]!.hash, '2026-05-11T00:00:00Z'))).status).toBe(200);
 
-    const proofAt = async (at: Date | null) =>
+    const proofAt = async (at: Date | null, knownAt?: Date) =>
       expectOk(
-        t.request('GET', `/v1/reports/proof-of-reserves${at ? `?as_of=${at.toISOString()}` : ''}`, {
-          key: t.keys.auditor,
-        }),
+        t.request(
+          'GET',
+          `/v1/reports/proof-of-reserves?${at ? `as_of=${at.toISOString()}&` : ''}${knownAt ? `known_at=${knownAt.toISOString()}` : ''}`,
+          { key: t.keys.auditor },
+        ),
       );
     const outpoints = (p: any) =>
       p.addresses.flatMap((a: any) => a.utxos.map((u: any) => `${u.txid}:${u.vout}:${u.status}`)).sort();
 
-    const then = await proofAt(beforeNew);
-    expect(then.as_of).toBe(beforeNew.toISOString());
-    expect(outpoints(then)).toEqual([]);
-    expect(then.unconfirmed.items.map((u: any) => u.txid)).toEqual([payoutTxid]);
-    expect(then.total).toMatchObject({ utxos: 0, amount_sat: '0' });
-
-    const immature = await proofAt(whileImmature);
-    // Immature and available apart; the unconfirmed payout outside the total.
-    expect(outpoints(immature)).toEqual([`${cb.getId()}:0:immature`]);
-    expect(immature.total).toMatchObject({
+    // issue 13, finding 1: valid time. The coinbase was recorded today, but its block is of
+    // 2026-05-10: as of that day it is held, immature, although it was loaded after the fact.
+    const may10 = await proofAt(new Date('2026-05-10T12:00:00Z'));
+    expect(outpoints(may10)).toEqual([`${cb.getId()}:0:immature`]);
+    expect(may10.total).toMatchObject({
       utxos: 1,
       amount_sat: '312500000',
       immature_sat: '312500000',
       available_sat: '0',
     });
-    expect(immature.unconfirmed).toMatchObject({ utxos: 1, amount_sat: '1000000' });
+    expect(may10.unconfirmed).toMatchObject({ utxos: 1, amount_sat: '1000000' }); // apart, outside the total
+    // ...orphaned on 05-11, so gone from then on.
+    expect(outpoints(await proofAt(new Date('2026-05-12T00:00:00Z')))).toEqual([]);
+
+    // known_at, the other axis: what the reserve had recorded by then.
+    const unknownYet = await proofAt(new Date('2026-05-10T12:00:00Z'), beforeNew);
+    expect(unknownYet.known_at).toBe(beforeNew.toISOString());
+    expect(outpoints(unknownYet)).toEqual([]);
+    expect(unknownYet.unconfirmed.items.map((u: any) => u.txid)).toEqual([payoutTxid]);
+    // What the reserve reported while the coin was immature, before it learnt of the reorg.
+    const asReported = await proofAt(null, whileImmature);
+    expect(asReported.as_of).toBe(whileImmature.toISOString());
+    expect(outpoints(asReported)).toEqual([`${cb.getId()}:0:immature`]);
 
     const now = await proofAt(null);
     expect(outpoints(now)).toEqual([]); // the coinbase orphaned since; the payout still unconfirmed
