@@ -42,6 +42,10 @@ describe('loadConfig', () => {
       FLEET_WEBHOOK_SECRETS: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw, whsec_AAAA',
       REPORTING_CURRENCY: 'EUR',
       SHUTDOWN_TIMEOUT_MS: '0',
+      LOG_KEY_FILE: '/etc/reserve/log.key',
+      CHECKPOINT_INTERVAL_S: '30',
+      WITNESS_KEYS: 'w.example+01234567+BAAA;quorum=1',
+      REPORTING_ORIGIN: 'reserve.gov.example',
     });
     expect(config).toEqual({
       PORT: 9000,
@@ -56,6 +60,10 @@ describe('loadConfig', () => {
       FLEET_WEBHOOK_SECRETS: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'whsec_AAAA'],
       REPORTING_CURRENCY: 'EUR',
       SHUTDOWN_TIMEOUT_MS: 0,
+      LOG_KEY_FILE: '/etc/reserve/log.key',
+      CHECKPOINT_INTERVAL_S: 30,
+      WITNESS_KEYS: 'w.example+01234567+BAAA;quorum=1',
+      REPORTING_ORIGIN: 'reserve.gov.example',
     });
   });
 
