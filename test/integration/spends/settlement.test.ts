@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { holdingsReport } from '../../../src/coins/index.js';
 import { verifyLedger } from '../../../src/ledger/index.js';
 import { settleTransaction } from '../../../src/spends/index.js';
-import { blockConnected } from '../../support/webhook.js';
+import { blockConnected, eventTime } from '../../support/webhook.js';
 import { coinbaseTx, mineBlock } from '../../support/regtest.js';
 import { signWithBitcoinjs, signWithScure } from '../../unit/spends/fixtures.js';
 import { createSpendsApp, EXTERNAL, SIGNERS, type SpendsApp } from './fixture.js';
@@ -84,17 +84,14 @@ describe('settlement', () => {
     const tx = Transaction.fromHex(record.spend.finalTxHex!);
     const feesBefore = BigInt(await balance('Expenses:Bitcoin:NetworkFees'));
     const block = await mineWith([tx]);
-    const settled = await settleTransaction({
-      ctx: t.ctx(),
-      input: {
-        txid: tx.getId(),
-        rawTxHex: tx.toHex(),
-        blockHeight: block.height,
-        blockHash: block.hash,
-        eventId: 'evt_settle_1',
-      },
-    });
-    expect(settled).toEqual({ outcome: 'settled', spendId: p.json.id });
+    // Through the fleet webhook, as the follower sends it.
+    const event = {
+      type: 'tx.confirmed',
+      timestamp: eventTime(),
+      data: { txid: tx.getId(), raw_tx_hex: tx.toHex(), block_height: block.height, block_hash: block.hash },
+    };
+    const settled = await t.send(event);
+    expect(settled.json).toEqual({ outcome: 'settled', spendId: p.json.id });
     const again = await settleTransaction({
       ctx: t.ctx(),
       input: {
