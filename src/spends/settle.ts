@@ -1,6 +1,6 @@
 import { Transaction } from 'bitcoinjs-lib';
-import { raiseAlert } from '../alerts/service.js';
-import { audit } from '../audit/service.js';
+import { raiseAlert } from '../alerts/index.js';
+import { audit } from '../audit/index.js';
 import { findBlock, readTip } from '../chain/index.js';
 import { knownBlock, markSpent, receiveCoin, statusOf } from '../coins/index.js';
 import { type Ctx, inTx, type Verb, withTransaction } from '../context.js';
