@@ -194,9 +194,11 @@ export async function selectAllBalances(db: Executor) {
 }
 
 /** Balances summed from the entries up to a cut: occurred_at <= asOf and/or seq <= asOfSeq. */
-export async function sumBalancesAsOf(db: Executor, cut: { asOf?: Date; asOfSeq?: bigint }) {
+export async function sumBalancesAsOf(db: Executor, cut: { asOf?: Date; asOfSeq?: bigint; knownAt?: Date }) {
   const conditions = [
     cut.asOf ? lte(ledgerEntries.occurredAt, cut.asOf) : undefined,
+    // The other axis: only entries recorded by then (what the reserve knew).
+    cut.knownAt ? lte(ledgerEntries.recordedAt, cut.knownAt) : undefined,
     cut.asOfSeq !== undefined ? lte(ledgerEntries.seq, cut.asOfSeq) : undefined,
   ].filter((c) => c !== undefined);
   return db

@@ -91,9 +91,13 @@ const trialBalanceRoute = createRoute({
   path: '/v1/ledger/trial-balance',
   tags: ['ledger'],
   summary: 'Every account balance per commodity, now or as of a past time (occurred_at) or seq',
+  description:
+    '`as_of` is valid time (occurred_at <= as_of); `known_at` keeps only entries recorded by then (recorded_at <= known_at), what the ledger said at that moment. See docs/reports.md.',
   security: bearerSecurity,
   middleware: [auditor] as const,
-  request: { query: z.object({ as_of: time().optional(), as_of_seq: seqText.optional() }) },
+  request: {
+    query: z.object({ as_of: time().optional(), as_of_seq: seqText.optional(), known_at: time().optional() }),
+  },
   responses: {
     200: {
       description: 'The trial balance; totals are zero per commodity in a sound ledger',
@@ -152,6 +156,7 @@ export function ledgerRouter() {
     const result = await trialBalance(c.var.ctx, {
       asOf: q.as_of ? new Date(q.as_of) : undefined,
       asOfSeq: q.as_of_seq ? BigInt(q.as_of_seq) : undefined,
+      knownAt: q.known_at ? new Date(q.known_at) : undefined,
     });
     return c.json(toTrialBalanceView(result), 200);
   });

@@ -170,6 +170,7 @@ export async function listAccounts(ctx: Ctx, options: { prefix?: string } = {}):
 
 export interface TrialBalance {
   asOf: Date | null;
+  knownAt: Date | null;
   asOfSeq: bigint | null;
   rows: { account: string; type: AccountType; commodity: string; balance: Amount }[];
   /** Sum of all balances per commodity; zero in a sound ledger. */
@@ -178,12 +179,18 @@ export interface TrialBalance {
 
 /**
  * Every account's balance per commodity. Now: the maintained balances. As of a past time
- * (occurred_at <= asOf) or seq: summed from the entries.
+ * (valid time, occurred_at <= asOf) or seq: summed from the entries; knownAt keeps only the
+ * entries recorded by then (recorded_at <= knownAt), what the reserve had booked at that moment.
  */
-export async function trialBalance(ctx: Ctx, options: { asOf?: Date; asOfSeq?: bigint } = {}): Promise<TrialBalance> {
+export async function trialBalance(
+  ctx: Ctx,
+  options: { asOf?: Date; asOfSeq?: bigint; knownAt?: Date } = {},
+): Promise<TrialBalance> {
   const db = executor(ctx);
   const raw =
-    options.asOf || options.asOfSeq !== undefined ? await sumBalancesAsOf(db, options) : await selectAllBalances(db);
+    options.asOf || options.asOfSeq !== undefined || options.knownAt
+      ? await sumBalancesAsOf(db, options)
+      : await selectAllBalances(db);
   const rows = raw.map((r) => ({
     account: r.account,
     type: r.type as AccountType,
@@ -195,6 +202,7 @@ export async function trialBalance(ctx: Ctx, options: { asOf?: Date; asOfSeq?: b
     totals.set(r.commodity, (totals.get(r.commodity) ?? new LedgerDecimal(0)).plus(new LedgerDecimal(r.balance)));
   return {
     asOf: options.asOf ?? null,
+    knownAt: options.knownAt ?? null,
     asOfSeq: options.asOfSeq ?? null,
     rows,
     totals: [...totals]

@@ -58,6 +58,7 @@ export const TrialBalanceSchema = z
   .object({
     as_of: z.string().nullable(),
     as_of_seq: z.string().nullable(),
+    known_at: z.string().nullable(),
     rows: z.array(
       z
         .object({
@@ -137,6 +138,7 @@ export function toTrialBalanceView(t: TrialBalance) {
   return {
     as_of: t.asOf?.toISOString() ?? null,
     as_of_seq: t.asOfSeq?.toString() ?? null,
+    known_at: t.knownAt?.toISOString() ?? null,
     rows: t.rows.map((r) => ({
       account: r.account,
       type: r.type,

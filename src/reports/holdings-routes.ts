@@ -17,7 +17,15 @@ const route = createRoute({
     'Values are in `currency` (default: the reporting currency) at the latest price mark at or before as_of, named in `price_mark`. See docs/reconciliation.md.',
   security: bearerSecurity,
   middleware: [requireRole('officer', 'approver', 'auditor')] as const,
-  request: { query: z.object({ as_of: rfc3339.optional(), currency: currencyCode.optional() }) },
+  request: {
+    query: z.object({
+      as_of: rfc3339.optional(),
+      known_at: rfc3339
+        .optional()
+        .openapi({ description: 'Only entries recorded by then (defaults as_of to it); docs/reports.md' }),
+      currency: currencyCode.optional(),
+    }),
+  },
   responses: {
     200: {
       description: 'Valued holdings and the ledger-equals-UTXO-set check',
@@ -32,7 +40,8 @@ export function holdingsRouter(options: { reportingCurrency: string }) {
   router.openapi(route, async (c) => {
     const q = c.req.valid('query');
     const holdings = await holdingsValued(c.var.ctx, {
-      asOf: q.as_of ? new Date(q.as_of) : null,
+      asOf: q.as_of ? new Date(q.as_of) : q.known_at ? new Date(q.known_at) : null,
+      knownAt: q.known_at ? new Date(q.known_at) : undefined,
       currency: q.currency ?? options.reportingCurrency,
     });
     // The ledger reads statuses as strings; the schema names the four (checked in the tests).

@@ -9,6 +9,8 @@ import { valueHoldings } from './valuation.js';
 export interface HoldingsQuery {
   /** null: the current holdings, checked against the UTXO set; a time: the books as of then. */
   asOf: Date | null;
+  /** Only entries recorded by then: what the books said at that moment. */
+  knownAt?: Date;
   currency: string;
 }
 
@@ -30,7 +32,7 @@ export async function holdingsValued(ctx: Ctx, query: HoldingsQuery) {
   const read = async (c: Ctx) => {
     const asOf = query.asOf ?? new Date();
     const [valued, current] = await Promise.all([
-      valueHoldings(c, { asOf, currency: query.currency }),
+      valueHoldings(c, { asOf, knownAt: query.knownAt, currency: query.currency }),
       query.asOf ? null : holdingsReport(c),
     ]);
     return { valued, current };

@@ -10,8 +10,9 @@ import { dailyProduction, fxRateSeries } from '../production/index.js';
 export async function bitcoinBalancesAt(
   ctx: Ctx,
   asOf: Date,
+  knownAt?: Date,
 ): Promise<{ policyId: string; status: string; sat: bigint }[]> {
-  const tb = await trialBalance(ctx, { asOf });
+  const tb = await trialBalance(ctx, { asOf, knownAt });
   return tb.rows.flatMap((r) => {
     const account = parseAccount(r.account);
     if (r.commodity !== 'BTC' || account.kind !== 'vault' || (r.balance as bigint) === 0n) return [];

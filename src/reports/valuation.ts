@@ -12,12 +12,12 @@ import { bitcoinBalancesAt, bitcoinMovements, energyCostBySiteIn, latestAt } fro
 
 const SAT = new Dec(100_000_000);
 
-export async function valueHoldings(ctx: Ctx, input: { asOf: Date; currency: string }) {
+export async function valueHoldings(ctx: Ctx, input: { asOf: Date; knownAt?: Date; currency: string }) {
   const { asOf, currency } = input;
   const places = currencyPlaces(currency);
   const end = new Date(asOf.getTime() + 1); // entries with occurred_at <= as_of
   const [balances, movements, marks, energy] = await Promise.all([
-    bitcoinBalancesAt(ctx, asOf),
+    bitcoinBalancesAt(ctx, asOf, input.knownAt),
     bitcoinMovements(ctx, undefined, end),
     priceMarkSeries(executor(ctx), currency, asOf),
     energyCostBySiteIn(ctx, currency, end),
