@@ -4,7 +4,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { bearerSecurity, requireRole } from '../../http/auth.js';
 import { createRouter, errorResponses, jsonBody } from '../../http/env.js';
 import { AppError, invalid } from '../../http/problem.js';
-import { executor } from '../../context.js';
+import { type Ctx, executor } from '../../context.js';
 import {
   addCosignatures,
   checkpointNote,
@@ -18,7 +18,10 @@ import {
 import { verifierKeyString } from './note.js';
 import type { LogSetup } from './setup.js';
 import { extendTo, ledgerSize, nodeRun, storedConsistency, storedInclusion, treeSize } from './store.js';
-import { parseTilePath, TILE_HEIGHT, TILE_WIDTH, tileWidthAt } from './tiles.js';
+import { entryBundle, parseTilePath, TILE_HEIGHT, TILE_WIDTH, tileWidthAt } from './tiles.js';
+import { canonicalBytes } from '../canonical.js';
+import { toCanonical } from '../model.js';
+import { readEntries } from '../service.js';
 import { FOLLOW_INTERVAL_MS } from './job.js';
 
 const auditor = requireRole('auditor');
@@ -187,6 +190,18 @@ async function treeOf(db: Parameters<typeof treeSize>[0], size: number, field: s
   await extendTo(db, size);
 }
 
+/** tile/entries/<N>: the canonical bytes of entries seq first + 1 .. first + width, bundled. */
+async function entriesTile(ctx: Ctx, first: number, width: number): Promise<Buffer> {
+  const entries = await readEntries(ctx, { fromSeq: BigInt(first + 1), toSeq: BigInt(first + width), limit: width });
+  if (entries.length !== width)
+    throw new Error(`transparency: entries ${first + 1}-${first + width} are not all there`);
+  try {
+    return entryBundle(entries.map((e) => canonicalBytes(toCanonical(e))));
+  } catch (error) {
+    throw new AppError('conflict', `this bundle cannot be served: ${(error as Error).message}`);
+  }
+}
+
 export function transparencyRouter(setup: LogSetup) {
   const router = createRouter();
   router.openapi(keyRoute, (c) => c.text(`${verifierKeyString(setup.signer)}\n`, 200));
@@ -243,17 +258,21 @@ export function transparencyRouter(setup: LogSetup) {
     const receipt = await entryReceipt(c.var.ctx, BigInt(c.req.valid('param').seq));
     return c.text(receipt, 200, { 'content-disposition': 'attachment; filename="entry.tlog-proof"' });
   });
-  // tlog-tiles: /v1/transparency/tile/<L>/<N>[.p/<W>], the hashes of tree level 8L, 32 bytes each.
+  // tlog-tiles: /v1/transparency/tile/<L>/<N>[.p/<W>], the hashes of tree level 8L, 32 bytes each;
+  // tile/entries/<N>[.p/<W>], the entries' canonical bytes (the leaves' preimages).
   router.get('/v1/transparency/tile/*', auditor, async (c) => {
     const rest = c.req.path.slice('/v1/transparency/tile/'.length);
     const tile = parseTilePath(rest);
     if (!tile) throw invalid('path', 'must be tile/<L>/<N>[.p/<W>] as C2SP tlog-tiles writes it');
     const db = executor(c.var.ctx);
-    const available = tileWidthAt(tile.level, tile.index, await treeSize(db));
+    const available = tileWidthAt(tile.level === 'entries' ? 0 : tile.level, tile.index, await treeSize(db));
     if (available < tile.width) throw new AppError('not_found', `tile ${rest} is not in the tree yet`);
-    const level = tile.level * TILE_HEIGHT;
-    const hashes = await nodeRun(db, level, tile.index * TILE_WIDTH, tile.width);
-    return c.body(new Uint8Array(Buffer.concat(hashes)), 200, {
+    const first = tile.index * TILE_WIDTH;
+    const bytes =
+      tile.level === 'entries'
+        ? await entriesTile(c.var.ctx, first, tile.width)
+        : Buffer.concat(await nodeRun(db, tile.level * TILE_HEIGHT, first, tile.width));
+    return c.body(new Uint8Array(bytes), 200, {
       'content-type': 'application/octet-stream',
       'cache-control': tile.width === TILE_WIDTH ? 'public, max-age=31536000, immutable' : 'no-cache',
     });

@@ -16,13 +16,18 @@ export function tilePath(level: number, n: number, width = TILE_WIDTH): string {
 }
 
 export interface TileRef {
-  level: number;
+  /** A hash level, or 'entries' for an entry bundle (tile/entries/<N>). */
+  level: number | 'entries';
   index: number;
   width: number;
 }
 
 /** Parses `<L>/<N path>[.p/<W>]` (the part after tile/); null when it is not a tile path. */
 export function parseTilePath(rest: string): TileRef | null {
+  if (rest.startsWith('entries/')) {
+    const t = parseTilePath(`0/${rest.slice('entries/'.length)}`);
+    return t ? { ...t, level: 'entries' } : null;
+  }
   const m =
     /^([0-9]|[1-5][0-9]|6[0-3])\/((?:x[0-9]{3}\/)*[0-9]{3})(?:\.p\/([1-9][0-9]?|1[0-9]{2}|2[0-4][0-9]|25[0-5]))?$/.exec(
       rest,
@@ -40,4 +45,16 @@ export function tileWidthAt(level: number, index: number, size: number): number 
   const nodes = Math.floor(size / TILE_WIDTH ** level); // complete nodes at tree level 8L
   const width = nodes - index * TILE_WIDTH;
   return Math.max(0, Math.min(TILE_WIDTH, width));
+}
+
+/** An entry bundle: each entry as a big-endian 16-bit length and its bytes (at most 65,535). */
+export function entryBundle(entries: Uint8Array[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const data of entries) {
+    if (data.length > 0xffff) throw new RangeError(`an entry of ${data.length} bytes does not fit a tlog-tiles bundle`);
+    const length = Buffer.alloc(2);
+    length.writeUInt16BE(data.length);
+    parts.push(length, Buffer.from(data));
+  }
+  return Buffer.concat(parts);
 }

@@ -119,6 +119,19 @@ describe('the tree kept by the database', () => {
       headers: { authorization: `Bearer ${h.auditor}` },
     });
     expect(Buffer.from(await first5.arrayBuffer())).toEqual(Buffer.concat(leaves.slice(0, 5)));
+    // The entry bundle: 16-bit lengths and canonical bytes, whose leaf hashes are the tree's leaves.
+    const bundle = await h.app.request('/v1/transparency/tile/entries/000.p/37', {
+      headers: { authorization: `Bearer ${h.auditor}` },
+    });
+    const bytes = Buffer.from(await bundle.arrayBuffer());
+    const found: Buffer[] = [];
+    for (let at = 0; at < bytes.length; ) {
+      const length = bytes.readUInt16BE(at);
+      found.push(leafHash(bytes.subarray(at + 2, at + 2 + length)));
+      at += 2 + length;
+    }
+    expect(found).toEqual(leaves.slice(0, 37));
+    expect((await h.get('/v1/transparency/tile/entries/000')).status).toBe(404);
     expect((await h.get('/v1/transparency/tile/0/000')).status).toBe(404); // not a full tile yet
     expect((await h.get('/v1/transparency/tile/0/000.p/38')).status).toBe(404);
     expect((await h.get('/v1/transparency/tile/0/1')).status).toBe(422);
