@@ -91,7 +91,7 @@ export async function recordProduction(
   return withTransaction(ctx, async (tx) => {
     // The site row lock serialises reports and corrections of one site.
     const [site] = await tx.select().from(productionSites).where(eq(productionSites.id, input.site)).for('update');
-    if (!site) throw refuse('site', `unknown site ${input.site}`);
+    if (!site) throw refuse('site', `unknown site ${input.site}; register it first with POST /v1/sites`);
     const start = new Date(input.period_start);
     const end = new Date(input.period_end);
     const [previous] = await tx
