@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseDocument } from 'yaml';
+import bs58check from 'bs58check';
+import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
 import { outputScriptOf } from '../bitcoin/address.js';
 import { parseExtendedPublicKey } from '../bitcoin/extended-key.js';
 import { NETWORK_NAMES, type NetworkName } from '../bitcoin/networks.js';
@@ -21,6 +22,9 @@ export interface PolicyIssue {
   file: string;
   field: string;
   reason: string;
+  /** 1-based position in the file of the value at fault, when the YAML locates it. */
+  line?: number;
+  column?: number;
 }
 
 export class PolicyValidationError extends Error {
@@ -30,8 +34,23 @@ export class PolicyValidationError extends Error {
   }
 }
 
+/** `  file:line:column: field: reason`, one plain line per problem (the position when known). */
 export function formatIssue(issue: PolicyIssue): string {
-  return `  ${issue.file}: ${issue.field}: ${issue.reason}`;
+  const at = issue.line === undefined ? '' : `:${issue.line}:${issue.column ?? 1}`;
+  return `  ${issue.file}${at}: ${issue.field}: ${issue.reason}`;
+}
+
+/** The YAML position of a field path (`signers[1].xpub` -> that scalar), or of its nearest existing parent. */
+function locate(document: Document, lines: LineCounter, field: string): { line: number; column: number } | undefined {
+  const path = [...field.matchAll(/[^.[\]]+/g)].map((m) => (/^\d+$/.test(m[0]) ? Number(m[0]) : m[0]));
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? document.contents : document.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) {
+      const { line, col } = lines.linePos(node.range[0]);
+      return { line, column: col };
+    }
+  }
+  return undefined;
 }
 
 export interface PolicySigner {
@@ -145,21 +164,36 @@ export function parsePolicyFile(file: string, source: string): { policy?: Policy
   const issue = (field: string, reason: string): PolicyIssue => ({ file, field, reason });
   if (Buffer.byteLength(source) > MAX_POLICY_FILE_BYTES)
     return { issues: [issue('(file)', `is larger than ${MAX_POLICY_FILE_BYTES} bytes`)] };
-  const document = parseDocument(source, { schema: 'failsafe', uniqueKeys: true, prettyErrors: false });
+  const lines = new LineCounter();
+  const document = parseDocument(source, {
+    schema: 'failsafe',
+    uniqueKeys: true,
+    prettyErrors: false,
+    lineCounter: lines,
+  });
   if (document.errors.length > 0) {
     return {
-      issues: document.errors.map((e) =>
-        issue('(yaml)', `${e.message.split('\n')[0]}${e.linePos ? ` at line ${e.linePos[0].line}` : ''}`),
-      ),
+      issues: document.errors.map((e) => {
+        const position = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
+        return { ...issue('(yaml)', e.message.split('\n')[0]!), line: position.line, column: position.col };
+      }),
     };
   }
+  const located = parseValidated(file, document);
+  return {
+    ...located,
+    issues: located.issues.map((i) => ({ ...i, ...locate(document, lines, i.field === '(document)' ? '' : i.field) })),
+  };
+}
+
+function parseValidated(file: string, document: Document): { policy?: Policy; issues: PolicyIssue[] } {
+  const issue = (field: string, reason: string): PolicyIssue => ({ file, field, reason });
   const parsed = FileSchema.safeParse(document.toJS());
   if (!parsed.success) {
-    return {
-      issues: parsed.error.issues.map((i) =>
-        issue(fieldPath(i.path), i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message),
-      ),
-    };
+    const issues = parsed.error.issues.map((i) =>
+      issue(fieldPath(i.path), i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message),
+    );
+    return { issues: [...issues, ...signerIssuesOfInvalid(document.toJS(), issue)] };
   }
   const raw = parsed.data;
   const issues: PolicyIssue[] = [];
@@ -171,57 +205,14 @@ export function parsePolicyFile(file: string, source: string): { policy?: Policy
       ),
     );
 
-  const signers: PolicySigner[] = [];
-  const seenKeys = new Map<string, number>();
-  raw.signers.forEach((signer, i) => {
-    const at = `signers[${i}]`;
-    const path = parsePath(signer.path);
-    if ('error' in path) issues.push(issue(`${at}.path`, path.error));
-    const key = parseExtendedPublicKey(signer.xpub, raw.network, raw.script);
-    if ('error' in key) {
-      issues.push(issue(`${at}.xpub`, key.error));
-      return;
-    }
-    const fingerprint = signer.fingerprint.toLowerCase();
-    const point = Buffer.from(key.key.publicKey).toString('hex');
-    const earlier = seenKeys.get(point);
-    if (earlier !== undefined)
-      issues.push(issue(`${at}.xpub`, `is the same key as signers[${earlier}] (a repeated key weakens the m-of-n)`));
-    else seenKeys.set(point, i);
-    if ('error' in path) return;
-    const depth = path.indexes.length;
-    if (key.key.depth !== depth) {
-      issues.push(issue(`${at}.xpub`, `has depth ${key.key.depth} but the path ${signer.path} has ${depth} steps`));
-    } else if (depth > 0 && key.key.childNumber !== path.indexes[depth - 1]) {
-      issues.push(
-        issue(
-          `${at}.xpub`,
-          `is child ${formatPath([key.key.childNumber]).slice(2)} but the path ends in ${formatPath([path.indexes[depth - 1]!]).slice(2)}`,
-        ),
-      );
-    } else if (depth === 1 && key.key.parentFingerprint.toString(16).padStart(8, '0') !== fingerprint) {
-      issues.push(
-        issue(
-          `${at}.fingerprint`,
-          `is ${fingerprint} but the key's parent fingerprint is ${key.key.parentFingerprint.toString(16).padStart(8, '0')}`,
-        ),
-      );
-    } else if (depth === 0 && Buffer.from(key.key.node.fingerprint).toString('hex') !== fingerprint) {
-      issues.push(
-        issue(
-          `${at}.fingerprint`,
-          `is ${fingerprint} but the master key's fingerprint is ${Buffer.from(key.key.node.fingerprint).toString('hex')}`,
-        ),
-      );
-    }
-    signers.push({
-      name: signer.name,
-      fingerprint,
-      path: formatPath(path.indexes),
-      pathIndexes: path.indexes,
-      xpub: key.key.normalized,
-    });
-  });
+  const checked = checkSigners(
+    raw.signers.map((signer, i) => ({ signer, i })),
+    raw.network,
+    raw.script,
+    issue,
+  );
+  issues.push(...checked.issues);
+  const signers = checked.signers;
 
   const spending = raw.spending;
   if (spending.per_tx_limit_btc > spending.daily_limit_btc)
@@ -280,6 +271,7 @@ export function validatePolicySet(policies: readonly Policy[]): PolicyIssue[] {
       });
     else byId.set(policy.id, policy);
   }
+  issues.push(...sameKeySetIssues([...byId.values()])); // a repeated id is already refused above
   for (const policy of policies) {
     policy.spending.allowedDestinations.forEach((destination, i) => {
       if (!destination.startsWith('policy:')) return;
@@ -293,6 +285,111 @@ export function validatePolicySet(policies: readonly Policy[]): PolicyIssue[] {
           reason: `"${destination}" is on ${target.network}, this policy is on ${policy.network}`,
         });
     });
+  }
+  return issues;
+}
+
+type SignerInput = z.infer<typeof SignerSchema>;
+
+/** Checks each signer's key and path; also run on the signers that parse when the file has other errors, so one run shows them all. */
+function checkSigners(
+  entries: { signer: SignerInput; i: number }[],
+  network: NetworkName,
+  script: (typeof SCRIPT_TYPES)[number],
+  issue: (field: string, reason: string) => PolicyIssue,
+): { signers: PolicySigner[]; issues: PolicyIssue[] } {
+  const issues: PolicyIssue[] = [];
+  const signers: PolicySigner[] = [];
+  const seenKeys = new Map<string, number>();
+  for (const { signer, i } of entries) {
+    const at = `signers[${i}]`;
+    const path = parsePath(signer.path);
+    if ('error' in path) issues.push(issue(`${at}.path`, path.error));
+    const key = parseExtendedPublicKey(signer.xpub, network, script);
+    if ('error' in key) {
+      issues.push(issue(`${at}.xpub`, key.error));
+      continue;
+    }
+    const fingerprint = signer.fingerprint.toLowerCase();
+    const point = Buffer.from(key.key.publicKey).toString('hex');
+    const earlier = seenKeys.get(point);
+    if (earlier !== undefined)
+      issues.push(issue(`${at}.xpub`, `is the same key as signers[${earlier}] (a repeated key weakens the m-of-n)`));
+    else seenKeys.set(point, i);
+    if ('error' in path) continue;
+    const depth = path.indexes.length;
+    if (key.key.depth !== depth) {
+      issues.push(issue(`${at}.xpub`, `has depth ${key.key.depth} but the path ${signer.path} has ${depth} steps`));
+    } else if (depth > 0 && key.key.childNumber !== path.indexes[depth - 1]) {
+      issues.push(
+        issue(
+          `${at}.xpub`,
+          `is child ${formatPath([key.key.childNumber]).slice(2)} but the path ends in ${formatPath([path.indexes[depth - 1]!]).slice(2)}`,
+        ),
+      );
+    } else if (depth === 1 && key.key.parentFingerprint.toString(16).padStart(8, '0') !== fingerprint) {
+      issues.push(
+        issue(
+          `${at}.fingerprint`,
+          `is ${fingerprint} but the key's parent fingerprint is ${key.key.parentFingerprint.toString(16).padStart(8, '0')}`,
+        ),
+      );
+    } else if (depth === 0 && Buffer.from(key.key.node.fingerprint).toString('hex') !== fingerprint) {
+      issues.push(
+        issue(
+          `${at}.fingerprint`,
+          `is ${fingerprint} but the master key's fingerprint is ${Buffer.from(key.key.node.fingerprint).toString('hex')}`,
+        ),
+      );
+    }
+    signers.push({
+      name: signer.name,
+      fingerprint,
+      path: formatPath(path.indexes),
+      pathIndexes: path.indexes,
+      xpub: key.key.normalized,
+    });
+  }
+  return { signers, issues };
+}
+
+/** The key checks of the signers that parse, in a file whose other fields do not: so one run lists every problem. */
+function signerIssuesOfInvalid(raw: unknown, issue: (field: string, reason: string) => PolicyIssue): PolicyIssue[] {
+  const doc = (raw ?? {}) as Record<string, unknown>;
+  const network = NETWORK_NAMES.find((n) => n === doc.network);
+  const script = SCRIPT_TYPES.find((t) => t === doc.script);
+  if (!network || !script || !Array.isArray(doc.signers)) return [];
+  const entries = doc.signers.flatMap((s, i) => {
+    const parsed = SignerSchema.safeParse(s);
+    return parsed.success ? [{ signer: parsed.data, i }] : [];
+  });
+  return checkSigners(entries, network, script, issue).issues;
+}
+
+/**
+ * The curve points, script, threshold and network that make a vault's addresses. Two files with the
+ * same set (say one with xpubs, one with the SLIP-132 Zpubs of the same keys) derive the same
+ * addresses, so a coin would belong to whichever a look-up found first: refused, naming both.
+ */
+function keySetIdentity(policy: Policy): string {
+  // An extended key is version(4) depth(1) parent(4) child(4) chain code(32) key(33); the point is the last 33.
+  const points = policy.signers.map((s) => Buffer.from(bs58check.decode(s.xpub).subarray(45)).toString('hex')).sort();
+  return [policy.network, policy.script, policy.threshold, ...points].join(' ');
+}
+
+function sameKeySetIssues(policies: readonly Policy[]): PolicyIssue[] {
+  const seen = new Map<string, Policy>();
+  const issues: PolicyIssue[] = [];
+  for (const policy of policies) {
+    const identity = keySetIdentity(policy);
+    const other = seen.get(identity);
+    if (!other) seen.set(identity, policy);
+    else
+      issues.push({
+        file: policy.file,
+        field: 'signers',
+        reason: `has the same keys, script and threshold as ${other.file} (policy ${other.id}): both would own the same addresses; keep one`,
+      });
   }
   return issues;
 }

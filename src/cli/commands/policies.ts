@@ -6,8 +6,8 @@ import { checkPoliciesDir } from '../../policies/index.js';
 import { type CliIo, processIo } from '../offline.js';
 import { formatTable } from './keys.js';
 
-/** Exit code of `policies check` when any policy is invalid. */
-export const POLICY_CHECK_FAILED = 1;
+/** Exit code of `policies check` when any policy is invalid: 2, as the server at start-up. */
+export const POLICY_CHECK_FAILED = 2;
 
 /** `reserve policies check [DIR]`: validates the policy files without touching any database. */
 export function runPoliciesCheck(dir: string, io: CliIo = processIo): number {
@@ -33,7 +33,7 @@ export function registerPoliciesCommands(program: Command, io: CliIo = processIo
   policies
     .command('check')
     .description(
-      'validate the policy files of DIR (default POLICIES_DIR, ./policies) and print id, network, m-of-n, script, tier and descriptor checksum; exits 1 on any error',
+      'validate the policy files of DIR (default POLICIES_DIR, ./policies) and print id, network, m-of-n, script, tier and descriptor checksum; exits 2 on any error, like a configuration error',
     )
     .argument('[dir]', 'policy directory')
     .action((dir: string | undefined) => {

@@ -130,8 +130,9 @@ describe('start-up', () => {
       const config = loadConfig({ DATA_DIR: data, POLICIES_DIR: policies, PORT: '65001', LOG_LEVEL: 'silent' });
       const error = await startServer({ ...config, DATABASE_URL: undefined }, silentLog).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PolicyValidationError);
+      // file:line:column of the value at fault (threshold is on line 11 of the example)
       expect((error as Error).message).toContain(
-        `${join(policies, 'broken.yaml')}: threshold: is 4 but there are only 3 signers`,
+        `${join(policies, 'broken.yaml')}:11:12: threshold: is 4 but there are only 3 signers`,
       );
       expect(existsSync(join(data, 'pg'))).toBe(false); // refused before the database was opened
     } finally {
