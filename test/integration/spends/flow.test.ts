@@ -1,6 +1,6 @@
 import { Transaction as ScureTransaction } from '@scure/btc-signer';
 import { Transaction } from 'bitcoinjs-lib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signWithBitcoinjs, signWithScure } from '../../unit/spends/fixtures.js';
 import { createSpendsApp, EXTERNAL, SIGNERS, type SpendsApp } from './fixture.js';
 
@@ -115,5 +115,46 @@ describe('3-of-5 P2WSH (regtest-five) to an external address', () => {
     const early = await t.request('GET', `/v1/spends/${p.json.id}/transaction`, { key: t.keys.officer });
     expect(early.status).toBe(409);
     expect(early.json.rule).toBe('delay');
+  });
+});
+
+describe('2-of-3 P2WSH (regtest-cold) to the warm vault', () => {
+  it('three approvals, two cosigners (scure first), the raw transaction after the 48-hour delay', async () => {
+    await t.fund('regtest-cold', [500_000_000n, 120_000_000n]);
+    const p = await t.request('POST', '/v1/spends', {
+      key: t.keys.officer,
+      body: {
+        policy_id: 'regtest-cold',
+        outputs: [{ policy_id: 'regtest-warm', amount_btc: '1', label: 'top up warm' }],
+        fee_rate_sat_vb: 3,
+        purpose: 'top up',
+      },
+    });
+    expect(p.status, p.text).toBe(201);
+    expect(p.json.inputs).toHaveLength(1);
+    expect(p.json.inputs[0].amount_sat).toBe('120000000'); // the smallest coin that covers it: least change
+    expect(p.json.unsigned_txid).toBe(p.json.txid);
+    await approveAll(p.json.id, p.json.digest, 2);
+    expect((await t.request('GET', `/v1/spends/${p.json.id}`, { key: t.keys.auditor })).json.state).toBe('proposed');
+    const third = await t.request('POST', `/v1/spends/${p.json.id}/approvals`, {
+      key: t.approvers[2],
+      body: { decision: 'approve', digest: p.json.digest },
+    });
+    expect(third.status, third.text).toBe(200);
+    const now = await t.request('GET', `/v1/spends/${p.json.id}`, { key: t.keys.auditor });
+    expect(now.json.state).toBe('approved');
+    expect(now.json.approvals.filter((a: { decision: string }) => a.decision === 'approve')).toHaveLength(3);
+    const signed = await signAndUpload(p.json.id, 'regtest-cold', [1, 2]);
+    expect(signed.json.state).toBe('signed');
+    expect((await t.request('GET', `/v1/spends/${p.json.id}/transaction`, { key: t.keys.officer })).json.rule).toBe(
+      'delay',
+    );
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 49 * 3_600_000);
+      await checkFinal(p.json.id, p.json);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
