@@ -96,7 +96,8 @@ const getUtxoRoute = createRoute({
       txid: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal characters'),
       vout: z
         .string()
-        .regex(/^(0|[1-9][0-9]{0,9})$/, 'must be an output index')
+        // abort: zod 4 runs a refine after a failed regex, and BigInt('x') would throw (a 500).
+        .regex(/^(0|[1-9][0-9]{0,9})$/, { message: 'must be an output index', abort: true })
         .refine((v) => BigInt(v) <= 4_294_967_295n, 'must be at most 4294967295'),
     }),
   },
