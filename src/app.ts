@@ -171,7 +171,7 @@ export function createApp(deps: AppDeps) {
       reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD',
       cookieSecure: deps.config.CONSOLE_COOKIE_SECURE === 'on',
       publicPage: deps.config.PUBLIC_PAGE === 'on',
-      spends: false,
+      spends: true,
     }),
   );
   app.get('/', (c) => c.redirect('/console/login', 302));

@@ -38,3 +38,12 @@ export {
 export { listSites, priceMarkAt, toPriceMarkView, toSiteView } from '../production/index.js';
 export { buildReconciliation, reconciliationCsvRecords } from '../reconciliation/index.js';
 export { bitcoinMovements, holdingsValued, proofOfReserves, rollForward } from '../reports/index.js';
+export {
+  approveSpend,
+  cancelSpend,
+  readSpend,
+  reportBroadcast,
+  spendsRouter,
+  submitSignatures,
+  toSpendView,
+} from '../spends/index.js';

@@ -3,7 +3,7 @@
 import type { Actor } from '../context.js';
 
 export type ConsolePage = 'overview' | 'vaults' | 'coins' | 'production' | 'spends' | 'ledger' | 'reports' | 'audit';
-export type ConsoleAction = 'issue_address' | 'export';
+export type ConsoleAction = 'issue_address' | 'export' | 'approve_spend' | 'sign_spend' | 'broadcast_spend';
 
 const READERS = ['officer', 'approver', 'auditor'];
 
@@ -21,6 +21,9 @@ const PAGE_ROLES: Record<ConsolePage, string[]> = {
 const ACTION_ROLES: Record<ConsoleAction, string[]> = {
   issue_address: ['officer'],
   export: ['auditor'],
+  approve_spend: ['approver'],
+  sign_spend: ['officer', 'approver'],
+  broadcast_spend: ['officer'],
 };
 
 export const mayRead = (actor: Actor, page: ConsolePage) =>

@@ -24,6 +24,7 @@ const READER_PAGES = [
   '/console/reports/holdings',
   '/console/reports/rollforward',
   '/console/reports/proof-of-reserves',
+  '/console/spends',
 ];
 const AUDITOR_PAGES = [
   '/console/ledger',

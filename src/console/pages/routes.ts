@@ -7,6 +7,7 @@ import { exportRoutes } from './exports.js';
 import { ledgerRoutes } from './ledger.js';
 import { productionRoutes } from './production.js';
 import { reportRoutes } from './reports.js';
+import { spendRoutes } from './spends.js';
 import { vaultRoutes } from './vaults.js';
 
 export function pageRoutes(app: Hono<ConsoleEnv>, options: ConsoleOptions) {
@@ -17,4 +18,5 @@ export function pageRoutes(app: Hono<ConsoleEnv>, options: ConsoleOptions) {
   reportRoutes(app, options);
   auditRoutes(app);
   exportRoutes(app);
+  spendRoutes(app);
 }
