@@ -77,7 +77,10 @@ describe('reserve witness and reserve verify, as processes', () => {
 
     await h.append(4);
     expect((await h.post('/v1/transparency/checkpoints', {})).status).toBe(200);
-    for (const i of [0, 1]) expect((await witness(i)).stdout).toMatch(/cosigned checkpoint 13, consistent with 9/);
+    for (const i of [0, 1]) {
+      const w = await witness(i);
+      expect(w.stdout, w.stderr).toMatch(/cosigned checkpoint 13, consistent with 9/);
+    }
 
     const exportFile = join(h.dir, 'ledger.jsonl');
     writeFileSync(exportFile, (await h.get('/v1/exports/ledger?format=jsonl')).text);
