@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerDemoCommands } from './commands/demo.js';
 import { registerFleetCommands } from './commands/fleet.js';
@@ -11,8 +12,18 @@ import { registerWitnessCommands } from './commands/witness.js';
 
 // The `reserve` command line for operators. Each command group lives in
 // src/cli/commands/<group>.ts and registers itself here.
+/** The package's version; the file sits two levels up from src/cli (three from dist/src/cli). */
+function packageVersion(): string {
+  for (const up of ['../../package.json', '../../../package.json']) {
+    const file = new URL(up, import.meta.url);
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
+
 const program = new Command()
   .name('reserve')
+  .version(packageVersion(), '-V, --version', 'print the version of reserve')
   .description('Reserve: the sovereign bitcoin reserve treasury, from the command line')
   .showHelpAfterError()
   .exitOverride();

@@ -104,11 +104,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       createLogger('info'),
     );
     const base = `http://127.0.0.1:${running.port}`;
-    const auth = `-H "Authorization: Bearer ${adminKey}"`;
+    // The key once; the commands refer to it through the shell, so it is not repeated on screen.
+    const auth = '-H "Authorization: Bearer $RESERVE_API_KEY"';
     console.log(
       [
         '',
-        'Reserve demo is running. Where to look:',
+        'Reserve demo is running. The admin key (shown once; also in the file above):',
+        `  export RESERVE_API_KEY=${adminKey}`,
+        'Where to look:',
         `  API docs           ${base}/docs`,
         `  reconciliation     curl ${auth} "${base}/v1/reconciliation?from=${summary.from}&to=${summary.to}&granularity=month"`,
         `  ... as CSV         curl ${auth} "${base}/v1/reconciliation?from=${summary.from}&to=${summary.to}&format=csv"`,

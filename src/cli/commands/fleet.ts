@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
@@ -119,8 +119,44 @@ export async function runFleetSend(file: string, options: FleetSendOptions, io: 
   return refused.length > 0 ? FLEET_SEND_FAILED : 0;
 }
 
+const WHSEC = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
+
+/** A new Standard Webhooks signing secret: whsec_ and 32 random bytes in base64. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+/**
+ * The signing secret of `fleet send`, never from the command line by default (argv is visible in
+ * `ps`): --secret-file, else FLEET_WEBHOOK_SECRET, else the first of FLEET_WEBHOOK_SECRETS.
+ * --secret still works, with a warning, so that existing scripts keep running.
+ */
+export function sendSecret(
+  opts: { secret?: string; secretFile?: string },
+  env: Record<string, string | undefined>,
+  warn: (line: string) => void,
+): string {
+  let secret: string | undefined;
+  if (opts.secretFile) secret = readFileSync(opts.secretFile, 'utf8').trim();
+  else if (opts.secret) {
+    warn(
+      'reserve: warning: --secret puts the secret on the command line, visible to other users in ps; use --secret-file or FLEET_WEBHOOK_SECRET',
+    );
+    secret = opts.secret;
+  } else secret = env.FLEET_WEBHOOK_SECRET?.trim() || env.FLEET_WEBHOOK_SECRETS?.split(',')[0]?.trim();
+  if (!secret || !WHSEC.test(secret))
+    throw new Error(
+      'a whsec_ secret is required: --secret-file FILE or FLEET_WEBHOOK_SECRET (make one with `reserve fleet secret`)',
+    );
+  return secret;
+}
+
 export function registerFleetCommands(program: Command, io: CliIo = processIo) {
   const fleet = program.command('fleet').description("the mining fleet's side of the webhook");
+  fleet
+    .command('secret')
+    .description('print a new whsec_ signing secret for FLEET_WEBHOOK_SECRETS (the service) and the fleet sender')
+    .action(() => io.out(newWebhookSecret()));
   fleet
     .command('send')
     .description(
@@ -128,18 +164,27 @@ export function registerFleetCommands(program: Command, io: CliIo = processIo) {
     )
     .argument('<file>', 'JSON Lines file, one event {type, timestamp, data} per line, optional "id"')
     .option('--url <url>', 'the webhook URL', 'http://127.0.0.1:8080/v1/webhooks/fleet')
-    .option('--secret <whsec>', 'signing secret (default: the first of FLEET_WEBHOOK_SECRETS)')
+    .option(
+      '--secret-file <file>',
+      'file holding the signing secret (default: env FLEET_WEBHOOK_SECRET, else the first of FLEET_WEBHOOK_SECRETS)',
+    )
+    .option('--secret <whsec>', 'deprecated: the secret on the command line is visible in ps; prints a warning')
     .option('--concurrency <n>', 'deliveries in flight', '4')
     .option('--retries <n>', 'retries of a delivery that failed to connect or got a 5xx/429', '5')
     .option('--no-progress', 'no progress bar')
     .action(
       async (
         file: string,
-        opts: { url: string; secret?: string; concurrency: string; retries: string; progress: boolean },
+        opts: {
+          url: string;
+          secret?: string;
+          secretFile?: string;
+          concurrency: string;
+          retries: string;
+          progress: boolean;
+        },
       ) => {
-        const secret = opts.secret ?? io.env.FLEET_WEBHOOK_SECRETS?.split(',')[0]?.trim();
-        if (!secret || !/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret))
-          throw new Error('a whsec_ secret is required: --secret or FLEET_WEBHOOK_SECRETS');
+        const secret = sendSecret(opts, io.env, (line) => process.stderr.write(`${line}\n`));
         const concurrency = Number(opts.concurrency);
         const retries = Number(opts.retries);
         if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)

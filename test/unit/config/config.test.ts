@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/config.js';
+import { ConfigError, configWarnings, loadConfig } from '../../../src/config.js';
 
 function failure(env: Record<string, string>): string {
   try {
@@ -35,6 +35,8 @@ describe('loadConfig', () => {
       DATA_DIR: '/var/lib/reserve',
       DATABASE_URL: 'postgresql://reserve@db:5432/reserve',
       DATABASE_POOL_SIZE: '20',
+      DATABASE_CONNECT_TIMEOUT_S: '7',
+      DATABASE_STATEMENT_TIMEOUT_MS: '0',
       POLICIES_DIR: '/etc/reserve/policies',
       LOG_LEVEL: 'debug',
       BODY_LIMIT_BYTES: '2048',
@@ -53,6 +55,8 @@ describe('loadConfig', () => {
       DATA_DIR: '/var/lib/reserve',
       DATABASE_URL: 'postgresql://reserve@db:5432/reserve',
       DATABASE_POOL_SIZE: 20,
+      DATABASE_CONNECT_TIMEOUT_S: 7,
+      DATABASE_STATEMENT_TIMEOUT_MS: 0,
       POLICIES_DIR: '/etc/reserve/policies',
       LOG_LEVEL: 'debug',
       BODY_LIMIT_BYTES: 2048,
@@ -64,7 +68,22 @@ describe('loadConfig', () => {
       CHECKPOINT_INTERVAL_S: 30,
       WITNESS_KEYS: 'w.example+01234567+BAAA;quorum=1',
       REPORTING_ORIGIN: 'reserve.gov.example',
+      PUBLIC_PAGE: 'off',
+      CONSOLE_COOKIE_SECURE: 'off',
     });
+  });
+
+  it('accepts fiat currencies and hosts, with or without a port-less IPv6', () => {
+    for (const code of ['USD', 'EUR', 'BYN', 'XOF', 'CHF'])
+      expect(loadConfig({ REPORTING_CURRENCY: code }).REPORTING_CURRENCY).toBe(code);
+    for (const host of ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost', 'reserve.internal.example'])
+      expect(loadConfig({ HOST: host }).HOST).toBe(host);
+  });
+
+  it('warns when no fleet webhook secret is set, and not when one is', () => {
+    expect(configWarnings(loadConfig({})).map((w) => w.variable)).toEqual(['FLEET_WEBHOOK_SECRETS']);
+    expect(configWarnings(loadConfig({})).at(0)?.message).toContain('reserve fleet secret');
+    expect(configWarnings(loadConfig({ FLEET_WEBHOOK_SECRETS: 'whsec_AAAA' }))).toEqual([]);
   });
 
   it('treats an empty variable as unset', () => {
@@ -96,7 +115,19 @@ describe('loadConfig', () => {
     ],
     [
       { REPORTING_CURRENCY: 'usd' },
-      'invalid configuration: REPORTING_CURRENCY: must be an ISO 4217 code such as USD (got "usd")',
+      'invalid configuration: REPORTING_CURRENCY: must be the ISO 4217 code of a fiat currency such as USD, EUR, BYN (not BTC) (got "usd")',
+    ],
+    ...['XYZ', 'BTC', 'XAU', 'XXX', 'XTS'].map((code) => [
+      { REPORTING_CURRENCY: code },
+      `invalid configuration: REPORTING_CURRENCY: must be the ISO 4217 code of a fiat currency such as USD, EUR, BYN (not BTC) (got "${code}")`,
+    ]),
+    ...['localhost:80', '127.0.0.1:8080', '[::1]:80', 'http://example.org', 'host name', '-bad.example'].map((host) => [
+      { HOST: host },
+      `invalid configuration: HOST: must be an IP address or a host name without a port (the port is PORT), e.g. 127.0.0.1, ::, localhost (got "${host}")`,
+    ]),
+    [
+      { DATABASE_CONNECT_TIMEOUT_S: '0' },
+      'invalid configuration: DATABASE_CONNECT_TIMEOUT_S: must be an integer from 1 to 300 s (got "0")',
     ],
   ])('refuses %j with one line naming the variable', (env, message) => {
     expect(failure(env)).toBe(message);
