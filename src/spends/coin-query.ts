@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, gte, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, notInArray, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { utxos } from '../../db/schema/payouts.js';
 import { policyAddresses } from '../../db/schema/policies.js';
+import { spends } from '../../db/schema/spends.js';
 import type { SpendCoin } from '../custody/index.js';
 import { planSelection, type SelectionParams, SelectionError, finishSelection } from '../custody/index.js';
 import type { Funding } from '../custody/index.js';
@@ -86,4 +87,17 @@ export async function namedCoins(tx: Tx, outpoints: readonly { txid: string; vou
       )})`,
     );
   return rows;
+}
+
+/**
+ * The previous transactions Reserve holds for these coins: its own spends' final transactions (change and
+ * transfers it settled). Payouts' raw transactions are not kept by the coins yet.
+ */
+export async function knownPrevTxs(tx: Tx, txids: readonly string[]): Promise<Map<string, string>> {
+  if (txids.length === 0) return new Map();
+  const rows = await tx
+    .select({ txid: spends.txid, hex: spends.finalTxHex })
+    .from(spends)
+    .where(and(inArray(spends.txid, [...new Set(txids)]), isNotNull(spends.finalTxHex)));
+  return new Map(rows.map((r) => [r.txid, r.hex!]));
 }

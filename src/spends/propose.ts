@@ -22,7 +22,7 @@ import {
   policyWallet,
   resolveAddress,
 } from '../policies/index.js';
-import { type Candidate, namedCoins, selectFromVault } from './coin-query.js';
+import { type Candidate, knownPrevTxs, namedCoins, selectFromVault } from './coin-query.js';
 import { expireDue } from './expire.js';
 import { fieldProblem, feeRateMsat, outputAmountSat, ProposeSpendInput, ruleRefusal, stateConflict } from './model.js';
 import { checkDestinations, checkLimits, rulesOf } from './rules.js';
@@ -187,6 +187,11 @@ export async function proposeSpend({ ctx, input: raw }: Verb<unknown>): Promise<
       maxInputs: settings.maxInputs,
     });
     const funding = await chooseCoins(tx, policy.id, input, params);
+    const prevTxs = await knownPrevTxs(
+      tx,
+      funding.inputs.map((i) => i.txid),
+    );
+    for (const coin of funding.inputs) coin.prevTxHex = prevTxs.get(coin.txid) ?? null;
     const feeCheck = checkFeeRules({
       feeRateMsatVb: rateMsat,
       maxFeeRateSatVb: settings.maxFeeRateSatVb,

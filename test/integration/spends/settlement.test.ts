@@ -1,3 +1,4 @@
+import { RawPSBTV0 } from '@scure/btc-signer/psbt.js';
 import { Transaction } from 'bitcoinjs-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { holdingsReport } from '../../../src/coins/index.js';
@@ -119,6 +120,27 @@ describe('settlement', () => {
     });
     expect(BigInt(await balance('Expenses:Bitcoin:NetworkFees')) - feesBefore).toBe(BigInt(p.json.fee_sat));
     expect(await balance('Expenses:Bitcoin:Disbursements')).toBe('60000000');
+    await booksEqualChain();
+    // Spending the change: Reserve holds its previous transaction (the spend's own), so the PSBT carries it.
+    const next = await t.request('POST', '/v1/spends', {
+      key: t.keys.officer,
+      body: {
+        policy_id: 'regtest-five',
+        outputs: [{ address: EXTERNAL, amount_btc: '0.1' }],
+        fee_rate_sat_vb: 2,
+        purpose: 'from change',
+        inputs: [{ txid: tx.getId(), vout: 2 }],
+      },
+    });
+    expect(next.status, next.text).toBe(201);
+    const parsed = RawPSBTV0.decode(await t.psbtOf(next.json.id));
+    expect(parsed.inputs[0]!.nonWitnessUtxo).toBeDefined();
+    expect(parsed.inputs[0]!.witnessUtxo!.amount).toBe(BigInt(p.json.change.amount_sat));
+    expect(parsed.inputs[0]!.bip32Derivation).toHaveLength(5);
+    expect(parsed.global.xpub).toHaveLength(5);
+    expect((await t.request('POST', `/v1/spends/${next.json.id}/cancel`, { key: t.keys.officer })).json.state).toBe(
+      'cancelled',
+    );
     await booksEqualChain();
   });
 
