@@ -167,6 +167,7 @@ describe('holdings, valued', () => {
     expect(doc.json.paths['/v1/reports/holdings'].get.parameters.map((p: any) => p.name).sort()).toEqual([
       'as_of',
       'currency',
+      'known_at',
     ]);
   });
 
