@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
-import { decodeCursor, page, pageQuery, pageSchema } from '../http/pagination.js';
+import { decodeCursor, page, pageQuery, pageSchema, seqCursor } from '../http/pagination.js';
 import { listAlerts, toAlertView } from './service.js';
 
 const AlertSchema = z
@@ -15,8 +15,6 @@ const AlertSchema = z
     created_at: z.string(),
   })
   .openapi('Alert');
-
-const cursorSchema = z.object({ seq: z.string().regex(/^[0-9]{1,19}$/) });
 
 const listAlertsRoute = createRoute({
   method: 'get',
@@ -42,7 +40,7 @@ export function alertsRouter() {
   const router = createRouter();
   router.openapi(listAlertsRoute, async (c) => {
     const query = c.req.valid('query');
-    const cursor = decodeCursor(query.cursor, cursorSchema);
+    const cursor = decodeCursor(query.cursor, seqCursor);
     const rows = await listAlerts(c.var.ctx, {
       kind: query.kind,
       severity: query.severity,

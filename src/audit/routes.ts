@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
 import { JsonValue, rfc3339 } from '../http/schemas.js';
-import { decodeCursor, page, pageQuery, pageSchema } from '../http/pagination.js';
+import { decodeCursor, page, pageQuery, pageSchema, seqCursor } from '../http/pagination.js';
 import { listAudit, toAuditView } from './service.js';
 
 const AuditEntrySchema = z
@@ -49,13 +49,11 @@ const listAuditRoute = createRoute({
   },
 });
 
-const auditCursor = z.object({ seq: z.string().regex(/^\d{1,19}$/) });
-
 export function auditRouter() {
   const router = createRouter();
   router.openapi(listAuditRoute, async (c) => {
     const query = c.req.valid('query');
-    const after = decodeCursor(query.cursor, auditCursor);
+    const after = decodeCursor(query.cursor, seqCursor);
     const rows = await listAudit(c.var.ctx.db, {
       afterSeq: after ? BigInt(after.seq) : undefined,
       from: query.from ? new Date(query.from) : undefined,

@@ -2,7 +2,7 @@ import { and, eq, gt, isNotNull, notInArray, or, type SQL, sql } from 'drizzle-o
 import { type Executor, rowsOf, type Tx } from '../../db/client.js';
 import { chainBlocks, utxoHistory, utxos } from '../../db/schema/payouts.js';
 import { type Ctx, inTx } from '../context.js';
-import { formatBtc as formatSatAsBtc } from '../money/btc.js';
+import { formatBtc } from '../money/btc.js';
 import {
   type BookedStatus,
   COINBASE_MATURITY,
@@ -67,7 +67,7 @@ export async function moveCoin(
     entries.push({
       kind: receipt ? 'payout.receipt' : 'payout.reclassify',
       description: receipt
-        ? `${formatSatAsBtc(coin.amountSat)} BTC mined by ${coin.siteId} to ${coin.policyId} (${outpoint}), ${step.to}`
+        ? `${formatBtc(coin.amountSat)} BTC mined by ${coin.siteId} to ${coin.policyId} (${outpoint}), ${step.to}`
         : `${outpoint} ${step.from} -> ${step.to}: ${why.reason}`,
       occurredAt: why.occurredAt,
       source: receipt ? { type: 'utxo', id: outpoint } : { type: 'utxo_move', id: `${outpoint}@${why.eventId}` },
@@ -102,7 +102,7 @@ function arrivalEntries(coin: NewUtxo, arrival: UtxoStatus, why: MoveReason): Pl
   const outpoint = outpointOf(coin);
   return planTransition(null, arrival, null).map((step) => ({
     kind: 'payout.receipt',
-    description: `${formatSatAsBtc(coin.amountSat)} BTC mined by ${coin.siteId} to ${coin.policyId} (${outpoint}), ${arrival}`,
+    description: `${formatBtc(coin.amountSat)} BTC mined by ${coin.siteId} to ${coin.policyId} (${outpoint}), ${arrival}`,
     occurredAt: why.occurredAt,
     source: { type: 'utxo', id: outpoint },
     postings: postingsOf(step as Extract<typeof step, { kind: 'receipt' }>, coin),
@@ -244,7 +244,7 @@ export function toUtxoView(coin: Utxo, tipHeight: number | null = null) {
     network: coin.network,
     address: coin.address,
     amount_sat: coin.amountSat.toString(),
-    amount_btc: formatSatAsBtc(coin.amountSat),
+    amount_btc: formatBtc(coin.amountSat),
     coinbase: coin.coinbase,
     site_id: coin.siteId,
     pool: coin.pool,

@@ -4,7 +4,7 @@ import { type Ctx, executor } from '../context.js';
 import { notFound } from '../http/problem.js';
 import { readTip } from '../chain/index.js';
 import { parseAccount, VAULT_PREFIX } from '../ledger/index.js';
-import { formatBtc as formatSatAsBtc } from '../money/btc.js';
+import { formatBtc } from '../money/btc.js';
 import { btcBalances } from './ledger-port.js';
 import { assetAccount, type CoinStatus, HELD_STATUSES } from './lifecycle.js';
 import { toUtxoView, type Utxo } from './moves.js';
@@ -169,7 +169,7 @@ export async function holdingsReport(ctx: Ctx) {
         account,
         utxo_count: count,
         amount_sat: ledgerSat.toString(),
-        amount_btc: formatSatAsBtc(ledgerSat),
+        amount_btc: formatBtc(ledgerSat),
         utxo_set_sat: utxoSat.toString(),
         consistent: ledgerSat === utxoSat,
       });
@@ -178,7 +178,7 @@ export async function holdingsReport(ctx: Ctx) {
   return {
     holdings: rows,
     total_sat: totalSat.toString(),
-    total_btc: formatSatAsBtc(totalSat),
+    total_btc: formatBtc(totalSat),
     check: { ledger_equals_utxo_set: mismatches.length === 0, mismatches },
   };
 }

@@ -1,5 +1,6 @@
 // Numbers and dates for people: BTC with 8 decimals and thin grouping, fiat with its currency,
 // dates in UTC with the zone shown. Pure: no database, no Hono.
+import { formatBtc as btcText } from '../money/btc.js';
 
 /** U+202F NARROW NO-BREAK SPACE: a thin space that never breaks a number across lines. */
 export const THIN = '\u202f';
@@ -12,20 +13,12 @@ const group3 = (digits: string) => digits.replace(/\B(?=(\d{3})+(?!\d))/g, THIN)
  */
 export function formatBtc(value: string | bigint | null | undefined): string {
   if (value === null || value === undefined) return '—';
-  const text = typeof value === 'bigint' ? satsToBtcText(value) : value;
+  const text = typeof value === 'bigint' ? btcText(value) : value;
   const match = /^(-?)(\d+)(?:\.(\d{1,8}))?$/.exec(text);
   if (!match) return text;
   const [, sign, whole, frac = ''] = match;
   const f = frac.padEnd(8, '0');
   return `${sign === '-' ? '−' : ''}${group3(whole!)}.${f.slice(0, 2)}${THIN}${f.slice(2, 5)}${THIN}${f.slice(5)}`;
-}
-
-function satsToBtcText(sat: bigint): string {
-  const negative = sat < 0n;
-  const abs = negative ? -sat : sat;
-  const whole = abs / 100_000_000n;
-  const frac = (abs % 100_000_000n).toString().padStart(8, '0');
-  return `${negative ? '-' : ''}${whole}.${frac}`;
 }
 
 /** The exact BTC text of a page figure with the grouping removed, as the API writes it ("3.12500000"). */

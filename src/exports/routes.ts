@@ -10,7 +10,7 @@ import { auditLogLines } from './audit-log.js';
 import { labelLines } from './labels.js';
 import { statusTotalsView, totalsView, utxoLines } from './utxos.js';
 import { batched, hashChunk, streamedResponse, withTrailer } from './stream.js';
-import { rfc3339 } from '../http/schemas.js';
+import { rfc3339, seqText } from '../http/schemas.js';
 import type { Ctx } from '../context.js';
 import { dailyPrices } from '../production/index.js';
 
@@ -35,10 +35,7 @@ const auditLogExportRoute = createRoute({
   responses: { ...jsonLinesResponse('The audit log'), ...errorResponses(401, 403, 422) },
 });
 
-const seqParam = z
-  .string()
-  .regex(/^[1-9][0-9]{0,17}$/, 'must be a positive sequence number')
-  .transform((v) => BigInt(v));
+const seqParam = seqText.transform((v) => BigInt(v));
 
 const ledgerQuery = z.object({
   format: z

@@ -32,6 +32,9 @@ export function decodeCursor<T extends z.ZodType>(cursor: string | undefined, sc
   });
 }
 
+/** The cursor of a list in seq order: the last row's sequence number. */
+export const seqCursor = z.object({ seq: z.string().regex(/^\d{1,19}$/) });
+
 /** Fetch limit+1 rows, return `limit` and a cursor when there are more. */
 export function page<R>(rows: R[], limit: number, cursorOf: (row: R) => Record<string, string>) {
   const more = rows.length > limit;

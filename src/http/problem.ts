@@ -88,5 +88,7 @@ export function problem(
 export const notFound = (what: string) => new AppError('not_found', `${what} does not exist`);
 export const conflict = (detail: string, extra?: Record<string, unknown>) =>
   new AppError('conflict', detail, { extra });
-export const invalid = (field: string, reason: string) =>
-  new AppError('validation_failed', `${field}: ${reason}`, { errors: [{ field, reason }] });
+/** A refusal naming one field: `detail` is "field: reason", `errors` carries the pair. */
+export const fieldProblem = (code: ProblemCode, field: string, reason: string) =>
+  new AppError(code, `${field}: ${reason}`, { errors: [{ field, reason }] });
+export const invalid = (field: string, reason: string) => fieldProblem('validation_failed', field, reason);

@@ -27,3 +27,6 @@ export const JsonValue: z.ZodType<unknown> = z
     z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonValue), z.record(z.string(), JsonValue)]),
   )
   .openapi('JsonValue', { description: 'Any JSON value' });
+
+/** A ledger sequence number as the wire writes it: a positive integer in a string. */
+export const seqText = z.string().regex(/^[1-9][0-9]{0,17}$/, 'must be a positive sequence number');

@@ -2,6 +2,8 @@
 // Postings are checked as values before they touch storage; the database checks again.
 import { Decimal } from 'decimal.js';
 import { AppError, type FieldError } from '../http/problem.js';
+import { MAX_SAT } from '../money/btc.js';
+import { isIso4217 } from '../money/fiat.js';
 import { canonicalDecimal, canonicalTime, type CanonicalEntry, type CanonicalPosting } from './canonical.js';
 
 export type AccountType = 'asset' | 'liability' | 'equity' | 'income' | 'expense';
@@ -63,14 +65,12 @@ export interface PostedEntry {
 export const LedgerDecimal = Decimal.clone({ precision: 100, toExpNeg: -100, toExpPos: 100 });
 
 export const MAX_POSTINGS = 1000;
-export const MAX_SATS = 2_100_000_000_000_000n;
 export const MAX_FIAT_DECIMALS = 18;
 const FIAT_LIMIT = new Decimal('1e20');
 
 export const ACCOUNT_NAME = /^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Za-z0-9][A-Za-z0-9._-]{0,63}){0,7}$/;
 export const KIND = /^[a-z][a-z0-9_.-]{0,63}$/;
 const COMMODITY = /^(BTC|[A-Z]{3})$/;
-const ISO_4217 = new Set(Intl.supportedValuesOf('currency'));
 const CONTROL = /[\u0000]/;
 
 export function accountTypeOf(name: string): AccountType {
@@ -92,7 +92,7 @@ export function accountNameProblem(name: unknown): string | null {
 /** Why a commodity code is refused, or null: BTC, or an ISO 4217 currency. */
 export function commodityProblem(code: unknown): string | null {
   if (typeof code !== 'string' || !COMMODITY.test(code)) return 'must be BTC or an ISO 4217 currency code such as USD';
-  if (code !== 'BTC' && !ISO_4217.has(code)) return `${code} is not an ISO 4217 currency code`;
+  if (code !== 'BTC' && !isIso4217(code)) return `${code} is not an ISO 4217 currency code`;
   return null;
 }
 
@@ -174,7 +174,7 @@ export function entryProblems(entry: NewEntry, prefix = ''): FieldError[] {
     if (c) return;
     if (p.commodity === 'BTC') {
       if (typeof p.amount !== 'bigint') return push(`${f}.amount`, 'must be a bigint number of satoshis for BTC');
-      if (p.amount > MAX_SATS || p.amount < -MAX_SATS)
+      if (p.amount > MAX_SAT || p.amount < -MAX_SAT)
         return push(`${f}.amount`, 'must not exceed 21,000,000 BTC in magnitude');
     } else {
       const problem = fiatProblem(p.amount, false);
@@ -220,14 +220,6 @@ export function amountText(amount: bigint | Decimal): string {
 
 export function valuationText(v: Valuation | null | undefined): string | null {
   return v ? `${canonicalDecimal(v.amount)} ${v.commodity}` : null;
-}
-
-/** "312500000" satoshis -> "3.12500000" BTC (8 decimals, exact). */
-export function satsToBtc(sats: bigint): string {
-  const negative = sats < 0n;
-  const abs = negative ? -sats : sats;
-  const text = `${abs / 100_000_000n}.${(abs % 100_000_000n).toString().padStart(8, '0')}`;
-  return negative ? `-${text}` : text;
 }
 
 /** The canonical view of a posted entry, for hashing (canonical.ts). */

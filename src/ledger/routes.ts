@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
-import { decodeCursor, page, pageQuery, pageSchema } from '../http/pagination.js';
+import { decodeCursor, page, pageQuery, pageSchema, seqCursor } from '../http/pagination.js';
+import { rfc3339, seqText } from '../http/schemas.js';
 import { notFound } from '../http/problem.js';
 import { KIND } from './model.js';
 import { getEntry, listAccounts, readEntries, trialBalance, verifyLedger } from './service.js';
@@ -16,8 +17,6 @@ import {
   VerifySchema,
 } from './views.js';
 
-const time = () => z.iso.datetime({ offset: true, message: 'must be an RFC 3339 time, e.g. 2026-11-27T14:30:00Z' });
-const seqText = z.string().regex(/^[1-9][0-9]{0,17}$/, 'must be a positive integer sequence number');
 const accountPrefix = z
   .string()
   .max(300)
@@ -39,8 +38,8 @@ const listEntriesRoute = createRoute({
   request: {
     query: z.object({
       ...pageQuery,
-      from: time().optional().openapi({ description: 'occurred_at at or after' }),
-      to: time().optional().openapi({ description: 'occurred_at before' }),
+      from: rfc3339.optional().openapi({ description: 'occurred_at at or after' }),
+      to: rfc3339.optional().openapi({ description: 'occurred_at before' }),
       account: accountPrefix
         .optional()
         .openapi({ description: 'Entries with a posting to this account or one below it' }),
@@ -96,7 +95,7 @@ const trialBalanceRoute = createRoute({
   security: bearerSecurity,
   middleware: [auditor] as const,
   request: {
-    query: z.object({ as_of: time().optional(), as_of_seq: seqText.optional(), known_at: time().optional() }),
+    query: z.object({ as_of: rfc3339.optional(), as_of_seq: seqText.optional(), known_at: rfc3339.optional() }),
   },
   responses: {
     200: {
@@ -121,13 +120,11 @@ const verifyRoute = createRoute({
   },
 });
 
-const entryCursor = z.object({ seq: z.string().regex(/^\d{1,19}$/) });
-
 export function ledgerRouter() {
   const router = createRouter();
   router.openapi(listEntriesRoute, async (c) => {
     const q = c.req.valid('query');
-    const after = decodeCursor(q.cursor, entryCursor);
+    const after = decodeCursor(q.cursor, seqCursor);
     const entries = await readEntries(c.var.ctx, {
       afterSeq: after ? BigInt(after.seq) : undefined,
       from: q.from ? new Date(q.from) : undefined,

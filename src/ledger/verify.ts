@@ -3,8 +3,9 @@
 // the chain head row, and every maintained balance against the sum of its postings.
 import { type Ctx, executor } from '../context.js';
 import { ledgerBalances, ledgerChainHead } from '../../db/schema/ledger.js';
+import { balanceKey, ChainChecker, type ChainFault } from './chain-rules.js';
 import { entryHash, GENESIS_HASH } from './canonical.js';
-import { scaled, toCanonical } from './model.js';
+import { type PostedEntry, scaled, toCanonical } from './model.js';
 import { selectEntries } from './queries.js';
 
 export type VerifyResult =
@@ -13,49 +14,60 @@ export type VerifyResult =
 
 const PAGE = 2000;
 
+/** A chain fault in the online verifier's words. */
+function failure(fault: ChainFault, entry: PostedEntry): VerifyResult {
+  const seq = entry.seq;
+  switch (fault.rule) {
+    case 'seq':
+      return {
+        ok: false,
+        seq: fault.expected,
+        reason: `entry ${fault.expected} is missing: the next entry has seq ${seq}`,
+      };
+    case 'prev_hash':
+      return {
+        ok: false,
+        seq,
+        reason: `prev_hash ${entry.prevHash} is not the hash of entry ${seq - 1n} (${fault.expected})`,
+      };
+    case 'postings':
+      return { ok: false, seq, reason: `entry has ${fault.count} posting(s); at least two are required` };
+    case 'balance':
+      return {
+        ok: false,
+        seq,
+        reason: `postings do not sum to zero in ${fault.unbalanced.map(([c]) => c).join(', ')}`,
+      };
+    case 'canonical':
+      return { ok: false, seq, reason: `the entry cannot be put in canonical form: ${fault.message}` };
+    case 'hash':
+      return { ok: false, seq, reason: `hash mismatch: stored ${entry.hash}, recomputed ${fault.recomputed}` };
+    default: // hash_format, amount: database columns are typed; a stored entry cannot break these
+      return { ok: false, seq, reason: fault.rule };
+  }
+}
+
 export async function verifyLedger(ctx: Ctx): Promise<VerifyResult> {
   const db = executor(ctx);
-  let expectedSeq = 1n;
-  let prev = GENESIS_HASH;
-  const sums = new Map<string, bigint>();
+  const chain = new ChainChecker({ seq: 1n, prevHash: GENESIS_HASH });
   for (;;) {
-    const page = await selectEntries(db, { afterSeq: expectedSeq - 1n, limit: PAGE });
+    const page = await selectEntries(db, { afterSeq: chain.expectedSeq - 1n, limit: PAGE });
     for (const entry of page) {
-      const seq = entry.seq;
-      if (seq !== expectedSeq)
-        return {
-          ok: false,
-          seq: expectedSeq,
-          reason: `entry ${expectedSeq} is missing: the next entry has seq ${seq}`,
-        };
-      if (entry.prevHash !== prev)
-        return { ok: false, seq, reason: `prev_hash ${entry.prevHash} is not the hash of entry ${seq - 1n} (${prev})` };
-      if (entry.postings.length < 2)
-        return { ok: false, seq, reason: `entry has ${entry.postings.length} posting(s); at least two are required` };
-      const perCommodity = new Map<string, bigint>();
-      for (const p of entry.postings) {
-        const units = scaled(p.amount);
-        perCommodity.set(p.commodity, (perCommodity.get(p.commodity) ?? 0n) + units);
-        const key = `${p.account}\u0000${p.commodity}`;
-        sums.set(key, (sums.get(key) ?? 0n) + units);
-      }
-      const unbalanced = [...perCommodity].filter(([, s]) => s !== 0n).map(([c]) => c);
-      if (unbalanced.length > 0)
-        return { ok: false, seq, reason: `postings do not sum to zero in ${unbalanced.join(', ')}` };
-      let recomputed: string;
-      try {
-        recomputed = entryHash(prev, toCanonical(entry));
-      } catch (error) {
-        return { ok: false, seq, reason: `the entry cannot be put in canonical form: ${(error as Error).message}` };
-      }
-      if (recomputed !== entry.hash)
-        return { ok: false, seq, reason: `hash mismatch: stored ${entry.hash}, recomputed ${recomputed}` };
-      prev = entry.hash;
-      expectedSeq = seq + 1n;
+      const postings = entry.postings.map((p) => ({
+        account: p.account,
+        commodity: p.commodity,
+        units: scaled(p.amount),
+      }));
+      const fault = chain.add({ seq: entry.seq, prevHash: entry.prevHash, hash: entry.hash, postings }, (prev) =>
+        entryHash(prev, toCanonical(entry)),
+      );
+      if (fault) return failure(fault, entry);
     }
     if (page.length < PAGE) break;
   }
-  const count = expectedSeq - 1n;
+  const count = chain.expectedSeq - 1n;
+  const prev = chain.prev;
+  const sums = new Map(chain.balances);
 
   const [head] = await db.select().from(ledgerChainHead);
   if (!head || head.lastSeq !== count || head.lastHash !== prev) {
@@ -68,7 +80,7 @@ export async function verifyLedger(ctx: Ctx): Promise<VerifyResult> {
 
   const balances = await db.select().from(ledgerBalances);
   for (const b of balances) {
-    const key = `${b.account}\u0000${b.commodity}`;
+    const key = balanceKey(b.account, b.commodity);
     const fromEntries = sums.get(key) ?? 0n;
     const maintained = b.commodity === 'BTC' ? BigInt(b.balance) : scaled(b.balance);
     if (maintained !== fromEntries) {

@@ -1,7 +1,8 @@
 // The ledger as JSON: amounts as strings (satoshis and BTC for bitcoin, canonical decimals for fiat).
 import { z } from '@hono/zod-openapi';
 import { canonicalDecimal } from './canonical.js';
-import { type PostedEntry, type Posting, satsToBtc, type Valuation } from './model.js';
+import { formatBtc } from '../money/btc.js';
+import type { PostedEntry, Posting, Valuation } from './model.js';
 import type { AccountView, Amount, TrialBalance, VerifyResult } from './service.js';
 
 const ValuationSchema = z.object({ amount: z.string(), commodity: z.string() }).strict().openapi('LedgerValuation');
@@ -87,7 +88,7 @@ export const VerifySchema = z
   .openapi('LedgerVerification');
 
 const amountString = (a: Amount) => canonicalDecimal(a);
-const btcOf = (commodity: string, a: Amount) => (commodity === 'BTC' && typeof a === 'bigint' ? satsToBtc(a) : null);
+const btcOf = (commodity: string, a: Amount) => (commodity === 'BTC' && typeof a === 'bigint' ? formatBtc(a) : null);
 const valuationView = (v: Valuation | null | undefined) =>
   v ? { amount: canonicalDecimal(v.amount), commodity: v.commodity } : null;
 

@@ -1,11 +1,11 @@
-import { AmountError, formatBtc, parseBtcAmount, parseSatAmount } from '../money/btc.js';
-import { AppError } from '../http/problem.js';
+import { AmountError, parseBtcAmount, parseSatAmount } from '../money/btc.js';
+import { invalid } from '../http/problem.js';
 
 // The fleet's wire amounts as bigint satoshis, with errors that name the field.
 // Parsing itself is src/money/btc.ts; a payout must also be more than zero.
 
 function refuse(field: string, reason: string): never {
-  throw new AppError('validation_failed', `${field}: ${reason}`, { errors: [{ field, reason }] });
+  throw invalid(field, reason);
 }
 
 function parsePositive(parse: (text: string) => bigint, text: string, field: string): bigint {
@@ -25,4 +25,3 @@ export const parseSat = (text: string, field: string) => {
   if (text.startsWith('-')) refuse(field, 'must not be negative');
   return parsePositive(parseSatAmount, text, field);
 };
-export const formatSatAsBtc = formatBtc;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { validationError } from '../http/env.js';
-import { AppError } from '../http/problem.js';
+import { AppError, invalid } from '../http/problem.js';
 import { parseBtcToSat, parseSat } from './amount.js';
 import { rfc3339 } from '../http/schemas.js';
 
@@ -153,9 +153,7 @@ function parseWith<T extends z.ZodType>(schema: T, value: unknown, prefix: strin
   return parsed.data;
 }
 
-function fieldError(field: string, reason: string): AppError {
-  return new AppError('validation_failed', `${field}: ${reason}`, { errors: [{ field, reason }] });
-}
+const fieldError = invalid;
 
 function parsePeriod(start: string | undefined, end: string | undefined, occurredAt: Date): PayoutData['period'] {
   if (start === undefined && end === undefined) return null;
@@ -252,7 +250,12 @@ export function parseFleetEvent(body: string): FleetEvent {
       return {
         type: 'tx.confirmed',
         occurredAt,
-        data: { txid: d.txid, rawTxHex: d.raw_tx_hex.toLowerCase(), blockHeight: d.block_height, blockHash: d.block_hash },
+        data: {
+          txid: d.txid,
+          rawTxHex: d.raw_tx_hex.toLowerCase(),
+          blockHeight: d.block_height,
+          blockHash: d.block_hash,
+        },
       };
     }
   }

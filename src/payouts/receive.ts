@@ -3,7 +3,7 @@ import type { Tx } from '../../db/client.js';
 import { utxos } from '../../db/schema/payouts.js';
 import { raiseAlert } from '../alerts/index.js';
 import { type Ctx, inTx } from '../context.js';
-import { AppError, conflict } from '../http/problem.js';
+import { AppError, conflict, invalid } from '../http/problem.js';
 import { type ChainView, findBlock, proofRequired, proveInBlock, readChain } from '../chain/index.js';
 import {
   incomeTimeOf,
@@ -29,10 +29,6 @@ import { disproveByRawTx } from './proof.js';
 export type PayoutOutcome =
   | { kind: 'recorded'; result: Record<string, unknown>; entries: PlannedEntry[] }
   | { kind: 'foreign'; problem: AppError };
-
-function invalidField(field: string, reason: string) {
-  return new AppError('validation_failed', `${field}: ${reason}`, { errors: [{ field, reason }] });
-}
 
 /** The facts that identify a payout; a second report of the outpoint must agree on every one. */
 function disagreements(coin: Utxo, data: PayoutData, policyId: string): string[] {
@@ -101,7 +97,7 @@ export async function receivePayout(
       coinbase: data.coinbase,
       scriptPubKey: owner.scriptPubKey,
     });
-    if (reason) throw invalidField('data.raw_tx_hex', `does not prove the payout: it ${reason}`);
+    if (reason) throw invalid('data.raw_tx_hex', `does not prove the payout: it ${reason}`);
   }
   const merkleProven = await checkProof(tx, data, owner.network);
   const claimed = data.block?.hash ?? null;
@@ -211,7 +207,7 @@ async function checkProof(tx: Tx, data: PayoutData, network: string): Promise<bo
   if (proof === null) {
     if (data.block !== null && proofRequired(network)) {
       const missing = data.rawTxHex === null ? 'data.raw_tx_hex' : 'data.merkle_branch';
-      throw invalidField(
+      throw invalid(
         missing,
         'is required: PAYOUT_PROOF is required for this policy (raw_tx_hex, tx_index, merkle_branch)',
       );
@@ -226,7 +222,7 @@ async function checkProof(tx: Tx, data: PayoutData, network: string): Promise<bo
     merkleBranch: proof.merkleBranch,
   });
   if (proven.coinbase !== data.coinbase)
-    throw invalidField(
+    throw invalid(
       'data.tx_index',
       `index ${proof.txIndex} ${proven.coinbase ? 'is' : 'is not'} the coinbase's, but coinbase is ${data.coinbase}`,
     );

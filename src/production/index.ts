@@ -7,3 +7,4 @@ export * from './expected.js';
 export * from './market-import.js';
 export * from './market.js';
 export * from './sites.js';
+export { latestAt } from './series.js';

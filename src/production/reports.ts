@@ -6,7 +6,7 @@ import type { Executor } from '../../db/client.js';
 import { productionReports, productionSites } from '../../db/schema/production.js';
 import { audit } from '../audit/index.js';
 import { type Ctx, inTx, withTransaction } from '../context.js';
-import { AppError, type FieldError } from '../http/problem.js';
+import { AppError, type FieldError, fieldProblem, invalid } from '../http/problem.js';
 import { newId } from '../ids.js';
 import { Dec } from '../money/fiat.js';
 import { workThSeconds } from './expected.js';
@@ -19,10 +19,6 @@ import { tariffsCovering, tariffSpan, type Site } from './sites.js';
 export type ProductionReport = typeof productionReports.$inferSelect;
 export type ReportSource = 'api' | 'webhook' | 'demo';
 export type RecordOutcome = 'created' | 'unchanged' | 'corrected';
-
-function refuse(field: string, reason: string, code: 'validation_failed' | 'conflict' = 'validation_failed'): AppError {
-  return new AppError(code, `${field}: ${reason}`, { errors: [{ field, reason }] });
-}
 
 type CostBreakdownView = Record<'tariff_id' | 'from' | 'to' | 'energy_kwh' | 'price_per_kwh' | 'cost', string>;
 
@@ -63,8 +59,8 @@ async function costOf(tx: Executor, site: Site, start: Date, end: Date, energyKw
     return energyCost(start, end, energyKwh, tariffs);
   } catch (error) {
     if (error instanceof TariffGapError)
-      throw refuse('period_start', `site ${site.id} has no energy tariff in force at ${error.at.toISOString()}`);
-    if (error instanceof TariffCurrencyError) throw refuse('period_end', error.message);
+      throw invalid('period_start', `site ${site.id} has no energy tariff in force at ${error.at.toISOString()}`);
+    if (error instanceof TariffCurrencyError) throw invalid('period_end', error.message);
     throw error;
   }
 }
@@ -91,7 +87,7 @@ export async function recordProduction(
   return withTransaction(ctx, async (tx) => {
     // The site row lock serialises reports and corrections of one site.
     const [site] = await tx.select().from(productionSites).where(eq(productionSites.id, input.site)).for('update');
-    if (!site) throw refuse('site', `unknown site ${input.site}; register it first with POST /v1/sites`);
+    if (!site) throw invalid('site', `unknown site ${input.site}; register it first with POST /v1/sites`);
     const start = new Date(input.period_start);
     const end = new Date(input.period_end);
     const [previous] = await tx
@@ -167,10 +163,10 @@ export async function recordProduction(
     } catch (error) {
       const state = sqlState(error);
       if (state.code === EXCLUSION_VIOLATION)
-        throw refuse(
+        throw fieldProblem(
+          'conflict',
           'period_start',
           `overlaps production report ${state.detail ?? ''} of site ${site.id}; a correction must have the same period_start`,
-          'conflict',
         );
       throw error;
     }

@@ -5,7 +5,7 @@ import { notFound } from '../http/problem.js';
 import { executor } from '../context.js';
 import { formatBtc } from '../money/btc.js';
 import { currencyPlaces, Dec } from '../money/fiat.js';
-import { dailyProduction, fxRateSeries } from '../production/index.js';
+import { dailyProduction, fxRateSeries, latestAt } from '../production/index.js';
 import { networkDays } from '../production/index.js';
 import { arrangementOf, listSites, type Site } from '../production/index.js';
 import {
@@ -111,21 +111,6 @@ function monthBoundaries(from: Date, to: Date): Date[] {
   return edges;
 }
 
-/** A rate lookup over a series sorted by time: the latest at or before `at`. */
-function rateAt(series: { at: Date; rate: Dec }[], at: Date): Dec | null {
-  let lo = 0;
-  let hi = series.length - 1;
-  let found: Dec | null = null;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (series[mid]!.at <= at) {
-      found = series[mid]!.rate;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
-}
-
 export interface ReconciliationRow {
   site: string;
   period: string;
@@ -218,7 +203,7 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
       const rate =
         d.currency === q.reportingCurrency
           ? new Dec(1)
-          : rateAt(rates.get(d.currency) ?? [], new Date(dayStart(d.day).getTime() + DAY_MS));
+          : (latestAt(rates.get(d.currency) ?? [], new Date(dayStart(d.day).getTime() + DAY_MS))?.rate ?? null);
       if (rate === null) a.missingRates.add(d.currency);
       else if (a.costReporting) a.costReporting = a.costReporting.add(d.energyCost.mul(rate));
     }

@@ -4,7 +4,7 @@ import type { Ctx } from '../context.js';
 import { executor } from '../context.js';
 import { iterateEntries, parseAccount, trialBalance, VAULT_PREFIX } from '../ledger/index.js';
 import { Dec } from '../money/fiat.js';
-import { dailyProduction, fxRateSeries } from '../production/index.js';
+import { dailyProduction, fxRateSeries, latestAt } from '../production/index.js';
 
 /** Satoshis on each Assets:Bitcoin:<policy>:<Status> account at `asOf` (entries with occurred_at <= asOf). */
 export async function bitcoinBalancesAt(
@@ -53,19 +53,7 @@ export async function bitcoinMovements(ctx: Ctx, from: Date | undefined, to: Dat
 /** Price marks of BTC in `currency` up to `to`, oldest first, for "latest at or before" lookups. */
 export type Series = { at: Date; value: Dec; source: string }[];
 
-export function latestAt<T extends { at: Date }>(series: T[], at: Date): T | null {
-  let lo = 0;
-  let hi = series.length - 1;
-  let found: T | null = null;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (series[mid]!.at <= at) {
-      found = series[mid]!;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
-}
+export { latestAt };
 
 /**
  * Energy cost per site in the reporting currency for production days before `to`, each day

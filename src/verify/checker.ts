@@ -1,6 +1,13 @@
 // The chain and balance checks of the offline verifier: pure, no database, no network.
 // Fed one entry at a time in file order; throws a VerifyError naming the first bad line.
-import type { BalanceLine, ExportEntry, LedgerManifest } from '../ledger/index.js';
+import {
+  type BalanceLine,
+  balanceKey as key,
+  ChainChecker,
+  type ChainFault,
+  type ExportEntry,
+  type LedgerManifest,
+} from '../ledger/index.js';
 import { formatScaled, parseScaled } from './decimal.js';
 import { fastEntryHash } from './hash.js';
 
@@ -27,9 +34,7 @@ export interface VerifySummary {
   body_sha256: string;
 }
 
-const HASH = /^[0-9a-f]{64}$/;
 const BTC_AMOUNT = /^-?\d{1,20}$/;
-const key = (account: string, commodity: string) => `${account}\u0000${commodity}`;
 
 /** An amount in its commodity's unit of account here: satoshis for BTC, 10^-18 for fiat. */
 function units(commodity: string, text: string): bigint | null {
@@ -76,106 +81,102 @@ export function balanceLines(map: Map<string, bigint>): BalanceLine[] {
   );
 }
 
+/** A chain fault in the offline verifier's words, naming the line. */
+function failure(fault: ChainFault, entry: ExportEntry, line: number): VerifyError {
+  const at = `entry seq ${entry.seq}`;
+  switch (fault.rule) {
+    case 'seq':
+      return new VerifyError(
+        line,
+        `entry seq ${entry.seq} where seq ${fault.expected} was expected: an entry is missing, duplicated or out of order`,
+      );
+    case 'prev_hash':
+      return new VerifyError(
+        line,
+        `${at}: prev_hash ${entry.prev_hash} does not link to the hash before it (${fault.expected})`,
+      );
+    case 'hash_format':
+      return new VerifyError(line, `${at}: hash is not 64 lowercase hex characters`);
+    case 'postings':
+      return new VerifyError(line, `${at}: has ${fault.count} posting(s); an entry has at least two`);
+    case 'amount': {
+      const posting = entry.postings[fault.index]!;
+      return new VerifyError(
+        line,
+        `${at}: amount "${posting.amount}" of ${posting.account} is not a valid ${posting.commodity} amount`,
+      );
+    }
+    case 'balance': {
+      const [commodity, sum] = fault.unbalanced[0]!;
+      return new VerifyError(
+        line,
+        `${at} does not balance: its ${commodity} postings sum to ${unitsText(commodity, sum)}, not 0`,
+      );
+    }
+    case 'canonical':
+      return new VerifyError(line, `${at}: cannot build its canonical form: ${fault.message}`);
+    case 'hash':
+      return new VerifyError(
+        line,
+        `${at}: hash ${entry.hash} does not match its content (recomputed ${fault.recomputed}); a field was changed`,
+      );
+  }
+}
+
 export class LedgerChecker {
-  private expectedSeq: bigint;
-  private prev: string;
-  private readonly balances: Map<string, bigint>;
-  entries = 0;
-  postings = 0;
+  private readonly chain: ChainChecker;
 
   constructor(private readonly manifest: LedgerManifest) {
-    this.expectedSeq = BigInt(manifest.from_seq);
-    this.prev = manifest.prev_hash;
-    this.balances = balanceMap(manifest.opening_balances, 0, 'opening_balances');
+    this.chain = new ChainChecker(
+      {
+        seq: BigInt(manifest.from_seq),
+        prevHash: manifest.prev_hash,
+        balances: balanceMap(manifest.opening_balances, 0, 'opening_balances'),
+      },
+      true,
+    );
+  }
+
+  get entries(): number {
+    return this.chain.entries;
+  }
+
+  get postings(): number {
+    return this.chain.postings;
   }
 
   /** Checks one entry against everything before it; `line` is where the entry starts. */
   add(entry: ExportEntry, line: number): void {
-    const seq = BigInt(entry.seq);
-    if (seq !== this.expectedSeq) {
-      throw new VerifyError(
-        line,
-        `entry seq ${entry.seq} where seq ${this.expectedSeq} was expected: an entry is missing, duplicated or out of order`,
-      );
-    }
-    if (entry.prev_hash !== this.prev) {
-      throw new VerifyError(
-        line,
-        `entry seq ${entry.seq}: prev_hash ${entry.prev_hash} does not link to the hash before it (${this.prev})`,
-      );
-    }
-    if (!HASH.test(entry.hash))
-      throw new VerifyError(line, `entry seq ${entry.seq}: hash is not 64 lowercase hex characters`);
-    if (entry.postings.length < 2)
-      throw new VerifyError(
-        line,
-        `entry seq ${entry.seq}: has ${entry.postings.length} posting(s); an entry has at least two`,
-      );
-
-    const sums = new Map<string, bigint>();
-    const amounts: bigint[] = [];
-    for (const posting of entry.postings) {
-      const amount = units(posting.commodity, posting.amount);
-      if (amount === null) {
-        throw new VerifyError(
-          line,
-          `entry seq ${entry.seq}: amount "${posting.amount}" of ${posting.account} is not a valid ${posting.commodity} amount`,
-        );
-      }
-      amounts.push(amount);
-      sums.set(posting.commodity, (sums.get(posting.commodity) ?? 0n) + amount);
-    }
-    for (const [commodity, sum] of sums) {
-      if (sum !== 0n)
-        throw new VerifyError(
-          line,
-          `entry seq ${entry.seq} does not balance: its ${commodity} postings sum to ${unitsText(commodity, sum)}, not 0`,
-        );
-    }
-
-    let recomputed: string;
-    try {
-      recomputed = fastEntryHash(this.prev, entry, true); // prev: the manifest's (schema-checked) or a checked hash
-    } catch (error) {
-      throw new VerifyError(
-        line,
-        `entry seq ${entry.seq}: cannot build its canonical form: ${(error as Error).message}`,
-      );
-    }
-    if (recomputed !== entry.hash) {
-      throw new VerifyError(
-        line,
-        `entry seq ${entry.seq}: hash ${entry.hash} does not match its content (recomputed ${recomputed}); a field was changed`,
-      );
-    }
-
-    entry.postings.forEach((posting, i) => {
-      const k = key(posting.account, posting.commodity);
-      this.balances.set(k, (this.balances.get(k) ?? 0n) + amounts[i]!);
-    });
-    this.prev = entry.hash;
-    this.expectedSeq = seq + 1n;
-    this.entries++;
-    this.postings += entry.postings.length;
+    const postings = entry.postings.map((p) => ({
+      account: p.account,
+      commodity: p.commodity,
+      units: units(p.commodity, p.amount),
+    }));
+    const fault = this.chain.add(
+      { seq: BigInt(entry.seq), prevHash: entry.prev_hash, hash: entry.hash, postings },
+      // prev: the manifest's (schema-checked) or a checked hash
+      (prev) => fastEntryHash(prev, entry, true),
+    );
+    if (fault) throw failure(fault, entry, line);
   }
 
   /** After the last entry: the range, counts, head, trial balance and body hash against the manifest. */
   finish(bodySha256: string, manifestLine: number): VerifySummary {
     const m = this.manifest;
     const at = manifestLine;
-    if (this.expectedSeq - 1n !== BigInt(m.to_seq)) {
+    if (this.chain.expectedSeq - 1n !== BigInt(m.to_seq)) {
       throw new VerifyError(
         at,
-        `the file ends after seq ${this.expectedSeq - 1n} but the manifest says the range ends at seq ${m.to_seq}: entries are missing at the end`,
+        `the file ends after seq ${this.chain.expectedSeq - 1n} but the manifest says the range ends at seq ${m.to_seq}: entries are missing at the end`,
       );
     }
     if (this.entries !== m.entries)
       throw new VerifyError(at, `the file holds ${this.entries} entries; the manifest says ${m.entries}`);
     if (this.postings !== m.postings)
       throw new VerifyError(at, `the file holds ${this.postings} postings; the manifest says ${m.postings}`);
-    if (this.prev !== m.head_hash)
-      throw new VerifyError(at, `the chain ends at ${this.prev}; the manifest's head_hash is ${m.head_hash}`);
-    const closing = balanceLines(this.balances);
+    if (this.chain.prev !== m.head_hash)
+      throw new VerifyError(at, `the chain ends at ${this.chain.prev}; the manifest's head_hash is ${m.head_hash}`);
+    const closing = balanceLines(this.chain.balances);
     const expected = balanceLines(balanceMap(m.closing_balances, at, 'closing_balances'));
     const mismatch = firstDifference(closing, expected);
     if (mismatch) throw new VerifyError(at, `trial balance differs from the manifest's closing_balances: ${mismatch}`);
@@ -192,7 +193,7 @@ export class LedgerChecker {
       from_seq: m.from_seq,
       to_seq: m.to_seq,
       prev_hash: m.prev_hash,
-      head_hash: this.prev,
+      head_hash: this.chain.prev,
       closing_balances: closing,
       body_sha256: bodySha256,
     };

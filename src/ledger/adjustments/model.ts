@@ -2,7 +2,7 @@
 // Pure: no database, no HTTP. The ledger validates the postings again when the entry is posted.
 import { z } from '@hono/zod-openapi';
 import { AppError } from '../../http/problem.js';
-import { rfc3339 } from '../../http/schemas.js';
+import { rfc3339, seqText } from '../../http/schemas.js';
 import { entryProblems, LedgerDecimal, type Posting } from '../model.js';
 
 export const ADJUSTMENT_KINDS = ['correction', 'energy.payment'] as const;
@@ -33,11 +33,7 @@ export const ProposeAdjustmentInput = z
     kind: z.enum(ADJUSTMENT_KINDS).default('correction').openapi({
       description: '`energy.payment`: paying an energy supplier (Liabilities:Energy:* against a fiat account)',
     }),
-    reverses_seq: z
-      .string()
-      .regex(/^[1-9][0-9]{0,17}$/, 'must be a positive integer sequence number')
-      .optional()
-      .openapi({ description: 'The entry to reverse; or give postings' }),
+    reverses_seq: seqText.optional().openapi({ description: 'The entry to reverse; or give postings' }),
     postings: z.array(WirePosting).min(2).max(MAX_ADJUSTMENT_POSTINGS).optional(),
     occurred_at: rfc3339.optional().openapi({ description: 'Valid time of the entry; default the approval time' }),
   })

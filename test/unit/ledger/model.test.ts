@@ -1,14 +1,7 @@
 import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  accountTypeOf,
-  entryProblems,
-  negatePostings,
-  type NewEntry,
-  satsToBtc,
-  scaled,
-} from '../../../src/ledger/model.js';
+import { accountTypeOf, entryProblems, negatePostings, type NewEntry, scaled } from '../../../src/ledger/model.js';
 
 const base: NewEntry = {
   kind: 'payout.received',
@@ -74,12 +67,6 @@ describe('ledger model (pure)', () => {
       reason: 'must have at most 18 decimals',
     });
     expect(scaled(new Decimal('0.000000000000000001'))).toBe(1n);
-  });
-
-  it('formats satoshis as BTC with exactly 8 decimals', () => {
-    expect(satsToBtc(312_500_000n)).toBe('3.12500000');
-    expect(satsToBtc(-1n)).toBe('-0.00000001');
-    expect(satsToBtc(2_100_000_000_000_000n)).toBe('21000000.00000000');
   });
 
   it('a negation sums to zero with the original, per commodity (property)', () => {

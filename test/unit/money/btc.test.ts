@@ -45,6 +45,12 @@ describe('parseBtcAmount', () => {
 });
 
 describe('formatBtc and parseSatAmount', () => {
+  it('formats satoshis as BTC with exactly 8 decimals (the ledger views use it)', () => {
+    expect(formatBtc(312_500_000n)).toBe('3.12500000');
+    expect(formatBtc(-1n)).toBe('-0.00000001');
+    expect(formatBtc(2_100_000_000_000_000n)).toBe('21000000.00000000');
+  });
+
   it('formats with exactly 8 decimals', () => {
     expect(formatBtc(312_500_000n)).toBe('3.12500000');
     expect(formatBtc(1n)).toBe('0.00000001');
