@@ -262,6 +262,16 @@ async function postgresPart(bareMs: number): Promise<boolean> {
         throw new Error(`the service chose ${record.inputs.length} inputs, not ${INPUTS}`);
       await cancelSpend({ ctx, input: { id: record.spend.id } });
     }
+    // For information: the coins door's lock of the same 200 coins alone (one UPDATE per coin, history, entry).
+    const { lockCoins, releaseCoins } = await import('../../src/coins/index.js');
+    const outpoints = reference.funding.inputs.map((c) => `${c.txid}:${c.vout}`);
+    const lockStarted = performance.now();
+    await database.db.transaction(async (tx) => {
+      await lockCoins({ ctx: { ...ctx, tx: tx as never }, input: { outpoints, holder: 'bench' } });
+    });
+    const lockMs = performance.now() - lockStarted;
+    await releaseCoins({ ctx, input: { outpoints, holder: 'bench' } });
+    console.log(`for information, coins.lockCoins of the ${INPUTS} coins alone: ${lockMs.toFixed(0)} ms`);
     const first = times[0]!;
     const m = median(times);
     console.log(
