@@ -1,7 +1,7 @@
 import { Transaction as ScureTransaction } from '@scure/btc-signer';
 import { Transaction } from 'bitcoinjs-lib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { signWithBitcoinjs, signWithScure } from '../../unit/spends/fixtures.js';
+import { signWithBitcoinjs, signWithScure, verifyFinalWithScure } from '../../unit/spends/fixtures.js';
 import { createSpendsApp, EXTERNAL, SIGNERS, type SpendsApp } from './fixture.js';
 
 // End to end through the HTTP API: proposals on the three kinds of vault, approvals by distinct approvers,
@@ -56,6 +56,8 @@ async function checkFinal(
   expect((inSum - tx.outs.reduce((s, o) => s + o.value, 0n)).toString()).toBe(proposed.fee_sat);
   expect(tx.virtualSize()).toBe(proposed.vsize);
   expect(ScureTransaction.fromRaw(tx.toBuffer(), { allowUnknownOutputs: true }).vsize).toBe(proposed.vsize);
+  const m = tx.ins[0]!.witness.length - 2;
+  expect(verifyFinalWithScure(tx.toBuffer(), await t.psbtOf(id))).toBe(tx.ins.length * m);
   return tx;
 }
 

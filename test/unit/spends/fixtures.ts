@@ -1,6 +1,7 @@
 import { BIP32Factory, type BIP32Interface } from 'bip32';
 import { networks, Psbt, Transaction } from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { Transaction as ScureTransaction } from '@scure/btc-signer';
 import { HARDENED } from '../../../src/bitcoin/path.js';
 import { paymentTx } from '../../../src/bitcoin/regtest.js';
@@ -111,3 +112,32 @@ export function signWithScure(psbtBytes: Uint8Array, signer: TestSigner): Uint8A
 }
 
 export { Transaction };
+
+/**
+ * Checks a final transaction with a second implementation: @scure/btc-signer computes each input's BIP-143
+ * sighash (from the PSBT's witness_utxo), @noble/curves verifies every witness signature, each under a key
+ * later in the witness script than the previous one (the order OP_CHECKMULTISIG needs). Returns the count.
+ */
+export function verifyFinalWithScure(rawTx: Uint8Array, psbt: Uint8Array): number {
+  const unsigned = ScureTransaction.fromPSBT(psbt);
+  const tx = ScureTransaction.fromRaw(rawTx, { allowUnknownOutputs: true });
+  let verified = 0;
+  for (let i = 0; i < tx.inputsLength; i++) {
+    const witness = tx.getInput(i).finalScriptWitness!;
+    const script = witness[witness.length - 1]!;
+    const keys: Uint8Array[] = [];
+    for (let at = 1; at + 34 <= script.length - 2; at += 34) keys.push(script.subarray(at + 1, at + 34));
+    const hash = tx.preimageWitnessV0(i, script, 1, unsigned.getInput(i).witnessUtxo!.amount);
+    let last = -1;
+    for (const sig of witness.slice(1, -1)) {
+      if (sig[sig.length - 1] !== 1) throw new Error(`input ${i}: not SIGHASH_ALL`);
+      const at = keys.findIndex(
+        (k, n) => n > last && secp256k1.verify(sig.subarray(0, -1), hash, k, { prehash: false, format: 'der' }),
+      );
+      if (at < 0) throw new Error(`input ${i}: a signature does not verify in script order`);
+      last = at;
+      verified++;
+    }
+  }
+  return verified;
+}
