@@ -156,7 +156,7 @@ export function createApp(deps: AppDeps) {
   );
   app.route('/', alertsRouter());
   app.route('/', policiesRouter());
-  app.route('/', exportsRouter());
+  app.route('/', exportsRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
   app.route('/', productionRouter());
   app.route('/', reconciliationRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
   app.route('/', holdingsRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
