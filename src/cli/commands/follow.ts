@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Block, type Transaction } from 'bitcoinjs-lib';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { merkleBranchesDisplay } from '../../chain/index.js';
+import { merkleBranchesDisplay, parseHeaderHex } from '../../chain/index.js';
 import { createFleetSender, type FleetSender } from '../../payouts/index.js';
 import { type CliIo, processIo } from '../offline.js';
 
@@ -17,6 +18,7 @@ import { type CliIo, processIo } from '../offline.js';
 export const FOLLOW_FAILED = 1;
 const RECENT_KEPT = 288; // two days of blocks remembered for finding a fork point
 const ADDRESS_PAGE = 1000;
+const BATCH_BLOCKS = 100;
 
 export interface FollowOptions {
   rpcUrl: string;
@@ -33,6 +35,8 @@ export interface FollowOptions {
   once: boolean;
   progress: boolean;
   retries: number;
+  /** Blocks whose headers are posted before their payouts (default 100). */
+  batchBlocks?: number;
 }
 
 export interface FollowState {
@@ -110,16 +114,18 @@ export async function learnVault(apiUrl: string, apiKey: string, retries: number
   for (const policy of policies as { id: string; gap_limit: number }[]) {
     for (const chain of [0, 1]) {
       let lastUsed = -1;
-      for (let from = 0; from <= lastUsed + policy.gap_limit; from += ADDRESS_PAGE) {
+      // Pages of the window only: the issued addresses and gap_limit past the last of them.
+      for (let from = 0; from <= lastUsed + policy.gap_limit; ) {
+        const count = Math.min(ADDRESS_PAGE, lastUsed + policy.gap_limit + 1 - from);
         const page = await get(
-          `/v1/policies/${encodeURIComponent(policy.id)}/addresses?chain=${chain}&from=${from}&count=${ADDRESS_PAGE}`,
+          `/v1/policies/${encodeURIComponent(policy.id)}/addresses?chain=${chain}&from=${from}&count=${count}`,
         );
         for (const a of page.items as Record<string, any>[]) {
           if (a.state !== 'unissued') lastUsed = Math.max(lastUsed, a.index);
-          if (a.index <= lastUsed + policy.gap_limit)
-            vault.set(a.script_pub_key, { address: a.address, site: a.site ?? null, pool: a.pool ?? null });
+          vault.set(a.script_pub_key, { address: a.address, site: a.site ?? null, pool: a.pool ?? null });
         }
-        if ((page.items as unknown[]).length < ADDRESS_PAGE) break;
+        if ((page.items as unknown[]).length < count) break;
+        from += count;
       }
     }
   }
@@ -129,6 +135,24 @@ export async function learnVault(apiUrl: string, apiKey: string, retries: number
 export interface FollowEvent {
   id: string;
   body: { type: string; timestamp: string; data: Record<string, unknown> };
+}
+
+/** A short id derived from what the event is about (ids end up inside ledger source ids, at most 200). */
+function eventId(kind: string, ...parts: (string | number)[]): string {
+  return `follow_${kind}_${createHash('sha256').update(parts.join(':')).digest('hex').slice(0, 40)}`;
+}
+
+/** block.connected of a header: the same id and body from a block or from getblockheader. */
+export function headerEvent(headerHex: string, height: number): FollowEvent {
+  const header = parseHeaderHex(headerHex);
+  return {
+    id: `follow_${header.hash}`,
+    body: {
+      type: 'block.connected',
+      timestamp: new Date(header.time * 1000).toISOString(),
+      data: { height, hash: header.hash, prev_hash: header.prevHash, header_hex: headerHex },
+    },
+  };
 }
 
 /** The events one block implies, in order; `coins` gains the block's vault outputs. */
@@ -143,21 +167,7 @@ export function eventsOfBlock(
   const timestamp = new Date(block.timestamp * 1000).toISOString();
   const txs = block.transactions ?? [];
   const txids = txs.map((t) => t.getId());
-  const events: FollowEvent[] = [
-    {
-      id: `follow_${hash}`,
-      body: {
-        type: 'block.connected',
-        timestamp,
-        data: {
-          height,
-          hash,
-          prev_hash: Buffer.from(block.prevHash!).reverse().toString('hex'),
-          header_hex: Buffer.from(block.toBuffer(true)).toString('hex'),
-        },
-      },
-    },
-  ];
+  const events: FollowEvent[] = [headerEvent(Buffer.from(block.toBuffer(true)).toString('hex'), height)];
   const wanted: { index: number; tx: Transaction; spends: boolean; outs: number[] }[] = [];
   txs.forEach((tx, index) => {
     const spends =
@@ -176,7 +186,7 @@ export function eventsOfBlock(
     const proof = { raw_tx_hex: tx.toHex(), tx_index: index, merkle_branch: branches[k]! };
     if (spends) {
       events.push({
-        id: `follow_${hash}_${txid}_spend`,
+        id: eventId('spend', hash, txid),
         body: { type: 'tx.confirmed', timestamp, data: { txid, block_height: height, block_hash: hash, ...proof } },
       });
     }
@@ -184,7 +194,7 @@ export function eventsOfBlock(
       const output = tx.outs[vout]!;
       const address = vault.get(Buffer.from(output.script).toString('hex'))!;
       events.push({
-        id: `follow_${hash}_${txid}_${vout}`,
+        id: eventId('payout', hash, txid, vout),
         body: {
           type: 'payout.received',
           timestamp,
@@ -254,12 +264,20 @@ export async function runFollow(
     for (;;) {
       const vault = await learnVault(options.apiUrl, options.apiKey, options.retries);
       const info = await rpc<{ blocks: number }>('getblockchaininfo');
-      for (const gone of await findFork(rpc, state)) {
+      const dropped = await findFork(rpc, state);
+      for (const gone of dropped) {
         io.out(`reorg: block ${gone.height} ${gone.hash} left the node's best chain`);
         await post(sender, {
-          id: `follow_${gone.hash}_disconnected`,
+          id: eventId('disconnected', gone.hash),
           body: { type: 'block.disconnected', timestamp: new Date().toISOString(), data: gone },
         });
+      }
+      if (dropped.length > 0) {
+        // The node's branch becomes Reserve's best chain only with all its headers: send them first.
+        for (let height = state.height + 1; height <= info.blocks; height++) {
+          const hash = await rpc<string>('getblockhash', [height]);
+          await post(sender, headerEvent(await rpc<string>('getblockheader', [hash, false]), height));
+        }
       }
       const behind = info.blocks - state.height;
       if (options.progress && behind > 1 && !bar) {
@@ -269,17 +287,33 @@ export async function runFollow(
         );
         bar.start(info.blocks, state.height);
       }
-      for (let height = state.height + 1; height <= info.blocks; height++) {
-        const hash = await rpc<string>('getblockhash', [height]);
-        const block = Block.fromHex(await rpc<string>('getblock', [hash, 0]));
-        if (state.hash !== null && Buffer.from(block.prevHash!).reverse().toString('hex') !== state.hash) break; // reorg mid-way: next round
-        for (const event of eventsOfBlock(block, height, vault, coins, options.site)) await post(sender, event);
-        state.height = height;
-        state.hash = hash;
-        state.recent = [...state.recent, { height, hash }].slice(-RECENT_KEPT);
+      while (state.height < info.blocks) {
+        // Headers of a batch first, then its payouts and spends: after a reorg the node's branch is
+        // the heavier one only once all its headers are in, and a re-mined payment names its new block.
+        const batch: { height: number; hash: string; block: Block }[] = [];
+        let prev = state.hash;
+        for (
+          let height = state.height + 1;
+          height <= Math.min(info.blocks, state.height + (options.batchBlocks ?? BATCH_BLOCKS));
+          height++
+        ) {
+          const hash = await rpc<string>('getblockhash', [height]);
+          const block = Block.fromHex(await rpc<string>('getblock', [hash, 0]));
+          if (prev !== null && Buffer.from(block.prevHash!).reverse().toString('hex') !== prev) break; // reorg mid-way
+          batch.push({ height, hash, block });
+          prev = hash;
+        }
+        if (batch.length === 0) break; // the node reorganised under us: next round finds the fork
+        const events = batch.map((b) => eventsOfBlock(b.block, b.height, vault, coins, options.site));
+        for (const e of events) await post(sender, e[0]!);
+        for (const e of events) for (const event of e.slice(1)) await post(sender, event);
+        const last = batch[batch.length - 1]!;
+        state.height = last.height;
+        state.hash = last.hash;
+        state.recent = [...state.recent, ...batch.map((b) => ({ height: b.height, hash: b.hash }))].slice(-RECENT_KEPT);
         state.coins = [...coins];
         writeState(options.stateFile, state);
-        bar?.update(height);
+        bar?.update(last.height);
       }
       bar?.stop();
       bar = null;

@@ -28,6 +28,17 @@ describe('chain: header tree, tip by most work, reorg without disconnect events'
   let t: FleetApp;
   beforeAll(async () => {
     t = await createFleetApp();
+    // Payouts name a registered site.
+    await t.request('POST', '/v1/sites', {
+      body: {
+        id: 'gas-2',
+        name: 'gas-2',
+        region: 'Gomel',
+        energy_source: 'hydro',
+        pool: null,
+        energy_supplier: 'gomelenergo',
+      },
+    });
   });
   afterAll(async () => t.close());
 
