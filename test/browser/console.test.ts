@@ -69,7 +69,6 @@ describe.skipIf(!available)('the console in a real browser, on the demo year', (
       ...init,
       headers: { authorization: `Bearer ${demo.keys[role]}`, ...(init.headers ?? {}) },
     });
-    // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read field by field in the assertions
     return { status: res.status, json: (res.status === 204 ? null : await res.json()) as any };
   };
 
@@ -124,7 +123,7 @@ describe.skipIf(!available)('the console in a real browser, on the demo year', (
     expect(await shown(page, '#total-btc data')).toBe(holdings.json.total_btc);
     expect(await shown(page, '#total-value data')).toBe(holdings.json.totals.fair_value);
     // The grouped text says the same number.
-    const text = (await page.locator('#total-btc').innerText()).replace(/[\s\u202f]|BTC/g, '');
+    const text = (await page.locator('#total-btc').textContent()).replace(/[\s\u202f]|BTC/g, '');
     expect(text).toBe(holdings.json.total_btc);
 
     await visit(page, w, '/console/reports/holdings');
@@ -169,7 +168,7 @@ describe.skipIf(!available)('the console in a real browser, on the demo year', (
 
     await visit(page, w, '/console/ledger');
     const verify = await api('/v1/ledger/verify');
-    expect(await page.locator('#verify code').innerText()).toBe(verify.json.head_hash);
+    expect(await page.locator('#verify code').textContent()).toBe(verify.json.head_hash);
     settled(w);
   }, 180_000);
 
@@ -186,7 +185,7 @@ describe.skipIf(!available)('the console in a real browser, on the demo year', (
     expect(forged.status()).toBe(403);
     await page.fill('input[name=label]', 'browser-test/pool-a');
     await Promise.all([page.waitForURL(/issued=/), page.click('form.issue button[type=submit]')]);
-    const address = await page.locator('#receive-address').innerText();
+    const address = await page.locator('#receive-address').textContent();
     expect(await page.locator('img.qr').getAttribute('alt')).toContain(address);
     const listed = await api('/v1/policies/regtest-warm/addresses?count=40');
     const labels = listed.json.items.filter((i: { label: string | null }) => i.label !== null);
@@ -225,7 +224,7 @@ describe.skipIf(!available)('the console in a real browser, on the demo year', (
     expect(revoked.status).toBeLessThan(300);
     await page.goto(`${base}/console/coins`);
     expect(page.url()).toBe(`${base}/console/login?reason=revoked`);
-    expect(await page.locator('[role=status]').innerText()).toContain('revoked');
+    expect(await page.locator('[role=status]').textContent()).toContain('revoked');
     // The cookie is gone too: signing in is the only way back.
     await page.goto(`${base}/console`);
     expect(page.url()).toBe(`${base}/console/login?reason=required`);
@@ -254,7 +253,7 @@ describe.skipIf(!available)('the console in a real browser, on the demo year', (
     expect(await page.locator('.print-footer').isVisible()).toBe(true);
     expect(await page.locator('header.topbar').isVisible()).toBe(false);
     const head = (await api('/v1/ledger/verify')).json.head_hash;
-    expect(await page.locator('.print-footer').innerText()).toContain(head);
+    expect(await page.locator('.print-footer').textContent()).toContain(head);
     await page.setViewportSize({ width: 794, height: 1123 }); // A4 at 96 dpi
     await page.screenshot({ path: `${SHOTS}/rollforward-print.png`, fullPage: true });
     const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true });

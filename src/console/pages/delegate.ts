@@ -4,7 +4,6 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../../http/env.js';
 import type { ConsoleEnv } from '../router.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: any router of the app (OpenAPIHono of any schema)
 type Router = Hono<any, any, any>;
 
 export function delegate(c: { var: ConsoleEnv['Variables'] }, router: Router, path: string): Promise<Response> {
