@@ -3,6 +3,7 @@ import { createMiddleware } from 'hono/factory';
 import type { ZodError } from 'zod';
 import type { Actor, Ctx, Role } from '../context.js';
 import { AppError, type FieldError, invalid } from './problem.js';
+import { refuseUnknownQuery } from './strict-query.js';
 
 /** Per-request variables every handler can read. */
 export type AppEnv = {
@@ -104,7 +105,7 @@ function withStandardErrors(route: Declared, roles: Role[] | undefined): Declare
   const request = route.request ?? {};
   const statuses = new Set<400 | 401 | 403 | 413 | 415 | 422>();
   if (roles) [401, 403].forEach((s) => statuses.add(s as 401 | 403));
-  if (request.params || request.query || request.body) statuses.add(422);
+  statuses.add(422); // parameters and bodies, and an unknown query parameter on any route (strict-query.ts)
   if (MUTATING.has(route.method)) [413, 415].forEach((s) => statuses.add(s as 413 | 415));
   if (request.body) [400, 413, 415].forEach((s) => statuses.add(s as 400 | 413 | 415));
   return { ...route, responses: { ...errorResponses(...statuses), ...route.responses } };
@@ -130,7 +131,7 @@ export function createRouter() {
     const completed = {
       ...withStandardErrors(route, roles),
       ...(roles ? { 'x-roles': roles } : {}),
-      middleware: [...middleware, refuseNul(jsonBody)],
+      middleware: [...middleware, refuseUnknownQuery(route.request?.query), refuseNul(jsonBody)],
     };
     return openapi(completed as typeof route, handler, hook);
   }) as typeof openapi;
