@@ -61,3 +61,18 @@ export const payoutReceived = (data: Record<string, unknown>, at = eventTime()) 
   timestamp: at,
   data,
 });
+
+/** block.connected of a mined regtest block with its real 80-byte header (the header tree checks it). */
+export const blockConnectedWithHeader = (
+  b: { height: number; hash: string; prevHash: string; block: { toBuffer(headersOnly?: boolean): Uint8Array } },
+  at = eventTime(),
+) => ({
+  type: 'block.connected',
+  timestamp: at,
+  data: {
+    height: b.height,
+    hash: b.hash,
+    prev_hash: b.prevHash,
+    header_hex: Buffer.from(b.block.toBuffer(true)).toString('hex'),
+  },
+});
