@@ -10,12 +10,11 @@ import {
 // Chain settings, read once from the environment (documented in docs/chain.md):
 //   CHAIN_NETWORK                bitcoin | testnet | testnet4 | signet | regtest (default regtest)
 //   CHAIN_CHECKPOINT_<NETWORK>   height:hash:header_hex where the header tree starts (default genesis)
-//   PAYOUT_PROOF                 required | optional (default: required on bitcoin, optional elsewhere)
+//   PAYOUT_PROOF                 required | optional, per policy network (prove.ts: proofRequired)
 
 export interface ChainSettings {
   rules: ChainRules;
   checkpoint: Checkpoint;
-  payoutProof: 'required' | 'optional';
 }
 
 let cached: ChainSettings | undefined;
@@ -35,7 +34,7 @@ export function loadChainSettings(env: Record<string, string | undefined> = proc
   const proof = env.PAYOUT_PROOF;
   if (proof !== undefined && proof !== 'required' && proof !== 'optional')
     throw new Error('PAYOUT_PROOF: must be required or optional');
-  return { rules, checkpoint, payoutProof: proof ?? (rules === 'bitcoin' ? 'required' : 'optional') };
+  return { rules, checkpoint };
 }
 
 export function chainSettings(): ChainSettings {
