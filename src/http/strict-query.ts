@@ -24,9 +24,12 @@ export function refuseUnknownQuery(schema: ZodType | undefined) {
     if (!known) return next();
     const unknown = Object.keys(c.req.queries()).filter((name) => !known.has(name));
     if (unknown.length > 0) {
-      const accepted = known.size > 0 ? `; this route takes ${[...known].join(', ')}` : '; this route takes none';
-      const errors = unknown.map((name) => ({ field: `query.${name}`, reason: `is not a known parameter${accepted}` }));
-      throw new AppError('validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
+      // the same reason as a strict schema's unknown key (fieldErrors); the detail lists what the route takes
+      const accepted =
+        known.size > 0 ? `this route takes ${[...known].join(', ')}` : 'this route takes no query parameters';
+      const errors = unknown.map((name) => ({ field: `query.${name}`, reason: 'is not a known field' }));
+      const detail = `${errors.map((e) => `${e.field}: ${e.reason}`).join('; ')} (${accepted})`;
+      throw new AppError('validation_failed', detail, { errors });
     }
     await next();
   });

@@ -16,9 +16,12 @@ describe('unknown query parameters', () => {
     const res = await app.request('GET', '/v1/policies?sites=1&colour=blue');
     expect(res.status).toBe(422);
     expect(res.json.errors).toEqual([
-      { field: 'query.sites', reason: 'is not a known parameter; this route takes none' },
-      { field: 'query.colour', reason: 'is not a known parameter; this route takes none' },
+      { field: 'query.sites', reason: 'is not a known field' },
+      { field: 'query.colour', reason: 'is not a known field' },
     ]);
+    expect(res.json.detail).toBe(
+      'query.sites: is not a known field; query.colour: is not a known field (this route takes no query parameters)',
+    );
     const listed = await app.request('GET', '/v1/policies/regtest-cold/addresses?cont=2');
     expect(listed.status).toBe(422);
     expect(listed.json.errors[0].field).toBe('query.cont');
