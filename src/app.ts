@@ -14,7 +14,7 @@ import { ANONYMOUS_ACTOR } from './context.js';
 import { authenticate } from './http/auth.js';
 import { createRouter } from './http/env.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
-import { AppError, problem, type Problem } from './http/problem.js';
+import { AppError, DomainError, problem, problemOf, type Problem } from './http/problem.js';
 import { keysRouter } from './keys/routes.js';
 import { adjustmentsRouter } from './ledger/adjustments/routes.js';
 import { ledgerRouter } from './ledger/routes.js';
@@ -208,7 +208,7 @@ export function createApp(deps: AppDeps) {
   });
 
   app.onError((error, c) => {
-    if (error instanceof AppError) return sendProblem(c, error.toProblem(), error.options.headers);
+    if (error instanceof DomainError) return sendProblem(c, problemOf(error), error.options.headers);
     if (error instanceof HTTPException) {
       if (error.status === 413)
         return sendProblem(c, problem('payload_too_large', 'the request body is over the size limit'));

@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/client.js';
-import { invalid } from '../http/problem.js';
+import { invalid } from '../errors.js';
 import { chainSettings } from './settings.js';
 import { BIP34_HEIGHT, parseHeaderHex, SpvError, verifyTxProof } from './spv/index.js';
 import { headerOf } from './tree.js';

@@ -1,5 +1,5 @@
 import type { Tx } from '../../db/client.js';
-import { conflict } from '../http/problem.js';
+import { conflict } from '../errors.js';
 import { type BlockEvent, type ChainBlock, findBlock, readTip, recordBlockEvent, type Tip } from './blocks.js';
 
 // Applying a block event: the block's height is a fact (a second report must agree), its

@@ -1,7 +1,7 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import { type Executor, rowsOf, type Tx } from '../../db/client.js';
 import { chainBlocks, chainHeaders } from '../../db/schema/payouts.js';
-import { invalid } from '../http/problem.js';
+import { invalid } from '../errors.js';
 import { chainSettings } from './settings.js';
 import { type ChainEntry, chainParams, checkHeader, parseHeaderHex, SpvError } from './spv/index.js';
 

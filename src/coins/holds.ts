@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Tx } from '../../db/client.js';
 import { utxoHistory, utxos } from '../../db/schema/payouts.js';
 import { type Ctx, inTx, type Verb, withTransaction } from '../context.js';
-import { conflict, invalid, notFound } from '../http/problem.js';
+import { conflict, invalid, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { reverseEntry, vaultAccount } from '../ledger/index.js';
 import { formatBtc } from '../money/btc.js';

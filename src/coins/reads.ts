@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, notInArray, or, sql } from 'drizzle-orm';
 import { utxoHistory, utxos } from '../../db/schema/payouts.js';
 import { type Ctx, executor } from '../context.js';
-import { notFound } from '../http/problem.js';
+import { notFound } from '../errors.js';
 import { readTip } from '../chain/index.js';
 import { parseAccount, VAULT_PREFIX } from '../ledger/index.js';
 import { formatBtc } from '../money/btc.js';

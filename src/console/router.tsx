@@ -7,7 +7,8 @@ import { HTTPException } from 'hono/http-exception';
 import type { Executor } from '../../db/client.js';
 import type { Actor } from '../context.js';
 import type { AppEnv } from '../http/env.js';
-import { AppError } from '../http/problem.js';
+import { problemOf } from '../http/problem.js';
+import { DomainError } from '../errors.js';
 import { readAsset } from './assets.js';
 import { ErrorPage, type PageContext } from './layout.js';
 import { type ConsoleAction, type ConsolePage, mayDo, mayRead } from './roles.js';
@@ -150,8 +151,8 @@ export function consoleError(error: Error, c: Context<ConsoleEnv>) {
       <ErrorPage status={error.status} title={error.title} detail={error.detail} signedIn={signedIn} />,
       error.status,
     );
-  if (error instanceof AppError) {
-    const p = error.toProblem();
+  if (error instanceof DomainError) {
+    const p = problemOf(error);
     return c.html(
       <ErrorPage status={p.status} title={p.title} detail={p.detail} signedIn={signedIn} />,
       p.status as 400,

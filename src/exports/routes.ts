@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
-import { AppError } from '../http/problem.js';
+import { DomainError } from '../errors.js';
 import { ledgerExport } from '../ledger/index.js';
 import { LEDGER_EXPORT_FORMATS, type LedgerExportFormat } from '../ledger/index.js';
 import { type LedgerExportRequest, resolveLedgerRange } from '../ledger/index.js';
@@ -199,7 +199,7 @@ function timeRange(query: { from?: string; to?: string }, now: Date) {
   const from = query.from ? new Date(query.from) : undefined;
   const to = query.to ? new Date(query.to) : now;
   if (from && from >= to) {
-    throw new AppError('validation_failed', 'query.from: must be before query.to', {
+    throw new DomainError('validation_failed', 'query.from: must be before query.to', {
       errors: [{ field: 'query.from', reason: 'must be before query.to' }],
     });
   }

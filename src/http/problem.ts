@@ -1,6 +1,10 @@
+import { type DomainCode, DomainError, type DomainErrorOptions, type FieldError } from '../errors.js';
+
+export { conflict, DomainError, fieldProblem, type FieldError, invalid, notFound } from '../errors.js';
+
 /**
- * The closed set of error codes the API answers with, and their HTTP status.
- * Every error response is application/problem+json (RFC 9457) built from one of these.
+ * The status of each domain error code: every error response is application/problem+json
+ * (RFC 9457) built from one of these.
  */
 export const PROBLEM_STATUS = {
   bad_request: 400,
@@ -15,9 +19,9 @@ export const PROBLEM_STATUS = {
   validation_failed: 422,
   internal: 500,
   service_unavailable: 503,
-} as const;
+} as const satisfies Record<DomainCode, number>;
 
-export type ProblemCode = keyof typeof PROBLEM_STATUS;
+export type ProblemCode = DomainCode;
 
 const TITLES: Record<ProblemCode, string> = {
   bad_request: 'Bad request',
@@ -34,12 +38,6 @@ const TITLES: Record<ProblemCode, string> = {
   service_unavailable: 'Service unavailable',
 };
 
-export interface FieldError {
-  /** Dotted path of the failing field, e.g. `data.amount_btc`. */
-  field: string;
-  reason: string;
-}
-
 export interface Problem {
   type: string;
   title: string;
@@ -50,23 +48,22 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
-/** An error a service or route throws on purpose; anything else becomes a 500. */
-export class AppError extends Error {
-  readonly status: number;
-  constructor(
-    readonly code: ProblemCode,
-    readonly detail: string,
-    readonly options: { errors?: FieldError[]; extra?: Record<string, unknown>; headers?: Record<string, string> } = {},
-  ) {
-    super(detail);
-    this.name = 'AppError';
-    this.status = PROBLEM_STATUS[code];
-  }
+/**
+ * The name the HTTP layer has long used for a domain error: the same class, so that
+ * `new AppError(...)` and `instanceof AppError` keep working while modules move to DomainError.
+ */
+export const AppError = DomainError;
+export type AppError = DomainError;
 
-  toProblem(): Problem {
-    return problem(this.code, this.detail, this.options.errors, this.options.extra);
-  }
+/** The HTTP status a domain error answers with. */
+export const statusOf = (error: DomainError): number => PROBLEM_STATUS[error.code];
+
+/** A domain error as problem+json, byte for byte what the API has always sent. */
+export function problemOf(error: DomainError): Problem {
+  return problem(error.code, error.detail, error.options.errors, error.options.extra);
 }
+
+export type { DomainErrorOptions };
 
 export function problem(
   code: ProblemCode,
@@ -84,11 +81,3 @@ export function problem(
     ...extra,
   };
 }
-
-export const notFound = (what: string) => new AppError('not_found', `${what} does not exist`);
-export const conflict = (detail: string, extra?: Record<string, unknown>) =>
-  new AppError('conflict', detail, { extra });
-/** A refusal naming one field: `detail` is "field: reason", `errors` carries the pair. */
-export const fieldProblem = (code: ProblemCode, field: string, reason: string) =>
-  new AppError(code, `${field}: ${reason}`, { errors: [{ field, reason }] });
-export const invalid = (field: string, reason: string) => fieldProblem('validation_failed', field, reason);

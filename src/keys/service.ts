@@ -5,7 +5,7 @@ import type { Db, Executor } from '../../db/client.js';
 import { apiKeys } from '../../db/schema/platform.js';
 import { audit } from '../audit/index.js';
 import { type Actor, type Ctx, type Role, type Verb, withTransaction } from '../context.js';
-import { AppError, notFound } from '../http/problem.js';
+import { DomainError, notFound } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { newId } from '../ids.js';
 import { generateKeySecret, hashKeySecret, SECRET_PATTERN } from './secret.js';
@@ -64,7 +64,7 @@ export async function revokeKey({ ctx, input }: Verb<{ id: string }>) {
         .from(apiKeys)
         .where(and(eq(apiKeys.role, 'admin'), isNull(apiKeys.revokedAt), ne(apiKeys.id, key.id)));
       if (!others || others.n === 0) {
-        throw new AppError(
+        throw new DomainError(
           'conflict',
           'this is the last active admin key; create another admin key before revoking it',
         );

@@ -7,7 +7,7 @@
 // own, and no client round trip happens while it holds the lock.
 import { sqlError } from '../../db/errors.js';
 import type { Db, Executor } from '../../db/client.js';
-import { AppError, conflict, invalid } from '../http/problem.js';
+import { conflict, DomainError, invalid } from '../errors.js';
 import { newId } from '../ids.js';
 import type { NewEntry, PostedEntry } from './model.js';
 import { type AppendedRow, callAppend, postingRows } from './queries.js';
@@ -203,13 +203,13 @@ const dbErrorFields = (error: unknown): DbErrorFields => sqlError(error);
 export const alreadyPosted = () => conflict('this source has already been posted for this kind of entry');
 
 export function translateDbError(error: unknown): unknown {
-  if (error instanceof AppError) return error;
+  if (error instanceof DomainError) return error;
   const { code, constraint } = dbErrorFields(error);
   if (code === '23505' && constraint === 'ledger_entries_source_once') return alreadyPosted();
   if (code === '23505' && constraint === 'ledger_entries_reversed_once')
     return conflict('this entry has already been reversed');
   if (code === '23514' && constraint === 'ledger_account_commodity') {
-    return new AppError('validation_failed', 'postings: an account may not hold this commodity', {
+    return new DomainError('validation_failed', 'postings: an account may not hold this commodity', {
       errors: [{ field: 'postings', reason: 'an account is limited to other commodities' }],
     });
   }

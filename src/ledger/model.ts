@@ -1,7 +1,7 @@
 // The ledger's value types and their validation: pure, no database, no HTTP.
 // Postings are checked as values before they touch storage; the database checks again.
 import { Decimal } from 'decimal.js';
-import { AppError, type FieldError } from '../http/problem.js';
+import { DomainError, type FieldError } from '../errors.js';
 import { MAX_SAT } from '../money/btc.js';
 import { isIso4217 } from '../money/fiat.js';
 import { canonicalDecimal, canonicalTime, type CanonicalEntry, type CanonicalPosting } from './canonical.js';
@@ -195,7 +195,7 @@ export function entryProblems(entry: NewEntry, prefix = ''): FieldError[] {
 export function assertValidEntries(entries: NewEntry[]): void {
   const errors = entries.flatMap((e, i) => entryProblems(e, entries.length > 1 ? `entries.${i}` : ''));
   if (errors.length > 0) {
-    throw new AppError('validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
+    throw new DomainError('validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
   }
 }
 

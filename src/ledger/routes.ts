@@ -3,7 +3,7 @@ import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
 import { decodeCursor, page, pageQuery, pageSchema, seqCursor } from '../http/pagination.js';
 import { rfc3339, seqText } from '../http/schemas.js';
-import { notFound } from '../http/problem.js';
+import { notFound } from '../errors.js';
 import { KIND } from './model.js';
 import { getEntry, listAccounts, readEntries, trialBalance, verifyLedger } from './service.js';
 import {

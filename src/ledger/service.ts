@@ -3,7 +3,7 @@
 // commit or fail together; the database assigns seq and hash under the chain-head lock.
 import type { Decimal } from 'decimal.js';
 import { type Actor, type Ctx, executor, withTransaction } from '../context.js';
-import { conflict, invalid, notFound } from '../http/problem.js';
+import { conflict, invalid, notFound } from '../errors.js';
 import { alreadyPosted, appendEntries, appendGrouped, assertDistinctSources, MAX_BATCH_ENTRIES } from './append.js';
 import {
   type AccountType,
@@ -39,7 +39,7 @@ export function actorName(actor: Actor): string {
 /**
  * Appends one entry. In ctx.tx when set, so the caller's state change and the entry commit or
  * fail together; otherwise in a transaction of its own, grouped with concurrent appends (one
- * head lock, one commit). Posting the same (kind, source) twice throws AppError('conflict'),
+ * head lock, one commit). Posting the same (kind, source) twice throws DomainError('conflict'),
  * and the caller's transaction remains usable (the duplicate is found under the head lock,
  * before anything is written).
  */

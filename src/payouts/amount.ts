@@ -1,5 +1,5 @@
 import { AmountError, parseBtcAmount, parseSatAmount } from '../money/btc.js';
-import { invalid } from '../http/problem.js';
+import { invalid } from '../errors.js';
 
 // The fleet's wire amounts as bigint satoshis, with errors that name the field.
 // Parsing itself is src/money/btc.ts; a payout must also be more than zero.

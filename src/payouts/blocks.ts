@@ -11,7 +11,7 @@ import {
 } from '../chain/index.js';
 import { applyChainMove, coinClaimingOtherHeight, outpointOf, type PlannedEntry } from '../coins/index.js';
 import { type Ctx, inTx } from '../context.js';
-import { conflict, invalid } from '../http/problem.js';
+import { conflict, invalid } from '../errors.js';
 import type { BlockData } from './events.js';
 
 // block.connected and block.disconnected: the chain moves (chain/), and with it every coin whose

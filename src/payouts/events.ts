@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { validationError } from '../http/env.js';
-import { AppError, invalid } from '../http/problem.js';
+import { DomainError, invalid } from '../errors.js';
 import { parseBtcToSat, parseSat } from './amount.js';
 import { rfc3339 } from '../http/schemas.js';
 
@@ -219,7 +219,7 @@ export function parseFleetEvent(body: string): FleetEvent {
   try {
     json = JSON.parse(body);
   } catch {
-    throw new AppError('malformed_json', 'the request body is not valid JSON');
+    throw new DomainError('malformed_json', 'the request body is not valid JSON');
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     throw fieldError('body', 'must be a JSON object');

@@ -1,5 +1,5 @@
 import type { Ctx } from '../context.js';
-import { AppError } from '../http/problem.js';
+import { DomainError } from '../errors.js';
 import { markAddressUsed, resolveAddress } from '../policies/index.js';
 import { recordProduction, toReportView } from '../production/index.js';
 
@@ -36,12 +36,12 @@ export async function ownerOf(ctx: Ctx, address: string): Promise<{ owner: Owned
     resolved = await resolveAddress(ctx, address);
   } catch (error) {
     // The policies name the field `address`; in a webhook body it is `data.address`.
-    if (error instanceof AppError && error.code === 'validation_failed') {
+    if (error instanceof DomainError && error.code === 'validation_failed') {
       const errors = (error.options.errors ?? []).map((e) => ({
         ...e,
         field: e.field === 'address' ? 'data.address' : e.field,
       }));
-      throw new AppError('validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
+      throw new DomainError('validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
     }
     throw error;
   }
@@ -71,12 +71,12 @@ export async function reportProduction(ctx: Ctx, data: Record<string, unknown>) 
     const { report, outcome } = await recordProduction(ctx, data, 'webhook');
     return { outcome, report: toReportView(report) };
   } catch (error) {
-    if (error instanceof AppError && error.options.errors) {
+    if (error instanceof DomainError && error.options.errors) {
       const errors = error.options.errors.map((e) => ({
         ...e,
         field: e.field === 'report' ? 'data' : `data.${e.field}`,
       }));
-      throw new AppError(error.code, errors.map((e) => `${e.field}: ${e.reason}`).join('; '), {
+      throw new DomainError(error.code, errors.map((e) => `${e.field}: ${e.reason}`).join('; '), {
         ...error.options,
         errors,
       });

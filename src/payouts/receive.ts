@@ -3,7 +3,7 @@ import type { Tx } from '../../db/client.js';
 import { utxos } from '../../db/schema/payouts.js';
 import { raiseAlert } from '../alerts/index.js';
 import { type Ctx, inTx } from '../context.js';
-import { AppError, conflict, invalid } from '../http/problem.js';
+import { conflict, DomainError, invalid } from '../errors.js';
 import { type ChainView, findBlock, proofRequired, proveInBlock, readChain } from '../chain/index.js';
 import {
   incomeTimeOf,
@@ -28,7 +28,7 @@ import { disproveByRawTx } from './proof.js';
 
 export type PayoutOutcome =
   | { kind: 'recorded'; result: Record<string, unknown>; entries: PlannedEntry[] }
-  | { kind: 'foreign'; problem: AppError };
+  | { kind: 'foreign'; problem: DomainError };
 
 /** The facts that identify a payout; a second report of the outpoint must agree on every one. */
 function disagreements(coin: Utxo, data: PayoutData, policyId: string): string[] {
@@ -78,7 +78,7 @@ export async function receivePayout(
       },
       source: `webhook:${event.id}`,
     });
-    const problem = new AppError(
+    const problem = new DomainError(
       'validation_failed',
       `data.address: ${data.address} is not an address of any custody policy; alert ${alert.id} raised`,
       {

@@ -4,7 +4,7 @@ import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses, ProblemSchema } from '../http/env.js';
 import { FleetAnswerSchema, UtxoDetailSchema, UtxoSchema } from './schemas.js';
 import { decodeCursor, page, pageQuery, pageSchema } from '../http/pagination.js';
-import { AppError } from '../http/problem.js';
+import { DomainError } from '../errors.js';
 import { getTip } from '../chain/index.js';
 import { UTXO_STATUSES, getUtxo, listUtxos, toUtxoView } from '../coins/index.js';
 import { createFleetVerifier } from './signature.js';
@@ -133,7 +133,10 @@ export function payoutsRouter(options: PayoutsRouterOptions) {
   const limit = bodyLimit({
     maxSize: options.bodyLimitBytes,
     onError: () => {
-      throw new AppError('payload_too_large', `the webhook body is over the limit of ${options.bodyLimitBytes} bytes`);
+      throw new DomainError(
+        'payload_too_large',
+        `the webhook body is over the limit of ${options.bodyLimitBytes} bytes`,
+      );
     },
   });
 

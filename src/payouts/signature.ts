@@ -1,5 +1,5 @@
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { AppError } from '../http/problem.js';
+import { DomainError } from '../errors.js';
 
 // Standard Webhooks verification of the fleet's deliveries. Pure: no database, no Hono.
 // The library does the HMAC, the 5-minute tolerance and the constant-time comparison;
@@ -23,7 +23,7 @@ export interface FleetVerifier {
 }
 
 function refuse(detail: string): never {
-  throw new AppError('unauthorized', detail);
+  throw new DomainError('unauthorized', detail);
 }
 
 /** A verifier for the configured `whsec_` secrets; any one of them may have signed. */

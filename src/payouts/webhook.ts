@@ -5,7 +5,8 @@ import type { Db, Executor, Tx } from '../../db/client.js';
 import { webhookEvents } from '../../db/schema/payouts.js';
 import { audit } from '../audit/index.js';
 import { type Ctx, FLEET_ACTOR, inTx, withTransaction } from '../context.js';
-import { AppError, conflict } from '../http/problem.js';
+import { problemOf, statusOf } from '../http/problem.js';
+import { conflict, DomainError } from '../errors.js';
 import { GroupCommit } from './batch.js';
 import { applyBlockEvent } from './blocks.js';
 import { type ChainView, chainLockStatement, readChain } from '../chain/index.js';
@@ -79,7 +80,7 @@ async function apply(
   if (event.type === 'payout.received') {
     const outcome = await receivePayout(ctx, tx, { id, occurredAt: event.occurredAt, data: event.data }, chain);
     if (outcome.kind === 'foreign')
-      return { status: outcome.problem.status, body: JSON.stringify(outcome.problem.toProblem()), entries: [] };
+      return { status: statusOf(outcome.problem), body: JSON.stringify(problemOf(outcome.problem)), entries: [] };
     return { status: 200, body: JSON.stringify(outcome.result), entries: outcome.entries };
   }
   if (event.type === 'production.reported') {
@@ -180,7 +181,7 @@ export async function applyAlone(p: PendingDelivery): Promise<DeliveryAnswer> {
       });
       return error.answer;
     }
-    if (error instanceof AppError) throw error;
+    if (error instanceof DomainError) throw error;
     // A unique-constraint race on the same webhook-id: the other transaction's answer stands.
     if (sqlError(error).code === UNIQUE_VIOLATION) {
       const raced = await storedAnswer(p.ctx.db, p.delivery.id, p.bodySha256);
@@ -193,7 +194,7 @@ export async function applyAlone(p: PendingDelivery): Promise<DeliveryAnswer> {
 /**
  * Several payouts in one transaction, then every entry appended under one chain-head lock and
  * one commit; answers are settled only after the commit. No savepoints: a payout is refused
- * (AppError) only before its first write, so a refusal leaves the group's transaction as it was.
+ * (DomainError) only before its first write, so a refusal leaves the group's transaction as it was.
  * A repeated webhook-id within the group waits for the group and is then answered alone (from
  * the stored answer); if the group fails as a whole, each delivery is re-run alone.
  */
@@ -250,7 +251,7 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
             outcomes[i] = done.answer;
             entriesOf[i] = done.entries;
           } catch (error) {
-            if (!(error instanceof AppError)) throw error;
+            if (!(error instanceof DomainError)) throw error;
             outcomes[i] = error;
           }
         }),

@@ -5,7 +5,7 @@ import { type Ctx, type Verb, executor, withTransaction } from '../context.js';
 import { addressOf, decodeAddress, MAX_ADDRESS_LENGTH } from '../bitcoin/address.js';
 import type { NetworkName } from '../bitcoin/networks.js';
 import type { Chain, DerivedAddress } from '../custody/index.js';
-import { AppError, conflict, invalid, notFound } from '../http/problem.js';
+import { conflict, DomainError, invalid, notFound } from '../errors.js';
 import { findPolicy, type PolicyRow, policyWallet } from './service.js';
 
 export type AddressState = 'issued' | 'derived' | 'used';
@@ -100,7 +100,7 @@ export async function issueAddress({
         );
       }
       if (ctx.actor.role !== 'admin' && ctx.actor.role !== 'system')
-        throw new AppError('forbidden', 'only an admin may force an address past the gap limit');
+        throw new DomainError('forbidden', 'only an admin may force an address past the gap limit');
     }
     const derived = wallet.derive(0, counts?.next ?? 0);
     await tx.insert(policyAddresses).values({

@@ -3,7 +3,7 @@ import { policies, policyAddresses } from '../../db/schema/policies.js';
 import { audit } from '../audit/index.js';
 import { type Verb, withTransaction } from '../context.js';
 import type { DerivedAddress } from '../custody/index.js';
-import { conflict, notFound } from '../http/problem.js';
+import { conflict, notFound } from '../errors.js';
 import { policyWallet } from './service.js';
 
 // The next unused change address (chain 1) of a policy, issued under a label (a spend names its own):

@@ -7,7 +7,7 @@ import { coreExport } from './core-export.js';
 import { policyDescriptors } from './descriptor.js';
 import { issueAddress, listAddresses, MAX_LIST_COUNT, resolveAddress } from './addresses.js';
 import { documentOf, getPolicy, listPolicies } from './service.js';
-import { notFound } from '../http/problem.js';
+import { notFound } from '../errors.js';
 import { toListedView, toPolicyView, toResolvedView } from './views.js';
 
 const reader = requireRole('officer', 'approver', 'auditor');

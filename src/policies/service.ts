@@ -6,7 +6,7 @@ import { type Ctx, executor, withTransaction } from '../context.js';
 import type { NetworkName } from '../bitcoin/networks.js';
 import { parsePath } from '../bitcoin/path.js';
 import { MultisigWallet } from '../custody/index.js';
-import { notFound } from '../http/problem.js';
+import { notFound } from '../errors.js';
 import { changedFields, contentHash, keySetHash, type PolicyDocument, policyDocument } from './canonical.js';
 import type { Policy, PolicyIssue } from './document.js';
 import { PolicyValidationError } from './document.js';

@@ -2,7 +2,7 @@
 // medium: every row checked like the API's (schemas.ts), then recorded all or nothing.
 import { parse } from 'csv-parse/sync';
 import { type Ctx, withTransaction } from '../context.js';
-import { AppError } from '../http/problem.js';
+import { DomainError } from '../errors.js';
 import { recordPrices, recordRates } from './market.js';
 import { PriceSchema, RateSchema } from './schemas.js';
 
@@ -16,17 +16,17 @@ function rowsOf(text: string, columns: readonly string[]): { line: number; recor
   try {
     parsed = parse(text, { columns: true, skip_empty_lines: true, trim: true, info: true, bom: true });
   } catch (error) {
-    throw new AppError('validation_failed', `file: not a CSV file (${(error as Error).message})`, {
+    throw new DomainError('validation_failed', `file: not a CSV file (${(error as Error).message})`, {
       errors: [{ field: 'file', reason: 'not a CSV file' }],
     });
   }
-  if (parsed.length > MAX_ROWS) throw new AppError('validation_failed', `file: more than ${MAX_ROWS} rows`);
+  if (parsed.length > MAX_ROWS) throw new DomainError('validation_failed', `file: more than ${MAX_ROWS} rows`);
   const header = parsed[0] ? Object.keys(parsed[0].record) : [];
   const missing = columns.filter((c) => !header.includes(c));
   const extra = header.filter((c) => !columns.includes(c));
   if (parsed.length > 0 && (missing.length > 0 || extra.length > 0)) {
     const reason = `the header must be ${columns.join(',')}${missing.length ? `; missing ${missing.join(', ')}` : ''}${extra.length ? `; unknown ${extra.join(', ')}` : ''}`;
-    throw new AppError('validation_failed', `header: ${reason}`, { errors: [{ field: 'header', reason }] });
+    throw new DomainError('validation_failed', `header: ${reason}`, { errors: [{ field: 'header', reason }] });
   }
   return parsed.map((p) => ({ line: p.info.lines, record: p.record }));
 }
@@ -46,7 +46,7 @@ function checked<T>(
       field: `line ${line}: ${i.path.map(String).join('.')}`,
       reason: i.message,
     }));
-    throw new AppError('validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
+    throw new DomainError('validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
   });
 }
 

@@ -6,15 +6,15 @@ import type { Executor } from '../../db/client.js';
 import { btcPriceMarks, fxRates, networkDaily } from '../../db/schema/production.js';
 import { audit } from '../audit/index.js';
 import { type Verb, withTransaction } from '../context.js';
-import { AppError } from '../http/problem.js';
+import { DomainError } from '../errors.js';
 import { Dec } from '../money/fiat.js';
 import type { NetworkDay } from './expected.js';
 import type { NetworkBatchSchema, PricesBatchSchema, RatesBatchSchema } from './schemas.js';
 
 const same = (a: string, b: string) => new Dec(a).eq(new Dec(b));
 
-function duplicate(field: string, detail: string): AppError {
-  return new AppError('conflict', detail, {
+function duplicate(field: string, detail: string): DomainError {
+  return new DomainError('conflict', detail, {
     errors: [{ field, reason: 'already recorded with a different value; observations are append-only' }],
   });
 }

@@ -6,7 +6,7 @@ import type { Executor } from '../../db/client.js';
 import { productionReports, productionSites } from '../../db/schema/production.js';
 import { audit } from '../audit/index.js';
 import { type Ctx, inTx, withTransaction } from '../context.js';
-import { AppError, type FieldError, fieldProblem, invalid } from '../http/problem.js';
+import { DomainError, type FieldError, fieldProblem, invalid } from '../errors.js';
 import { newId } from '../ids.js';
 import { Dec } from '../money/fiat.js';
 import { workThSeconds } from './expected.js';
@@ -81,7 +81,7 @@ export async function recordProduction(
       field: i.path.map(String).join('.') || 'report',
       reason: i.message,
     }));
-    throw new AppError('validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
+    throw new DomainError('validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
   }
   const input = parsed.data;
   return withTransaction(ctx, async (tx) => {
@@ -188,9 +188,9 @@ export async function recordProductionBatch(ctx: Ctx, reports: ProductionReportI
       try {
         results.push(await recordProduction(inTx(ctx, tx), r, source));
       } catch (error) {
-        if (error instanceof AppError && error.options.errors) {
+        if (error instanceof DomainError && error.options.errors) {
           const errors = error.options.errors.map((e) => ({ field: `reports.${i}.${e.field}`, reason: e.reason }));
-          throw new AppError(error.code, errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
+          throw new DomainError(error.code, errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
         }
         throw error;
       }

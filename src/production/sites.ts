@@ -4,7 +4,7 @@ import type { Executor } from '../../db/client.js';
 import { energyTariffs, productionReports, productionSites } from '../../db/schema/production.js';
 import { audit } from '../audit/index.js';
 import { type Verb, withTransaction } from '../context.js';
-import { AppError, conflict, notFound } from '../http/problem.js';
+import { conflict, DomainError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { Dec } from '../money/fiat.js';
 import type { PoolArrangement, PoolScheme } from './expected.js';
@@ -132,7 +132,7 @@ export async function tariffsCovering(db: Executor, siteId: string, from: Date, 
 function overlapError(error: unknown, what: string): never {
   const state = sqlState(error);
   if (state.code === EXCLUSION_VIOLATION) {
-    throw new AppError(
+    throw new DomainError(
       'conflict',
       `${what} overlaps the site's tariff ${state.detail ?? ''}; tariff periods may not overlap`.replace(' ;', ';'),
       {
@@ -183,7 +183,7 @@ export async function closeTariff({ ctx, input }: Verb<{ site_id: string; tariff
     if (tariff.effectiveTo)
       throw conflict(`tariff ${tariff.id} is already closed at ${tariff.effectiveTo.toISOString()}`);
     if (end <= tariff.effectiveFrom)
-      throw new AppError('validation_failed', "effective_to: must be after the tariff's effective_from", {
+      throw new DomainError('validation_failed', "effective_to: must be after the tariff's effective_from", {
         errors: [{ field: 'effective_to', reason: "must be after the tariff's effective_from" }],
       });
     const [costed] = await tx

@@ -1,7 +1,7 @@
 // The reconciliation report: per site and period, what was produced, what it cost, what it
 // should have earned and what the books say it earned, with flags.
 import type { Ctx } from '../context.js';
-import { notFound } from '../http/problem.js';
+import { notFound } from '../errors.js';
 import { executor } from '../context.js';
 import { formatBtc } from '../money/btc.js';
 import { currencyPlaces, Dec } from '../money/fiat.js';

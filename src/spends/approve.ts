@@ -2,7 +2,7 @@ import { spendApprovals } from '../../db/schema/spends.js';
 import { audit } from '../audit/index.js';
 import { inTx, type Verb, withTransaction } from '../context.js';
 import { validationError } from '../http/env.js';
-import { AppError } from '../http/problem.js';
+import { DomainError } from '../errors.js';
 import { endSpend } from './expire.js';
 import { ApproveSpendInput, stateConflict } from './model.js';
 import { lockSpend, type SpendRecord, setState } from './store.js';
@@ -30,9 +30,9 @@ export async function approveSpend({ ctx, input }: Verb<{ id: string; body: unkn
         { expires_at: spend.expiresAt.toISOString() },
       );
     const keyId = ctx.actor.keyId;
-    if (!keyId) throw new AppError('forbidden', 'an approval is made with an API key');
+    if (!keyId) throw new DomainError('forbidden', 'an approval is made with an API key');
     if (keyId === spend.proposedBy)
-      throw new AppError('forbidden', `the proposer of ${spend.id} may not approve it`, {
+      throw new DomainError('forbidden', `the proposer of ${spend.id} may not approve it`, {
         extra: { rule: 'proposer_approval' },
       });
     if (record.approvals.some((a) => a.keyId === keyId))

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { AppError, conflict } from '../http/problem.js';
+import { conflict, DomainError } from '../errors.js';
 import { AmountError, parseBtcAmount, parseSatAmount } from '../money/btc.js';
 
 // Wire inputs of the spend verbs (zod, shared by the routes' OpenAPI document) and the refusals.
@@ -58,13 +58,13 @@ export const ApproveSpendInput = z.strictObject({
 });
 export type ApproveSpendInput = z.infer<typeof ApproveSpendInput>;
 
-export function fieldProblem(field: string, reason: string): AppError {
-  return new AppError('validation_failed', `${field}: ${reason}`, { errors: [{ field, reason }] });
+export function fieldProblem(field: string, reason: string): DomainError {
+  return new DomainError('validation_failed', `${field}: ${reason}`, { errors: [{ field, reason }] });
 }
 
 /** A rule of the vault refused the spend: a 422 naming the rule and its figures (amounts as strings). */
 export function ruleRefusal(rule: string, detail: string, figures: Record<string, unknown> = {}, field = rule) {
-  return new AppError('validation_failed', detail, {
+  return new DomainError('validation_failed', detail, {
     errors: [{ field, reason: detail }],
     extra: { rule, ...stringify(figures) },
   });

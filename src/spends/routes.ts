@@ -6,7 +6,7 @@ import { executor } from '../context.js';
 import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses, jsonBody } from '../http/env.js';
 import { decodeCursor, page, pageQuery, pageSchema } from '../http/pagination.js';
-import { AppError, invalid } from '../http/problem.js';
+import { DomainError, invalid } from '../errors.js';
 import { approveSpend } from './approve.js';
 import { cancelSpend, reportBroadcast, spendTransaction } from './lifecycle.js';
 import { ApproveSpendInput, ProposeSpendInput } from './model.js';
@@ -170,10 +170,11 @@ async function combinedPsbt(ctx: Parameters<typeof readSpend>[0], id: string) {
 async function psbtBody(c: { req: { header(name: string): string | undefined; arrayBuffer(): Promise<ArrayBuffer> } }) {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const raw = new Uint8Array(await c.req.arrayBuffer());
-  if (raw.length > MAX_PSBT_BYTES) throw new AppError('payload_too_large', `a PSBT is at most ${MAX_PSBT_BYTES} bytes`);
+  if (raw.length > MAX_PSBT_BYTES)
+    throw new DomainError('payload_too_large', `a PSBT is at most ${MAX_PSBT_BYTES} bytes`);
   if (type === 'application/octet-stream') return raw;
   if (type !== 'application/json')
-    throw new AppError(
+    throw new DomainError(
       'unsupported_media_type',
       'send the PSBT as application/octet-stream or JSON { "psbt": "<base64>" }',
     );
@@ -181,7 +182,7 @@ async function psbtBody(c: { req: { header(name: string): string | undefined; ar
   try {
     body = JSON.parse(Buffer.from(raw).toString('utf8'));
   } catch {
-    throw new AppError('malformed_json', 'the request body is not valid JSON');
+    throw new DomainError('malformed_json', 'the request body is not valid JSON');
   }
   const parsed = z
     .strictObject({

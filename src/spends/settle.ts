@@ -4,7 +4,7 @@ import { audit } from '../audit/index.js';
 import { findBlock, readTip } from '../chain/index.js';
 import { knownBlock, markSpent, receiveCoin, statusOf } from '../coins/index.js';
 import { type Ctx, inTx, type Verb, withTransaction } from '../context.js';
-import { invalid } from '../http/problem.js';
+import { invalid } from '../errors.js';
 import { NETWORK_FEES, UNACCOUNTED, vaultAccount } from '../ledger/index.js';
 import { namedCoins } from './coin-query.js';
 import { endSpend } from './expire.js';

@@ -9,7 +9,7 @@ import {
   spends,
   spendUploads,
 } from '../../db/schema/spends.js';
-import { notFound } from '../http/problem.js';
+import { notFound } from '../errors.js';
 
 // The spends' rows: read whole (spend, inputs, outputs, approvals, uploads), locked for a verb.
 

@@ -4,7 +4,7 @@ import type { Database } from '../../db/client.js';
 import { migrationStatus } from '../../db/migrate.js';
 import { createRouter, errorResponses } from '../http/env.js';
 import type { Metrics } from '../http/metrics.js';
-import { AppError } from '../http/problem.js';
+import { DomainError } from '../errors.js';
 
 const healthRoute = createRoute({
   method: 'get',
@@ -53,12 +53,12 @@ export function systemRouter(database: Database, metrics: Metrics) {
       await database.db.execute(sql`select 1`);
     } catch (error) {
       c.var.ctx.log.warn({ err: error }, 'readiness: database unreachable');
-      throw new AppError('service_unavailable', 'the database does not answer');
+      throw new DomainError('service_unavailable', 'the database does not answer');
     }
     const status = await migrationStatus(database);
     if (!status.current) {
       const pending = status.pending.map((p) => `${p.module} ${p.applied}/${p.expected}`).join(', ');
-      throw new AppError('service_unavailable', `database migrations are not current: ${pending}`);
+      throw new DomainError('service_unavailable', `database migrations are not current: ${pending}`);
     }
     return c.json({ status: 'ready' as const, engine: database.engine }, 200);
   });

@@ -1,7 +1,7 @@
 // Corrections with four eyes: the proposal's wire shape and its conversion to ledger postings.
 // Pure: no database, no HTTP. The ledger validates the postings again when the entry is posted.
 import { z } from '@hono/zod-openapi';
-import { AppError } from '../../http/problem.js';
+import { DomainError } from '../../errors.js';
 import { rfc3339, seqText } from '../../http/schemas.js';
 import { entryProblems, LedgerDecimal, type Posting } from '../model.js';
 
@@ -102,6 +102,6 @@ export function postingsProblems(kind: AdjustmentKind, postings: Posting[]) {
   return [];
 }
 
-export function fieldsError(errors: { field: string; reason: string }[]): AppError {
-  return new AppError('validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
+export function fieldsError(errors: { field: string; reason: string }[]): DomainError {
+  return new DomainError('validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
 }

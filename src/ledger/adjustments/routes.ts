@@ -4,7 +4,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { bearerSecurity, requireRole } from '../../http/auth.js';
 import { createRouter, errorResponses, jsonBody } from '../../http/env.js';
 import { decodeCursor, page, pageQuery, pageSchema } from '../../http/pagination.js';
-import { notFound } from '../../http/problem.js';
+import { notFound } from '../../errors.js';
 import { ProposeAdjustmentInput } from './model.js';
 import { decideAdjustment, getAdjustment, listAdjustments, proposeAdjustment } from './service.js';
 import { AdjustmentSchema, toAdjustmentView } from './views.js';

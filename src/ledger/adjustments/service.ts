@@ -6,7 +6,7 @@ import type { Tx } from '../../../db/client.js';
 import { ledgerAdjustments, ledgerEntries } from '../../../db/schema/ledger.js';
 import { audit } from '../../audit/index.js';
 import { type Actor, type Ctx, executor, type Verb, withTransaction } from '../../context.js';
-import { AppError, conflict, notFound } from '../../http/problem.js';
+import { conflict, DomainError, notFound } from '../../errors.js';
 import { newId } from '../../ids.js';
 import type { PostedEntry } from '../model.js';
 import { getEntry, postEntry, reverseEntry } from '../service.js';
@@ -92,7 +92,10 @@ export async function decideAdjustment({ ctx, input }: Verb<DecideAdjustmentInpu
     if (row.state !== 'proposed') throw conflict(`adjustment ${id} is already ${row.state}`, { state: row.state });
     const approver = who(ctx.actor);
     if (approver.id === row.proposedBy)
-      throw new AppError('forbidden', `adjustment ${id} was proposed by this key; a different approver must decide it`);
+      throw new DomainError(
+        'forbidden',
+        `adjustment ${id} was proposed by this key; a different approver must decide it`,
+      );
     const entry = decision === 'approve' ? await postAdjustment({ ...ctx, tx }, row, approver) : null;
     const state: AdjustmentState = entry ? 'posted' : 'rejected';
     const [updated] = await tx

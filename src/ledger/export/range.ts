@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../../db/client.js';
 import type { Ctx } from '../../context.js';
-import { AppError } from '../../http/problem.js';
+import { DomainError } from '../../errors.js';
 import { canonicalDecimal, GENESIS_HASH } from '../canonical.js';
 import { trialBalance } from '../service.js';
 import type { BalanceLine } from './formats.js';
@@ -27,7 +27,7 @@ export interface LedgerExportRange {
 }
 
 const field = (name: string, reason: string) =>
-  new AppError('validation_failed', `${name}: ${reason}`, { errors: [{ field: name, reason }] });
+  new DomainError('validation_failed', `${name}: ${reason}`, { errors: [{ field: name, reason }] });
 
 async function scalar(ctx: Ctx, query: ReturnType<typeof sql>): Promise<unknown> {
   const [row] = rowsOf<{ v: unknown }>(await ctx.db.execute(query));

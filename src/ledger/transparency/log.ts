@@ -12,7 +12,7 @@ import {
 } from '../../../db/schema/transparency.js';
 import { audit } from '../../audit/index.js';
 import { type Ctx, executor, type Verb, withTransaction } from '../../context.js';
-import { AppError, conflict, invalid, notFound } from '../../http/problem.js';
+import { conflict, DomainError, invalid, notFound } from '../../errors.js';
 import { canonicalBytes } from '../canonical.js';
 import { toCanonical } from '../model.js';
 import { getEntry } from '../service.js';
@@ -87,7 +87,7 @@ async function pinLogKey(tx: Executor, setup: LogSetup) {
   const key = verifierKeyString(setup.signer);
   const [head] = await tx.select().from(transparencyHead).where(eq(transparencyHead.id, 1)).for('update');
   if (head?.logKey && head.logKey !== key)
-    throw new AppError(
+    throw new DomainError(
       'conflict',
       `this database's log signs with ${head.logKey}; the configured log key is ${key} (LOG_KEY_FILE)`,
     );
@@ -135,7 +135,10 @@ function refusedCheckpoint(error: unknown): never {
   ) {
     const constraint = e.constraint_name ?? e.constraint;
     if (typeof constraint === 'string' && constraint.startsWith('transparency_checkpoint'))
-      throw new AppError('conflict', `the database refused the checkpoint (${constraint}): ${e.message ?? ''}`.trim());
+      throw new DomainError(
+        'conflict',
+        `the database refused the checkpoint (${constraint}): ${e.message ?? ''}`.trim(),
+      );
   }
   throw error;
 }
@@ -223,7 +226,7 @@ export async function entryReceipt(ctx: Ctx, seq: bigint): Promise<string> {
   if (!entry) throw notFound(`ledger entry ${seq}`);
   const cp = await checkpointCovering(db, Number(seq));
   if (!cp)
-    throw new AppError(
+    throw new DomainError(
       'not_found',
       `no checkpoint holds entry ${seq} yet; checkpoints follow the ledger (GET /v1/transparency/tree says when)`,
     );

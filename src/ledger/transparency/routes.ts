@@ -3,7 +3,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { bearerSecurity, requireRole } from '../../http/auth.js';
 import { createRouter, errorResponses, jsonBody } from '../../http/env.js';
-import { AppError, invalid } from '../../http/problem.js';
+import { DomainError, invalid } from '../../errors.js';
 import { type Ctx, executor } from '../../context.js';
 import {
   addCosignatures,
@@ -198,7 +198,7 @@ async function entriesTile(ctx: Ctx, first: number, width: number): Promise<Buff
   try {
     return entryBundle(entries.map((e) => canonicalBytes(toCanonical(e))));
   } catch (error) {
-    throw new AppError('conflict', `this bundle cannot be served: ${(error as Error).message}`);
+    throw new DomainError('conflict', `this bundle cannot be served: ${(error as Error).message}`);
   }
 }
 
@@ -208,7 +208,7 @@ export function transparencyRouter(setup: LogSetup) {
   router.openapi(checkpointRoute, async (c) => {
     const db = executor(c.var.ctx);
     const latest = await latestCheckpoint(db);
-    if (!latest) throw new AppError('not_found', 'no checkpoint has been signed yet');
+    if (!latest) throw new DomainError('not_found', 'no checkpoint has been signed yet');
     return c.text(await checkpointNote(db, latest), 200);
   });
   router.openapi(treeRoute, async (c) => {
@@ -221,7 +221,7 @@ export function transparencyRouter(setup: LogSetup) {
     const q = c.req.valid('query');
     const db = executor(c.var.ctx);
     const size = q.size ? Number(q.size) : (await latestCheckpoint(db))?.size;
-    if (size === undefined) throw new AppError('not_found', 'no checkpoint yet: give size');
+    if (size === undefined) throw new DomainError('not_found', 'no checkpoint yet: give size');
     const seq = Number(q.seq);
     if (seq > size) throw invalid('seq', `must be at most the tree size ${size}`);
     await treeOf(db, size, 'size');
@@ -266,7 +266,7 @@ export function transparencyRouter(setup: LogSetup) {
     if (!tile) throw invalid('path', 'must be tile/<L>/<N>[.p/<W>] as C2SP tlog-tiles writes it');
     const db = executor(c.var.ctx);
     const available = tileWidthAt(tile.level === 'entries' ? 0 : tile.level, tile.index, await treeSize(db));
-    if (available < tile.width) throw new AppError('not_found', `tile ${rest} is not in the tree yet`);
+    if (available < tile.width) throw new DomainError('not_found', `tile ${rest} is not in the tree yet`);
     const first = tile.index * TILE_WIDTH;
     const bytes =
       tile.level === 'entries'
