@@ -117,19 +117,21 @@ describe('loadConfig', () => {
       { REPORTING_CURRENCY: 'usd' },
       'invalid configuration: REPORTING_CURRENCY: must be the ISO 4217 code of a fiat currency such as USD, EUR, BYN (not BTC) (got "usd")',
     ],
-    ...['XYZ', 'BTC', 'XAU', 'XXX', 'XTS'].map((code) => [
+    ...['XYZ', 'BTC', 'XAU', 'XXX', 'XTS'].map((code): [Record<string, string>, string] => [
       { REPORTING_CURRENCY: code },
       `invalid configuration: REPORTING_CURRENCY: must be the ISO 4217 code of a fiat currency such as USD, EUR, BYN (not BTC) (got "${code}")`,
     ]),
-    ...['localhost:80', '127.0.0.1:8080', '[::1]:80', 'http://example.org', 'host name', '-bad.example'].map((host) => [
-      { HOST: host },
-      `invalid configuration: HOST: must be an IP address or a host name without a port (the port is PORT), e.g. 127.0.0.1, ::, localhost (got "${host}")`,
-    ]),
+    ...['localhost:80', '127.0.0.1:8080', '[::1]:80', 'http://example.org', 'host name', '-bad.example'].map(
+      (host): [Record<string, string>, string] => [
+        { HOST: host },
+        `invalid configuration: HOST: must be an IP address or a host name without a port (the port is PORT), e.g. 127.0.0.1, ::, localhost (got "${host}")`,
+      ],
+    ),
     [
       { DATABASE_CONNECT_TIMEOUT_S: '0' },
       'invalid configuration: DATABASE_CONNECT_TIMEOUT_S: must be an integer from 1 to 300 s (got "0")',
     ],
-  ])('refuses %j with one line naming the variable', (env, message) => {
+  ] as [Record<string, string>, string][])('refuses %j with one line naming the variable', (env, message) => {
     expect(failure(env)).toBe(message);
   });
 
