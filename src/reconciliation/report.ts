@@ -140,7 +140,8 @@ export interface ReconciliationRow {
 
 export type ReconciliationRowOut = ReconciliationRow & SurplusFields;
 
-export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
+/** Everything a reconciliation reads, fetched together; the rest of the work is pure. */
+async function readSources(ctx: Ctx, q: ReconciliationQuery) {
   const db = executor(ctx);
   const from = dayStart(q.from);
   const to = dayStart(q.to);
@@ -162,37 +163,48 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
     foreignPayouts(ctx, from, to),
     priceMarkSeries(db, q.reportingCurrency, to),
   ]);
-  const receipts = new Map<string, { at: Date; sat: bigint }[]>();
-
   const rates = new Map<string, { at: Date; rate: Dec }[]>();
   for (const currency of new Set(daily.map((d) => d.currency))) {
     if (currency !== q.reportingCurrency && currency !== 'XXX')
       rates.set(currency, await fxRateSeries(db, currency, q.reportingCurrency, from, to));
   }
+  return { from, to, sites, monthStarts, daily, network, income, incomeByMonth, soloIncome, foreign, marks, rates };
+}
 
-  const accs = new Map<string, Accumulator>();
-  const acc = (siteId: string, day: string) => {
-    const bucket = bucketOf(day, q.granularity);
+type Sources = Awaited<ReturnType<typeof readSources>>;
+
+/** The accumulators of a reconciliation, one per site and bucket, made on first use. */
+class Buckets {
+  readonly accs = new Map<string, Accumulator>();
+  constructor(private readonly granularity: Granularity) {}
+  at(siteId: string, day: string): Accumulator {
+    const bucket = bucketOf(day, this.granularity);
     const key = `${siteId}\u0000${bucket}`;
-    let a = accs.get(key);
-    if (!a) accs.set(key, (a = newAcc(siteId, bucket)));
+    let a = this.accs.get(key);
+    if (!a) this.accs.set(key, (a = newAcc(siteId, bucket)));
     return a;
-  };
-  const arrangements = new Map<string, PoolArrangement>([...sites.values()].map((s) => [s.id, arrangementOf(s)]));
+  }
+  sorted(): Accumulator[] {
+    return [...this.accs.values()].sort((x, y) =>
+      x.siteId === y.siteId ? (x.bucket < y.bucket ? -1 : 1) : x.siteId < y.siteId ? -1 : 1,
+    );
+  }
+}
+
+/** Production days: work, energy, cost (in its currency and the reporting one) and expected income. */
+function addProduction(buckets: Buckets, s: Sources, q: ReconciliationQuery): void {
   // Per network day, what one TH-second is worth (gross sat) and how many blocks it finds:
   // exactly the pure functions applied to a unit of work, so each report day costs two products.
   const one = new Dec(1);
   const perDay = new Map(
-    [...network].map(([day, net]) => [
+    [...s.network].map(([day, net]) => [
       day,
       { sat: expectedNetSat(one, net, { kind: 'solo' }), blocks: expectedBlocks(one, net.difficulty) },
     ]),
   );
-
-  for (const d of daily) {
-    const site = sites.get(d.siteId);
-    if (!site) continue;
-    const a = acc(d.siteId, d.day);
+  for (const d of s.daily) {
+    if (!s.sites.has(d.siteId)) continue;
+    const a = buckets.at(d.siteId, d.day);
     a.reports += d.reports;
     a.workThs = a.workThs.add(d.workThs);
     a.seconds = a.seconds.add(d.seconds);
@@ -203,7 +215,7 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
       const rate =
         d.currency === q.reportingCurrency
           ? new Dec(1)
-          : (latestAt(rates.get(d.currency) ?? [], new Date(dayStart(d.day).getTime() + DAY_MS))?.rate ?? null);
+          : (latestAt(s.rates.get(d.currency) ?? [], new Date(dayStart(d.day).getTime() + DAY_MS))?.rate ?? null);
       if (rate === null) a.missingRates.add(d.currency);
       else if (a.costReporting) a.costReporting = a.costReporting.add(d.energyCost.mul(rate));
     }
@@ -216,108 +228,127 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
     a.expectedExact = a.expectedExact.add(d.workThs.mul(unit.sat));
     a.expectedBlocks = a.expectedBlocks.add(d.workThs.mul(unit.blocks));
   }
-  monthStarts.slice(1).forEach((_, i) => {
-    const day = monthStarts[i]!.toISOString().slice(0, 10);
-    for (const [siteId, amounts] of incomeByMonth) {
-      if ((q.siteId && siteId !== q.siteId) || amounts[i] === 0n) continue;
-      acc(siteId, day).actualSat += amounts[i]!;
+}
+
+/** What was received: income (by day from entries, by month from balances), solo blocks, foreign payouts. */
+function addIncome(buckets: Buckets, s: Sources, q: ReconciliationQuery): Map<string, { at: Date; sat: bigint }[]> {
+  const wanted = (siteId: string) => !q.siteId || siteId === q.siteId;
+  s.monthStarts.slice(1).forEach((_, i) => {
+    const day = s.monthStarts[i]!.toISOString().slice(0, 10);
+    for (const [siteId, amounts] of s.incomeByMonth) {
+      if (!wanted(siteId) || amounts[i] === 0n) continue;
+      buckets.at(siteId, day).actualSat += amounts[i]!;
     }
   });
-  for (const m of soloIncome.flat()) {
-    if (q.siteId && m.siteId !== q.siteId) continue;
-    acc(m.siteId, m.at.toISOString().slice(0, 10)).blocks += m.sat > 0n ? 1 : m.sat < 0n ? -1 : 0;
+  for (const m of s.soloIncome.flat()) {
+    if (!wanted(m.siteId)) continue;
+    buckets.at(m.siteId, m.at.toISOString().slice(0, 10)).blocks += m.sat > 0n ? 1 : m.sat < 0n ? -1 : 0;
   }
-  for (const m of income) {
-    if (q.siteId && m.siteId !== q.siteId) continue;
+  const receipts = new Map<string, { at: Date; sat: bigint }[]>();
+  for (const m of s.income) {
+    if (!wanted(m.siteId)) continue;
     const key = `${m.siteId}\u0000${bucketOf(m.at.toISOString().slice(0, 10), q.granularity)}`;
     receipts.set(key, [...(receipts.get(key) ?? []), m]);
     if (q.granularity !== 'day') continue; // by month, income came from the balances above
-    const a = acc(m.siteId, m.at.toISOString().slice(0, 10));
+    const a = buckets.at(m.siteId, m.at.toISOString().slice(0, 10));
     a.actualSat += m.sat;
     a.blocks += m.sat > 0n ? 1 : m.sat < 0n ? -1 : 0;
   }
-  for (const f of foreign) {
-    if (q.siteId && f.siteId !== q.siteId) continue;
-    acc(f.siteId, f.at.toISOString().slice(0, 10)).foreign++;
+  for (const f of s.foreign) {
+    if (!wanted(f.siteId)) continue;
+    buckets.at(f.siteId, f.at.toISOString().slice(0, 10)).foreign++;
   }
+  return receipts;
+}
 
+/** One site's bucket as a row: expected against actual, flags, cost per BTC, surplus. */
+function toRow(
+  a: Accumulator,
+  q: ReconciliationQuery,
+  site: Site | undefined,
+  receipts: { at: Date; sat: bigint }[],
+  marks: Sources['marks'],
+): ReconciliationRowOut {
   const reportingPlaces = currencyPlaces(q.reportingCurrency);
-  const rows: ReconciliationRowOut[] = [];
-  for (const a of [...accs.values()].sort((x, y) =>
-    x.siteId === y.siteId ? (x.bucket < y.bucket ? -1 : 1) : x.siteId < y.siteId ? -1 : 1,
-  )) {
-    const site = sites.get(a.siteId);
-    const arrangement = arrangements.get(a.siteId) ?? {
-      kind: 'pool' as const,
-      scheme: 'fpps' as const,
-      feeRate: new Dec(0),
-    };
-    const { start, end } = bucketBounds(a.bucket, q.granularity, q);
-    const expectedSat = roundExpectedSat(netOfPoolFee(a.expectedExact, arrangement));
-    const { flags, soloInterval } = flagPeriod(
-      {
-        arrangement,
-        tolerance: site?.underpaymentTolerance ? new Dec(site.underpaymentTolerance) : null,
-        workThs: a.workThs,
-        energyKwh: a.energyKwh,
-        expectedSat,
-        expectedBlocks: a.expectedBlocks,
-        actualSat: a.actualSat,
-        actualBlocks: Math.max(0, a.blocks),
-        periodEnd: end,
-        foreignPayouts: a.foreign,
-      },
-      { asOf: q.asOf, missingPayoutDays: q.missingPayoutDays },
+  const arrangement: PoolArrangement = site
+    ? arrangementOf(site)
+    : { kind: 'pool', scheme: 'fpps', feeRate: new Dec(0) };
+  const { start, end } = bucketBounds(a.bucket, q.granularity, q);
+  const expectedSat = roundExpectedSat(netOfPoolFee(a.expectedExact, arrangement));
+  const { flags, soloInterval } = flagPeriod(
+    {
+      arrangement,
+      tolerance: site?.underpaymentTolerance ? new Dec(site.underpaymentTolerance) : null,
+      workThs: a.workThs,
+      energyKwh: a.energyKwh,
+      expectedSat,
+      expectedBlocks: a.expectedBlocks,
+      actualSat: a.actualSat,
+      actualBlocks: Math.max(0, a.blocks),
+      periodEnd: end,
+      foreignPayouts: a.foreign,
+    },
+    { asOf: q.asOf, missingPayoutDays: q.missingPayoutDays },
+  );
+  const costReporting = a.missingRates.size > 0 ? null : a.costReporting;
+  const variance = a.actualSat - expectedSat;
+  const perBtc = costReporting ? costPerBtc(costReporting, a.actualSat) : null;
+  const breakEven = costReporting ? costPerBtc(costReporting, expectedSat) : null;
+  const value = valueAtReceipt(receipts, marks);
+  return {
+    site: a.siteId,
+    period: periodLabel(start, end, q.granularity),
+    period_start: start.toISOString(),
+    period_end: end.toISOString(),
+    pool: site ? (site.poolKind === 'solo' ? 'solo' : site.poolScheme) : null,
+    reports: a.reports,
+    hashrate_ths: a.seconds.isZero() ? '0' : a.workThs.div(a.seconds).toDecimalPlaces(6, Dec.ROUND_HALF_EVEN).toFixed(),
+    energy_kwh: a.energyKwh.toFixed(),
+    efficiency_j_per_th: efficiencyJPerTh(a.energyKwh, a.workThs)?.toFixed(3) ?? null,
+    energy_cost: [...a.costs]
+      .sort()
+      .map(([currency, amount]) => ({ currency, amount: amount.toFixed(currencyPlaces(currency)) })),
+    energy_cost_reporting: {
+      currency: q.reportingCurrency,
+      amount: costReporting ? costReporting.toFixed(reportingPlaces) : null,
+    },
+    expected_sat: expectedSat.toString(),
+    expected_btc: formatBtc(expectedSat),
+    expected_blocks: a.expectedBlocks.toSignificantDigits(8).toFixed(),
+    actual_sat: a.actualSat.toString(),
+    actual_btc: formatBtc(a.actualSat),
+    variance_sat: variance.toString(),
+    variance_pct:
+      expectedSat === 0n ? null : new Dec(variance.toString()).mul(100).div(expectedSat.toString()).toFixed(2),
+    production_cost_per_btc: perBtc?.toFixed(reportingPlaces) ?? null,
+    break_even_btc_price: breakEven?.toFixed(reportingPlaces) ?? null,
+    solo_interval: soloInterval
+      ? { lower: soloInterval.lower, upper: soloInterval.upper, level: soloInterval.level }
+      : null,
+    actual_blocks: arrangement.kind === 'solo' ? Math.max(0, a.blocks) : null,
+    missing_network_days: a.missingNetworkDays,
+    flags: [
+      ...flags,
+      ...[...a.missingRates].map((c) => ({
+        code: 'no_fx_rate' as const,
+        detail: `no ${c}/${q.reportingCurrency} rate at or before the period's days`,
+      })),
+    ],
+    ...surplusFields(a.energyKwh, value, costReporting, reportingPlaces),
+  };
+}
+
+/** Expected against received mining income per site and day or month, with flags and totals. */
+export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
+  const sources = await readSources(ctx, q);
+  const buckets = new Buckets(q.granularity);
+  addProduction(buckets, sources, q);
+  const receipts = addIncome(buckets, sources, q);
+  const rows = buckets
+    .sorted()
+    .map((a) =>
+      toRow(a, q, sources.sites.get(a.siteId), receipts.get(`${a.siteId}\u0000${a.bucket}`) ?? [], sources.marks),
     );
-    const costReporting = a.missingRates.size > 0 ? null : a.costReporting;
-    const variance = a.actualSat - expectedSat;
-    const perBtc = costReporting ? costPerBtc(costReporting, a.actualSat) : null;
-    const breakEven = costReporting ? costPerBtc(costReporting, expectedSat) : null;
-    const value = valueAtReceipt(receipts.get(`${a.siteId}\u0000${a.bucket}`) ?? [], marks);
-    rows.push({
-      site: a.siteId,
-      period: periodLabel(start, end, q.granularity),
-      period_start: start.toISOString(),
-      period_end: end.toISOString(),
-      pool: site ? (site.poolKind === 'solo' ? 'solo' : site.poolScheme) : null,
-      reports: a.reports,
-      hashrate_ths: a.seconds.isZero()
-        ? '0'
-        : a.workThs.div(a.seconds).toDecimalPlaces(6, Dec.ROUND_HALF_EVEN).toFixed(),
-      energy_kwh: a.energyKwh.toFixed(),
-      efficiency_j_per_th: efficiencyJPerTh(a.energyKwh, a.workThs)?.toFixed(3) ?? null,
-      energy_cost: [...a.costs]
-        .sort()
-        .map(([currency, amount]) => ({ currency, amount: amount.toFixed(currencyPlaces(currency)) })),
-      energy_cost_reporting: {
-        currency: q.reportingCurrency,
-        amount: costReporting ? costReporting.toFixed(reportingPlaces) : null,
-      },
-      expected_sat: expectedSat.toString(),
-      expected_btc: formatBtc(expectedSat),
-      expected_blocks: a.expectedBlocks.toSignificantDigits(8).toFixed(),
-      actual_sat: a.actualSat.toString(),
-      actual_btc: a.actualSat < 0n ? `-${formatBtc(-a.actualSat)}` : formatBtc(a.actualSat),
-      variance_sat: variance.toString(),
-      variance_pct:
-        expectedSat === 0n ? null : new Dec(variance.toString()).mul(100).div(expectedSat.toString()).toFixed(2),
-      production_cost_per_btc: perBtc?.toFixed(reportingPlaces) ?? null,
-      break_even_btc_price: breakEven?.toFixed(reportingPlaces) ?? null,
-      solo_interval: soloInterval
-        ? { lower: soloInterval.lower, upper: soloInterval.upper, level: soloInterval.level }
-        : null,
-      actual_blocks: arrangement.kind === 'solo' ? Math.max(0, a.blocks) : null,
-      missing_network_days: a.missingNetworkDays,
-      flags: [
-        ...flags,
-        ...[...a.missingRates].map((c) => ({
-          code: 'no_fx_rate' as const,
-          detail: `no ${c}/${q.reportingCurrency} rate at or before the period's days`,
-        })),
-      ],
-      ...surplusFields(a.energyKwh, value, costReporting, reportingPlaces),
-    });
-  }
   return {
     from: q.from,
     to: q.to,
@@ -326,7 +357,7 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
     as_of: q.asOf.toISOString(),
     missing_payout_days: q.missingPayoutDays,
     rows,
-    totals: totalsOf(rows, periodLabel(from, to, q.granularity), reportingPlaces),
+    totals: totalsOf(rows, periodLabel(sources.from, sources.to, q.granularity), currencyPlaces(q.reportingCurrency)),
   };
 }
 
