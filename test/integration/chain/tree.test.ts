@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { Block } from 'bitcoinjs-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHAIN_PARAMS } from '../../../src/chain/index.js';
@@ -130,5 +131,12 @@ describe('chain: header tree, tip by most work, reorg without disconnect events'
       const after = await t.footprint();
       expect({ ...after, audit_log: 0 }, name).toEqual({ ...before, audit_log: 0 });
     }
+    // The database holds the tree's shape too: no header without its parent, no edits.
+    const h = 'ab'.repeat(32);
+    await expect(
+      t.database.db.execute(sql`insert into chain_headers (hash, height, prev_hash, header_hex, time, bits, chainwork)
+        values (${h}, 9, ${'cd'.repeat(32)}, ${'00'.repeat(80)}, 1, 1, 1)`),
+    ).rejects.toThrow();
+    await expect(t.database.db.execute(sql`update chain_headers set height = height`)).rejects.toThrow();
   });
 });
