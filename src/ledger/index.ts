@@ -1,16 +1,79 @@
-// The ledger module's door: its service verbs and reads, and the chart of accounts.
-export * from './accounts.js';
-export * from './service.js';
-export * from './canonical.js';
+// The ledger module's door: its verbs and reads, the chart of accounts, the export, and (through
+// ./pure.js, the door src/verify uses) the pure parts other modules need. Named exports only.
 export {
-  balanceKey,
-  type ChainEntry,
-  ChainChecker,
-  type ChainFault,
-  type ChainPosting,
-} from './chain-rules.js';
-export * from './export/export.js';
-export * from './export/formats.js';
-export * from './export/range.js';
-export * from './transparency/offline.js';
-export * from './views.js';
+  DISBURSEMENTS,
+  ENERGY_EXPENSE_PREFIX,
+  ENERGY_LIABILITY_PREFIX,
+  energyExpense,
+  energyLiability,
+  MINING_INCOME_PREFIX,
+  miningIncome,
+  NETWORK_FEES,
+  type ParsedAccount,
+  parseAccount,
+  UNACCOUNTED,
+  VAULT_PREFIX,
+  VAULT_STATES,
+  type VaultState,
+  vaultAccount,
+} from './accounts.js';
+export { type LedgerExportOptions, type LedgerExportStream, ledgerExport } from './export/export.js';
+export { type LedgerExportRange, type LedgerExportRequest, resolveLedgerRange } from './export/range.js';
+export {
+  ALG_COSIGNATURE_V1,
+  beancountNumber,
+  checkAgainstState,
+  cosign,
+  generateSigner,
+  LEDGER_EXPORT_FORMATS,
+  type LedgerExportFormat,
+  nextState,
+  parseSignerKey,
+  parseVerifierKey,
+  readCheckpoint,
+  signerKeyString,
+  verifierKeyString,
+  WitnessRefusal,
+  type WitnessState,
+} from './pure.js';
+export {
+  type AccountBalance,
+  type AccountType,
+  type AccountView,
+  type Amount,
+  actorName,
+  findEntryBySource,
+  getBalance,
+  getEntry,
+  iterateEntries,
+  listAccounts,
+  MAX_BATCH_ENTRIES,
+  type NewEntry,
+  openAccount,
+  type PostedEntry,
+  type Posting,
+  postEntries,
+  postEntry,
+  type ReadEntriesOptions,
+  type ReverseInput,
+  readEntries,
+  reverseEntry,
+  type TrialBalance,
+  toAmount,
+  trialBalance,
+  type Valuation,
+  type VerifyResult,
+  verifyLedger,
+} from './service.js';
+export {
+  AccountSchema,
+  EntrySchema,
+  PostingSchema,
+  TrialBalanceSchema,
+  toAccountView,
+  toEntryView,
+  toPostingView,
+  toTrialBalanceView,
+  toVerifyView,
+  VerifySchema,
+} from './views.js';

@@ -7,7 +7,7 @@ import {
   type ChainFault,
   type ExportEntry,
   type LedgerManifest,
-} from '../ledger/index.js';
+} from '../ledger/pure.js';
 import { formatScaled, parseScaled } from './decimal.js';
 import { fastEntryHash } from './hash.js';
 

@@ -2,8 +2,8 @@
 // hashes a million entries, and one UTF-8 string per entry is several times cheaper than
 // concatenating two dozen small Buffers. A property test holds it equal to entryHash().
 import { createHash } from 'node:crypto';
-import { CANONICAL_VERSION, canonicalDecimal } from '../ledger/index.js';
-import type { ExportEntry } from '../ledger/index.js';
+import { CANONICAL_VERSION, canonicalDecimal } from '../ledger/pure.js';
+import type { ExportEntry } from '../ledger/pure.js';
 
 const CANONICAL_INTEGER = /^(?:0|-?[1-9][0-9]*)$/;
 const HEX_HASH = /^[0-9a-f]{64}$/;

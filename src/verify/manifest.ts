@@ -9,7 +9,7 @@ import {
   LEDGER_EXPORT_VERSION,
   type LedgerExportFormat,
   type LedgerManifest,
-} from '../ledger/index.js';
+} from '../ledger/pure.js';
 import { VerifyError } from './checker.js';
 
 const seqText = z.string().regex(/^\d{1,19}$/, 'must be a decimal sequence number');

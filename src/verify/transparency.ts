@@ -1,8 +1,8 @@
 // Offline checks of the transparency log (docs/transparency.md), no database, no network:
 // a receipt (C2SP tlog-proof) for one entry, two checkpoints' consistency, and an export's tree
 // against the signed checkpoint its manifest names.
-import { canonicalBytes, entryHash } from '../ledger/index.js';
-import type { ExportEntry, ManifestTransparency } from '../ledger/index.js';
+import { canonicalBytes, entryHash } from '../ledger/pure.js';
+import type { ExportEntry, ManifestTransparency } from '../ledger/pure.js';
 import {
   CompactRange,
   keyLabel,
@@ -17,7 +17,7 @@ import {
   type Verifier,
   verifyConsistency,
   verifyInclusion,
-} from '../ledger/index.js';
+} from '../ledger/pure.js';
 
 export class TransparencyError extends Error {
   constructor(readonly reason: string) {

@@ -1,7 +1,7 @@
 // Beancount ledger export, read back line by line: directives first, then one transaction
 // per entry whose metadata carries the exact hashed values. What beancount shows (account
 // names, BTC in whole coins) must agree with that metadata, or the line is named.
-import { beancountAccount, beancountNumber, type ExportEntry, type ExportPosting } from '../../ledger/index.js';
+import { beancountAccount, beancountNumber, type ExportEntry, type ExportPosting } from '../../ledger/pure.js';
 import { VerifyError } from '../checker.js';
 import { type Line, splitLines } from './lines.js';
 import type { EntryAt } from './types.js';

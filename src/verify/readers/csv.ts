@@ -1,7 +1,7 @@
 // CSV ledger export (RFC 4180): a header row, then one row per posting; consecutive rows of
 // one entry repeat the entry's fields and number the postings 0, 1, ...
 import { StringDecoder } from 'node:string_decoder';
-import { type ExportEntry, LEDGER_CSV_COLUMNS } from '../../ledger/index.js';
+import { type ExportEntry, LEDGER_CSV_COLUMNS } from '../../ledger/pure.js';
 import { VerifyError } from '../checker.js';
 import { type CsvRecord, CsvRecordReader } from './csv-records.js';
 import type { EntryAt } from './types.js';

@@ -1,5 +1,5 @@
 // JSON Lines ledger export: one entry per line (the manifest line is cut off before this).
-import type { ExportEntry } from '../../ledger/index.js';
+import type { ExportEntry } from '../../ledger/pure.js';
 import { VerifyError } from '../checker.js';
 import { splitLines } from './lines.js';
 import type { EntryAt } from './types.js';

@@ -1,4 +1,4 @@
-import type { ExportEntry } from '../../ledger/index.js';
+import type { ExportEntry } from '../../ledger/pure.js';
 
 /** An entry read from a file, with the line it starts on. */
 export interface EntryAt {

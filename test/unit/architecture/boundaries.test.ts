@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -48,11 +48,49 @@ export function importEdges(): Edge[] {
         specifier,
         from: from.module,
         to: target.module,
-        viaDoor: target.rest === 'index.js' || target.rest === 'index.ts' || target.rest === '',
+        // index.ts, or pure.ts: a module's door to its parts that need no database (ledger/pure.ts)
+        viaDoor: /^(index|pure)\.[jt]s$/.test(target.rest) || target.rest === '',
       });
     }
   }
   return edges;
+}
+
+const DATABASE_PACKAGE = /^(drizzle-orm|postgres|@electric-sql\/pglite)(\/|$)/;
+
+/** The .ts file a relative specifier names (`./x.js` is `./x.ts` here), or null. */
+function sourceOf(from: string, specifier: string): string | null {
+  const path = resolve(dirname(from), specifier);
+  for (const candidate of [path.replace(/\.js$/, '.ts'), path.replace(/\.js$/, '.tsx'), path])
+    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+  return null;
+}
+
+/**
+ * Every way `files` reach the database, following relative imports through any door: each
+ * path ends at a file under db/ or a database package (drizzle-orm, postgres, pglite).
+ */
+export function databaseReach(files: string[]): string[] {
+  const root = resolve(SRC, '..');
+  const seen = new Set<string>();
+  const found: string[] = [];
+  const walk = (file: string, path: string[]) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const here = [...path, relative(root, file)];
+    for (const { fileName: specifier } of ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles) {
+      if (!specifier.startsWith('.')) {
+        if (DATABASE_PACKAGE.test(specifier)) found.push([...here, specifier].join(' -> '));
+        continue;
+      }
+      const target = sourceOf(file, specifier);
+      if (!target) continue;
+      if (relative(root, target).startsWith('db/')) found.push([...here, relative(root, target)].join(' -> '));
+      else walk(target, here);
+    }
+  };
+  for (const file of files) walk(file, []);
+  return found;
 }
 
 /** Top-level files (app.ts, main.ts, server.ts, config.ts) compose the modules; they are not one. */
@@ -75,6 +113,18 @@ describe('module boundaries', () => {
       .filter((e) => isModule(e.from, topLevel) && isModule(e.to, topLevel) && !KERNELS.has(e.to) && !e.viaDoor)
       .map((e) => `${e.file} imports '${e.specifier}' (module ${e.to}: import '${e.to}/index.js' instead)`);
     expect(breaches, breaches.join('\n')).toEqual([]);
+  });
+
+  it('src/verify and every pure.ts door reach no database (db/, drizzle), directly or through a door', () => {
+    const pureDoors = readdirSync(SRC)
+      .map((name) => join(SRC, name, 'pure.ts'))
+      .filter((path) => existsSync(path));
+    const reach = databaseReach([...filesUnder(join(SRC, 'verify')), ...pureDoors]);
+    expect(reach, reach.join('\n')).toEqual([]);
+  });
+
+  it('finds a database reached through a door (the check can fail)', () => {
+    expect(databaseReach([join(SRC, 'ledger', 'index.ts')]).length).toBeGreaterThan(0);
   });
 
   it('has no cycle between modules', () => {

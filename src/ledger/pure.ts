@@ -1,0 +1,55 @@
+// The ledger's pure door: what needs no database. The canonical form and hash of an entry, the
+// chain rules, the export formats and the transparency log's offline half. src/verify imports
+// only this door; test/unit/architecture/boundaries.test.ts checks it reaches no db/ or drizzle.
+export {
+  CANONICAL_VERSION,
+  type CanonicalEntry,
+  type CanonicalPosting,
+  canonicalBytes,
+  canonicalDecimal,
+  canonicalTime,
+  entryHash,
+  GENESIS_HASH,
+} from './canonical.js';
+export { balanceKey, type ChainEntry, ChainChecker, type ChainFault, type ChainPosting } from './chain-rules.js';
+export {
+  BEANCOUNT_MANIFEST_PREFIX,
+  type BalanceLine,
+  beancountAccount,
+  beancountNumber,
+  CSV_MANIFEST_MARKER,
+  type ExportEntry,
+  type ExportPosting,
+  LEDGER_CSV_COLUMNS,
+  LEDGER_EXPORT_FORMATS,
+  LEDGER_EXPORT_VERSION,
+  type LedgerExportFormat,
+  type LedgerManifest,
+  type ManifestTransparency,
+} from './export/formats.js';
+export {
+  ALG_COSIGNATURE_V1,
+  CompactRange,
+  checkAgainstState,
+  cosign,
+  generateSigner,
+  keyLabel,
+  leafHash,
+  NoteError,
+  nextState,
+  type OpenedCheckpoint,
+  openCheckpoint,
+  ProofError,
+  parseReceipt,
+  parseSignerKey,
+  parseVerifierKey,
+  readCheckpoint,
+  signerKeyString,
+  toCosigner,
+  type Verifier,
+  verifierKeyString,
+  verifyConsistency,
+  verifyInclusion,
+  WitnessRefusal,
+  type WitnessState,
+} from './transparency/offline.js';
