@@ -123,7 +123,7 @@ describe.skipIf(!available)('the console in a real browser, on the demo year', (
     expect(await shown(page, '#total-btc data')).toBe(holdings.json.total_btc);
     expect(await shown(page, '#total-value data')).toBe(holdings.json.totals.fair_value);
     // The grouped text says the same number.
-    const text = (await page.locator('#total-btc').textContent()).replace(/[\s\u202f]|BTC/g, '');
+    const text = ((await page.locator('#total-btc').textContent()) ?? '').replace(/[\s\u202f]|BTC/g, '');
     expect(text).toBe(holdings.json.total_btc);
 
     await visit(page, w, '/console/reports/holdings');

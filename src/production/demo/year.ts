@@ -3,13 +3,7 @@
 // pool underpays for two months, and a solo site that finds a few blocks (one lost to a reorg).
 // One month of the nuclear site's payouts never arrives. Tariffs are in BYN, valued in USD.
 import { Dec } from '../../money/fiat.js';
-import {
-  expectedNetSat,
-  type NetworkDay,
-  type PoolArrangement,
-  roundExpectedSat,
-  workThSeconds,
-} from '../expected.js';
+import { expectedNetSat, type NetworkDay, type PoolArrangement, roundExpectedSat, workThSeconds } from '../expected.js';
 import { coinbaseTx, mineBlock, paymentTx, type RegtestBlock } from '../../bitcoin/regtest.js';
 
 export interface DemoClient {
