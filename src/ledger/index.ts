@@ -17,6 +17,7 @@ export {
   type VaultState,
   vaultAccount,
 } from './accounts.js';
+export { reportCheckpoint } from './transparency/index.js';
 export { type LedgerExportOptions, type LedgerExportStream, ledgerExport } from './export/export.js';
 export { type LedgerExportRange, type LedgerExportRequest, resolveLedgerRange } from './export/range.js';
 export {

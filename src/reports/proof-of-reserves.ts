@@ -1,8 +1,8 @@
 // Proof of reserves: the custody policies' descriptors, every address holding coins with its
 // UTXOs, the total, the chain tip and the ledger head hash, so that anyone with a node can
 // check the holdings on chain (scantxoutset with the descriptors, gettxout per outpoint).
-import type { Ctx } from '../context.js';
-import { verifyLedger } from '../ledger/index.js';
+import { type Ctx, executor } from '../context.js';
+import { reportCheckpoint, verifyLedger } from '../ledger/index.js';
 import { formatBtc } from '../money/btc.js';
 import { getTip } from '../chain/index.js';
 import { type CoinStatus, listUtxos, listUtxosAsOf, type Utxo } from '../coins/index.js';
@@ -73,7 +73,11 @@ export async function proofOfReserves(ctx: Ctx, input: { asOf: Date | null; know
   const sum = (list: Coin[]) => list.reduce((s, c) => s + c.amount_sat, 0n);
   const total = sum(coins);
   const immature = sum(coins.filter((c) => c.status === 'immature'));
-  const [tip, ledger] = await Promise.all([getTip(ctx), verifyLedger(ctx)]);
+  const [tip, ledger, checkpoint] = await Promise.all([
+    getTip(ctx),
+    verifyLedger(ctx),
+    reportCheckpoint(executor(ctx)),
+  ]);
   return {
     as_of: (input.asOf ?? generatedAt).toISOString(),
     known_at: input.knownAt?.toISOString() ?? null,
@@ -84,6 +88,7 @@ export async function proofOfReserves(ctx: Ctx, input: { asOf: Date | null; know
     ledger_head: ledger.ok
       ? { ok: true, entries: ledger.count.toString(), head_hash: ledger.head_hash }
       : { ok: false, reason: ledger.reason },
+    checkpoint,
     descriptors: policies.map((p) => ({ policy_id: p.id, ...policyDescriptors(documentOf(p)) })),
     addresses: [...byAddress]
       .sort(([a], [b]) => a.localeCompare(b))

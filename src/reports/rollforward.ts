@@ -4,6 +4,7 @@
 // Every figure is read from the ledger: entries touching Assets:Bitcoin with occurred_at in [from, to).
 import type { Ctx } from '../context.js';
 import { executor } from '../context.js';
+import { reportCheckpoint } from '../ledger/index.js';
 import { formatBtc } from '../money/btc.js';
 import { currencyPlaces, Dec } from '../money/fiat.js';
 import { priceMarkSeries, toPriceMarkView } from '../production/index.js';
@@ -17,11 +18,12 @@ const btc = (sat: bigint) => (sat < 0n ? `-${formatBtc(-sat)}` : formatBtc(sat))
 export async function rollForward(ctx: Ctx, input: { from: Date; to: Date; currency: string }) {
   const { from, to, currency } = input;
   const places = currencyPlaces(currency);
-  const [opening, closing, movements, marks] = await Promise.all([
+  const [opening, closing, movements, marks, checkpoint] = await Promise.all([
     bitcoinBalancesAt(ctx, new Date(from.getTime() - 1)),
     bitcoinBalancesAt(ctx, new Date(to.getTime() - 1)),
     bitcoinMovements(ctx, from, to),
     priceMarkSeries(executor(ctx), currency, to),
+    reportCheckpoint(executor(ctx)),
   ]);
   const total = (rows: { sat: bigint }[]) => rows.reduce((s, r) => s + r.sat, 0n);
   const openingSat = total(opening);
@@ -105,5 +107,6 @@ export async function rollForward(ctx: Ctx, input: { from: Date; to: Date; curre
       /** opening + additions - reversals - dispositions + other = closing, in satoshis. */
       balanced: openingSat + additionsSat - reversalsSat - dispositionsSat + otherSat === closingSat,
     },
+    checkpoint,
   };
 }

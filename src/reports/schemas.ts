@@ -62,6 +62,17 @@ export const HoldingsSchema = z
   .strict()
   .openapi('Holdings');
 
+const CheckpointRef = z
+  .object({
+    tree_size: z.string(),
+    root: z.string().openapi({ description: 'RFC 6962 root, lowercase hex' }),
+    created_at: z.string(),
+    note: z.string().openapi({ description: 'The signed checkpoint note with its cosignatures (C2SP signed-note)' }),
+  })
+  .strict()
+  .nullable()
+  .openapi('ReportCheckpoint', { description: "The transparency log's latest checkpoint when the report was made" });
+
 const line = { amount_sat: sat, amount_btc: btc, value: money };
 const Line = z.object(line).strict();
 
@@ -81,6 +92,7 @@ export const RollForwardSchema = z
     closing: Line,
     formula: z.string().openapi({ description: 'How the lines add up; reversals and dispositions are positive' }),
     check: z.object({ balanced: z.boolean() }).strict(),
+    checkpoint: CheckpointRef,
   })
   .strict()
   .openapi('RollForward');
@@ -101,6 +113,7 @@ export const ProofOfReservesSchema = z
       z.object({ ok: z.literal(true), entries: z.string(), head_hash: z.string() }).strict(),
       z.object({ ok: z.literal(false), reason: z.string() }).strict(),
     ]),
+    checkpoint: CheckpointRef,
     descriptors: z.array(Descriptors),
     addresses: z.array(
       z

@@ -2,7 +2,14 @@
 // src/verify and the witness CLI), and the log's routes, verbs and follower job.
 export * from './offline.js';
 export { FOLLOW_INTERVAL_MS, startTransparencyJob, type TransparencyJob } from './job.js';
-export { checkpointCovering, checkpointNote, latestCheckpoint, makeCheckpoint, manifestTransparency } from './log.js';
+export {
+  checkpointCovering,
+  checkpointNote,
+  latestCheckpoint,
+  makeCheckpoint,
+  manifestTransparency,
+  reportCheckpoint,
+} from './log.js';
 export { transparencyRouter } from './routes.js';
 export { type LogSetup, loadLogSetup } from './setup.js';
 export { extendTo, ledgerSize, storedConsistency, storedInclusion, storedRoot, treeSize } from './store.js';

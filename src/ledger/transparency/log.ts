@@ -272,3 +272,18 @@ export async function manifestTransparency(db: Executor, toSeq: bigint) {
     consistency: consistency.map((h) => h.toString('hex')),
   };
 }
+
+/**
+ * The checkpoint a report names: the latest the log has signed when the report is made, so a
+ * reader can tie the report to a tree head the witnesses saw (docs/transparency.md).
+ */
+export async function reportCheckpoint(db: Executor) {
+  const cp = await latestCheckpoint(db);
+  if (!cp) return null;
+  return {
+    tree_size: String(cp.size),
+    root: cp.root.toString('hex'),
+    created_at: cp.createdAt.toISOString(),
+    note: await checkpointNote(db, cp),
+  };
+}
