@@ -5,15 +5,15 @@
 // Exit status as for exports: 0 verified, 1 not verified, 2 a file cannot be read.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { locateManifest } from '../../verify/manifest.js';
+import { locateManifest } from '../../verify/index.js';
 import {
   ExportTreeChecker,
   TransparencyError,
   type TrustPolicy,
   verifyCheckpointConsistency,
   verifyReceipt,
-} from '../../verify/transparency.js';
-import { VerifyError } from '../../verify/verify.js';
+} from '../../verify/index.js';
+import { VerifyError } from '../../verify/index.js';
 
 interface TrustOptions {
   logKey?: string;
