@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
 import { openDatabase } from '../../db/client.js';
@@ -10,6 +11,9 @@ import { pgliteTemplatePath } from './pglite-template.js';
  * run makes that dump once, and test/support/db.ts starts each database from it.
  */
 export default async function setup() {
+  // The e2e tests run `npm start`, whose prestart compiles into dist/: compile once here, so
+  // that concurrent test processes find it up to date instead of rebuilding it under each other.
+  execFileSync(process.execPath, [new URL('../../bin/build.mjs', import.meta.url).pathname], { stdio: 'ignore' });
   if (process.env.DATABASE_URL) return;
   const path = pgliteTemplatePath();
   process.env.RESERVE_PGLITE_TEMPLATE = path;
