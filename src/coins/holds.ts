@@ -4,7 +4,7 @@ import type { Tx } from '../../db/client.js';
 import { utxoHistory, utxos } from '../../db/schema/payouts.js';
 import { type Ctx, inTx, type Verb, withTransaction } from '../context.js';
 import { conflict, invalid, notFound } from '../errors.js';
-import { newId } from '../ids.js';
+import { eventSourceId, newId } from '../ids.js';
 import { reverseEntry, vaultAccount } from '../ledger/index.js';
 import { formatBtc } from '../money/btc.js';
 import { type BtcPosting, entrySeq, postBtcEntries } from './ledger-port.js';
@@ -153,7 +153,7 @@ const spendInput = z.object({
 });
 export type SpendInput = z.input<typeof spendInput>;
 
-const spendSource = (spendId: string, eventId: string) => ({ type: 'spend', id: `${spendId}@${eventId}` });
+const spendSource = (spendId: string, eventId: string) => ({ type: 'spend', id: eventSourceId(spendId, eventId) });
 
 /**
  * locked or available -> spent: the coins left the reserve. One entry: each coin out of its vault

@@ -2,6 +2,7 @@ import { and, eq, gt, isNotNull, notInArray, or, type SQL, sql } from 'drizzle-o
 import { type Executor, rowsOf, type Tx } from '../../db/client.js';
 import { chainBlocks, utxoHistory, utxos } from '../../db/schema/payouts.js';
 import { type Ctx, inTx } from '../context.js';
+import { eventSourceId } from '../ids.js';
 import { formatBtc } from '../money/btc.js';
 import {
   type BookedStatus,
@@ -70,7 +71,9 @@ export async function moveCoin(
         ? `${formatBtc(coin.amountSat)} BTC mined by ${coin.siteId} to ${coin.policyId} (${outpoint}), ${step.to}`
         : `${outpoint} ${step.from} -> ${step.to}: ${why.reason}`,
       occurredAt: why.occurredAt,
-      source: receipt ? { type: 'utxo', id: outpoint } : { type: 'utxo_move', id: `${outpoint}@${why.eventId}` },
+      source: receipt
+        ? { type: 'utxo', id: outpoint }
+        : { type: 'utxo_move', id: eventSourceId(outpoint, why.eventId) },
       postings: postingsOf(step, coin),
     });
     if (receipt) receiptStatus = step.to;
