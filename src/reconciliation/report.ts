@@ -17,12 +17,12 @@ import {
   type PoolArrangement,
   roundExpectedSat,
 } from '../production/index.js';
-import { type Flag, flagPeriod } from './flags.js';
+import { flagPeriod } from './flags.js';
 import { foreignPayouts, miningIncome, miningIncomeBetween, siteIncome } from './sources.js';
-import type { PoissonInterval } from './poisson.js';
 import { priceMarkSeries } from '../production/index.js';
 import {
   periodLabel,
+  type ReconciliationRow,
   reconciliationCsv,
   type SurplusFields,
   surplusFields,
@@ -111,32 +111,7 @@ function monthBoundaries(from: Date, to: Date): Date[] {
   return edges;
 }
 
-export interface ReconciliationRow {
-  site: string;
-  period: string;
-  period_start: string;
-  period_end: string;
-  pool: string | null;
-  reports: number;
-  hashrate_ths: string;
-  energy_kwh: string;
-  efficiency_j_per_th: string | null;
-  energy_cost: { currency: string; amount: string }[];
-  energy_cost_reporting: { currency: string; amount: string | null };
-  expected_sat: string;
-  expected_btc: string;
-  expected_blocks: string;
-  actual_sat: string;
-  actual_btc: string;
-  variance_sat: string;
-  variance_pct: string | null;
-  production_cost_per_btc: string | null;
-  break_even_btc_price: string | null;
-  solo_interval: Pick<PoissonInterval, 'lower' | 'upper' | 'level'> | null;
-  actual_blocks: number | null;
-  missing_network_days: number;
-  flags: Flag[];
-}
+export type { ReconciliationRow };
 
 export type ReconciliationRowOut = ReconciliationRow & SurplusFields;
 

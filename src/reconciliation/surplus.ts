@@ -4,6 +4,8 @@
 // Periods are half-open [start, end) and labelled by the range they really cover.
 import { formatBtc } from '../money/btc.js';
 import { Dec } from '../money/fiat.js';
+import type { Flag } from './flags.js';
+import type { PoissonInterval } from './poisson.js';
 
 const SAT = new Dec(100_000_000);
 
@@ -72,8 +74,8 @@ export function surplusFields(
   };
 }
 
-/** The fields of a row the CSV and the totals use. */
-export interface CsvRow extends SurplusFields {
+/** One site's bucket of the reconciliation, before its surplus fields (report.ts builds it). */
+export interface ReconciliationRow {
   site: string;
   period: string;
   period_start: string;
@@ -94,11 +96,14 @@ export interface CsvRow extends SurplusFields {
   variance_pct: string | null;
   production_cost_per_btc: string | null;
   break_even_btc_price: string | null;
-  solo_interval: { lower: number; upper: number } | null;
+  solo_interval: Pick<PoissonInterval, 'lower' | 'upper' | 'level'> | null;
   actual_blocks: number | null;
   missing_network_days: number;
-  flags: { code: string }[];
+  flags: Flag[];
 }
+
+/** The fields of a row the CSV and the totals use. */
+export type CsvRow = ReconciliationRow & SurplusFields;
 
 export interface Totals {
   period: string;
