@@ -152,3 +152,25 @@ export function ErrorPage(props: { status: number; title: string; detail: string
     </Shell>
   );
 }
+
+/** A section's own tabs (ledger, reports): the current one marked for screen readers and CSS. */
+export function SubNav(props: {
+  label: string;
+  links: readonly (readonly [string, string])[];
+  here: string;
+  class?: string;
+}) {
+  return (
+    <nav aria-label={props.label} class={props.class}>
+      <ul>
+        {props.links.map(([href, label]) => (
+          <li>
+            <a href={href} aria-current={href === props.here ? 'page' : undefined}>
+              {label}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}

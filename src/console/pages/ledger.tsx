@@ -2,7 +2,7 @@
 // Ledger: the journal with filters, one entry with its postings and hash, accounts with balances,
 // the trial balance as of a date, the verify result, and the auditors' export buttons.
 import type { Hono } from 'hono';
-import { Btc, Empty, Layout, type PageContext, Time } from '../layout.js';
+import { Btc, Empty, Layout, type PageContext, SubNav, Time } from '../layout.js';
 import { formatDecimal, shortHash } from '../format.js';
 import {
   getEntry,
@@ -38,19 +38,7 @@ function LedgerNav(props: { here: string }) {
     ['/console/ledger/accounts', 'Accounts'],
     ['/console/ledger/trial-balance', 'Trial balance'],
   ] as const;
-  return (
-    <nav aria-label="Ledger">
-      <ul>
-        {links.map(([href, label]) => (
-          <li>
-            <a href={href} aria-current={href === props.here ? 'page' : undefined}>
-              {label}
-            </a>
-          </li>
-        ))}
-      </ul>
-    </nav>
-  );
+  return <SubNav label="Ledger" links={links} here={props.here} />;
 }
 
 export function ledgerRoutes(app: Hono<ConsoleEnv>) {

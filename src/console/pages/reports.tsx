@@ -4,7 +4,7 @@
 // and the ledger head hash; the page number comes from the print stylesheet's @page margin box.
 import type { Child } from 'hono/jsx';
 import type { Hono } from 'hono';
-import { Btc, Empty, Fiat, Layout, type PageContext, Time } from '../layout.js';
+import { Btc, Empty, Fiat, Layout, type PageContext, SubNav, Time } from '../layout.js';
 import { holdingsValued, proofOfReserves, rollForward, verifyLedger } from '../ports.js';
 import { type ConsoleEnv, ConsoleRefusal, type ConsoleOptions, needPage } from '../router.js';
 import { dayParam, monthStart } from './util.js';
@@ -32,19 +32,7 @@ function ReportsNav(props: { here: string }) {
     ['/console/reports/rollforward', 'Roll-forward'],
     ['/console/reports/proof-of-reserves', 'Proof of reserves'],
   ] as const;
-  return (
-    <nav aria-label="Reports" class="no-print">
-      <ul>
-        {links.map(([href, label]) => (
-          <li>
-            <a href={href} aria-current={href === props.here ? 'page' : undefined}>
-              {label}
-            </a>
-          </li>
-        ))}
-      </ul>
-    </nav>
-  );
+  return <SubNav label="Reports" links={links} here={props.here} class="no-print" />;
 }
 
 function ReportPage(props: {
