@@ -123,7 +123,6 @@ export interface Totals {
   tariff_per_mwh: string | null;
 }
 
-const btc = (sat: bigint) => (sat < 0n ? `-${formatBtc(-sat)}` : formatBtc(sat));
 
 /** Sums over every row; a value some row lacks (no rate, no mark) makes its total null, never a partial sum. */
 export function totalsOf(rows: CsvRow[], period: string, places: number): Totals {
@@ -151,9 +150,9 @@ export function totalsOf(rows: CsvRow[], period: string, places: number): Totals
       })),
     energy_cost_reporting: cost?.toFixed(places) ?? null,
     expected_sat: expected.toString(),
-    expected_btc: btc(expected),
+    expected_btc: formatBtc(expected),
     actual_sat: actual.toString(),
-    actual_btc: btc(actual),
+    actual_btc: formatBtc(actual),
     variance_sat: (actual - expected).toString(),
     variance_pct:
       expected === 0n ? null : new Dec((actual - expected).toString()).mul(100).div(expected.toString()).toFixed(2),

@@ -13,7 +13,6 @@ import { bitcoinBalancesAt, bitcoinMovements, latestAt } from './valuation-sourc
 const SAT = new Dec(100_000_000);
 export const FORMULA =
   'opening + additions - reversals - dispositions + other_additions + remeasurement_gain_loss = closing';
-const btc = (sat: bigint) => (sat < 0n ? `-${formatBtc(-sat)}` : formatBtc(sat));
 
 export async function rollForward(ctx: Ctx, input: { from: Date; to: Date; currency: string }) {
   const { from, to, currency } = input;
@@ -80,7 +79,7 @@ export async function rollForward(ctx: Ctx, input: { from: Date; to: Date; curre
   const money = (d: Dec | null) => (priced && d ? d.toFixed(places) : null);
   const line = (sat: bigint, value: Dec | null) => ({
     amount_sat: sat.toString(),
-    amount_btc: btc(sat),
+    amount_btc: formatBtc(sat),
     value: money(value),
   });
   return {
