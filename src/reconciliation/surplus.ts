@@ -123,7 +123,6 @@ export interface Totals {
   tariff_per_mwh: string | null;
 }
 
-
 /** Sums over every row; a value some row lacks (no rate, no mark) makes its total null, never a partial sum. */
 export function totalsOf(rows: CsvRow[], period: string, places: number): Totals {
   const sumDec = (values: (string | null)[]) =>
