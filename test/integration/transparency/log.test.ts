@@ -180,8 +180,8 @@ describe('checkpoints and witnesses', () => {
     const body = note.slice(0, note.indexOf('\n\n') + 1);
     expect((await h.post('/v1/transparency/cosignatures', { note: `${body}\n` }, h.auditor)).status).toBe(422);
     const forged = note.replace(
-      /(\u2014 witness-1\.example \S{20})\S/,
-      (_m, p) => `${p}${p.endsWith('A') ? 'B' : 'A'}`,
+      /(\u2014 witness-1\.example \S{20})(\S)/,
+      (_m, prefix, char) => `${prefix}${char === 'A' ? 'B' : 'A'}`,
     );
     expect((await h.post('/v1/transparency/cosignatures', { note: forged }, h.auditor)).status).toBe(422);
   });
