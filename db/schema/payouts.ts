@@ -148,6 +148,23 @@ export const utxos = pgTable(
   ],
 );
 
+/**
+ * The previous transactions of the coins, by txid: a payout's `raw_tx_hex` (checked to pay the coin),
+ * kept so that a spend's PSBT carries it as `non_witness_utxo`. Append-only (migration 0013).
+ */
+export const utxoTransactions = pgTable(
+  'utxo_transactions',
+  {
+    txid: text('txid').primaryKey(),
+    rawTxHex: text('raw_tx_hex').notNull(),
+    keptAt: timestamp('kept_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('utxo_transactions_txid_hex', sql`${t.txid} ~ '^[0-9a-f]{64}$'`),
+    check('utxo_transactions_raw_hex', sql`${t.rawTxHex} ~ '^([0-9a-f]{2})+$'`),
+  ],
+);
+
 /** Every state change of every coin, with the ledger entry that booked it. Append-only. */
 export const utxoHistory = pgTable(
   'utxo_history',
