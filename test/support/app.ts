@@ -3,6 +3,7 @@ import { SYSTEM_ACTOR, type Ctx, type Role } from '../../src/context.js';
 import { createKey } from '../../src/keys/service.js';
 import { createLogger } from '../../src/logger.js';
 import { loadAndSyncPolicies } from '../../src/policies/startup.js';
+import { createSite } from '../../src/production/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { assertDeclaredResponse, declaredRoutes } from './validate.js';
 
@@ -79,3 +80,27 @@ export async function createTestApp(
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
+
+/**
+ * Registers mining sites (solo, hydro) so that payouts may name them: the webhook refuses a
+ * payout for a site it does not know (422 naming data.site_id). Sites already there are kept.
+ */
+export async function registerSites(t: { ctx: () => Ctx }, ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    try {
+      await createSite({
+        ctx: t.ctx(),
+        input: {
+          id,
+          name: id,
+          region: 'test',
+          energy_source: 'hydro',
+          pool: { kind: 'solo' },
+          energy_supplier: 'test-supplier',
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof Error && /already exists/.test(error.message))) throw error;
+    }
+  }
+}

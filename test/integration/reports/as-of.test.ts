@@ -3,8 +3,8 @@
 // known_at answers "what did the reserve report then": before the late payout was recorded, every
 // report leaves it out, after, every report has it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GENESIS_PREV, mineChain } from '../../support/regtest.js';
-import { blockConnected, payoutReceived } from '../../support/webhook.js';
+import { RegtestChain } from '../../support/chain.js';
+import { payoutReceived } from '../../support/webhook.js';
 import { createFleetApp, type FleetApp } from '../payouts/fixture.js';
 
 let t: FleetApp;
@@ -14,17 +14,15 @@ const B = 156_250_000n;
 
 beforeAll(async () => {
   t = await createFleetApp();
-  const { blocks, coinbases } = mineChain(
-    1,
-    2,
-    GENESIS_PREV,
-    (h) => [{ script: t.addresses[h]!.script, valueSat: h === 1 ? A : B }],
-    'as-of',
+  const chain = RegtestChain.fromGenesis();
+  // Each block's header time is the time it was found (the block time income is booked at).
+  const blocks = ['2026-06-10T08:00:00Z', '2026-06-20T08:00:00Z'].map((time, i) =>
+    chain.mine({ time, payTo: [{ script: t.addresses[i + 1]!.script, valueSat: i === 0 ? A : B }] }),
   );
   const arrive = async (i: number, at: string) => {
     const b = blocks[i]!;
-    expect((await t.send(blockConnected(b.height, b.hash, b.prevHash, at))).status).toBe(200);
-    const cb = coinbases[i]!;
+    expect((await t.send(chain.connected(b, at))).status).toBe(200);
+    const cb = b.txs[0]!;
     const sent = await t.send(
       payoutReceived(
         {
