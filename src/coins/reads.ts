@@ -132,6 +132,8 @@ export async function holdingsReport(ctx: Ctx) {
         status: utxos.status,
         total: sql<string>`sum(${utxos.amountSat})::text`,
         count: sql<string>`count(*)::text`,
+        // Proven: folded by a merkle branch to the header of its block, and in a block now.
+        proven: sql<string>`coalesce(sum(${utxos.amountSat}) filter (where ${utxos.merkleProven} and ${utxos.status} <> 'unconfirmed'), 0)::text`,
       })
       .from(utxos)
       .where(notInArray(utxos.status, ['orphaned', 'spent']))
@@ -160,6 +162,7 @@ export async function holdingsReport(ctx: Ctx) {
       const found = sums.find((s) => s.policyId === policyId && s.status === status);
       const utxoSat = found ? BigInt(found.total) : 0n;
       const count = found ? Number(found.count) : 0;
+      const provenSat = found ? BigInt(found.proven) : 0n;
       if (ledgerSat === 0n && utxoSat === 0n && count === 0) continue;
       if (ledgerSat !== utxoSat) mismatches.push(`${account}: ledger ${ledgerSat} sat, UTXO set ${utxoSat} sat`);
       totalSat += ledgerSat;
@@ -171,6 +174,8 @@ export async function holdingsReport(ctx: Ctx) {
         amount_sat: ledgerSat.toString(),
         amount_btc: formatBtc(ledgerSat),
         utxo_set_sat: utxoSat.toString(),
+        proven_sat: provenSat.toString(),
+        unproven_sat: (utxoSat - provenSat).toString(),
         consistent: ledgerSat === utxoSat,
       });
     }

@@ -14,7 +14,8 @@ const route = createRoute({
   description:
     'Without `as_of`: the current balances of `Assets:Bitcoin:<policy>:<Status>`, each beside the UTXO set in that state ' +
     '(`check.ledger_equals_utxo_set`). With `as_of`: the balances of the entries with occurred_at at or before it. ' +
-    'Values are in `currency` (default: the reporting currency) at the latest price mark at or before as_of, named in `price_mark`. See docs/reconciliation.md.',
+    'Values are in `currency` (default: the reporting currency) at the latest price mark at or before as_of, named in `price_mark`. ' +
+    'Each row and the totals split the coins into `proven_sat` (transaction folded by a merkle branch to its block header, in a block) and `unproven_sat`; see docs/chain.md and docs/reconciliation.md.',
   security: bearerSecurity,
   middleware: [requireRole('officer', 'approver', 'auditor')] as const,
   request: {

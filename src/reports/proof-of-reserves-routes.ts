@@ -13,7 +13,7 @@ const route = createRoute({
   summary:
     'Descriptors, every address holding coins with its UTXOs, the total, the chain tip and the ledger head hash (JSON or CSV)',
   description:
-    'Without `as_of`, the current UTXO set; with `as_of`, the set as of then by valid time (block time, payout period, event time), each coin in the state it was in; `known_at` limits it to what the reserve had recorded by then. Only confirmed, non-orphaned coins are in the total. See docs/reports.md.',
+    'Without `as_of`, the current UTXO set; with `as_of`, the set as of then by valid time (block time, payout period, event time), each coin in the state it was in; `known_at` limits it to what the reserve had recorded by then. Only confirmed, non-orphaned coins are in the total; `total.proven_sat` / `unproven_sat` and each UTXO `merkle_proven` say which were proven by a merkle branch against their block header (docs/chain.md). See docs/reports.md.',
   security: bearerSecurity,
   middleware: [requireRole('officer', 'approver', 'auditor')] as const,
   request: {

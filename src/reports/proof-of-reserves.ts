@@ -24,6 +24,7 @@ type Coin = {
   status: string;
   block_height: number | null;
   coinbase: boolean;
+  merkle_proven: boolean;
 };
 
 /** The coins held now, or as of `asOf` (valid time), as far as recorded by `knownAt` when given. */
@@ -39,6 +40,8 @@ async function heldCoins(ctx: Ctx, asOf: Date | null, knownAt?: Date): Promise<C
       status,
       block_height: r.blockHeight,
       coinbase: r.coinbase,
+      // In the total a coin is in a block: proven when its branch folded to that block's header.
+      merkle_proven: r.merkleProven && status !== 'unconfirmed',
     });
   let after: { txid: string; vout: bigint } | undefined;
   for (;;) {
@@ -73,6 +76,7 @@ export async function proofOfReserves(ctx: Ctx, input: { asOf: Date | null; know
   const sum = (list: Coin[]) => list.reduce((s, c) => s + c.amount_sat, 0n);
   const total = sum(coins);
   const immature = sum(coins.filter((c) => c.status === 'immature'));
+  const proven = sum(coins.filter((c) => c.merkle_proven));
   const [tip, ledger, checkpoint] = await Promise.all([
     getTip(ctx),
     verifyLedger(ctx),
@@ -109,6 +113,7 @@ export async function proofOfReserves(ctx: Ctx, input: { asOf: Date | null; know
               status: c.status,
               block_height: c.block_height,
               coinbase: c.coinbase,
+              merkle_proven: c.merkle_proven,
             })),
         };
       }),
@@ -120,6 +125,10 @@ export async function proofOfReserves(ctx: Ctx, input: { asOf: Date | null; know
       immature_btc: formatBtc(immature),
       available_sat: (total - immature).toString(),
       available_btc: formatBtc(total - immature),
+      proven_sat: proven.toString(),
+      proven_btc: formatBtc(proven),
+      unproven_sat: (total - proven).toString(),
+      unproven_btc: formatBtc(total - proven),
     },
     /** Seen but in no block yet: listed apart, outside the total (a node's scantxoutset would not find them). */
     unconfirmed: {

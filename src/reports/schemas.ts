@@ -37,6 +37,14 @@ const HoldingRow = z
     utxo_count: z.number().int().optional().openapi({ description: 'Current holdings only' }),
     utxo_set_sat: sat.optional().openapi({ description: 'Current holdings only' }),
     consistent: z.boolean().optional().openapi({ description: 'Current holdings only: ledger equals UTXO set' }),
+    proven_sat: sat.openapi({
+      description:
+        "The row's coins (UTXO set) whose transaction a merkle branch folded to their block's header, in a block (docs/chain.md)",
+    }),
+    unproven_sat: sat.openapi({
+      description:
+        "The row's other coins: no proof, or unconfirmed. proven_sat + unproven_sat is the UTXO set's sum (amount_sat when consistent)",
+    }),
   })
   .strict()
   .openapi('HoldingRow');
@@ -50,7 +58,18 @@ export const HoldingsSchema = z
     holdings: z.array(HoldingRow),
     total_sat: sat,
     total_btc: btc,
-    totals: z.object({ amount_sat: sat, amount_btc: btc, ...values }).strict(),
+    totals: z
+      .object({
+        amount_sat: sat,
+        amount_btc: btc,
+        ...values,
+        proven_sat: sat,
+        proven_btc: btc,
+        unproven_sat: sat,
+        unproven_btc: btc,
+      })
+      .strict()
+      .openapi({ description: 'proven + unproven: the UTXO set behind amount (equal when the check holds)' }),
     check: z
       .object({
         ledger_equals_utxo_set: z.boolean().nullable().openapi({ description: 'null with as_of (not compared)' }),
@@ -132,6 +151,9 @@ export const ProofOfReservesSchema = z
                 status,
                 block_height: z.number().int().nullable(),
                 coinbase: z.boolean(),
+                merkle_proven: z
+                  .boolean()
+                  .openapi({ description: "Its transaction folded by a merkle branch to its block's header" }),
               })
               .strict(),
           ),
@@ -147,6 +169,10 @@ export const ProofOfReservesSchema = z
         immature_btc: btc,
         available_sat: sat.openapi({ description: 'Mature: available, and locked in a spend' }),
         available_btc: btc,
+        proven_sat: sat.openapi({ description: 'Of the total: coins proven by a merkle branch against their header' }),
+        proven_btc: btc,
+        unproven_sat: sat.openapi({ description: 'Of the total: coins whose block is a claim of the sender' }),
+        unproven_btc: btc,
       })
       .strict()
       .openapi({ description: 'Confirmed, not orphaned: what a node finds at `height`' }),
