@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so the package needs no build step.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+// Runs the CLI compiled into dist/ by bin/build.mjs (the same build `npm start` runs; it returns at
+// once when dist/ is up to date), in this process: no compiler loaded on each command.
+import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-const result = spawnSync(process.execPath, [tsx, join(root, 'src/cli/main.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
-process.exit(result.status ?? 1);
+try {
+  execFileSync(process.execPath, [join(root, 'bin', 'build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+} catch {
+  process.exit(1); // build.mjs has printed why
+}
+await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'main.js')).href);

@@ -8,6 +8,10 @@ import postgres from 'postgres';
 import { serverUrl } from '../support/db.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
+/** The service and the CLI as `npm start` and bin/reserve.js run them: compiled into dist/ by the
+ * test run's global setup (bin/build.mjs), so a test process loads no compiler. */
+export const SERVICE_ENTRY = join(ROOT, 'dist', 'src', 'main.js');
+export const CLI_ENTRY = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
 export function tempDir(prefix: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), `reserve-${prefix}-`));
@@ -67,9 +71,9 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `node --import tsx src/main.ts` and resolves once it logs that it listens. */
+/** Starts the compiled service (`node dist/src/main.js`) and resolves once it logs that it listens. */
 export async function startServerProcess(env: NodeJS.ProcessEnv, timeoutMs = 100_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--enable-source-maps', SERVICE_ENTRY], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,7 +13,15 @@ import { pgliteTemplatePath } from './pglite-template.js';
 export default async function setup() {
   // The e2e tests run `npm start`, whose prestart compiles into dist/: compile once here, so
   // that concurrent test processes find it up to date instead of rebuilding it under each other.
-  execFileSync(process.execPath, [new URL('../../bin/build.mjs', import.meta.url).pathname], { stdio: 'ignore' });
+  // A tree that does not compile fails only the tests that run dist/ (with the build's message
+  // there), not every test file of the run.
+  try {
+    execFileSync(process.execPath, [new URL('../../bin/build.mjs', import.meta.url).pathname], { stdio: 'pipe' });
+  } catch (error) {
+    console.error(
+      `global setup: bin/build.mjs failed; tests that run dist/ will fail:\n${(error as { stderr?: Buffer }).stderr ?? error}`,
+    );
+  }
   if (process.env.DATABASE_URL) return;
   const path = pgliteTemplatePath();
   process.env.RESERVE_PGLITE_TEMPLATE = path;

@@ -15,6 +15,7 @@ import { ledgerExport, type LedgerExportStream } from '../../../src/ledger/expor
 import { resolveLedgerRange } from '../../../src/ledger/export/range.js';
 import { postRealisticLedger } from './ledger-fixture.js';
 import { linesOf, scratch } from './support.js';
+import { CLI_ENTRY } from '../../e2e/process.js';
 
 // bean-check is Debian's beancount, not an npm package: CI (CI=true, .ci/run installs it) requires
 // it and fails without it; elsewhere a machine without it skips this and says so plainly.
@@ -272,7 +273,7 @@ describe('reserve verify FILE', () => {
 
   it('the real CLI process prints a summary and exits 0', async () => {
     const { path } = await exportFile('format=csv', 'csv');
-    const ok = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify', path], {
+    const ok = spawnSync(process.execPath, [CLI_ENTRY, 'verify', path], {
       encoding: 'utf8',
       timeout: 60_000,
     });

@@ -9,6 +9,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifierKeyString } from '../../../src/ledger/transparency/offline.js';
+import { CLI_ENTRY } from '../../e2e/process.js';
 import { transparencyApp } from './harness.js';
 
 let h: Awaited<ReturnType<typeof transparencyApp>>;
@@ -29,10 +30,10 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** Runs `reserve ...` (tsx src/cli/main.ts) without blocking the event loop that serves it. */
+/** Runs `reserve ...` (the compiled CLI) without blocking the event loop that serves it. */
 function reserve(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root });
+    const child = spawn(process.execPath, [CLI_ENTRY, ...args], { cwd: root });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
