@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { networks, payments } from 'bitcoinjs-lib';
 import { Decimal } from 'decimal.js';
 import { trialBalance } from '../../../src/ledger/service.js';
-import { coinbaseTx, GENESIS_PREV, mineChain, paymentTx } from '../../support/regtest.js';
-import { blockConnected, payoutReceived } from '../../support/webhook.js';
+import { RegtestChain } from '../../support/chain.js';
+import { coinbaseTx, paymentTx } from '../../support/regtest.js';
+import { payoutReceived } from '../../support/webhook.js';
 import { createFleetApp, type FleetApp } from '../payouts/fixture.js';
 import { expectOk } from '../production/helpers.js';
 
@@ -129,9 +130,10 @@ beforeAll(async () => {
     period_start: '2026-03-01T00:00:00Z',
     period_end: '2026-03-02T00:00:00Z',
   });
-  // Reported in April, in a block connected on March 1st at 18:00: attributed by block time.
-  const { blocks } = mineChain(1, 1, GENESIS_PREV, () => [], 'recon');
-  const found = await t.send(blockConnected(1, blocks[0]!.hash, blocks[0]!.prevHash, '2026-03-01T18:00:00Z'));
+  // Reported in April, in a block found on March 1st at 18:00 (its header's time): attributed by block time.
+  const chain = RegtestChain.fromGenesis();
+  const blocks = [chain.mine({ time: '2026-03-01T18:00:00Z' })];
+  const found = await t.send(chain.connected(blocks[0]!, '2026-03-01T18:00:00Z'));
   if (found.status !== 200) throw new Error(found.text);
   await payout('fpps-block', 6357n, '2026-04-03T00:00:00Z', false, { block_height: 1, block_hash: blocks[0]!.hash });
   // A payout to an address no policy controls: refused, and an alert raised now.

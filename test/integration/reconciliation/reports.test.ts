@@ -1,13 +1,18 @@
 // Holdings valued, the roll-forward and the proof of reserves over a hand-worked month:
 // a pool payout, a solo coinbase orphaned by a reorg, price marks, an energy bill in BYN.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GENESIS_PREV, mineChain, paymentTx } from '../../support/regtest.js';
-import { blockConnected, blockDisconnected, payoutReceived } from '../../support/webhook.js';
+import { CHAIN_PARAMS } from '../../../src/chain/index.js';
+import { type ChainBlock, RegtestChain } from '../../support/chain.js';
+import { paymentTx } from '../../support/regtest.js';
+import { blockDisconnected, payoutReceived } from '../../support/webhook.js';
 import { createFleetApp, type FleetApp } from '../payouts/fixture.js';
 import { expectOk } from '../production/helpers.js';
 
 let t: FleetApp;
 let payoutTxid = '';
+const chain = RegtestChain.fromGenesis();
+/** The branch that replaced the solo block: the tip after beforeAll. */
+let heavier: ChainBlock[] = [];
 beforeAll(async () => {
   t = await createFleetApp();
   for (const [id, pool] of [
@@ -82,15 +87,12 @@ beforeAll(async () => {
   if (r.status !== 200) throw new Error(r.text);
   // A solo block found on 2026-03-20 and lost to a reorg on 2026-03-21.
   const solo = t.addresses[1]!;
-  const { blocks, coinbases } = mineChain(
-    1,
-    1,
-    GENESIS_PREV,
-    () => [{ script: solo.script, valueSat: 312_500_000n }],
-    'solo',
-  );
-  // Found on 2026-03-20: the receipt of a coin in a connected block is booked at the block's time.
-  const found = await t.send(blockConnected(1, blocks[0]!.hash, blocks[0]!.prevHash, '2026-03-20T00:00:00Z'));
+  const blocks = [
+    chain.mine({ time: '2026-03-20T00:00:00Z', payTo: [{ script: solo.script, valueSat: 312_500_000n }] }),
+  ];
+  const coinbases = [blocks[0]!.txs[0]!];
+  // Found on 2026-03-20: the receipt of a coin in a connected block is booked at the block's (header) time.
+  const found = await t.send(chain.connected(blocks[0]!, '2026-03-20T00:00:00Z'));
   if (found.status !== 200) throw new Error(found.text);
   const cb = await t.send(
     payoutReceived(
@@ -110,8 +112,16 @@ beforeAll(async () => {
     ),
   );
   if (cb.status !== 200) throw new Error(cb.text);
+  // Lost on 2026-03-21: a heavier branch from genesis replaces it (the disconnect event is advisory).
   const gone = await t.send(blockDisconnected(1, blocks[0]!.hash, '2026-03-21T00:00:00Z'));
   if (gone.status !== 200) throw new Error(gone.text);
+  heavier = chain
+    .fork(CHAIN_PARAMS.regtest.genesisHash)
+    .mineMany(2, (h) => ({ time: Date.parse('2026-03-21T00:00:00Z') / 1000 + h * 60 }));
+  for (const b of heavier) {
+    const r = await t.send(chain.connected(b, '2026-03-21T00:00:00Z'));
+    if (r.status !== 200) throw new Error(r.text);
+  }
 });
 afterAll(async () => t?.close());
 
@@ -256,7 +266,8 @@ describe('proof of reserves', () => {
       items: [expect.objectContaining({ address: t.addresses[0]!.address, txid: payoutTxid, vout: 0 })],
     });
     expect(p.ledger_head).toMatchObject({ ok: true, head_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    expect(p.chain_tip).toEqual({ height: null, hash: null }); // the only block was disconnected
+    // The solo block was replaced: the tip is the heavier branch's, which holds no vault coin.
+    expect(p.chain_tip).toEqual({ height: 2, hash: heavier[1]!.hash });
     const csv = await t.request('GET', '/v1/reports/proof-of-reserves?format=csv');
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect(csv.text).not.toContain(`utxo,regtest-cold,${t.addresses[0]!.address},${payoutTxid}`);
@@ -270,17 +281,12 @@ describe('proof of reserves as of a past time', () => {
     const beforeNew = new Date();
     await pause();
     const addr = t.addresses[2]!;
-    const { blocks, coinbases } = mineChain(
-      5,
-      1,
-      GENESIS_PREV,
-      () => [{ script: addr.script, valueSat: 312_500_000n }],
-      'later',
-    );
-    expect((await t.send(blockConnected(5, blocks[0]!.hash, blocks[0]!.prevHash, '2026-05-10T00:00:00Z'))).status).toBe(
-      200,
-    );
-    const cb = coinbases[0]!;
+    const top = chain.fork(heavier[1]!);
+    const blocks = [
+      top.mine({ time: '2026-05-10T00:00:00Z', payTo: [{ script: addr.script, valueSat: 312_500_000n }] }),
+    ];
+    expect((await t.send(chain.connected(blocks[0]!, '2026-05-10T00:00:00Z'))).status).toBe(200);
+    const cb = blocks[0]!.txs[0]!;
     const r = await t.send(
       payoutReceived(
         {
@@ -291,7 +297,7 @@ describe('proof of reserves as of a past time', () => {
           address: addr.address,
           amount_sat: '312500000',
           coinbase: true,
-          block_height: 5,
+          block_height: blocks[0]!.height,
           block_hash: blocks[0]!.hash,
           raw_tx_hex: cb.toHex(),
         },
@@ -302,7 +308,11 @@ describe('proof of reserves as of a past time', () => {
     await pause();
     const whileImmature = new Date();
     await pause();
-    expect((await t.send(blockDisconnected(5, blocks[0]!.hash, '2026-05-11T00:00:00Z'))).status).toBe(200);
+    // Orphaned on 2026-05-11: a heavier branch replaces its block.
+    for (const b of chain
+      .fork(heavier[1]!)
+      .mineMany(2, (h) => ({ time: Date.parse('2026-05-11T00:00:00Z') / 1000 + h * 60 })))
+      expect((await t.send(chain.connected(b, '2026-05-11T00:00:00Z'))).status).toBe(200);
 
     const proofAt = async (at: Date | null, knownAt?: Date) =>
       expectOk(
