@@ -220,7 +220,7 @@ const routes = {
       query: z.object({
         from: rfc3339,
         to: rfc3339,
-        site: z.string().max(64).optional(),
+        site_id: z.string().max(64).optional(),
         include_superseded: z.enum(['true', 'false']).optional(),
         ...pageQuery,
       }),
@@ -286,7 +286,7 @@ export function productionRouter() {
     const rows = await listReports(c.var.ctx.db, {
       from: new Date(q.from),
       to: new Date(q.to),
-      site: q.site,
+      site: q.site_id,
       includeSuperseded: q.include_superseded === 'true',
       after: after ? { periodStart: new Date(after.period_start), id: after.id } : undefined,
       limit: q.limit,

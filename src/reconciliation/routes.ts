@@ -13,7 +13,7 @@ const ReconciliationQuerySchema = z
   .object({
     from: day.openapi({ example: '2026-01-01', description: 'First UTC day (inclusive)' }),
     to: day.openapi({ example: '2027-01-01', description: 'Day after the last (exclusive)' }),
-    site: z.string().max(64).optional(),
+    site_id: z.string().max(64).optional().openapi({ description: 'One site (the old name `site` is a 422)' }),
     granularity: z.enum(['day', 'month'], { message: 'must be day or month' }).default('month'),
     missing_payout_days: z.coerce
       .number()
@@ -135,7 +135,7 @@ export function reconciliationRouter(options: { reportingCurrency: string }) {
     const report = await buildReconciliation(c.var.ctx, {
       from: q.from,
       to: q.to,
-      siteId: q.site,
+      siteId: q.site_id,
       granularity: q.granularity,
       missingPayoutDays: q.missing_payout_days,
       reportingCurrency: q.currency ?? options.reportingCurrency,

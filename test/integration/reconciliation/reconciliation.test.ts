@@ -309,8 +309,8 @@ describe('reconciliation by month', () => {
       { field: 'query.to', reason: 'must be after from' },
     ]);
     expect((await t.request('GET', march(), { key: null })).status).toBe(401);
-    expect((await t.request('GET', march('&site=nowhere'))).status).toBe(404);
-    const one = await expectOk(t.request('GET', march('&site=fpps-under')));
+    expect((await t.request('GET', march('&site_id=nowhere'))).status).toBe(404);
+    const one = await expectOk(t.request('GET', march('&site_id=fpps-under')));
     expect(one.rows.map((r: any) => r.site)).toEqual(['fpps-under']);
   });
 });
