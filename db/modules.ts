@@ -11,5 +11,6 @@ export const MIGRATION_MODULES = [
   'console',
   'transparency',
   'spends',
+  'alerts',
 ] as const;
 export type MigrationModule = (typeof MIGRATION_MODULES)[number];

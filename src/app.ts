@@ -13,7 +13,8 @@ import type { Config } from './config.js';
 import { ANONYMOUS_ACTOR } from './context.js';
 import { authenticate } from './http/auth.js';
 import { createRouter } from './http/env.js';
-import { createMetrics, type Metrics } from './http/metrics.js';
+import { createMetrics, type Metrics, registerBusinessMetrics } from './http/metrics.js';
+import { businessReader } from './business-readings.js';
 import { AppError, DomainError, problem, problemOf, type Problem } from './http/problem.js';
 import { keysRouter } from './keys/routes.js';
 import { adjustmentsRouter } from './ledger/adjustments/routes.js';
@@ -55,6 +56,7 @@ function routeOf(c: Context): string {
 export function createApp(deps: AppDeps) {
   const { database, log } = deps;
   const metrics = deps.metrics ?? createMetrics();
+  registerBusinessMetrics(metrics, database.db, businessReader(database.db, log));
   const app = createRouter();
 
   // Request id, per-request ctx, access log and metrics wrap everything else.
@@ -152,6 +154,10 @@ export function createApp(deps: AppDeps) {
     payoutsRouter({
       secrets: deps.config.FLEET_WEBHOOK_SECRETS ?? [],
       bodyLimitBytes: deps.config.WEBHOOK_BODY_LIMIT_BYTES ?? 256 * 1024,
+      signatureAlert: {
+        threshold: deps.config.WEBHOOK_SIGNATURE_ALERT_COUNT ?? 10,
+        windowS: deps.config.WEBHOOK_SIGNATURE_ALERT_WINDOW_S ?? 300,
+      },
     }),
   );
   app.route('/', alertsRouter());

@@ -63,6 +63,12 @@ const schema = z.object({
     )
     .default('USD'),
   SHUTDOWN_TIMEOUT_MS: integer(0, 120_000, ' ms').default(10_000),
+  /** Alerts (docs/operations.md): a site without a payout for this many days raises site.payouts_missing; 0 is off. */
+  PAYOUT_SILENCE_DAYS: integer(0, 366, ' days').default(3),
+  PAYOUT_SILENCE_CHECK_INTERVAL_S: integer(10, 86_400, ' s').default(3600),
+  /** This many refused webhook signatures within the window raise webhook.signature_failures; 0 is off. */
+  WEBHOOK_SIGNATURE_ALERT_COUNT: integer(0, 100_000).default(10),
+  WEBHOOK_SIGNATURE_ALERT_WINDOW_S: integer(1, 86_400, ' s').default(300),
   /** Transparency log (docs/transparency.md): the log's Ed25519 key file, else DATA_DIR/transparency-log.key. */
   LOG_KEY_FILE: z.string().min(1).optional(),
   CHECKPOINT_INTERVAL_S: integer(1, 86_400, ' s').default(60),

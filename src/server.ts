@@ -2,6 +2,9 @@ import { serve, type ServerType } from '@hono/node-server';
 import { openDatabase, type Database } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
 import { createApp } from './app.js';
+import { startPayoutSilenceJob } from './alerts/index.js';
+import { siteActivity } from './business-readings.js';
+import { SYSTEM_ACTOR } from './context.js';
 import { loadLogSetup, startTransparencyJob } from './ledger/transparency/index.js';
 import type { Config } from './config.js';
 import { ensureBootstrapAdmin } from './keys/service.js';
@@ -42,6 +45,18 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   }
   const { app } = createApp({ database, config, log });
   const transparency = startTransparencyJob(database.db, loadLogSetup(config), log);
+  const silence =
+    config.PAYOUT_SILENCE_DAYS > 0
+      ? startPayoutSilenceJob(
+          { db: database.db, actor: SYSTEM_ACTOR, requestId: 'payout-silence-job', log },
+          {
+            days: config.PAYOUT_SILENCE_DAYS,
+            intervalS: config.PAYOUT_SILENCE_CHECK_INTERVAL_S,
+            readSites: () => siteActivity(database.db),
+            log,
+          },
+        )
+      : null;
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
     s.once('error', reject);
@@ -75,6 +90,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
       await transparency.stop();
+      await silence?.stop();
       await database.close();
       log.info('stopped cleanly');
     })());

@@ -19,6 +19,7 @@ export {
 } from './lock.js';
 export { applyBlock, type ChainMove, checkBlockHeight } from './reorg.js';
 export { getTip } from './reads.js';
+export { tipForMetrics } from './gauges.js';
 export * from './spv/index.js';
 export { connectHeader, type HeaderMove } from './connect.js';
 export { type ChainSettings, chainSettings, loadChainSettings, setChainSettings } from './settings.js';

@@ -31,6 +31,7 @@ export {
   type UtxoView,
 } from './moves.js';
 export { type BtcEntry, postBtcEntries } from './ledger-port.js';
+export { holdingsByVaultAndState, lastPayoutBySite } from './gauges.js';
 export { applyChainMove, type ChainMoveInput, knownBlock, receiveCoin } from './verbs.js';
 export {
   type HoldInput,

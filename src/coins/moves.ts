@@ -3,6 +3,7 @@ import { type Executor, rowsOf, type Tx } from '../../db/client.js';
 import { chainBlocks, utxoHistory, utxos } from '../../db/schema/payouts.js';
 import { type Ctx, inTx } from '../context.js';
 import { eventSourceId } from '../ids.js';
+import { raiseAlert } from '../alerts/index.js';
 import { formatBtc } from '../money/btc.js';
 import {
   type BookedStatus,
@@ -95,7 +96,26 @@ export async function moveCoin(
     eventId: why.eventId,
     ledgerRefs: entries.map((e) => ({ kind: e.kind, source_type: e.source.type, source_id: e.source.id })),
   });
+  if (to === 'orphaned' && from !== null && coin.coinbase) await raiseOrphanedAlert(tx, coin, why);
   return { coin: updated!, entries };
+}
+
+/** A booked coinbase reward lost to a reorg: its block is gone, and so is the reward. */
+async function raiseOrphanedAlert(tx: Tx, coin: Utxo, why: MoveReason) {
+  const outpoint = outpointOf(coin);
+  await raiseAlert(tx, {
+    kind: 'block.orphaned',
+    message: `the coinbase ${outpoint} of ${formatBtc(coin.amountSat)} BTC (site ${coin.siteId}) was orphaned: ${why.reason}`,
+    details: {
+      outpoint,
+      block_hash: coin.blockHash,
+      block_height: coin.blockHeight,
+      policy_id: coin.policyId,
+      site_id: coin.siteId,
+      amount_sat: coin.amountSat.toString(),
+    },
+    source: `coin:${outpoint}`,
+  });
 }
 
 export type NewUtxo = typeof utxos.$inferInsert & { receivedAt: Date; updatedAt: Date };

@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { observeDuration } from '../http/metrics.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -9,7 +10,12 @@ import type { Logger } from '../logger.js';
 /** Text, or bytes passed through as they came (the database's COPY output). */
 export type Chunk = string | Uint8Array;
 
-export function streamedBody(chunks: AsyncIterable<Chunk>, log: Logger): ReadableStream<Uint8Array> {
+export function streamedBody(
+  chunks: AsyncIterable<Chunk>,
+  log: Logger,
+  metric?: { export: string; format: string },
+): ReadableStream<Uint8Array> {
+  const started = performance.now();
   const encoder = new TextEncoder();
   const iterator = chunks[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>(
@@ -17,8 +23,10 @@ export function streamedBody(chunks: AsyncIterable<Chunk>, log: Logger): Readabl
       async pull(controller) {
         try {
           const next = await iterator.next();
-          if (next.done) controller.close();
-          else controller.enqueue(typeof next.value === 'string' ? encoder.encode(next.value) : next.value);
+          if (next.done) {
+            controller.close();
+            if (metric) observeDuration('export', metric.export, (performance.now() - started) / 1000, metric.format);
+          } else controller.enqueue(typeof next.value === 'string' ? encoder.encode(next.value) : next.value);
         } catch (error) {
           // Headers are gone already: the body ends without its manifest, which a verifier refuses.
           log.error({ err: error }, 'export failed while streaming; the body was cut short without its manifest');
@@ -44,7 +52,10 @@ export function streamedResponse(
   contentType: string,
   filename: string,
 ): never {
-  return new Response(streamedBody(chunks, log), {
+  // the export's kind and format for reserve_export_duration_seconds (reserve-ledger.csv -> ledger, csv)
+  const kind = /ledger|utxos|labels|audit-log/.exec(filename)?.[0] ?? 'other';
+  const metric = { export: kind, format: filename.split('.').pop() ?? '' };
+  return new Response(streamedBody(chunks, log, metric), {
     status: 200,
     headers: exportHeaders(contentType, filename),
   }) as never;

@@ -8,6 +8,7 @@
 import { sqlError } from '../../db/errors.js';
 import type { Db, Executor } from '../../db/client.js';
 import { conflict, DomainError, invalid } from '../errors.js';
+import { observeDuration } from '../http/metrics.js';
 import { newId } from '../ids.js';
 import type { NewEntry, PostedEntry } from './model.js';
 import { type AppendedRow, callAppend, postingRows } from './queries.js';
@@ -77,7 +78,9 @@ export async function appendEntries(
   }));
   let rows: AppendedRow[];
   try {
+    const started = performance.now();
     rows = await callAppend(tx, JSON.stringify(batch), options.skipPosted);
+    observeDuration('ledger_append', items.length > 1 ? 'batch' : 'single', (performance.now() - started) / 1000);
   } catch (error) {
     throw translateDbError(error);
   }

@@ -19,6 +19,7 @@ export {
 } from './accounts.js';
 export { reportCheckpoint } from './transparency/index.js';
 export { type LedgerExportOptions, type LedgerExportStream, ledgerExport } from './export/export.js';
+export { ledgerHeadSeq } from './gauges.js';
 export { type LedgerExportRange, type LedgerExportRequest, resolveLedgerRange } from './export/range.js';
 export {
   ALG_COSIGNATURE_V1,

@@ -1,7 +1,9 @@
 // Recomputes the chain and the balances from the entries, as an auditor would with an export:
 // seq continuity, prev_hash links, per-entry balance, each hash (canonical.ts, not the SQL),
 // the chain head row, and every maintained balance against the sum of its postings.
-import { type Ctx, executor } from '../context.js';
+import { raiseAlertOnce } from '../alerts/index.js';
+import { type Ctx, executor, withTransaction } from '../context.js';
+import { observeDuration } from '../http/metrics.js';
 import { ledgerBalances, ledgerChainHead } from '../../db/schema/ledger.js';
 import { balanceKey, ChainChecker, type ChainFault } from './chain-rules.js';
 import { entryHash, GENESIS_HASH } from './canonical.js';
@@ -47,7 +49,28 @@ function failure(fault: ChainFault, entry: PostedEntry): VerifyResult {
   }
 }
 
+/**
+ * Verifies the whole ledger; a failure raises ledger.verify_failed (once while an alert for the
+ * same entry is open) and every run is timed for /metrics (reserve_verify_duration_seconds).
+ */
 export async function verifyLedger(ctx: Ctx): Promise<VerifyResult> {
+  const started = performance.now();
+  const result = await verifyEntries(ctx);
+  observeDuration('verify', 'ledger', (performance.now() - started) / 1000);
+  if (!result.ok) {
+    await withTransaction(ctx, (tx) =>
+      raiseAlertOnce(tx, {
+        kind: 'ledger.verify_failed',
+        message: `the ledger does not verify: ${result.reason}`,
+        details: { seq: result.seq?.toString() ?? null, reason: result.reason },
+        source: `ledger:${result.seq ?? 'balances'}`,
+      }),
+    );
+  }
+  return result;
+}
+
+async function verifyEntries(ctx: Ctx): Promise<VerifyResult> {
   const db = executor(ctx);
   const chain = new ChainChecker({ seq: 1n, prevHash: GENESIS_HASH });
   for (;;) {

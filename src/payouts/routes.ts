@@ -9,11 +9,34 @@ import { getTip } from '../chain/index.js';
 import { UTXO_STATUSES, getUtxo, listUtxos, toUtxoView } from '../coins/index.js';
 import { createFleetVerifier } from './signature.js';
 import { ingestDelivery } from './webhook.js';
+import { SignatureWatch, type SignatureWatchOptions } from '../alerts/index.js';
+import { countDelivery, deliveryOutcome } from '../http/metrics.js';
+import { statusOf } from '../http/problem.js';
+import { EVENT_TYPES } from './events.js';
+import { isDatabaseUnavailable } from '../../db/client.js';
 
 export interface PayoutsRouterOptions {
   /** `whsec_` secrets; any may sign (several during a rotation). Empty: every delivery is refused. */
   secrets: readonly string[];
   bodyLimitBytes: number;
+  /** Refused signatures that raise webhook.signature_failures (default 10 within 300 s). */
+  signatureAlert?: SignatureWatchOptions;
+}
+
+/** The event type for the deliveries metric: a known type, else `unknown` (bounded labels). */
+function typeOf(body: string): string {
+  try {
+    const type = (JSON.parse(body) as { type?: unknown }).type;
+    return (EVENT_TYPES as readonly unknown[]).includes(type) ? (type as string) : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The status a refused delivery is answered with, for the metric. */
+function statusOfError(error: unknown): number {
+  if (error instanceof DomainError) return statusOf(error);
+  return isDatabaseUnavailable(error) ? 503 : 500;
 }
 
 const problemJson = { 'application/problem+json': { schema: ProblemSchema } };
@@ -130,6 +153,7 @@ const utxoCursor = z.object({ txid: z.string().regex(/^[0-9a-f]{64}$/), vout: z.
 export function payoutsRouter(options: PayoutsRouterOptions) {
   const router = createRouter();
   const verifier = createFleetVerifier(options.secrets);
+  const watch = new SignatureWatch(options.signatureAlert ?? { threshold: 10, windowS: 300 });
   const limit = bodyLimit({
     maxSize: options.bodyLimitBytes,
     onError: () => {
@@ -143,12 +167,24 @@ export function payoutsRouter(options: PayoutsRouterOptions) {
   router.use('/v1/webhooks/fleet', limit);
   router.openapi(fleetWebhookRoute, async (c) => {
     const raw = new Uint8Array(await c.req.arrayBuffer());
-    const delivery = verifier.verify(raw, {
-      id: c.req.header('webhook-id'),
-      timestamp: c.req.header('webhook-timestamp'),
-      signature: c.req.header('webhook-signature'),
+    let delivery: ReturnType<typeof verifier.verify>;
+    try {
+      delivery = verifier.verify(raw, {
+        id: c.req.header('webhook-id'),
+        timestamp: c.req.header('webhook-timestamp'),
+        signature: c.req.header('webhook-signature'),
+      });
+    } catch (error) {
+      countDelivery(c.var.ctx.db, 'unknown', 'unauthorized');
+      if (error instanceof DomainError) await watch.record(c.var.ctx.db, error.detail).catch(() => null);
+      throw error;
+    }
+    const type = typeOf(delivery.body);
+    const answer = await ingestDelivery(c.var.ctx, delivery).catch((error: unknown) => {
+      countDelivery(c.var.ctx.db, type, deliveryOutcome(statusOfError(error), false));
+      throw error;
     });
-    const answer = await ingestDelivery(c.var.ctx, delivery);
+    countDelivery(c.var.ctx.db, type, deliveryOutcome(answer.status, answer.replayed));
     const headers: Record<string, string> = {
       'content-type': answer.status < 300 ? 'application/json' : 'application/problem+json',
     };

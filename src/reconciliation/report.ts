@@ -17,6 +17,7 @@ import {
   type PoolArrangement,
   roundExpectedSat,
 } from '../production/index.js';
+import { raiseUnderpayments } from './alerts.js';
 import { flagPeriod } from './flags.js';
 import { foreignPayouts, miningIncome, miningIncomeBetween, siteIncome } from './sources.js';
 import { priceMarkSeries } from '../production/index.js';
@@ -324,6 +325,7 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
     .map((a) =>
       toRow(a, q, sources.sites.get(a.siteId), receipts.get(`${a.siteId}\u0000${a.bucket}`) ?? [], sources.marks),
     );
+  await raiseUnderpayments(ctx, rows, sources.sites);
   return {
     from: q.from,
     to: q.to,

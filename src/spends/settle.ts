@@ -155,6 +155,7 @@ async function settleForeign(
       txid: input.txid,
       block_hash: input.blockHash,
       outpoints: coins.map((c) => `${c.txid}:${c.vout}`),
+      amount_sat: total.toString(),
       invalidated,
     },
     source: `tx.confirmed:${input.eventId}`,

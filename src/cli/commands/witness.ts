@@ -64,7 +64,22 @@ export async function witnessOnce(o: WitnessOptions): Promise<WitnessResult> {
     ) as { hashes: string[] };
     proof = answer.hashes.map((h) => Buffer.from(h, 'hex'));
   }
-  checkAgainstState(state, checkpoint, proof);
+  try {
+    checkAgainstState(state, checkpoint, proof);
+  } catch (error) {
+    // Tell the reserve: the refusal becomes a transparency.checkpoint_refused alert officers see.
+    if (error instanceof WitnessRefusal)
+      await call(o, '/v1/transparency/refusals', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          checkpoint_size: String(checkpoint.size),
+          witness: witness.name,
+          reason: error.reason.slice(0, 2000),
+        }),
+      }).catch(() => undefined); // the refusal stands (exit 1) whether or not the report got through
+    throw error;
+  }
   const now = o.now ?? new Date();
   writeFileSync(o.state, `${JSON.stringify(nextState(checkpoint, verifierKeyString(log), now), null, 2)}\n`);
   await call(o, '/v1/transparency/cosignatures', {
