@@ -6,7 +6,8 @@ import { alertAcknowledgements } from '../../db/schema/alerts.js';
 import { alerts } from '../../db/schema/payouts.js';
 import { audit } from '../audit/index.js';
 import { type Ctx, executor, type Verb, withTransaction } from '../context.js';
-import { conflict, notFound, parseInput } from '../errors.js';
+import { conflict, notFound } from '../errors.js';
+import { parseAlertInput } from './parse.js';
 import { newId } from '../ids.js';
 import { ALERT_KINDS, type AlertDetails, type AlertKind, type AlertSeverity } from './kinds.js';
 
@@ -140,7 +141,7 @@ export const AcknowledgeInput = z.strictObject({
 
 /** An officer acknowledges an alert with a note; a second acknowledgement is a 409. */
 export async function acknowledgeAlert({ ctx, input }: Verb<z.input<typeof AcknowledgeInput>>): Promise<AlertRow> {
-  const { alert_id, note } = parseInput(AcknowledgeInput, input);
+  const { alert_id, note } = parseAlertInput(AcknowledgeInput, input);
   return withTransaction(ctx, async (tx) => {
     const { alert, acknowledgement } = await getAlert({ ...ctx, tx }, alert_id);
     if (acknowledgement) throw acknowledged(alert.id, acknowledgement);

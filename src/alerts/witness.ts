@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { audit } from '../audit/index.js';
 import { type Verb, withTransaction } from '../context.js';
-import { parseInput } from '../errors.js';
+import { parseAlertInput } from './parse.js';
 import { type AlertRow, raiseAlertOnce } from './service.js';
 
 // A witness that refuses the log's checkpoint (`reserve witness`: the log shrank, forked or was
@@ -22,7 +22,7 @@ export async function raiseWitnessRefusal({
   ctx,
   input,
 }: Verb<z.input<typeof WitnessRefusalInput>>): Promise<AlertRow> {
-  const refusal = parseInput(WitnessRefusalInput, input);
+  const refusal = parseAlertInput(WitnessRefusalInput, input);
   const source = `witness:${refusal.witness}@${refusal.checkpoint_size}`;
   return withTransaction(ctx, async (tx) => {
     const { alert, raised } = await raiseAlertOnce(tx, {
