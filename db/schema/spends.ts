@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  bigserial,
   boolean,
   check,
   index,
@@ -177,4 +178,34 @@ export const spendUploads = pgTable(
     at: tstz('at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.spendId, t.sha256] })],
+);
+
+/**
+ * Every settlement from the chain (tx.confirmed): a spend of Reserve's, or a transaction that spent vault
+ * coins outside it (spend_id null). A reorg of its block undoes it (undone_at): the coins' move and its
+ * ledger entry are reversed, and a confirmation in another block is a new row. Guarded by 0004.
+ */
+export const spendSettlements = pgTable(
+  'spend_settlements',
+  {
+    seq: bigserial('seq', { mode: 'bigint' }).primaryKey(),
+    txid: text('txid').notNull(),
+    blockHash: text('block_hash').notNull(),
+    blockHeight: integer('block_height').notNull(),
+    spendId: text('spend_id').references(() => spends.id),
+    /** The coins door's spend key (markSpent's spendId and eventId): the spend's id, or unauthorised-<txid>. */
+    holder: text('holder').notNull(),
+    eventId: text('event_id').notNull(),
+    /** Outpoints (txid:vout) the transaction spent, and its outputs that became vault coins. */
+    inputs: jsonb('inputs').$type<string[]>().notNull(),
+    vaultOutputs: jsonb('vault_outputs').$type<string[]>().notNull(),
+    settledAt: tstz('settled_at').notNull().defaultNow(),
+    undoneAt: tstz('undone_at'),
+    undoneBy: text('undone_by'),
+  },
+  (t) => [
+    index('spend_settlements_block_idx').on(t.blockHash),
+    check('spend_settlements_block_hash_hex', sql`${t.blockHash} ~ '^[0-9a-f]{64}$'`),
+    check('spend_settlements_undone_pair', sql`(${t.undoneAt} is null) = (${t.undoneBy} is null)`),
+  ],
 );

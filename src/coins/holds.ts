@@ -29,18 +29,25 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   throw invalid(issue.path.join('.') || 'input', issue.message);
 }
 
+/** Two parallel arrays for unnest(): one statement whatever the number of coins. */
+function outpointArrays(pairs: readonly (readonly [string, bigint])[]) {
+  return {
+    txids: `{${pairs.map(([t]) => t).join(',')}}`,
+    vouts: `{${pairs.map(([, v]) => v.toString()).join(',')}}`,
+  };
+}
+
 /** The coins named, locked in outpoint order (so two spends never deadlock); 404 for one not recorded. */
 async function lockRows(tx: Tx, named: readonly string[]): Promise<Utxo[]> {
-  const pairs = [...new Set(named)].map((o) => o.split(':') as [string, string]);
+  const pairs = [...new Set(named)].map((o) => {
+    const [t, v] = o.split(':') as [string, string];
+    return [t, BigInt(v)] as const;
+  });
+  const { txids, vouts } = outpointArrays(pairs);
   const rows = await tx
     .select()
     .from(utxos)
-    .where(
-      sql`(${utxos.txid}, ${utxos.vout}) in (${sql.join(
-        pairs.map(([t, v]) => sql`(${t}, ${BigInt(v)})`),
-        sql`, `,
-      )})`,
-    )
+    .where(sql`(${utxos.txid}, ${utxos.vout}) in (select * from unnest(${txids}::text[], ${vouts}::bigint[]))`)
     .orderBy(asc(utxos.txid), asc(utxos.vout))
     .for('update');
   const found = new Set(rows.map(outpointOf));
@@ -55,31 +62,33 @@ interface Move {
   to: CoinStatus;
 }
 
-/** Writes each coin's new state and its history row, citing the one ledger entry of the call. */
+/**
+ * Writes every coin's new state in one UPDATE and their history rows in one INSERT, each citing the
+ * one ledger entry of the call. `block` sets (or, null, clears) the coins' block as well.
+ */
 async function writeMoves(
   tx: Tx,
   moves: Move[],
   why: { reason: string; eventId: string },
   ref: { kind: string; source: { type: string; id: string } },
+  block?: { hash: string; height: number } | null,
 ) {
-  for (const { coin, to } of moves) {
-    await tx
-      .update(utxos)
-      .set({ status: to, updatedAt: new Date() })
-      .where(and(eq(utxos.txid, coin.txid), eq(utxos.vout, coin.vout)));
-  }
-  const ledgerRefs = [{ kind: ref.kind, source_type: ref.source.type, source_id: ref.source.id }];
-  await tx.insert(utxoHistory).values(
-    moves.map(({ coin, from, to }) => ({
-      txid: coin.txid,
-      vout: coin.vout,
-      fromStatus: from,
-      toStatus: to,
-      reason: why.reason,
-      eventId: why.eventId,
-      ledgerRefs,
-    })),
-  );
+  if (moves.length === 0) return;
+  const { txids, vouts } = outpointArrays(moves.map((m) => [m.coin.txid, m.coin.vout] as const));
+  const tos = `{${moves.map((m) => m.to).join(',')}}`;
+  const blockSet =
+    block === undefined
+      ? sql``
+      : sql`, block_hash = ${block?.hash ?? null}, block_height = ${block?.height ?? null}::integer`;
+  await tx.execute(sql`update utxos u set status = m.status, updated_at = now()${blockSet}
+    from unnest(${txids}::text[], ${vouts}::bigint[], ${tos}::text[]) as m(txid, vout, status)
+    where u.txid = m.txid and u.vout = m.vout`);
+  const ledgerRefs = JSON.stringify([{ kind: ref.kind, source_type: ref.source.type, source_id: ref.source.id }]);
+  const froms = `{${moves.map((m) => m.from).join(',')}}`;
+  await tx.execute(sql`insert into utxo_history (txid, vout, from_status, to_status, reason, event_id, ledger_refs)
+    select m.txid, m.vout, m.from_status, m.to_status, ${why.reason}, ${why.eventId}, ${ledgerRefs}::jsonb
+    from unnest(${txids}::text[], ${vouts}::bigint[], ${froms}::text[], ${tos}::text[]) with ordinality as m(txid, vout, from_status, to_status, n)
+    order by m.n`);
 }
 
 /** Postings moving each coin's satoshis from one vault account to another, summed per account. */
@@ -150,6 +159,12 @@ const spendInput = z.object({
       .max(100),
   }),
   occurredAt: z.date().optional(),
+  /**
+   * Vault outputs of this transaction that a reorg had withdrawn (reopenSpend's `withdraw`), back to
+   * `available` in `block`: the settlement's postings book them, as they did the first time.
+   */
+  restore: z.array(z.string().regex(OUTPOINT)).max(100).optional(),
+  block: z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/), height: z.number().int().min(0) }).optional(),
 });
 export type SpendInput = z.input<typeof spendInput>;
 
@@ -173,6 +188,12 @@ export function markSpent({ ctx, input: raw }: Verb<SpendInput>) {
       );
     const ref = { kind: 'coin.spent', source: spendSource(input.spendId, input.eventId) };
     await writeMoves(tx, moves, { reason: `spent: ${input.settlement.description}`, eventId: ref.source.id }, ref);
+    if (input.restore?.length) {
+      if (!input.block) throw invalid('block', 'restored outputs need the block that confirms them');
+      const back = planMoves(await lockRows(tx, input.restore), 'available', ['spent']);
+      const why = { reason: `confirmed again: ${input.settlement.description}`, eventId: ref.source.id };
+      await writeMoves(tx, back, why, ref, input.block);
+    }
     const out = moves.map((m) => ({
       account: vaultAccount(m.coin.policyId, m.from as HeldStatus),
       amount: -m.coin.amountSat,
@@ -189,12 +210,23 @@ export function markSpent({ ctx, input: raw }: Verb<SpendInput>) {
   });
 }
 
-const reopenInput = z.object({ spendId: key, eventId: key, reason: z.string().min(1).max(500) });
+const reopenInput = z.object({
+  spendId: key,
+  eventId: key,
+  reason: z.string().min(1).max(500),
+  /**
+   * The transaction's own vault outputs (change, transfers) the settlement booked as coins: with their
+   * transaction unconfirmed again they are coins of no one (`spent`, their block cleared) until it is
+   * confirmed again (markSpent's `restore`). Each must be available.
+   */
+  withdraw: z.array(z.string().regex(OUTPOINT)).max(100).optional(),
+});
 export type ReopenInput = z.input<typeof reopenInput>;
 
 /**
  * spent -> the state it was spent from (locked, or available when spent outside Reserve): the
- * spending block was reorganised away. Reverses the spend's entry.
+ * spending block was reorganised away. Reverses the spend's entry (and with it the booking of the
+ * withdrawn outputs).
  */
 export function reopenSpend({ ctx, input: raw }: Verb<ReopenInput>) {
   const input = parse(reopenInput, raw);
@@ -213,6 +245,11 @@ export function reopenSpend({ ctx, input: raw }: Verb<ReopenInput>) {
     if (wrong) throw conflict(`${outpointOf(wrong.coin)} is ${wrong.from}, no longer spent by ${source.id}`);
     const ref = { kind: 'coin.unspent', source };
     await writeMoves(tx, moves, { reason: `spend undone: ${input.reason}`, eventId: source.id }, ref);
+    if (input.withdraw?.length) {
+      const gone = planMoves(await lockRows(tx, input.withdraw), 'spent', ['available']);
+      const why = { reason: `its transaction is unconfirmed again: ${input.reason}`, eventId: source.id };
+      await writeMoves(tx, gone, why, ref, null);
+    }
     await reverseEntry(inTx(ctx, tx), { seq, reason: input.reason, kind: ref.kind, source });
     return { outpoints: moves.map((m) => outpointOf(m.coin)), statuses: moves.map((m) => m.to) };
   });

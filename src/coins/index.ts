@@ -43,6 +43,15 @@ export {
   type SpendInput,
 } from './holds.js';
 export {
+  coinsAt,
+  keepTransaction,
+  knownTransactions,
+  largestSpendable,
+  type NamedCoin,
+  smallestSpendable,
+  type SpendableCoin,
+} from './selection.js';
+export {
   getUtxo,
   holdingsReport,
   listUtxos,

@@ -1,103 +1,69 @@
-import { and, asc, desc, eq, gte, inArray, isNotNull, notInArray, sql } from 'drizzle-orm';
-import type { Tx } from '../../db/client.js';
-import { utxos } from '../../db/schema/payouts.js';
-import { policyAddresses } from '../../db/schema/policies.js';
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import { spends } from '../../db/schema/spends.js';
-import type { SpendCoin } from '../custody/index.js';
-import { planSelection, type SelectionParams, SelectionError, finishSelection } from '../custody/index.js';
-import type { Funding } from '../custody/index.js';
+import { coinsAt, knownTransactions, largestSpendable, type SpendableCoin, smallestSpendable } from '../coins/index.js';
+import { type Ctx, executor } from '../context.js';
+import type { Funding, SpendCoin } from '../custody/index.js';
+import { finishSelection, planSelection, type SelectionParams, SelectionError } from '../custody/index.js';
+import { derivationsOf } from '../policies/index.js';
 
-// Candidate coins for a spend, read with two indexed queries instead of the whole vault: the
-// maxInputs + 1 largest available coins (which decide how many inputs the spend needs), then the
-// smallest available coin that still covers the amount. Each coin comes with its address's chain and
-// index (policy_addresses), to derive its scripts. The coins door offers no such read yet: this
-// reads the coins' and policies' tables directly, read-only; the lock goes through coins.lockCoins.
+// Candidate coins for a spend, through the coins door: the maxInputs + 1 largest available coins (which
+// decide how many inputs the spend needs), then the smallest available coin that still covers the amount.
+// The chosen coins get their address's chain and index from the policies door, to derive their scripts.
 
 export interface Candidate extends SpendCoin {
   coinbase: boolean;
 }
 
-const columns = {
-  txid: utxos.txid,
-  vout: utxos.vout,
-  valueSat: utxos.amountSat,
-  address: utxos.address,
-  coinbase: utxos.coinbase,
-  chain: policyAddresses.chain,
-  index: policyAddresses.index,
-};
+type Located = SpendableCoin & { chain: 0 | 1 | null; index: number | null };
 
-type Row = {
-  txid: string;
-  vout: bigint;
-  valueSat: bigint;
-  address: string;
-  coinbase: boolean;
-  chain: number;
-  index: number;
-};
-const toCandidate = (r: Row): Candidate => ({ ...r, vout: Number(r.vout), chain: r.chain as 0 | 1 });
-
-function available(tx: Tx, policyId: string) {
-  return tx
-    .select(columns)
-    .from(utxos)
-    .innerJoin(policyAddresses, eq(policyAddresses.address, utxos.address))
-    .where(and(eq(utxos.policyId, policyId), eq(utxos.status, 'available')));
+/** Each coin with its address's place in the policy (null for an address the policies did not issue). */
+async function locate<T extends SpendableCoin>(ctx: Ctx, coins: readonly T[]): Promise<(T & Located)[]> {
+  const places = await derivationsOf(
+    ctx,
+    coins.map((c) => c.address),
+  );
+  return coins.map((c) => {
+    const at = places.get(c.address);
+    return { ...c, chain: at ? (at.chain as 0 | 1) : null, index: at?.index ?? null };
+  });
 }
 
-export async function selectFromVault(tx: Tx, policyId: string, params: SelectionParams): Promise<Funding<Candidate>> {
-  const largest = (
-    await available(tx, policyId)
-      .orderBy(desc(utxos.amountSat), asc(utxos.txid), asc(utxos.vout))
-      .limit(params.maxInputs + 1)
-  ).map(toCandidate);
+const asCandidate = (c: Located): Candidate => ({ ...c, chain: c.chain!, index: c.index! });
+
+export async function selectFromVault(
+  ctx: Ctx,
+  policyId: string,
+  params: SelectionParams,
+): Promise<Funding<Candidate>> {
+  const largest = await largestSpendable(ctx, { policyId, limit: params.maxInputs + 1 });
   const plan = planSelection(largest, params);
-  const prefix = plan.prefix.map((c) => `${c.txid}:${c.vout}`);
-  const [last] = await tx
-    .select(columns)
-    .from(utxos)
-    .innerJoin(policyAddresses, eq(policyAddresses.address, utxos.address))
-    .where(
-      and(
-        eq(utxos.policyId, policyId),
-        eq(utxos.status, 'available'),
-        gte(utxos.amountSat, plan.lastMinSat),
-        prefix.length > 0 ? notInArray(sql`${utxos.txid} || ':' || ${utxos.vout}`, prefix) : undefined,
-      ),
-    )
-    // The same order compareCoinsDesc gives, from its far end: smallest value, then the last outpoint.
-    .orderBy(asc(utxos.amountSat), desc(utxos.txid), desc(utxos.vout))
-    .limit(1);
+  const last = await smallestSpendable(ctx, { policyId, minSat: plan.lastMinSat, exclude: plan.prefix });
   if (!last) throw new SelectionError({ reason: 'insufficient_funds', availableSat: 0n, requiredSat: plan.lastMinSat });
-  return finishSelection(plan, toCandidate(last), params);
+  const funding = finishSelection(plan, last, params);
+  const located = await locate(ctx, funding.inputs);
+  const unplaced = located.find((c) => c.chain === null);
+  if (unplaced) throw new Error(`coin ${unplaced.txid}:${unplaced.vout} pays an address no policy issued`);
+  return { ...funding, inputs: located.map(asCandidate) };
 }
 
 /** The named coins (coin control) with their state, policy and derivation; absent ones are missing. */
-export async function namedCoins(tx: Tx, outpoints: readonly { txid: string; vout: number }[]) {
-  if (outpoints.length === 0) return [];
-  const rows = await tx
-    .select({ ...columns, status: utxos.status, policyId: utxos.policyId })
-    .from(utxos)
-    .leftJoin(policyAddresses, eq(policyAddresses.address, utxos.address))
-    .where(
-      sql`(${utxos.txid}, ${utxos.vout}) in (${sql.join(
-        outpoints.map((o) => sql`(${o.txid}, ${BigInt(o.vout)})`),
-        sql`, `,
-      )})`,
-    );
-  return rows;
+export async function namedCoins(ctx: Ctx, outpoints: readonly { txid: string; vout: number }[]) {
+  return locate(ctx, await coinsAt(ctx, outpoints));
 }
 
 /**
- * The previous transactions Reserve holds for these coins: its own spends' final transactions (change and
- * transfers it settled). Payouts' raw transactions are not kept by the coins yet.
+ * The previous transactions Reserve holds for these coins: those the coins kept (payouts' raw_tx_hex) and
+ * its own spends' final transactions (change and transfers it settled).
  */
-export async function knownPrevTxs(tx: Tx, txids: readonly string[]): Promise<Map<string, string>> {
+export async function knownPrevTxs(ctx: Ctx, txids: readonly string[]): Promise<Map<string, string>> {
   if (txids.length === 0) return new Map();
-  const rows = await tx
+  const known = await knownTransactions(ctx, txids);
+  const missing = [...new Set(txids)].filter((t) => !known.has(t));
+  if (missing.length === 0) return known;
+  const rows = await executor(ctx)
     .select({ txid: spends.txid, hex: spends.finalTxHex })
     .from(spends)
-    .where(and(inArray(spends.txid, [...new Set(txids)]), isNotNull(spends.finalTxHex)));
-  return new Map(rows.map((r) => [r.txid, r.hex!]));
+    .where(and(inArray(spends.txid, missing), isNotNull(spends.finalTxHex)));
+  for (const r of rows) known.set(r.txid, r.hex!);
+  return known;
 }

@@ -1,7 +1,7 @@
 import type { SpendState } from '../../db/schema/spends.js';
 import { audit } from '../audit/index.js';
 import { releaseCoins } from '../coins/index.js';
-import type { Ctx } from '../context.js';
+import type { Ctx, Verb } from '../context.js';
 import { dueForExpiry, lockSpend, type SpendRecord, setState } from './store.js';
 
 // Ending a spend: its state, its coins released through the coins door (Locked back to Available in the
@@ -36,11 +36,22 @@ export async function endSpend(
   return row;
 }
 
-/** Expires the vault's proposed spends past their time (called inside a proposal, under the vault lock). */
-export async function expireDue(ctx: Ctx, policyId: string, now: Date): Promise<string[]> {
-  const ids = await dueForExpiry(ctx.tx!, policyId, now);
+export interface ExpireDueInput {
+  policyId: string;
+  /** The proposal's clock: spends whose expiry is at or before it end. */
+  now: Date;
+}
+
+/**
+ * Expires the vault's proposed spends past their time. Called inside a proposal, under the vault
+ * lock, so it runs in ctx.tx (the caller's transaction, where that lock is held) and refuses without one.
+ */
+export async function expireDue({ ctx, input }: Verb<ExpireDueInput>): Promise<string[]> {
+  const tx = ctx.tx;
+  if (!tx) throw new Error('expireDue runs inside the transaction that holds the vault lock (ctx.tx)');
+  const ids = await dueForExpiry(tx, input.policyId, input.now);
   for (const id of ids) {
-    const record = await lockSpend(ctx.tx!, id);
+    const record = await lockSpend(tx, id);
     await endSpend(ctx, record, 'expired', `not approved by ${record.spend.expiresAt.toISOString()}`);
   }
   return ids;

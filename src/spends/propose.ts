@@ -1,4 +1,3 @@
-import type { Tx } from '../../db/client.js';
 import { spendInputs, spendOutputs, spends } from '../../db/schema/spends.js';
 import { audit } from '../audit/index.js';
 import { outputScriptOf } from '../bitcoin/address.js';
@@ -86,16 +85,16 @@ function changeFor(wallet: MultisigWallet): ChangeAddress {
 }
 
 async function chooseCoins(
-  tx: Tx,
+  ctx: Ctx,
   policyId: string,
   input: ProposeSpendInput,
   params: ReturnType<typeof selectionParams>,
 ) {
   try {
-    if (!input.inputs) return await selectFromVault(tx, policyId, params);
-    const rows = await namedCoins(tx, input.inputs);
+    if (!input.inputs) return await selectFromVault(ctx, policyId, params);
+    const rows = await namedCoins(ctx, input.inputs);
     const coins: Candidate[] = input.inputs.map((named, i) => {
-      const row = rows.find((r) => r.txid === named.txid && Number(r.vout) === named.vout);
+      const row = rows.find((r) => r.txid === named.txid && r.vout === named.vout);
       const field = `inputs.${i}`;
       if (!row) throw fieldProblem(field, `coin ${named.txid}:${named.vout} is not a coin of the reserve`);
       if (row.policyId !== policyId)
@@ -153,7 +152,7 @@ export async function proposeSpend({ ctx, input: raw }: Verb<unknown>): Promise<
     });
     if (!policy.active) throw stateConflict('policy_retired', `policy ${policy.id} is retired`);
     await lockVaultSpending(tx, policy.id);
-    await expireDue(c, policy.id, now);
+    await expireDue({ ctx: c, input: { policyId: policy.id, now } });
     const rules = rulesOf(documentOf(policy));
     const wallet = policyWallet(policy);
     const id = newId('spd');
@@ -186,9 +185,9 @@ export async function proposeSpend({ ctx, input: raw }: Verb<unknown>): Promise<
       feeRateMsatVb: rateMsat,
       maxInputs: settings.maxInputs,
     });
-    const funding = await chooseCoins(tx, policy.id, input, params);
+    const funding = await chooseCoins(c, policy.id, input, params);
     const prevTxs = await knownPrevTxs(
-      tx,
+      c,
       funding.inputs.map((i) => i.txid),
     );
     for (const coin of funding.inputs) coin.prevTxHex = prevTxs.get(coin.txid) ?? null;

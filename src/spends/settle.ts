@@ -1,8 +1,9 @@
 import { Transaction } from 'bitcoinjs-lib';
+import { spendSettlements } from '../../db/schema/spends.js';
 import { raiseAlert } from '../alerts/index.js';
 import { audit } from '../audit/index.js';
-import { findBlock, readTip } from '../chain/index.js';
-import { knownBlock, markSpent, receiveCoin, statusOf } from '../coins/index.js';
+import { findBlock, proofRequired, proveInBlock, readTip } from '../chain/index.js';
+import { knownBlock, markSpent, outpointOf, receiveCoin, statusOf } from '../coins/index.js';
 import { type Ctx, inTx, type Verb, withTransaction } from '../context.js';
 import { invalid } from '../errors.js';
 import { NETWORK_FEES, UNACCOUNTED, vaultAccount } from '../ledger/index.js';
@@ -10,12 +11,14 @@ import { namedCoins } from './coin-query.js';
 import { endSpend } from './expire.js';
 import { liveSpendsHolding, lockSpend, type SpendRecord, setState, spendByTxid } from './store.js';
 
-// Settlement from the chain (the fleet's tx.confirmed): a confirmed transaction that spends vault coins.
-// Reserve's own spend: its inputs become spent in one ledger entry (the fee to NetworkFees, external outputs
-// to the spend's account, vault outputs to the receiving vault's account for their state) and its vault
-// outputs (change, transfers) become coins of those vaults. Anyone else's: a critical alert, the coins
-// spent, every live spend holding them invalidated, the outflow booked to Unaccounted: the books follow
-// the chain and the gap shows. Not yet: undoing a settlement when its block is disconnected.
+// Settlement from the chain (the fleet's tx.confirmed): a confirmed transaction that spends vault coins,
+// proven by its merkle branch to the header of its block where PAYOUT_PROOF asks for it, in a block of
+// the best chain. Reserve's own spend: its inputs become spent in one ledger entry (the fee to
+// NetworkFees, external outputs to the spend's account, vault outputs to the receiving vault's account)
+// and its vault outputs (change, transfers) become coins of those vaults. Anyone else's: a critical
+// alert, the coins spent, every live spend holding them invalidated, the outflow booked to Unaccounted:
+// the books follow the chain and the gap shows. Each settlement is a spend_settlements row, which a
+// reorg of its block undoes (reorg.ts).
 
 export interface TxConfirmed {
   txid: string;
@@ -23,6 +26,8 @@ export interface TxConfirmed {
   blockHeight: number;
   blockHash: string;
   eventId: string;
+  /** The transaction's merkle branch to block_hash's header (tx.confirmed's tx_index, merkle_branch). */
+  proof?: { txIndex: number; merkleBranch: string[] } | null;
 }
 
 export type Settlement =
@@ -30,42 +35,88 @@ export type Settlement =
   | { outcome: 'settled' | 'already_settled'; spendId: string }
   | { outcome: 'unauthorised'; alertId: string; invalidated: string[] };
 
+type VaultCoins = Awaited<ReturnType<typeof namedCoins>>;
+
+/** The block holds the transaction (its proof checked, or refused missing where required) and is connected. */
+async function checkBlock(ctx: Ctx, input: TxConfirmed, coins: VaultCoins) {
+  const dbTx = ctx.tx!;
+  if (input.proof) {
+    const proven = await proveInBlock(dbTx, {
+      blockHash: input.blockHash,
+      blockHeight: input.blockHeight,
+      rawTxHex: input.rawTxHex,
+      txIndex: input.proof.txIndex,
+      merkleBranch: input.proof.merkleBranch,
+    });
+    if (proven.coinbase) throw invalid('data.tx_index', 'is the coinbase of the block, which spends no vault coin');
+  } else if (coins.some((c) => proofRequired(c.network))) {
+    throw invalid(
+      'data.merkle_branch',
+      'is required: PAYOUT_PROOF is required for this vault (tx_index and merkle_branch to the header of block_hash)',
+    );
+  }
+  const block = await findBlock(dbTx, input.blockHash);
+  if (!block?.connected)
+    throw invalid(
+      'data.block_hash',
+      `block ${input.blockHash} is not on the best chain Reserve knows: send its block.connected first`,
+    );
+  if (block.height !== input.blockHeight)
+    throw invalid('data.block_height', `block ${input.blockHash} is at height ${block.height}`);
+  return block;
+}
+
 export async function settleTransaction({ ctx, input }: Verb<TxConfirmed>): Promise<Settlement> {
   const tx = Transaction.fromHex(input.rawTxHex);
   if (tx.getId() !== input.txid) throw invalid('data.raw_tx_hex', `is transaction ${tx.getId()}, not ${input.txid}`);
   return withTransaction(ctx, async (dbTx) => {
     const c = inTx(ctx, dbTx);
     const prevouts = tx.ins.map((i) => ({ txid: Buffer.from(i.hash).reverse().toString('hex'), vout: i.index }));
-    const vaultCoins = (await namedCoins(dbTx, prevouts)).filter((r) => r.status !== 'orphaned');
+    const vaultCoins = (await namedCoins(c, prevouts)).filter((r) => r.status !== 'orphaned');
     if (vaultCoins.length === 0) return { outcome: 'not_ours' };
     const row = await spendByTxid(dbTx, input.txid);
     if (row) {
       const record = await lockSpend(dbTx, row.id);
       if (record.spend.state === 'confirmed') return { outcome: 'already_settled', spendId: row.id };
-      await settleOwn(c, record, tx, input);
+      await checkBlock(c, input, vaultCoins);
+      await settleOwn(c, record, input);
       return { outcome: 'settled', spendId: row.id };
     }
+    if (vaultCoins.every((v) => v.status === 'spent')) return { outcome: 'not_ours' };
+    await checkBlock(c, input, vaultCoins);
     return settleForeign(c, vaultCoins, input);
   });
 }
 
-async function settleOwn(ctx: Ctx, record: SpendRecord, tx: Transaction, input: TxConfirmed) {
-  const dbTx = ctx.tx!;
-  const block = knownBlock(await findBlock(dbTx, input.blockHash));
-  const tip = await readTip(dbTx);
-  const legs: { account: string; amount_sat: string }[] = [
-    { account: NETWORK_FEES, amount_sat: record.spend.feeSat.toString() },
-  ];
+async function recordSettlement(
+  ctx: Ctx,
+  input: TxConfirmed,
+  row: { spendId: string | null; holder: string; eventId: string; inputs: string[]; vaultOutputs: string[] },
+) {
+  await ctx.tx!.insert(spendSettlements).values({
+    txid: input.txid,
+    blockHash: input.blockHash,
+    blockHeight: input.blockHeight,
+    ...row,
+  });
+}
+
+/** Each vault output becomes a coin of its vault (or, withdrawn by a reorg, comes back); the settlement's legs. */
+async function vaultOutputsOf(ctx: Ctx, record: SpendRecord, input: TxConfirmed) {
+  const block = knownBlock(await findBlock(ctx.tx!, input.blockHash));
+  const tip = await readTip(ctx.tx!);
+  const legs: { account: string; amount_sat: string }[] = [];
+  const outpoints: string[] = [];
+  const restore: string[] = [];
   const now = new Date();
   for (const out of record.outputs) {
     if (out.kind === 'external') {
       legs.push({ account: record.spend.account, amount_sat: out.amountSat.toString() });
       continue;
     }
-    // A vault output becomes a coin of its vault, booked here (not as mining income).
-    const facts = { coinbase: false, blockHash: input.blockHash };
-    const status = statusOf(facts, block, tip?.height ?? null);
-    await receiveCoin({
+    // A vault output becomes a coin of its vault, booked by the settlement (not as mining income).
+    const status = statusOf({ coinbase: false, blockHash: input.blockHash }, block, tip?.height ?? null);
+    const arrived = await receiveCoin({
       ctx,
       input: {
         coin: {
@@ -89,25 +140,46 @@ async function settleOwn(ctx: Ctx, record: SpendRecord, tx: Transaction, input: 
         why: { reason: `${out.kind} of spend ${record.spend.id}`, eventId: input.eventId, occurredAt: now },
       },
     });
+    const outpoint = outpointOf({ txid: input.txid, vout: out.vout });
+    outpoints.push(outpoint);
+    if (!arrived.inserted) restore.push(outpoint);
     legs.push({
       account: vaultAccount(out.destPolicyId!, status as 'available'),
       amount_sat: out.amountSat.toString(),
     });
   }
+  return { legs, outpoints, restore };
+}
+
+async function settleOwn(ctx: Ctx, record: SpendRecord, input: TxConfirmed) {
+  const dbTx = ctx.tx!;
+  const now = new Date();
+  const vault = await vaultOutputsOf(ctx, record, input);
+  const eventId = input.eventId.slice(0, 128);
+  const inputs = record.inputs.map((i) => `${i.txid}:${i.vout}`);
   await markSpent({
     ctx,
     input: {
-      outpoints: record.inputs.map((i) => `${i.txid}:${i.vout}`),
+      outpoints: inputs,
       spendId: record.spend.id,
-      eventId: input.eventId.slice(0, 128),
+      eventId,
       settlement: {
         description: `spend ${record.spend.id} confirmed in ${input.blockHash} (${record.spend.purpose})`.slice(
           0,
           1000,
         ),
-        postings: legs,
+        postings: [{ account: NETWORK_FEES, amount_sat: record.spend.feeSat.toString() }, ...vault.legs],
       },
+      restore: vault.restore,
+      block: { hash: input.blockHash, height: input.blockHeight },
     },
+  });
+  await recordSettlement(ctx, input, {
+    spendId: record.spend.id,
+    holder: record.spend.id,
+    eventId,
+    inputs,
+    vaultOutputs: vault.outpoints,
   });
   if (record.spend.state === 'signed') {
     // Seen in a block before anyone reported it sent: the chain says it was broadcast.
@@ -123,7 +195,6 @@ async function settleOwn(ctx: Ctx, record: SpendRecord, tx: Transaction, input: 
     target: record.spend.id,
     details: { txid: input.txid, block_hash: input.blockHash, block_height: input.blockHeight },
   });
-  void tx;
 }
 
 async function networkOf(ctx: Ctx, policyId: string) {
@@ -131,15 +202,11 @@ async function networkOf(ctx: Ctx, policyId: string) {
   return (await getPolicy(ctx, policyId)).network;
 }
 
-async function settleForeign(
-  ctx: Ctx,
-  coins: Awaited<ReturnType<typeof namedCoins>>,
-  input: TxConfirmed,
-): Promise<Settlement> {
+async function settleForeign(ctx: Ctx, coins: VaultCoins, input: TxConfirmed): Promise<Settlement> {
   const dbTx = ctx.tx!;
   const invalidated = await liveSpendsHolding(
     dbTx,
-    coins.map((c) => ({ txid: c.txid, vout: c.vout })),
+    coins.map((c) => ({ txid: c.txid, vout: BigInt(c.vout) })),
   );
   for (const id of invalidated) {
     const record = await lockSpend(dbTx, id);
@@ -161,12 +228,16 @@ async function settleForeign(
     source: `tx.confirmed:${input.eventId}`,
   });
   if (held.length > 0) {
+    const holder = `unauthorised-${input.txid.slice(0, 16)}`;
+    const eventId = input.eventId.slice(0, 128);
+    const outpoints = held.map((c) => `${c.txid}:${c.vout}`);
+    await recordSettlement(ctx, input, { spendId: null, holder, eventId, inputs: outpoints, vaultOutputs: [] });
     await markSpent({
       ctx,
       input: {
-        outpoints: held.map((c) => `${c.txid}:${c.vout}`),
-        spendId: `unauthorised-${input.txid.slice(0, 16)}`,
-        eventId: input.eventId.slice(0, 128),
+        outpoints,
+        spendId: holder,
+        eventId,
         settlement: {
           description: `vault coins spent outside Reserve by ${input.txid}`,
           postings: [{ account: UNACCOUNTED, amount_sat: total.toString() }],

@@ -2,14 +2,15 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { networks, payments, Psbt } from 'bitcoinjs-lib';
+import { networks, payments, Psbt, type Transaction } from 'bitcoinjs-lib';
 import { rowsOf } from '../../../db/client.js';
 import { formatPath } from '../../../src/bitcoin/path.js';
 import { createKey } from '../../../src/keys/service.js';
 import { listAddresses } from '../../../src/policies/service.js';
-import { createTestApp, EXAMPLE_POLICIES_DIR } from '../../support/app.js';
-import { GENESIS_PREV, mineBlock, coinbaseTx, paymentTx, type RegtestBlock } from '../../support/regtest.js';
-import { blockConnected, payoutReceived, signEvent, TEST_SECRET } from '../../support/webhook.js';
+import { createTestApp, EXAMPLE_POLICIES_DIR, registerSites } from '../../support/app.js';
+import { CHAIN_PARAMS } from '../../../src/chain/index.js';
+import { mineBlock, coinbaseTx, paymentTx, type RegtestBlock } from '../../support/regtest.js';
+import { blockConnectedWithHeader, payoutReceived, signEvent, TEST_SECRET } from '../../support/webhook.js';
 import { SEEDS, signerOf, type TestSigner } from '../../unit/spends/fixtures.js';
 
 // A spends test app: the example policies plus a 3-of-5 regtest vault (published test seeds), approver
@@ -67,11 +68,12 @@ export const SIGNERS: Record<string, TestSigner[]> = {
 
 export async function createSpendsApp() {
   const t = await createTestApp({ webhookSecrets: [TEST_SECRET], policiesDir: policiesDir() });
+  await registerSites(t, ['dam-1']);
   const approvers: string[] = [];
   for (let i = 0; i < 4; i++)
     approvers.push((await createKey({ ctx: t.ctx(), input: { name: `approver ${i + 1}`, role: 'approver' } })).secret);
   const officer2 = (await createKey({ ctx: t.ctx(), input: { name: 'officer 2', role: 'officer' } })).secret;
-  let tipHash = GENESIS_PREV;
+  let tipHash = CHAIN_PARAMS.regtest.genesisHash;
   let height = 0;
   let seed = 1;
 
@@ -95,11 +97,26 @@ export async function createSpendsApp() {
       const b = mineBlock(height, tipHash, [
         coinbaseTx(height, [{ script: Buffer.from([0x51]), valueSat: 5_000_000_000n }], 'spends'),
       ]);
-      await send(blockConnected(b.height, b.hash, b.prevHash));
+      await send(blockConnectedWithHeader(b));
       tipHash = b.hash;
       out.push(b);
     }
     return out;
+  }
+
+  /** Mines a block holding `txs` on the tip (or on `on`, a fork) and connects it; it becomes the tip when it has the most work. */
+  async function mineWith(txs: Transaction[], on?: { height: number; hash: string }, tag = 'settle') {
+    const parent = on ?? { height, hash: tipHash };
+    const block = mineBlock(parent.height + 1, parent.hash, [
+      coinbaseTx(parent.height + 1, [{ script: Buffer.from([0x51]), valueSat: 5_000_000_000n }], tag),
+      ...txs,
+    ]);
+    await send(blockConnectedWithHeader(block));
+    if (block.height > height) {
+      height = block.height;
+      tipHash = block.hash;
+    }
+    return block;
   }
 
   /** Pays each amount to a receive address of the policy in its own transaction, mined and confirmed. */
@@ -128,7 +145,7 @@ export async function createSpendsApp() {
         }),
       );
     }
-    await send(blockConnected(block.height, block.hash, block.prevHash));
+    await send(blockConnectedWithHeader(block));
     tipHash = block.hash;
     return txs.map((tx) => ({ txid: tx.getId(), vout: 0 }));
   }
@@ -192,12 +209,18 @@ export async function createSpendsApp() {
     officer2,
     send,
     mine,
+    mineWith,
     fund,
     footprint,
     psbtOf,
     upload,
     count,
     tip: () => ({ height, hash: tipHash }),
+    /** A block a test mined on tip() and connected becomes the tip (the next block builds on it). */
+    advance: (b: RegtestBlock) => {
+      height = b.height;
+      tipHash = b.hash;
+    },
   };
 }
 

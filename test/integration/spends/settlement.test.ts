@@ -1,11 +1,12 @@
+import { createHash } from 'node:crypto';
 import { RawPSBTV0 } from '@scure/btc-signer/psbt.js';
+import { RawOldTx } from '@scure/btc-signer/script.js';
 import { Transaction } from 'bitcoinjs-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { holdingsReport } from '../../../src/coins/index.js';
 import { verifyLedger } from '../../../src/ledger/index.js';
 import { settleTransaction } from '../../../src/spends/index.js';
-import { blockConnected, eventTime } from '../../support/webhook.js';
-import { coinbaseTx, mineBlock } from '../../support/regtest.js';
+import { eventTime, signEvent } from '../../support/webhook.js';
 import { signWithBitcoinjs, signWithScure } from '../../unit/spends/fixtures.js';
 import { createSpendsApp, EXTERNAL, SIGNERS, type SpendsApp } from './fixture.js';
 
@@ -35,15 +36,93 @@ async function booksEqualChain() {
   expect(report.holdings.every((h) => h.consistent)).toBe(true);
 }
 
-/** Mines a block holding `txs` on the tip and connects it. */
-async function mineWith(txs: Transaction[]) {
-  const tip = t.tip();
-  const block = mineBlock(tip.height + 1, tip.hash, [
-    coinbaseTx(tip.height + 1, [{ script: Buffer.from([0x51]), valueSat: 5_000_000_000n }], 'settle'),
-    ...txs,
-  ]);
-  await t.send(blockConnected(block.height, block.hash, block.prevHash));
-  return block;
+const mineWith = (txs: Transaction[], on?: { height: number; hash: string }, tag?: string) => t.mineWith(txs, on, tag);
+
+const dsha = (b: Buffer) => createHash('sha256').update(createHash('sha256').update(b).digest()).digest();
+
+/** The merkle branch of the transaction at `index` among the block's, computed here (not by src/chain/spv), display hex. */
+function branchOf(txids: string[], index: number): string[] {
+  let level: Buffer[] = txids.map((id) => Buffer.from(id, 'hex').reverse());
+  const branch: string[] = [];
+  let i = index;
+  while (level.length > 1) {
+    if (level.length % 2 === 1) level.push(level[level.length - 1]!);
+    branch.push(
+      Buffer.from(level[i ^ 1]!)
+        .reverse()
+        .toString('hex'),
+    );
+    const next: Buffer[] = [];
+    for (let k = 0; k < level.length; k += 2) next.push(dsha(Buffer.concat([level[k]!, level[k + 1]!])));
+    level = next;
+    i >>= 1;
+  }
+  return branch;
+}
+
+/** tx.confirmed as the follower sends it, with the transaction's merkle proof in `block`. */
+function txConfirmed(
+  tx: Transaction,
+  block: { height: number; hash: string; block: { transactions?: Transaction[] } },
+) {
+  const txids = block.block.transactions!.map((x) => x.getId());
+  const index = txids.indexOf(tx.getId());
+  return {
+    type: 'tx.confirmed',
+    timestamp: eventTime(),
+    data: {
+      txid: tx.getId(),
+      raw_tx_hex: tx.toHex(),
+      block_height: block.height,
+      block_hash: block.hash,
+      tx_index: index,
+      merkle_branch: branchOf(txids, index),
+    },
+  };
+}
+
+/** Posts a webhook event and returns its answer, whatever the status (t.send throws on a refusal). */
+async function deliver(event: unknown) {
+  const signed = signEvent(event);
+  return t.request('POST', '/v1/webhooks/fleet', {
+    key: null,
+    raw: signed.body,
+    headers: signed.headers,
+    unchecked: true,
+  });
+}
+
+async function status(txid: string, vout: number): Promise<string> {
+  return (await t.request('GET', `/v1/utxos/${txid}/${vout}`, { key: t.keys.auditor, unchecked: true })).json.status;
+}
+
+/** A spend of regtest-five proposed, approved by two approvers and signed by three cosigners (two wallets). */
+async function signedSpend(body: Record<string, unknown>) {
+  const p = await t.request('POST', '/v1/spends', {
+    key: t.keys.officer,
+    body: { policy_id: 'regtest-five', ...body },
+  });
+  expect(p.status, p.text).toBe(201);
+  for (const key of t.approvers.slice(0, 2))
+    expect(
+      (
+        await t.request('POST', `/v1/spends/${p.json.id}/approvals`, {
+          key,
+          body: { decision: 'approve', digest: p.json.digest },
+        })
+      ).status,
+    ).toBe(200);
+  const base = await t.psbtOf(p.json.id);
+  for (const [i, s] of [0, 2, 4].entries()) {
+    const signer = SIGNERS['regtest-five']![s]!;
+    expect(
+      (await t.upload(p.json.id, i === 1 ? signWithScure(base, signer) : signWithBitcoinjs(base, signer))).status,
+    ).toBe(200);
+  }
+  const { readSpend } = await import('../../../src/spends/index.js');
+  const record = await readSpend(t.database.db, p.json.id);
+  expect(record.spend.state).toBe('signed');
+  return { proposal: p.json, tx: Transaction.fromHex(record.spend.finalTxHex!) };
 }
 
 describe('settlement', () => {
@@ -85,13 +164,8 @@ describe('settlement', () => {
     const tx = Transaction.fromHex(record.spend.finalTxHex!);
     const feesBefore = BigInt(await balance('Expenses:Bitcoin:NetworkFees'));
     const block = await mineWith([tx]);
-    // Through the fleet webhook, as the follower sends it.
-    const event = {
-      type: 'tx.confirmed',
-      timestamp: eventTime(),
-      data: { txid: tx.getId(), raw_tx_hex: tx.toHex(), block_height: block.height, block_hash: block.hash },
-    };
-    const settled = await t.send(event);
+    // Through the fleet webhook, as the follower sends it, with its merkle proof.
+    const settled = await t.send(txConfirmed(tx, block));
     expect(settled.json).toEqual({ outcome: 'settled', spendId: p.json.id });
     const again = await settleTransaction({
       ctx: t.ctx(),
@@ -183,6 +257,120 @@ describe('settlement', () => {
       (await t.request('GET', `/v1/utxos/${coin!.txid}/${coin!.vout}`, { key: t.keys.auditor, unchecked: true })).json
         .status,
     ).toBe('spent');
+    await booksEqualChain();
+  });
+
+  it("a payout's coin: the PSBT carries its previous transaction (non_witness_utxo), which hashes to the input's txid", async () => {
+    const coins = await t.fund('regtest-five', [40_000_000n, 30_000_000n], 7);
+    const p = await t.request('POST', '/v1/spends', {
+      key: t.keys.officer,
+      body: {
+        policy_id: 'regtest-five',
+        outputs: [{ address: EXTERNAL, amount_btc: '0.5' }],
+        fee_rate_sat_vb: 2,
+        purpose: 'payout coins',
+        inputs: coins,
+      },
+    });
+    expect(p.status, p.text).toBe(201);
+    const parsed = RawPSBTV0.decode(await t.psbtOf(p.json.id));
+    expect(parsed.inputs).toHaveLength(2);
+    for (const [i, input] of parsed.inputs.entries()) {
+      const prev = input.nonWitnessUtxo;
+      expect(prev, `input ${i}`).toBeDefined();
+      // scure decodes the previous transaction; re-encoded without witness by scure and hashed here, it
+      // is the txid the unsigned transaction's input spends.
+      const raw = Buffer.from(
+        RawOldTx.encode({
+          version: prev!.version,
+          inputs: prev!.inputs,
+          outputs: prev!.outputs,
+          lockTime: prev!.lockTime,
+        }),
+      );
+      const spent = Buffer.from(parsed.global.unsignedTx!.inputs[i]!.txid).toString('hex');
+      expect(spent).toBe(p.json.inputs[i].txid);
+      expect(dsha(raw).reverse().toString('hex')).toBe(spent);
+      expect(prev!.outputs[p.json.inputs[i].vout]!.amount).toBe(input.witnessUtxo!.amount);
+    }
+    await t.request('POST', `/v1/spends/${p.json.id}/cancel`, { key: t.keys.officer });
+  });
+
+  it('tx.confirmed with a forged merkle branch, or none where PAYOUT_PROOF is required: 422, nothing written', async () => {
+    await t.fund('regtest-five', [60_000_000n], 10);
+    const { proposal, tx } = await signedSpend({
+      outputs: [{ address: EXTERNAL, amount_btc: '0.2' }],
+      fee_rate_sat_vb: 3,
+      purpose: 'forged proofs',
+    });
+    const block = await mineWith([tx]);
+    const before = await t.footprint();
+    const good = txConfirmed(tx, block);
+    const forged = { ...good, data: { ...good.data, merkle_branch: [...good.data.merkle_branch] } };
+    forged.data.merkle_branch[0] = forged.data.merkle_branch[0]!.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    const r = await deliver(forged);
+    expect(r.status, r.text).toBe(422);
+    expect(r.json.errors[0].field).toBe('data.merkle_branch');
+    const wrongIndex = await deliver({ ...good, data: { ...good.data, tx_index: 0 } });
+    expect(wrongIndex.status, wrongIndex.text).toBe(422);
+    process.env.PAYOUT_PROOF = 'required';
+    try {
+      const { tx_index, merkle_branch, ...bare } = good.data;
+      const missing = await deliver({ ...good, data: bare });
+      expect(missing.status, missing.text).toBe(422);
+      expect(missing.json.errors[0].field).toBe('data.merkle_branch');
+    } finally {
+      delete process.env.PAYOUT_PROOF;
+    }
+    const after = await t.footprint();
+    // The refused deliveries are audited (audit_log); nothing else moved.
+    expect({ ...after, audit_log: 0 }).toEqual({ ...before, audit_log: 0 });
+    expect((await t.send(good)).json).toEqual({ outcome: 'settled', spendId: proposal.id });
+    await booksEqualChain();
+  });
+
+  it('a reorg of the confirming block sends the spend back to broadcast; confirmed again in another block, it settles again', async () => {
+    await t.fund('regtest-five', [90_000_000n], 12);
+    const { proposal, tx } = await signedSpend({
+      outputs: [
+        { address: EXTERNAL, amount_btc: '0.3', label: 'supplier' },
+        { policy_id: 'regtest-cold', amount_btc: '0.2', label: 'to cold' },
+      ],
+      fee_rate_sat_vb: 2,
+      purpose: 'reorged',
+    });
+    const parent = t.tip();
+    const disbursed = BigInt(await balance('Expenses:Bitcoin:Disbursements'));
+    const fees = BigInt(await balance('Expenses:Bitcoin:NetworkFees'));
+    const cold = BigInt(await balance('Assets:Bitcoin:regtest-cold:Available'));
+    const block = await mineWith([tx]);
+    expect((await t.send(txConfirmed(tx, block))).json.outcome).toBe('settled');
+    expect(await status(tx.getId(), 1)).toBe('available');
+    await booksEqualChain();
+    // A heavier fork from the block's parent: two blocks without the transaction.
+    const fork1 = await mineWith([], parent, 'fork');
+    const fork2 = await mineWith([], fork1, 'fork');
+    expect(t.tip().hash).toBe(fork2.hash);
+    const back = await t.request('GET', `/v1/spends/${proposal.id}`, { key: t.keys.auditor });
+    expect(back.json).toMatchObject({ state: 'broadcast', block_hash: null, block_height: null });
+    for (const i of proposal.inputs) expect(await status(i.txid, i.vout)).toBe('locked');
+    // Its vault outputs are coins of no one until the transaction is confirmed again.
+    expect(await status(tx.getId(), 1)).toBe('spent');
+    expect(BigInt(await balance('Expenses:Bitcoin:Disbursements'))).toBe(disbursed);
+    expect(BigInt(await balance('Expenses:Bitcoin:NetworkFees'))).toBe(fees);
+    expect(BigInt(await balance('Assets:Bitcoin:regtest-cold:Available'))).toBe(cold);
+    await booksEqualChain();
+    // Re-mined on the fork: the same transaction settles the spend again, in the new block.
+    const again = await mineWith([tx], fork2, 'fork');
+    expect((await t.send(txConfirmed(tx, again))).json).toEqual({ outcome: 'settled', spendId: proposal.id });
+    const settled = await t.request('GET', `/v1/spends/${proposal.id}`, { key: t.keys.auditor });
+    expect(settled.json).toMatchObject({ state: 'confirmed', block_hash: again.hash, block_height: again.height });
+    for (const i of proposal.inputs) expect(await status(i.txid, i.vout)).toBe('spent');
+    const transfer = await t.request('GET', `/v1/utxos/${tx.getId()}/1`, { key: t.keys.auditor, unchecked: true });
+    expect(transfer.json).toMatchObject({ status: 'available', block_hash: again.hash, amount_sat: '20000000' });
+    expect(BigInt(await balance('Expenses:Bitcoin:Disbursements')) - disbursed).toBe(30_000_000n);
+    expect(BigInt(await balance('Expenses:Bitcoin:NetworkFees')) - fees).toBe(BigInt(proposal.fee_sat));
+    expect(BigInt(await balance('Assets:Bitcoin:regtest-cold:Available')) - cold).toBe(20_000_000n);
     await booksEqualChain();
   });
 });

@@ -1,0 +1,70 @@
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import { spendSettlements } from '../../db/schema/spends.js';
+import { audit } from '../audit/index.js';
+import { findBlock } from '../chain/index.js';
+import { reopenSpend } from '../coins/index.js';
+import type { Ctx, Verb } from '../context.js';
+import { endSpend } from './expire.js';
+import { liveSpendsHolding, lockSpend, setState } from './store.js';
+
+// A reorg of a settling block (payouts' block events call this for every block whose state the event
+// changed, before the coins follow the chain): each settlement in a block no longer connected is undone,
+// latest first. The coins door reverses the settlement's entry and moves its coins back: the inputs to
+// where they were spent from (locked by the spend, or available for a transaction outside Reserve), the
+// vault outputs to `spent` (coins of no one until the transaction is confirmed again; a live spend
+// holding one is invalidated first). A spend of Reserve's goes back to `broadcast`; a tx.confirmed in
+// another block settles it again (settle.ts restores the withdrawn outputs there).
+
+export interface UnsettleInput {
+  blockHashes: readonly string[];
+  eventId: string;
+  reason: string;
+}
+
+export async function unsettleBlocks({ ctx, input }: Verb<UnsettleInput>): Promise<string[]> {
+  const tx = ctx.tx!;
+  const undone: string[] = [];
+  for (const hash of new Set(input.blockHashes)) {
+    const block = await findBlock(tx, hash);
+    if (!block || block.connected) continue;
+    const settled = await tx
+      .select()
+      .from(spendSettlements)
+      .where(and(eq(spendSettlements.blockHash, hash), isNull(spendSettlements.undoneAt)))
+      .orderBy(desc(spendSettlements.seq))
+      .for('update');
+    for (const row of settled) {
+      await undo(ctx, row, input);
+      undone.push(row.spendId ?? row.txid);
+    }
+  }
+  return undone;
+}
+
+async function undo(ctx: Ctx, row: typeof spendSettlements.$inferSelect, input: UnsettleInput) {
+  const tx = ctx.tx!;
+  const why = `block ${row.blockHash} (${row.blockHeight}) left the best chain: ${input.reason}`.slice(0, 500);
+  const outputs = row.vaultOutputs.map((o) => {
+    const [txid, vout] = o.split(':') as [string, string];
+    return { txid, vout: BigInt(vout) };
+  });
+  for (const id of await liveSpendsHolding(tx, outputs)) {
+    await endSpend(ctx, await lockSpend(tx, id), 'invalidated', `its coin's transaction is unconfirmed again: ${why}`);
+  }
+  await reopenSpend({
+    ctx,
+    input: { spendId: row.holder, eventId: row.eventId, reason: why, withdraw: row.vaultOutputs },
+  });
+  await tx
+    .update(spendSettlements)
+    .set({ undoneAt: new Date(), undoneBy: input.eventId })
+    .where(eq(spendSettlements.seq, row.seq));
+  if (row.spendId) {
+    await setState(tx, row.spendId, 'broadcast', { blockHash: null, blockHeight: null, confirmedAt: null });
+  }
+  await audit(tx, ctx, {
+    action: 'spends.unconfirmed',
+    target: row.spendId ?? row.txid,
+    details: { txid: row.txid, block_hash: row.blockHash, block_height: row.blockHeight, event_id: input.eventId },
+  });
+}
