@@ -32,3 +32,25 @@ export function sqlError(error: unknown): SqlError {
   }
   return {};
 }
+
+/** One refusal of the database a module expects, and what it means there (usually a DomainError). */
+export interface DbRefusal<T> {
+  code: string;
+  /** Only a violation of this constraint; any constraint when absent. */
+  constraint?: string;
+  to: (error: SqlError) => T;
+}
+
+/**
+ * The one mapping of database errors into a module's terms: the first refusal whose SQLSTATE
+ * (and constraint, when it names one) matches, applied; undefined for any other error, which
+ * the caller rethrows as it is (a fault, a 500 at the HTTP edge).
+ */
+export function refusalOf<T>(error: unknown, refusals: readonly DbRefusal<T>[]): T | undefined {
+  const found = sqlError(error);
+  if (!found.code) return undefined;
+  const rule = refusals.find(
+    (r) => r.code === found.code && (r.constraint === undefined || r.constraint === found.constraint),
+  );
+  return rule?.to(found);
+}

@@ -1,6 +1,7 @@
 // Errors a module raises on purpose, knowing nothing of HTTP: a code from a closed set, a
 // sentence, and the fields at fault. The HTTP edge (src/http/problem.ts) maps each code to a
 // status and an application/problem+json body; the console and the CLI word them their own way.
+import type { z } from 'zod';
 
 export const DOMAIN_CODES = [
   'bad_request',
@@ -52,3 +53,22 @@ export const conflict = (detail: string, extra?: Record<string, unknown>) =>
 export const fieldProblem = (code: DomainCode, field: string, reason: string) =>
   new DomainError(code, `${field}: ${reason}`, { errors: [{ field, reason }] });
 export const invalid = (field: string, reason: string) => fieldProblem('validation_failed', field, reason);
+
+/**
+ * A verb's input parsed by its zod schema, or a validation_failed DomainError naming every field
+ * at fault (`detail` is "field: reason; ..."); an issue at the input's root names `root`.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, root = 'input'): z.infer<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const errors: FieldError[] = parsed.error.issues.map((i) => ({
+    field: i.path.map(String).join('.') || root,
+    reason: i.message,
+  }));
+  return fieldsInvalid(errors);
+}
+
+/** A validation_failed refusal naming several fields. */
+export function fieldsInvalid(errors: FieldError[]): never {
+  throw new DomainError('validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
+}

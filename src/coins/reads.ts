@@ -3,7 +3,7 @@ import { utxoHistory, utxos } from '../../db/schema/payouts.js';
 import { type Ctx, executor } from '../context.js';
 import { notFound } from '../errors.js';
 import { readTip } from '../chain/index.js';
-import { parseAccount, VAULT_PREFIX } from '../ledger/index.js';
+import { entriesOccurredAt, parseAccount, VAULT_PREFIX } from '../ledger/index.js';
 import { formatBtc } from '../money/btc.js';
 import { btcBalances } from './ledger-port.js';
 import { assetAccount, type CoinStatus, HELD_STATUSES } from './lifecycle.js';
@@ -69,8 +69,8 @@ export async function listUtxosAsOf(ctx: Ctx, query: UtxoAsOfQuery): Promise<Utx
   // booked it (block time, payout period, event time), the time the ledger dates it by, so the
   // rewound set and the ledger's balances as of T agree; a change that booked nothing counts from
   // when it was recorded. known_at bounds the other axis: only what had been recorded by then.
-  const validAt = sql`coalesce((select min(e.occurred_at) from jsonb_array_elements(h.ledger_refs) r
-      join ledger_entries e on e.kind = r->>'kind' and e.source_type = r->>'source_type' and e.source_id = r->>'source_id'), h.at)`;
+  // The ledger dates the entries (its door's entriesOccurredAt), in this statement's snapshot.
+  const validAt = sql`coalesce(${entriesOccurredAt(sql`h.ledger_refs`)}, h.at)`;
   const known = query.knownAt ? sql`and h.at <= ${query.knownAt.toISOString()}::timestamptz` : sql``;
   const statusAsOf = sql<CoinStatus | null>`(
     select h.to_status from utxo_history h

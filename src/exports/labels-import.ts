@@ -3,7 +3,8 @@
 // people changed, which coins a wallet froze (spendable false), which references it does not know.
 // It changes no address or coin: a label is the wallet's note, the reserve's facts stay its own.
 import { z } from 'zod';
-import type { Ctx } from '../context.js';
+import { executor, type Verb } from '../context.js';
+import { parseInput } from '../errors.js';
 import { audit } from '../audit/index.js';
 import { labelLines } from './labels.js';
 
@@ -66,8 +67,15 @@ export function parseLabelFile(text: string): Bip329Line[] {
   return records;
 }
 
-/** Compares a label file with the reserve's own labels; writes one audit row with the counts. */
-export async function importLabels(ctx: Ctx, text: string): Promise<LabelImportSummary> {
+const LabelImportInput = z.object({ text: z.string() }).strict();
+export type LabelImportInput = z.infer<typeof LabelImportInput>;
+
+/**
+ * Compares a label file with the reserve's own labels; writes one audit row with the counts
+ * (in ctx.tx when set). A bad line of the file is a LabelFileError naming the line.
+ */
+export async function importLabels({ ctx, input }: Verb<LabelImportInput>): Promise<LabelImportSummary> {
+  const { text } = parseInput(LabelImportInput, input);
   const records = parseLabelFile(text);
   const ours = new Map<string, string>();
   for await (const chunk of labelLines(ctx).lines) {
@@ -100,7 +108,7 @@ export async function importLabels(ctx: Ctx, text: string): Promise<LabelImportS
       summary.relabelled.push({ type: r.type, ref: r.ref, reserve: label, wallet: r.label });
     if (r.type === 'output' && r.spendable === false) summary.frozen.push(r.ref);
   }
-  await audit(ctx.db, ctx, {
+  await audit(executor(ctx), ctx, {
     action: 'labels.import',
     details: {
       records: summary.records,

@@ -5,7 +5,13 @@
 // gathers, and it is appended under one lock with one commit (like PostgreSQL's own group
 // commit). Such a batch is a single statement outside any explicit transaction: atomic on its
 // own, and no client round trip happens while it holds the lock.
-import { sqlError } from '../../db/errors.js';
+import {
+  CHECK_VIOLATION,
+  type DbRefusal,
+  FOREIGN_KEY_VIOLATION,
+  refusalOf,
+  UNIQUE_VIOLATION,
+} from '../../db/errors.js';
 import type { Db, Executor } from '../../db/client.js';
 import { conflict, DomainError, invalid } from '../errors.js';
 import { observeDuration } from '../http/metrics.js';
@@ -82,7 +88,8 @@ export async function appendEntries(
     rows = await callAppend(tx, JSON.stringify(batch), options.skipPosted);
     observeDuration('ledger_append', items.length > 1 ? 'batch' : 'single', (performance.now() - started) / 1000);
   } catch (error) {
-    throw translateDbError(error);
+    // A DomainError carries no SQLSTATE, so it passes through as it is.
+    throw refusalOf(error, LEDGER_REFUSALS) ?? error;
   }
   const byId = new Map(rows.map((r) => [r.posted_id, r]));
   return prepared.map(({ id, entry, actor }) => {
@@ -195,30 +202,32 @@ export function appendGrouped(db: Db, item: AppendItem): Promise<PostedEntry> {
   return queue.append(item);
 }
 
-interface DbErrorFields {
-  code?: string;
-  constraint?: string;
-}
-
-const dbErrorFields = (error: unknown): DbErrorFields => sqlError(error);
-
 /** The database's refusals that a caller can cause, as problems; anything else stays an internal error. */
 export const alreadyPosted = () => conflict('this source has already been posted for this kind of entry');
 
-export function translateDbError(error: unknown): unknown {
-  if (error instanceof DomainError) return error;
-  const { code, constraint } = dbErrorFields(error);
-  if (code === '23505' && constraint === 'ledger_entries_source_once') return alreadyPosted();
-  if (code === '23505' && constraint === 'ledger_entries_reversed_once')
-    return conflict('this entry has already been reversed');
-  if (code === '23514' && constraint === 'ledger_account_commodity') {
-    return new DomainError('validation_failed', 'postings: an account may not hold this commodity', {
-      errors: [{ field: 'postings', reason: 'an account is limited to other commodities' }],
-    });
-  }
-  if (code === '23503' && constraint === 'ledger_entries_reverses_fk')
-    return invalid('reverses', 'no entry has this seq');
-  if (code === '23514' && constraint === 'ledger_entries_reverses_earlier')
-    return invalid('reverses', 'must be the seq of an earlier entry');
-  return error;
-}
+const LEDGER_REFUSALS: readonly DbRefusal<DomainError>[] = [
+  { code: UNIQUE_VIOLATION, constraint: 'ledger_entries_source_once', to: alreadyPosted },
+  {
+    code: UNIQUE_VIOLATION,
+    constraint: 'ledger_entries_reversed_once',
+    to: () => conflict('this entry has already been reversed'),
+  },
+  {
+    code: CHECK_VIOLATION,
+    constraint: 'ledger_account_commodity',
+    to: () =>
+      new DomainError('validation_failed', 'postings: an account may not hold this commodity', {
+        errors: [{ field: 'postings', reason: 'an account is limited to other commodities' }],
+      }),
+  },
+  {
+    code: FOREIGN_KEY_VIOLATION,
+    constraint: 'ledger_entries_reverses_fk',
+    to: () => invalid('reverses', 'no entry has this seq'),
+  },
+  {
+    code: CHECK_VIOLATION,
+    constraint: 'ledger_entries_reverses_earlier',
+    to: () => invalid('reverses', 'must be the seq of an earlier entry'),
+  },
+];

@@ -215,3 +215,14 @@ export async function sumBalancesAsOf(db: Executor, cut: { asOf?: Date; asOfSeq?
     .groupBy(ledgerPostings.account, ledgerAccounts.type, ledgerPostings.commodity)
     .orderBy(asc(ledgerPostings.account), asc(ledgerPostings.commodity));
 }
+
+/**
+ * The earliest occurred_at of the entries that `refs` names, as one SQL expression (null when none
+ * of them is posted): `refs` is a jsonb array of `{kind, source_type, source_id}`, the form another
+ * module keeps its ledger references in (utxo_history.ledger_refs). For a statement that dates its
+ * own rows by the ledger's valid time in the same snapshot, without knowing the ledger's tables.
+ */
+export function entriesOccurredAt(refs: SQL): SQL<Date | null> {
+  return sql<Date | null>`(select min(e.occurred_at) from jsonb_array_elements(${refs}) r
+    join ledger_entries e on e.kind = r->>'kind' and e.source_type = r->>'source_type' and e.source_id = r->>'source_id')`;
+}

@@ -2,8 +2,9 @@
 // Appends run in the caller's transaction (ctx.tx) so a module's state change and its entry
 // commit or fail together; the database assigns seq and hash under the chain-head lock.
 import type { Decimal } from 'decimal.js';
-import { type Actor, type Ctx, executor, withTransaction } from '../context.js';
-import { conflict, invalid, notFound } from '../errors.js';
+import { z } from 'zod';
+import { type Actor, type Ctx, executor, inTx, type Verb, withTransaction } from '../context.js';
+import { conflict, invalid, notFound, parseInput } from '../errors.js';
 import { alreadyPosted, appendEntries, appendGrouped, assertDistinctSources, MAX_BATCH_ENTRIES } from './append.js';
 import {
   type AccountType,
@@ -30,6 +31,7 @@ import {
 export type { NewEntry, Posting, PostedEntry, Valuation, AccountType } from './model.js';
 export { verifyLedger, type VerifyResult } from './verify.js';
 export { MAX_BATCH_ENTRIES } from './append.js';
+export { entriesOccurredAt } from './queries.js';
 
 /** The actor string hashed into an entry: the API key id, else the role (fleet, system). */
 export function actorName(actor: Actor): string {
@@ -41,9 +43,10 @@ export function actorName(actor: Actor): string {
  * fail together; otherwise in a transaction of its own, grouped with concurrent appends (one
  * head lock, one commit). Posting the same (kind, source) twice throws DomainError('conflict'),
  * and the caller's transaction remains usable (the duplicate is found under the head lock,
- * before anything is written).
+ * before anything is written). The entry is a value other modules build (bigint satoshis,
+ * Decimal fiat), checked as a value by assertValidEntries rather than parsed from the wire.
  */
-export async function postEntry(ctx: Ctx, entry: NewEntry): Promise<PostedEntry> {
+export async function postEntry({ ctx, input: entry }: Verb<NewEntry>): Promise<PostedEntry> {
   assertValidEntries([entry]);
   const item = { entry, actor: actorName(ctx.actor) };
   if (!ctx.tx) return appendGrouped(ctx.db, item);
@@ -56,7 +59,11 @@ export async function postEntry(ctx: Ctx, entry: NewEntry): Promise<PostedEntry>
  * Appends several entries under one chain-head lock, in the given order, in one transaction
  * (the caller's when ctx.tx is set). All or nothing.
  */
-export async function postEntries(ctx: Ctx, entries: NewEntry[]): Promise<PostedEntry[]> {
+export async function postEntries(verb: Verb<NewEntry[]>): Promise<PostedEntry[]>;
+/** @deprecated the old shape, kept only until src/coins/ledger-port.ts moves to `{ ctx, input }`. */
+export async function postEntries(ctx: Ctx, entries: NewEntry[]): Promise<PostedEntry[]>;
+export async function postEntries(first: Verb<NewEntry[]> | Ctx, second?: NewEntry[]): Promise<PostedEntry[]> {
+  const { ctx, input: entries } = isVerb(first) ? first : { ctx: first, input: second! };
   if (entries.length === 0) return [];
   if (entries.length > MAX_BATCH_ENTRIES) throw invalid('entries', `must be at most ${MAX_BATCH_ENTRIES} per batch`);
   assertValidEntries(entries);
@@ -66,30 +73,41 @@ export async function postEntries(ctx: Ctx, entries: NewEntry[]): Promise<Posted
   return withTransaction(ctx, (tx) => appendEntries(tx, items));
 }
 
-export interface ReverseInput {
-  /** The entry to reverse, by seq or by id. */
-  seq?: bigint;
-  entryId?: string;
-  reason: string;
-  /** Defaults to { type: 'ledger_entry', id: <original id> }. */
-  source?: { type: string; id: string };
-  /** Defaults to 'reversal'. */
-  kind?: string;
-  /** Defaults to now. */
-  occurredAt?: Date;
-}
+const ReverseInputSchema = z
+  .object({
+    /** The entry to reverse, by seq or by id. */
+    seq: z.bigint().positive().optional(),
+    entryId: z.string().min(1).max(200).optional(),
+    reason: z.string().trim().min(1, 'must not be empty'),
+    /** Defaults to { type: 'ledger_entry', id: <original id> }. */
+    source: z.object({ type: z.string(), id: z.string() }).optional(),
+    /** Defaults to 'reversal'. */
+    kind: z.string().optional(),
+    /** Defaults to now. */
+    occurredAt: z.date().optional(),
+  })
+  .strict()
+  .refine((v) => v.seq !== undefined || v.entryId !== undefined, {
+    path: ['seq'],
+    message: 'name the entry to reverse by seq or by entryId',
+  });
+
+export type ReverseInput = z.input<typeof ReverseInputSchema>;
 
 /** A new entry with the original's postings negated, referring to it; an entry is reversed at most once. */
-export async function reverseEntry(ctx: Ctx, input: ReverseInput): Promise<PostedEntry> {
+export async function reverseEntry(verb: Verb<ReverseInput>): Promise<PostedEntry>;
+/** @deprecated the old shape, kept only until src/coins/holds.ts moves to `{ ctx, input }`. */
+export async function reverseEntry(ctx: Ctx, input: ReverseInput): Promise<PostedEntry>;
+export async function reverseEntry(first: Verb<ReverseInput> | Ctx, second?: ReverseInput): Promise<PostedEntry> {
+  const { ctx, input: raw } = isVerb(first) ? first : { ctx: first, input: second! };
+  const input = parseInput(ReverseInputSchema, raw);
   return withTransaction(ctx, async (tx) => {
     const original = await selectEntryBy(tx, { seq: input.seq, id: input.entryId });
     if (!original) throw notFound(`ledger entry ${input.seq ?? input.entryId}`);
-    const reason = (input.reason ?? '').trim();
-    if (reason.length === 0) throw invalid('reason', 'must not be empty');
-    const description = `Reversal of entry ${original.seq}: ${reason}`.slice(0, 1000);
-    return postEntry(
-      { ...ctx, tx },
-      {
+    const description = `Reversal of entry ${original.seq}: ${input.reason}`.slice(0, 1000);
+    return postEntry({
+      ctx: inTx(ctx, tx),
+      input: {
         kind: input.kind ?? 'reversal',
         description,
         occurredAt: input.occurredAt ?? new Date(),
@@ -97,23 +115,34 @@ export async function reverseEntry(ctx: Ctx, input: ReverseInput): Promise<Poste
         postings: negatePostings(original.postings),
         reverses: original.seq,
       },
-    );
+    });
   });
 }
+
+/** A zod check by one of the model's problem functions (the same words as the entries' checks). */
+const checkedBy = (problem: (v: unknown) => string | null) =>
+  z
+    .unknown()
+    .superRefine((value, check) => {
+      const reason = problem(value);
+      if (reason) check.addIssue({ code: 'custom', message: reason });
+    })
+    .transform((value) => value as string);
+
+const OpenAccountInputSchema = z
+  .object({ name: checkedBy(accountNameProblem), commodities: z.array(checkedBy(commodityProblem)).nullish() })
+  .strict();
+
+export type OpenAccountInput = z.input<typeof OpenAccountInputSchema>;
 
 /**
  * Declares an account up front, optionally limited to some commodities (null: any).
  * Accounts are otherwise created on first use by postEntry. An existing account is returned
  * as it is; declaring it again with different commodities is a conflict.
  */
-export async function openAccount(ctx: Ctx, input: { name: string; commodities?: string[] | null }) {
-  const nameProblem = accountNameProblem(input.name);
-  if (nameProblem) throw invalid('name', nameProblem);
+export async function openAccount({ ctx, input: raw }: Verb<OpenAccountInput>) {
+  const input = parseInput(OpenAccountInputSchema, raw);
   const commodities = input.commodities ? [...new Set(input.commodities)].sort() : null;
-  commodities?.forEach((c, i) => {
-    const problem = commodityProblem(c);
-    if (problem) throw invalid(`commodities.${i}`, problem);
-  });
   return withTransaction(ctx, async (tx) => {
     const row = await insertAccount(tx, input.name, commodities);
     const existing = row.commodities ? [...row.commodities].sort() : null;
@@ -122,6 +151,10 @@ export async function openAccount(ctx: Ctx, input: { name: string; commodities?:
     }
     return { name: row.name, type: row.type as AccountType, commodities: row.commodities };
   });
+}
+
+function isVerb<I>(value: Verb<I> | Ctx): value is Verb<I> {
+  return 'ctx' in value && 'input' in value;
 }
 
 /** An amount of a commodity: bigint satoshis for BTC, Decimal for fiat. */

@@ -1,10 +1,15 @@
-import type { Ctx } from '../context.js';
+import type { Ctx, Verb } from '../context.js';
 import { DomainError } from '../errors.js';
 import { markAddressUsed, resolveAddress } from '../policies/index.js';
 import { recordProduction, toReportView } from '../production/index.js';
 
 // The other modules' services this module calls, in one place: the payouts module never
 // touches the ledger's or the policies' tables, it asks their services inside its transaction.
+
+/** A payout's address, as the event's parser checked it. */
+export interface AddressInput {
+  address: string;
+}
 
 export interface OwnedAddress {
   policyId: string;
@@ -27,7 +32,10 @@ function ownersOf(ctx: Ctx): Map<string, OwnedAddress> {
 }
 
 /** The policy that owns an address, or null for an address the reserve does not control (422 if invalid). */
-export async function ownerOf(ctx: Ctx, address: string): Promise<{ owner: OwnedAddress; firstSeen: boolean } | null> {
+export async function ownerOf({
+  ctx,
+  input: { address },
+}: Verb<AddressInput>): Promise<{ owner: OwnedAddress; firstSeen: boolean } | null> {
   const owners = ownersOf(ctx);
   const remembered = owners.get(address);
   if (remembered) return { owner: remembered, firstSeen: false };
@@ -53,12 +61,12 @@ export async function ownerOf(ctx: Ctx, address: string): Promise<{ owner: Owned
 }
 
 /** Forgets a resolution, so that the next payout to it marks it used again (after a rollback). */
-export function forgetOwner(ctx: Ctx, address: string): void {
+export function forgetOwner({ ctx, input: { address } }: Verb<AddressInput>): void {
   ownersOf(ctx).delete(address);
 }
 
-export async function noteAddressUsed(ctx: Ctx, address: string): Promise<void> {
-  await markAddressUsed(ctx, address);
+export async function noteAddressUsed({ ctx, input }: Verb<AddressInput>): Promise<void> {
+  await markAddressUsed({ ctx, input });
 }
 
 /**
@@ -66,9 +74,9 @@ export async function noteAddressUsed(ctx: Ctx, address: string): Promise<void> 
  * webhook's transaction, beside its idempotency record). The production module names fields
  * relative to the report (`energy_kwh`); in a webhook body they are `data.energy_kwh`.
  */
-export async function reportProduction(ctx: Ctx, data: Record<string, unknown>) {
+export async function reportProduction({ ctx, input: data }: Verb<Record<string, unknown>>) {
   try {
-    const { report, outcome } = await recordProduction(ctx, data, 'webhook');
+    const { report, outcome } = await recordProduction({ ctx, input: { report: data, source: 'webhook' } });
     return { outcome, report: toReportView(report) };
   } catch (error) {
     if (error instanceof DomainError && error.options.errors) {

@@ -63,7 +63,7 @@ export async function receivePayout(
 ): Promise<PayoutOutcome> {
   const { data } = event;
   const txCtx = inTx(ctx, tx);
-  const found = await ownerOf(txCtx, data.address);
+  const found = await ownerOf({ ctx: txCtx, input: { address: data.address } });
   if (!found) {
     const alert = await raiseAlert(tx, {
       kind: 'payout.foreign_address',
@@ -156,7 +156,7 @@ export async function receivePayout(
     ({ coin, entries } = arrived);
     if (merkleProven) coin = (await markProven(tx, coin))!;
     // Marking the address used locks its row: done once per address and process, not per payout.
-    if (firstSeen) await noteAddressUsed(txCtx, data.address);
+    if (firstSeen) await noteAddressUsed({ ctx: txCtx, input: { address: data.address } });
   } else {
     let existing = (await lockCoin(tx, data.txid, vout))!;
     // An ordinary payment re-mined in another block after a reorg: a normal move, not a conflict.

@@ -141,7 +141,7 @@ const tipRoute = createRoute({
     200: {
       description: 'The tip (nulls before any block)',
       content: {
-        'application/json': { schema: z.object({ height: z.number().nullable(), hash: z.string().nullable() }) },
+        'application/json': { schema: z.strictObject({ height: z.number().nullable(), hash: z.string().nullable() }) },
       },
     },
     ...errorResponses(401, 403),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import { sqlError, UNIQUE_VIOLATION } from '../../db/errors.js';
+import { type DbRefusal, refusalOf, UNIQUE_VIOLATION } from '../../db/errors.js';
 import type { Db, Executor, Tx } from '../../db/client.js';
 import { webhookEvents } from '../../db/schema/payouts.js';
 import { audit } from '../audit/index.js';
@@ -70,6 +70,9 @@ async function storedAnswer(db: Executor, id: string, bodySha256: string): Promi
   return { status: row.status, body: row.response, replayed: true };
 }
 
+/** The database's refusal that means a concurrent delivery of the same webhook-id committed first. */
+const CONCURRENT_DELIVERY: readonly DbRefusal<true>[] = [{ code: UNIQUE_VIOLATION, to: () => true }];
+
 async function apply(
   ctx: Ctx,
   tx: Tx,
@@ -84,7 +87,11 @@ async function apply(
     return { status: 200, body: JSON.stringify(outcome.result), entries: outcome.entries };
   }
   if (event.type === 'production.reported') {
-    return { status: 200, body: JSON.stringify(await reportProduction(inTx(ctx, tx), event.data)), entries: [] };
+    return {
+      status: 200,
+      body: JSON.stringify(await reportProduction({ ctx: inTx(ctx, tx), input: event.data })),
+      entries: [],
+    };
   }
   if (event.type === 'tx.confirmed') {
     const settled = await settleTransaction({ ctx: inTx(ctx, tx), input: { ...event.data, eventId: id } });
@@ -172,7 +179,7 @@ export async function applyAlone(p: PendingDelivery): Promise<DeliveryAnswer> {
     });
   } catch (error) {
     // A rolled-back payout may have been the one to mark its address used: let the next one do it.
-    if (p.event.type === 'payout.received') forgetOwner(p.ctx, p.event.data.address);
+    if (p.event.type === 'payout.received') forgetOwner({ ctx: p.ctx, input: { address: p.event.data.address } });
     if (error instanceof StoredAnswer) {
       await audit(p.ctx.db, p.ctx, {
         action: 'fleet.replay',
@@ -183,10 +190,11 @@ export async function applyAlone(p: PendingDelivery): Promise<DeliveryAnswer> {
     }
     if (error instanceof DomainError) throw error;
     // A unique-constraint race on the same webhook-id: the other transaction's answer stands.
-    if (sqlError(error).code === UNIQUE_VIOLATION) {
+    if (refusalOf(error, CONCURRENT_DELIVERY)) {
       const raced = await storedAnswer(p.ctx.db, p.delivery.id, p.bodySha256);
       if (raced) return raced;
     }
+    // Anything else (a race that left no answer included) stays a fault: a 500, which the fleet retries.
     throw error;
   }
 }
@@ -262,7 +270,8 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
       await postBtcEntries(inTx(group[0]!.ctx, tx as Tx), entriesOf.flat());
     });
   } catch {
-    for (const p of group) if (p.event.type === 'payout.received') forgetOwner(p.ctx, p.event.data.address);
+    for (const p of group)
+      if (p.event.type === 'payout.received') forgetOwner({ ctx: p.ctx, input: { address: p.event.data.address } });
     return Promise.all(group.map((p) => applyAlone(p).catch((error: Error) => error)));
   }
   for (const i of repeats) outcomes[i] = await applyAlone(group[i]!).catch((error: Error) => error);

@@ -5,7 +5,8 @@ import { type Ctx, type Verb, executor, withTransaction } from '../context.js';
 import { addressOf, decodeAddress, MAX_ADDRESS_LENGTH } from '../bitcoin/address.js';
 import type { NetworkName } from '../bitcoin/networks.js';
 import type { Chain, DerivedAddress } from '../custody/index.js';
-import { conflict, DomainError, invalid, notFound } from '../errors.js';
+import { z } from 'zod';
+import { conflict, DomainError, invalid, notFound, parseInput } from '../errors.js';
 import { findPolicy, type PolicyRow, policyWallet } from './service.js';
 
 export type AddressState = 'issued' | 'derived' | 'used';
@@ -233,8 +234,11 @@ async function scanPolicy(ctx: Ctx, policy: PolicyRow, scriptPubKey: Uint8Array)
   return resolved(policy, derived, (row?.state ?? 'derived') as AddressState, row?.label ?? null);
 }
 
+const MarkAddressUsedInput = z.object({ address: z.string().min(1).max(MAX_ADDRESS_LENGTH) }).strict();
+
 /** Marks an address as having received funds (called by the payouts module inside its transaction). */
-export async function markAddressUsed(ctx: Ctx, address: string): Promise<void> {
+export async function markAddressUsed({ ctx, input }: Verb<z.infer<typeof MarkAddressUsedInput>>): Promise<void> {
+  const { address } = parseInput(MarkAddressUsedInput, input);
   await withTransaction(ctx, (tx) =>
     tx.update(policyAddresses).set({ state: 'used' }).where(eq(policyAddresses.address, address)),
   );

@@ -2,7 +2,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { policies, policyAddresses, policyVersions } from '../../db/schema/policies.js';
 import { audit } from '../audit/index.js';
-import { type Ctx, executor, withTransaction } from '../context.js';
+import { type Ctx, executor, type Verb, withTransaction } from '../context.js';
 import type { NetworkName } from '../bitcoin/networks.js';
 import { parsePath } from '../bitcoin/path.js';
 import { MultisigWallet } from '../custody/index.js';
@@ -24,13 +24,20 @@ export interface SyncResult {
   retired: string[];
 }
 
+export interface SyncPoliciesInput {
+  /** Every policy of the policies directory, as parsePolicyFile validated them. */
+  policies: readonly Policy[];
+}
+
 /**
  * Stores each policy's canonical hash and version. A new policy is version 1; a change of
  * rules (limits, approvals, tier, names) is a new version with an audit row; a change of the
  * key set (network, script, threshold, keys) of a policy with any address is refused, naming
  * the file. Policies whose file is gone are marked inactive (their addresses still resolve).
  */
-export async function syncPolicies(ctx: Ctx, loaded: readonly Policy[]): Promise<SyncResult> {
+export async function syncPolicies({ ctx, input }: Verb<SyncPoliciesInput>): Promise<SyncResult> {
+  // The policies were parsed and validated file by file (document.ts) before they reach here.
+  const loaded = input.policies;
   return withTransaction(ctx, async (tx) => {
     // Several instances may start together: one syncs at a time.
     await tx.execute(sql`select pg_advisory_xact_lock(7307713)`);

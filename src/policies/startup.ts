@@ -16,7 +16,10 @@ export async function loadAndSyncPolicies(db: Db, dir: string, log: Logger): Pro
 
 /** The second half of loadAndSyncPolicies, for a server that validated the files before opening its database. */
 export async function syncLoadedPolicies(db: Db, dir: string, loaded: Policy[], log: Logger): Promise<SyncResult> {
-  const result = await syncPolicies({ db, actor: SYSTEM_ACTOR, requestId: 'startup', log }, loaded);
+  const result = await syncPolicies({
+    ctx: { db, actor: SYSTEM_ACTOR, requestId: 'startup', log },
+    input: { policies: loaded },
+  });
   log.info(
     {
       policies_dir: dir,

@@ -1,8 +1,9 @@
 // CSV files of BTC price marks and FX rates, for an air-gapped site that carries them in on a
 // medium: every row checked like the API's (schemas.ts), then recorded all or nothing.
 import { parse } from 'csv-parse/sync';
-import { type Ctx, withTransaction } from '../context.js';
-import { DomainError } from '../errors.js';
+import { z } from 'zod';
+import { inTx, type Verb, withTransaction } from '../context.js';
+import { DomainError, parseInput } from '../errors.js';
 import { recordPrices, recordRates } from './market.js';
 import { PriceSchema, RateSchema } from './schemas.js';
 
@@ -50,24 +51,30 @@ function checked<T>(
   });
 }
 
+/** A CSV file's text, as the CLI read it (or a form will upload it). */
+const CsvFileInput = z.object({ text: z.string() }).strict();
+export type CsvFileInput = z.infer<typeof CsvFileInput>;
+
 /** Records every price mark of a CSV file (currency,price,at,source) in one transaction. */
-export async function importPricesCsv(ctx: Ctx, text: string) {
+export async function importPricesCsv({ ctx, input }: Verb<CsvFileInput>) {
+  const { text } = parseInput(CsvFileInput, input);
   const prices = checked(rowsOf(text, PRICE_COLUMNS), PriceSchema);
   return withTransaction(ctx, async (tx) => {
     let inserted = 0;
     for (let i = 0; i < prices.length; i += BATCH)
-      inserted += (await recordPrices({ ctx: { ...ctx, tx }, input: { prices: prices.slice(i, i + BATCH) } })).inserted;
+      inserted += (await recordPrices({ ctx: inTx(ctx, tx), input: { prices: prices.slice(i, i + BATCH) } })).inserted;
     return { received: prices.length, inserted };
   });
 }
 
 /** Records every FX rate of a CSV file (base,quote,rate,at,source) in one transaction. */
-export async function importRatesCsv(ctx: Ctx, text: string) {
+export async function importRatesCsv({ ctx, input }: Verb<CsvFileInput>) {
+  const { text } = parseInput(CsvFileInput, input);
   const rates = checked(rowsOf(text, RATE_COLUMNS), RateSchema);
   return withTransaction(ctx, async (tx) => {
     let inserted = 0;
     for (let i = 0; i < rates.length; i += BATCH)
-      inserted += (await recordRates({ ctx: { ...ctx, tx }, input: { rates: rates.slice(i, i + BATCH) } })).inserted;
+      inserted += (await recordRates({ ctx: inTx(ctx, tx), input: { rates: rates.slice(i, i + BATCH) } })).inserted;
     return { received: rates.length, inserted };
   });
 }

@@ -5,15 +5,15 @@ import { and, asc, eq, gt, gte, isNull, lt, or } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { productionReports, productionSites } from '../../db/schema/production.js';
 import { audit } from '../audit/index.js';
-import { type Ctx, inTx, withTransaction } from '../context.js';
-import { DomainError, type FieldError, fieldProblem, invalid } from '../errors.js';
+import { EXCLUSION_VIOLATION, refusalOf } from '../../db/errors.js';
+import { inTx, type Verb, withTransaction } from '../context.js';
+import { DomainError, fieldProblem, invalid, parseInput } from '../errors.js';
 import { newId } from '../ids.js';
 import { Dec } from '../money/fiat.js';
 import { workThSeconds } from './expected.js';
-import { EXCLUSION_VIOLATION, sqlState } from './db-errors.js';
 import { energyCost, TariffCurrencyError, TariffGapError, type EnergyCost } from './energy.js';
 import { postEnergyCost, reverseEnergyCost } from './ledger-port.js';
-import { ProductionReportSchema, type ProductionReportInput } from './schemas.js';
+import { type ProductionReportInput, ProductionReportSchema } from './schemas.js';
 import { tariffsCovering, tariffSpan, type Site } from './sites.js';
 
 export type ProductionReport = typeof productionReports.$inferSelect;
@@ -65,25 +65,23 @@ async function costOf(tx: Executor, site: Site, start: Date, end: Date, energyKw
   }
 }
 
+export interface RecordProductionInput {
+  /** The report as received (a webhook's `data`, one item of the API's batch): parsed here. */
+  report: unknown;
+  /** Who delivered it; defaults to the fleet webhook. */
+  source?: ReportSource;
+}
+
 /**
  * Records one report inside the caller's transaction if any (the fleet webhook's
  * `production.reported` handler calls this). Same figures again: unchanged; other figures for
  * the same site and period start: a correction. Errors name fields relative to the report.
  */
-export async function recordProduction(
-  ctx: Ctx,
-  raw: unknown,
-  source: ReportSource = 'webhook',
-): Promise<{ report: ProductionReport; outcome: RecordOutcome }> {
-  const parsed = ProductionReportSchema.safeParse(raw);
-  if (!parsed.success) {
-    const errors: FieldError[] = parsed.error.issues.map((i) => ({
-      field: i.path.map(String).join('.') || 'report',
-      reason: i.message,
-    }));
-    throw new DomainError('validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors });
-  }
-  const input = parsed.data;
+export async function recordProduction({
+  ctx,
+  input: { report: raw, source = 'webhook' },
+}: Verb<RecordProductionInput>): Promise<{ report: ProductionReport; outcome: RecordOutcome }> {
+  const input = parseInput(ProductionReportSchema, raw, 'report');
   return withTransaction(ctx, async (tx) => {
     // The site row lock serialises reports and corrections of one site.
     const [site] = await tx.select().from(productionSites).where(eq(productionSites.id, input.site)).for('update');
@@ -108,27 +106,32 @@ export async function recordProduction(
     const txCtx = inTx(ctx, tx);
     if (previous) {
       if (previous.ledgerEntryId)
-        await reverseEnergyCost(
-          txCtx,
-          previous.ledgerEntryId,
-          previous.id,
-          previous.periodStart,
-          `production report ${previous.id} corrected by ${id}`,
-        );
+        await reverseEnergyCost({
+          ctx: txCtx,
+          input: {
+            entryId: previous.ledgerEntryId,
+            reportId: previous.id,
+            occurredAt: previous.periodStart,
+            reason: `production report ${previous.id} corrected by ${id}`,
+          },
+        });
       await tx
         .update(productionReports)
         .set({ supersededBy: id, supersededAt: new Date() })
         .where(eq(productionReports.id, previous.id));
     }
     const ledgerEntryId = cost.cost.gt(0)
-      ? await postEnergyCost(txCtx, {
-          reportId: id,
-          siteId: site.id,
-          supplier: site.energySupplier,
-          amount: cost.cost,
-          currency: cost.currency,
-          occurredAt: start,
-          description: `energy of ${site.id} ${start.toISOString()}..${end.toISOString()}: ${energyKwh.toFixed()} kWh`,
+      ? await postEnergyCost({
+          ctx: txCtx,
+          input: {
+            reportId: id,
+            siteId: site.id,
+            supplier: site.energySupplier,
+            amount: cost.cost,
+            currency: cost.currency,
+            occurredAt: start,
+            description: `energy of ${site.id} ${start.toISOString()}..${end.toISOString()}: ${energyKwh.toFixed()} kWh`,
+          },
         })
       : null;
     let report: ProductionReport;
@@ -161,14 +164,19 @@ export async function recordProduction(
         })
         .returning()) as [ProductionReport];
     } catch (error) {
-      const state = sqlState(error);
-      if (state.code === EXCLUSION_VIOLATION)
-        throw fieldProblem(
-          'conflict',
-          'period_start',
-          `overlaps production report ${state.detail ?? ''} of site ${site.id}; a correction must have the same period_start`,
-        );
-      throw error;
+      throw (
+        refusalOf(error, [
+          {
+            code: EXCLUSION_VIOLATION,
+            to: (refused) =>
+              fieldProblem(
+                'conflict',
+                'period_start',
+                `overlaps production report ${refused.detail ?? ''} of site ${site.id}; a correction must have the same period_start`,
+              ),
+          },
+        ]) ?? error
+      );
     }
     const outcome: RecordOutcome = previous ? 'corrected' : 'created';
     await audit(tx, ctx, {
@@ -180,13 +188,22 @@ export async function recordProduction(
   });
 }
 
+export interface RecordProductionBatchInput {
+  /** The reports as received: each parsed by recordProduction. */
+  reports: readonly unknown[];
+  /** Defaults to the API. */
+  source?: ReportSource;
+}
+
 /** A batch is all or nothing: one bad report refuses the batch, naming `reports.<i>.<field>`. */
-export async function recordProductionBatch(ctx: Ctx, reports: ProductionReportInput[], source: ReportSource = 'api') {
+export async function recordProductionBatch({ ctx, input }: Verb<RecordProductionBatchInput>) {
+  const { reports, source = 'api' } = input;
+  if (!Array.isArray(reports)) throw invalid('reports', 'must be an array of production reports');
   return withTransaction(ctx, async (tx) => {
     const results: { report: ProductionReport; outcome: RecordOutcome }[] = [];
-    for (const [i, r] of reports.entries()) {
+    for (const [i, report] of reports.entries()) {
       try {
-        results.push(await recordProduction(inTx(ctx, tx), r, source));
+        results.push(await recordProduction({ ctx: inTx(ctx, tx), input: { report, source } }));
       } catch (error) {
         if (error instanceof DomainError && error.options.errors) {
           const errors = error.options.errors.map((e) => ({ field: `reports.${i}.${e.field}`, reason: e.reason }));

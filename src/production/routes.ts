@@ -277,7 +277,10 @@ export function productionRouter() {
     c.json(await recordNetworkDays({ ctx: c.var.ctx, input: c.req.valid('json') }), 200),
   );
   router.openapi(routes.production, async (c) => {
-    const results = await recordProductionBatch(c.var.ctx, c.req.valid('json').reports, 'api');
+    const results = await recordProductionBatch({
+      ctx: c.var.ctx,
+      input: { reports: c.req.valid('json').reports, source: 'api' },
+    });
     return c.json({ items: results.map((r) => ({ ...toReportView(r.report), outcome: r.outcome })) }, 200);
   });
   router.openapi(routes.listProduction, async (c) => {

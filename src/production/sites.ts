@@ -1,6 +1,7 @@
 // Sites and their energy tariffs (admin).
 import { and, asc, eq, gt, isNull, lte, or } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { EXCLUSION_VIOLATION, refusalOf, type SqlError, UNIQUE_VIOLATION } from '../../db/errors.js';
 import { energyTariffs, productionReports, productionSites } from '../../db/schema/production.js';
 import { audit } from '../audit/index.js';
 import { type Verb, withTransaction } from '../context.js';
@@ -8,7 +9,6 @@ import { conflict, DomainError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { Dec } from '../money/fiat.js';
 import type { PoolArrangement, PoolScheme } from './expected.js';
-import { EXCLUSION_VIOLATION, sqlState, UNIQUE_VIOLATION } from './db-errors.js';
 import type { TariffSpan } from './energy.js';
 import type { CreateSiteInput, CreateTariffInput } from './schemas.js';
 
@@ -90,8 +90,9 @@ export async function createSite({ ctx, input }: Verb<CreateSiteInput>) {
       });
       return site!;
     } catch (error) {
-      if (sqlState(error).code === UNIQUE_VIOLATION) throw conflict(`site ${input.id} already exists`);
-      throw error;
+      throw (
+        refusalOf(error, [{ code: UNIQUE_VIOLATION, to: () => conflict(`site ${input.id} already exists`) }]) ?? error
+      );
     }
   });
 }
@@ -130,17 +131,16 @@ export async function tariffsCovering(db: Executor, siteId: string, from: Date, 
 }
 
 function overlapError(error: unknown, what: string): never {
-  const state = sqlState(error);
-  if (state.code === EXCLUSION_VIOLATION) {
-    throw new DomainError(
-      'conflict',
-      `${what} overlaps the site's tariff ${state.detail ?? ''}; tariff periods may not overlap`.replace(' ;', ';'),
-      {
-        errors: [{ field: 'effective_from', reason: 'overlaps another tariff of the site' }],
-      },
-    );
-  }
-  throw error;
+  const overlap = {
+    code: EXCLUSION_VIOLATION,
+    to: (refused: SqlError) =>
+      new DomainError(
+        'conflict',
+        `${what} overlaps the site's tariff ${refused.detail ?? ''}; tariff periods may not overlap`.replace(' ;', ';'),
+        { errors: [{ field: 'effective_from', reason: 'overlaps another tariff of the site' }] },
+      ),
+  };
+  throw refusalOf(error, [overlap]) ?? error;
 }
 
 export async function createTariff({ ctx, input }: Verb<CreateTariffInput & { site_id: string }>) {

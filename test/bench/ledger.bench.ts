@@ -72,9 +72,10 @@ try {
       await tx.execute(sql`insert into bench_bare (payload) values ('x')`);
     });
   // The service's default path: no caller transaction, concurrent appends grouped under one head lock.
-  const grouped = () => postEntry(ctx, entry());
+  const grouped = () => postEntry({ ctx, input: entry() });
   // For information: each append in an explicit transaction of its own (a module's verb does this).
-  const ownTransaction = () => database.db.transaction((tx) => postEntry({ ...ctx, tx: tx as never }, entry()));
+  const ownTransaction = () =>
+    database.db.transaction((tx) => postEntry({ ctx: { ...ctx, tx: tx as never }, input: entry() }));
 
   // warm up connections and plans
   await throughput(bare);
@@ -155,7 +156,7 @@ try {
         postings: legs,
       };
     });
-    await postEntries(ctx, entries);
+    await postEntries({ ctx, input: entries });
     postings += BigInt(ENTRIES_PER_CALL * POSTINGS_PER_ENTRY);
   }
   const counted = { n: (await countPostings()).toString() };

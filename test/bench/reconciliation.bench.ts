@@ -89,7 +89,7 @@ try {
         });
       }
     }
-    for (let i = 0; i < entries.length; i += 1000) await postEntries(ctx, entries.slice(i, i + 1000));
+    for (let i = 0; i < entries.length; i += 1000) await postEntries({ ctx, input: entries.slice(i, i + 1000) });
     await db.execute(sql`analyze`);
   }
 

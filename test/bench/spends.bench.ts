@@ -229,18 +229,21 @@ async function postgresPart(bareMs: number): Promise<boolean> {
       select t.txid, 0, 'regtest-cold', 'regtest', (${`{${addresses.join(',')}}`}::text[])[((t.i - 1) % ${ADDRESSES}) + 1], t.v, false, 'bench', 'available', 'available', 'bench'
       from unnest(${coinTxids}::text[], ${coinValues}::bigint[]) with ordinality as t(txid, v, i)`);
     const total = coins.reduce((s2, c) => s2 + c.valueSat, 0n);
-    await postEntries(system, [
-      {
-        kind: 'bench.funding',
-        description: 'the bench vault',
-        occurredAt: new Date(),
-        source: { type: 'bench', id: 'funding' },
-        postings: [
-          { account: 'Assets:Bitcoin:regtest-cold:Available', commodity: 'BTC', amount: total },
-          { account: 'Income:Mining:bench', commodity: 'BTC', amount: -total },
-        ],
-      },
-    ]);
+    await postEntries({
+      ctx: system,
+      input: [
+        {
+          kind: 'bench.funding',
+          description: 'the bench vault',
+          occurredAt: new Date(),
+          source: { type: 'bench', id: 'funding' },
+          postings: [
+            { account: 'Assets:Bitcoin:regtest-cold:Available', commodity: 'BTC', amount: total },
+            { account: 'Income:Mining:bench', commodity: 'BTC', amount: -total },
+          ],
+        },
+      ],
+    });
     await database.db.execute(sql`analyze utxos`);
     console.log(`postgres setup: ${COINS} coins in ${(performance.now() - setup).toFixed(0)} ms`);
     const { secret } = await createKey({ ctx: system, input: { name: 'bench officer', role: 'officer' } });

@@ -107,7 +107,7 @@ async function appendsWithAndWithout() {
   const database = await freshDatabase(CLIENTS + 3);
   try {
     const ctx = ctxOf(database);
-    const grouped = () => postEntry(ctx, entry());
+    const grouped = () => postEntry({ ctx, input: entry() });
     await throughput(grouped); // warm up connections and plans
     await extendTo(database.db, await ledgerSize(database.db));
     const without: number[] = [];

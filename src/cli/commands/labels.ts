@@ -14,7 +14,7 @@ export function registerLabelsCommands(program: Command, io: CliIo = processIo) 
     .option('--json', 'print the comparison as JSON')
     .action(async (file: string, options: { json?: boolean }) => {
       const text = await readFile(file, 'utf8');
-      const summary = await withOfflineSession(io, ({ ctx }) => importLabels(ctx, text));
+      const summary = await withOfflineSession(io, ({ ctx }) => importLabels({ ctx, input: { text } }));
       if (options.json) {
         io.out(JSON.stringify(summary));
         return;

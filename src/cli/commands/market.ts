@@ -19,7 +19,7 @@ export function registerMarketCommands(program: Command, io: CliIo = processIo) 
       .argument('<file>', 'the CSV file')
       .action(async (file: string) => {
         const text = await readFile(file, 'utf8');
-        const result = await withOfflineSession(io, ({ ctx }) => c.run(ctx, text));
+        const result = await withOfflineSession(io, ({ ctx }) => c.run({ ctx, input: { text } }));
         io.out(`${result.received} ${c.group} read, ${result.inserted} new (the rest were already recorded)`);
       });
   }

@@ -128,21 +128,27 @@ function postAdjustment(ctx: Ctx, row: AdjustmentRow, approver: { id: string; na
   const source = { type: 'adjustment', id: row.id };
   const occurredAt = row.occurredAt ?? new Date();
   if (row.reversesSeq !== null) {
-    return reverseEntry(ctx, {
-      seq: row.reversesSeq,
-      reason: `${row.reason} [${row.id} ${names}]`,
-      source,
-      kind: 'reversal',
-      occurredAt,
+    return reverseEntry({
+      ctx,
+      input: {
+        seq: row.reversesSeq,
+        reason: `${row.reason} [${row.id} ${names}]`,
+        source,
+        kind: 'reversal',
+        occurredAt,
+      },
     });
   }
   const postings = toPostings(row.postings as WirePosting[]);
-  return postEntry(ctx, {
-    kind: row.kind === 'energy.payment' ? 'energy.payment' : 'adjustment',
-    description: `${row.reason} [${row.id} ${names}]`.slice(0, 1000),
-    occurredAt,
-    source,
-    postings,
+  return postEntry({
+    ctx,
+    input: {
+      kind: row.kind === 'energy.payment' ? 'energy.payment' : 'adjustment',
+      description: `${row.reason} [${row.id} ${names}]`.slice(0, 1000),
+      occurredAt,
+      source,
+      postings,
+    },
   });
 }
 

@@ -47,6 +47,7 @@ const TreeSchema = z
     witnesses: z.array(z.string()),
     quorum: z.number(),
   })
+  .strict()
   .openapi('TransparencyTree');
 
 const keyRoute = createRoute({
@@ -97,7 +98,7 @@ const inclusionRoute = createRoute({
       description: 'The proof; hashes lowercase hex, from the leaf sibling up',
       content: {
         'application/json': {
-          schema: z.object({
+          schema: z.strictObject({
             leaf_index: z.string(),
             tree_size: z.string(),
             leaf_hash: hex,
@@ -122,13 +123,13 @@ const consistencyRoute = createRoute({
     200: {
       description: 'The proof, hashes lowercase hex',
       content: {
-        'application/json': { schema: z.object({ from: z.string(), to: z.string(), hashes: z.array(hex) }) },
+        'application/json': { schema: z.strictObject({ from: z.string(), to: z.string(), hashes: z.array(hex) }) },
       },
     },
     ...errorResponses(401, 403, 422),
   },
 });
-const CheckpointMade = z.object({ created: z.boolean(), size: z.string(), root: hex, note: z.string() });
+const CheckpointMade = z.strictObject({ created: z.boolean(), size: z.string(), root: hex, note: z.string() });
 const makeCheckpointRoute = createRoute({
   method: 'post',
   path: '/v1/transparency/checkpoints',
@@ -157,7 +158,7 @@ const cosignRoute = createRoute({
       description: 'The cosignatures accepted, and all the checkpoint has',
       content: {
         'application/json': {
-          schema: z.object({
+          schema: z.strictObject({
             checkpoint_size: z.number(),
             accepted: z.array(z.string()),
             cosigned_by: z.array(z.string()),

@@ -30,22 +30,25 @@ beforeAll(async () => {
   t = await createTestApp();
   files = scratch();
   const receipt = (account: string, sats: bigint, at: string) =>
-    postEntry(
-      t.ctx(),
-      btcEntry(account, 'Income:Mining:hydro-1', sats, { occurredAt: new Date(at), kind: 'payout.received' }),
-    );
+    postEntry({
+      ctx: t.ctx(),
+      input: btcEntry(account, 'Income:Mining:hydro-1', sats, { occurredAt: new Date(at), kind: 'payout.received' }),
+    });
   await receipt(COLD, 100_000_000n, '2026-01-10T10:00:00Z');
   await receipt(WARM, 50_000_000n, '2026-03-05T10:00:00Z');
   await receipt(COLD, 25_000_000n, '2026-06-20T10:00:00Z');
   await receipt(COLD, 10_000_000n, '2026-07-02T10:00:00Z'); // after the June close
-  await postEntry(t.ctx(), {
-    ...btcEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:grid', 0n, {
-      occurredAt: new Date('2026-06-25T00:00:00Z'),
-    }),
-    postings: [
-      { account: 'Expenses:Energy:hydro-1', commodity: 'BYN', amount: new Decimal('1520.50') },
-      { account: 'Liabilities:Energy:grid', commodity: 'BYN', amount: new Decimal('-1520.50') },
-    ],
+  await postEntry({
+    ctx: t.ctx(),
+    input: {
+      ...btcEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:grid', 0n, {
+        occurredAt: new Date('2026-06-25T00:00:00Z'),
+      }),
+      postings: [
+        { account: 'Expenses:Energy:hydro-1', commodity: 'BYN', amount: new Decimal('1520.50') },
+        { account: 'Liabilities:Energy:grid', commodity: 'BYN', amount: new Decimal('-1520.50') },
+      ],
+    },
   });
   const prices = [
     ['60000', '2026-01-10T00:00:00Z'],

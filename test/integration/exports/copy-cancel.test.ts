@@ -11,9 +11,9 @@ beforeAll(async () => {
   t = await createTestApp();
   if (!onPostgres) return;
   for (let batch = 0; batch < 3; batch++) {
-    await postEntries(
-      t.ctx(),
-      Array.from({ length: 1000 }, (_, i) => ({
+    await postEntries({
+      ctx: t.ctx(),
+      input: Array.from({ length: 1000 }, (_, i) => ({
         kind: 'payout.received',
         description: `Payout ${batch}-${i}, with a comma`,
         occurredAt: new Date(Date.UTC(2026, 10, 1, 0, 0, i)),
@@ -23,7 +23,7 @@ beforeAll(async () => {
           { account: 'Income:Mining:hydro-1', commodity: 'BTC', amount: -100_000n - BigInt(i) },
         ],
       })),
-    );
+    });
   }
 });
 afterAll(async () => t.close());

@@ -78,7 +78,7 @@ describe('labels import', () => {
     });
     edited.push({ type: 'addr', ref: 'bcrt1qunknownaddressxxxxxxxxxxxxxxxxxxxxxxxx', label: 'not ours' });
     const text = `${edited.map((r) => JSON.stringify(r)).join('\n')}\n`;
-    const summary = await importLabels(t.ctx(), text);
+    const summary = await importLabels({ ctx: t.ctx(), input: { text } });
     expect(summary).toMatchObject({
       records: edited.length,
       recognised: edited.length - 2,

@@ -11,9 +11,9 @@ const day = (n: number, hour = 12) => new Date(Date.UTC(2026, 10, 1 + n, hour, 0
  */
 export async function postRealisticLedger(ctx: Ctx, rounds = 6): Promise<number> {
   let posted = 0;
-  const post = async (entry: Parameters<typeof postEntry>[1]) => {
+  const post = async (entry: Parameters<typeof postEntry>[0]['input']) => {
     posted++;
-    return postEntry(ctx, entry);
+    return postEntry({ ctx, input: entry });
   };
   for (let r = 0; r < rounds; r++) {
     const sats = 312_500_000n + BigInt(r) * 1_234_567n;
@@ -55,7 +55,10 @@ export async function postRealisticLedger(ctx: Ctx, rounds = 6): Promise<number>
     });
     if (r % 3 === 1) {
       // A reorg orphaned this round's coinbase: reversed, never matured.
-      await reverseEntry(ctx, { seq: coinbaseEntry.seq, reason: 'block disconnected (reorg)', occurredAt: day(r, 15) });
+      await reverseEntry({
+        ctx,
+        input: { seq: coinbaseEntry.seq, reason: 'block disconnected (reorg)', occurredAt: day(r, 15) },
+      });
       posted++;
     } else {
       await post({

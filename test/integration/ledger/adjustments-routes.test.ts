@@ -10,7 +10,10 @@ let t: TestApp;
 let secondApprover: string;
 beforeAll(async () => {
   t = await createTestApp();
-  await postEntry(t.ctx(), btcEntry('Assets:Bitcoin:regtest-cold:Unconfirmed', 'Income:Mining:no-such-site', 700n));
+  await postEntry({
+    ctx: t.ctx(),
+    input: btcEntry('Assets:Bitcoin:regtest-cold:Unconfirmed', 'Income:Mining:no-such-site', 700n),
+  });
   secondApprover = (await createKey({ ctx: t.ctx(), input: { name: 'second approver', role: 'approver' } })).secret;
 });
 afterAll(async () => t.close());
@@ -60,7 +63,10 @@ describe('POST /v1/ledger/adjustments and its approvals', () => {
   });
 
   it('the proposer cannot approve with the same key (an admin proposing and approving alone)', async () => {
-    await postEntry(t.ctx(), btcEntry('Assets:Bitcoin:regtest-cold:Unconfirmed', 'Income:Mining:dam-1', 5n));
+    await postEntry({
+      ctx: t.ctx(),
+      input: btcEntry('Assets:Bitcoin:regtest-cold:Unconfirmed', 'Income:Mining:dam-1', 5n),
+    });
     const proposed = await t.request('POST', '/v1/ledger/adjustments', {
       key: t.keys.admin,
       body: { reason: 'test', reverses_seq: '3' },

@@ -20,9 +20,15 @@ const system = () => as({ keyId: null, role: 'system', name: 'system' });
 beforeAll(async () => {
   database = await createTestDatabase();
   // seq 1: a payout booked to a site that does not exist (the finding's case)
-  await postEntry(system(), btcEntry('Assets:Bitcoin:vault-a:Unconfirmed', 'Income:Mining:no-such-site', 5000n));
+  await postEntry({
+    ctx: system(),
+    input: btcEntry('Assets:Bitcoin:vault-a:Unconfirmed', 'Income:Mining:no-such-site', 5000n),
+  });
   // seq 2: energy owed to the grid
-  await postEntry(system(), fiatEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:grid', '1520.50', 'BYN'));
+  await postEntry({
+    ctx: system(),
+    input: fiatEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:grid', '1520.50', 'BYN'),
+  });
 });
 afterAll(async () => database.close());
 
@@ -187,6 +193,6 @@ describe('the database holds four eyes whatever code writes', () => {
       kind: 'adjustment.other',
       source: { type: 'adjustment', id: posted!.id },
     });
-    await expect(postEntry(system(), second)).rejects.toThrow();
+    await expect(postEntry({ ctx: system(), input: second })).rejects.toThrow();
   });
 });

@@ -20,7 +20,7 @@ beforeAll(async () => {
       btcEntry(`Assets:Bitcoin:cost-${i % 10}:Available`, `Income:Mining:cost-${i % 5}`, BigInt(i + 1)),
     );
     early.push(entries[0]!);
-    await postEntries(ctx(), entries);
+    await postEntries({ ctx: ctx(), input: entries });
   }
   // Fresh statistics, as autovacuum would leave them: the planner knows the journal is large.
   await database.db.execute(sql`analyze ledger_entries`);
@@ -31,13 +31,19 @@ afterAll(async () => database.close());
 it('appends and refuses a duplicate among 3,000 entries without a sequential scan of entries or postings', async () => {
   const counts = await database.db.transaction(async (tx) => {
     const inTx = { ...ctx(), tx: tx as never };
-    const posted = await postEntry(inTx, btcEntry('Assets:Bitcoin:cost-1:Available', 'Income:Mining:cost-1', 7n));
+    const posted = await postEntry({
+      ctx: inTx,
+      input: btcEntry('Assets:Bitcoin:cost-1:Available', 'Income:Mining:cost-1', 7n),
+    });
     expect(posted.seq).toBe(3001n);
-    const duplicate = await postEntry(inTx, early[1]!).catch((e: unknown) => e);
+    const duplicate = await postEntry({ ctx: inTx, input: early[1]! }).catch((e: unknown) => e);
     expect(duplicate).toBeInstanceOf(AppError);
     expect((duplicate as AppError).code).toBe('conflict');
     // The transaction is still usable after the refused duplicate.
-    const again = await postEntry(inTx, btcEntry('Assets:Bitcoin:cost-2:Available', 'Income:Mining:cost-2', 8n));
+    const again = await postEntry({
+      ctx: inTx,
+      input: btcEntry('Assets:Bitcoin:cost-2:Available', 'Income:Mining:cost-2', 8n),
+    });
     expect(again.seq).toBe(3002n);
     expect(again.prevHash).toBe(posted.hash);
     return rowsOf<{ relname: string; seq_scan: string | bigint; idx_scan: string | bigint | null }>(

@@ -35,7 +35,7 @@ describe.runIf(onPostgres)('concurrent appends (PostgreSQL only: PGlite has a si
         const to = i % 10 === 0 ? `Assets:Bitcoin:poster-${p}:Available` : ACCOUNTS[(p + i) % ACCOUNTS.length]!;
         const from = ACCOUNTS[(p * 7 + i * 3 + 1) % ACCOUNTS.length]!;
         const sats = BigInt(1 + ((p * 1009 + i * 917) % 100_000));
-        await postEntry(systemCtx(database), btcEntry(to, from, sats));
+        await postEntry({ ctx: systemCtx(database), input: btcEntry(to, from, sats) });
         add(to, sats);
         add(from, -sats);
         if (i < racedSources.length) {
@@ -43,7 +43,7 @@ describe.runIf(onPostgres)('concurrent appends (PostgreSQL only: PGlite has a si
             source: { type: 'race', id: racedSources[i]! },
           });
           try {
-            await postEntry(systemCtx(database), raced);
+            await postEntry({ ctx: systemCtx(database), input: raced });
             raceWins++;
           } catch (error) {
             expect(error).toBeInstanceOf(AppError);

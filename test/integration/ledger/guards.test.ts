@@ -15,7 +15,7 @@ let database: TestDatabase;
 const ctx = () => systemCtx(database);
 beforeAll(async () => {
   database = await createTestDatabase();
-  await postEntry(ctx(), btcEntry('Assets:Bitcoin:vault-a:Available', 'Income:Mining:hydro-1', 1000n));
+  await postEntry({ ctx: ctx(), input: btcEntry('Assets:Bitcoin:vault-a:Available', 'Income:Mining:hydro-1', 1000n) });
 });
 afterAll(async () => database.close());
 
@@ -120,29 +120,32 @@ describe('the database refuses', () => {
 
 describe('SQL and canonical.ts build the same bytes', () => {
   it('for BTC, fiat with trailing zeros, non-ASCII text, price and cost, and a reversal', async () => {
-    const fiat = await postEntry(ctx(), {
-      ...btcEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:belenergo', 0n),
-      description: 'Электроэнергия, ноябрь — 1520,50 BYN ✓',
-      postings: [
-        {
-          account: 'Expenses:Energy:hydro-1',
-          commodity: 'BYN',
-          amount: new Decimal('1520.500'),
-          cost: { amount: new Decimal('470.10'), commodity: 'USD' },
-        },
-        { account: 'Liabilities:Energy:belenergo', commodity: 'BYN', amount: new Decimal('-1520.5') },
-        {
-          account: 'Assets:Bitcoin:vault-a:Available',
-          commodity: 'BTC',
-          amount: 1n,
-          price: { amount: new Decimal('65000.000'), commodity: 'USD' },
-        },
-        { account: 'Income:Mining:hydro-1', commodity: 'BTC', amount: -1n },
-        { account: 'Expenses:Fees', commodity: 'USD', amount: new Decimal('0') },
-        { account: 'Equity:Rounding', commodity: 'USD', amount: new Decimal('-0.000') },
-      ],
+    const fiat = await postEntry({
+      ctx: ctx(),
+      input: {
+        ...btcEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:belenergo', 0n),
+        description: 'Электроэнергия, ноябрь — 1520,50 BYN ✓',
+        postings: [
+          {
+            account: 'Expenses:Energy:hydro-1',
+            commodity: 'BYN',
+            amount: new Decimal('1520.500'),
+            cost: { amount: new Decimal('470.10'), commodity: 'USD' },
+          },
+          { account: 'Liabilities:Energy:belenergo', commodity: 'BYN', amount: new Decimal('-1520.5') },
+          {
+            account: 'Assets:Bitcoin:vault-a:Available',
+            commodity: 'BTC',
+            amount: 1n,
+            price: { amount: new Decimal('65000.000'), commodity: 'USD' },
+          },
+          { account: 'Income:Mining:hydro-1', commodity: 'BTC', amount: -1n },
+          { account: 'Expenses:Fees', commodity: 'USD', amount: new Decimal('0') },
+          { account: 'Equity:Rounding', commodity: 'USD', amount: new Decimal('-0.000') },
+        ],
+      },
     });
-    const reversal = await reverseEntry(ctx(), { seq: fiat.seq, reason: 'tariff corrected' });
+    const reversal = await reverseEntry({ ctx: ctx(), input: { seq: fiat.seq, reason: 'tariff corrected' } });
     for (const seq of [1n, fiat.seq, reversal.seq]) {
       const [row] = rowsOf<{ bytes: string }>(
         await database.db.execute(

@@ -141,24 +141,30 @@ describe('ledger properties (fast-check, real database)', () => {
         async (ops, cutPick, cutMinute) => {
           for (const op of ops) {
             if (op.op === 'post') {
-              accepted.push(await postEntry(ctx(), buildEntry(op)));
+              accepted.push(await postEntry({ ctx: ctx(), input: buildEntry(op) }));
             } else if (op.op === 'reverse') {
               const candidates = accepted.filter((e) => e.reversesSeq === null && !reversed.has(e.seq));
               if (candidates.length === 0) continue;
               const original = candidates[op.pick % candidates.length]!;
-              const reversal = await reverseEntry(ctx(), {
-                seq: original.seq,
-                reason: 'property test',
-                occurredAt: new Date(original.occurredAt.getTime() + 1),
+              const reversal = await reverseEntry({
+                ctx: ctx(),
+                input: {
+                  seq: original.seq,
+                  reason: 'property test',
+                  occurredAt: new Date(original.occurredAt.getTime() + 1),
+                },
               });
               reversed.add(original.seq);
               accepted.push(reversal);
               // a reversal is itself never reversed twice
               await expect(
-                reverseEntry(ctx(), {
-                  seq: original.seq,
-                  reason: 'again',
-                  source: { type: 'prop', id: `again-${original.seq}` },
+                reverseEntry({
+                  ctx: ctx(),
+                  input: {
+                    seq: original.seq,
+                    reason: 'again',
+                    source: { type: 'prop', id: `again-${original.seq}` },
+                  },
                 }),
               ).rejects.toBeInstanceOf(AppError);
             } else {
@@ -168,7 +174,9 @@ describe('ledger properties (fast-check, real database)', () => {
                 minute: 0,
               });
               entry.postings[1] = { ...entry.postings[1]!, amount: -(op.units - 1n) };
-              await expect(postEntry(ctx(), entry)).rejects.toMatchObject({ code: 'validation_failed' });
+              await expect(postEntry({ ctx: ctx(), input: entry })).rejects.toMatchObject({
+                code: 'validation_failed',
+              });
               expect(await headHash()).toBe(before); // a refused entry changes nothing
             }
           }

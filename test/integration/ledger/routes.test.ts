@@ -8,36 +8,42 @@ let t: TestApp;
 const AVAILABLE = 'Assets:Bitcoin:vault-a:Available';
 beforeAll(async () => {
   t = await createTestApp();
-  await postEntry(
-    t.ctx(),
-    btcEntry(AVAILABLE, 'Income:Mining:hydro-1', 312_500_000n, {
+  await postEntry({
+    ctx: t.ctx(),
+    input: btcEntry(AVAILABLE, 'Income:Mining:hydro-1', 312_500_000n, {
       occurredAt: new Date('2026-11-01T00:00:00Z'),
       kind: 'payout.received',
       source: { type: 'payout', id: 'pay_1' },
     }),
-  );
-  await postEntry(
-    t.ctx(),
-    btcEntry('Assets:Bitcoin:vault-b:Available', 'Income:Mining:gas-2', 100n, {
+  });
+  await postEntry({
+    ctx: t.ctx(),
+    input: btcEntry('Assets:Bitcoin:vault-b:Available', 'Income:Mining:gas-2', 100n, {
       occurredAt: new Date('2026-11-02T00:00:00Z'),
     }),
-  );
-  await postEntry(t.ctx(), {
-    ...btcEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:grid', 0n, {
-      occurredAt: new Date('2026-11-03T00:00:00Z'),
-      kind: 'production.energy',
-    }),
-    postings: [
-      {
-        account: 'Expenses:Energy:hydro-1',
-        commodity: 'BYN',
-        amount: new Decimal('1520.50'),
-        price: { amount: new Decimal('0.30'), commodity: 'USD' },
-      },
-      { account: 'Liabilities:Energy:grid', commodity: 'BYN', amount: new Decimal('-1520.5') },
-    ],
   });
-  await reverseEntry(t.ctx(), { seq: 2n, reason: 'orphaned', occurredAt: new Date('2026-11-04T00:00:00Z') });
+  await postEntry({
+    ctx: t.ctx(),
+    input: {
+      ...btcEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:grid', 0n, {
+        occurredAt: new Date('2026-11-03T00:00:00Z'),
+        kind: 'production.energy',
+      }),
+      postings: [
+        {
+          account: 'Expenses:Energy:hydro-1',
+          commodity: 'BYN',
+          amount: new Decimal('1520.50'),
+          price: { amount: new Decimal('0.30'), commodity: 'USD' },
+        },
+        { account: 'Liabilities:Energy:grid', commodity: 'BYN', amount: new Decimal('-1520.5') },
+      ],
+    },
+  });
+  await reverseEntry({
+    ctx: t.ctx(),
+    input: { seq: 2n, reason: 'orphaned', occurredAt: new Date('2026-11-04T00:00:00Z') },
+  });
 });
 afterAll(async () => t.close());
 

@@ -17,7 +17,7 @@ beforeAll(async () => {
       i % 2
         ? btcEntry('Assets:Bitcoin:vault-a:Available', 'Income:Mining:hydro-1', BigInt(i * 1000))
         : fiatEntry('Expenses:Energy:hydro-1', 'Liabilities:Energy:grid', `${i}.25`);
-    ids.push((await postEntry(ctx(), entry)).id);
+    ids.push((await postEntry({ ctx: ctx(), input: entry })).id);
   }
 });
 afterAll(async () => database.close());

@@ -254,10 +254,10 @@ describe('database guards', () => {
       app.request('POST', '/v1/policies/regtest-cold/addresses', { body: { label }, key: app.keys.officer });
     expect((await issue('after-use')).status).toBe(409);
     const index0 = 'bcrt1qgf0m3u7hjs6vzarxqutzwuvfrlrfpfhkpj99w6naz4dvgdfgxsfsyddymg';
-    await markAddressUsed(app.ctx(), index0);
+    await markAddressUsed({ ctx: app.ctx(), input: { address: index0 } });
     const second = (await app.request('GET', '/v1/policies/regtest-cold/addresses?from=1&count=1')).json.items[0]
       .address;
-    await markAddressUsed(app.ctx(), second);
+    await markAddressUsed({ ctx: app.ctx(), input: { address: second } });
     expect((await app.request('GET', `/v1/addresses/${index0}`)).json.state).toBe('used');
     const after = await issue('after-use');
     expect(after.status).toBe(201);

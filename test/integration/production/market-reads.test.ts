@@ -81,23 +81,25 @@ describe('CSV import of price and rate files', () => {
   it('records a price file, idempotently', async () => {
     const csv =
       'currency,price,at,source\nUSD,70000.25,2026-06-01T00:00:00Z,usb-stick\nUSD,71000,2026-06-02T00:00:00Z,usb-stick\n';
-    expect(await importPricesCsv(t.ctx(), csv)).toEqual({ received: 2, inserted: 2 });
-    expect(await importPricesCsv(t.ctx(), csv)).toEqual({ received: 2, inserted: 0 });
+    expect(await importPricesCsv({ ctx: t.ctx(), input: { text: csv } })).toEqual({ received: 2, inserted: 2 });
+    expect(await importPricesCsv({ ctx: t.ctx(), input: { text: csv } })).toEqual({ received: 2, inserted: 0 });
     const read = await get('/v1/prices?from=2026-06-01T00:00:00Z');
     expect(read.json.items.map((p: { price: string }) => p.price)).toEqual(['70000.25', '71000']);
   });
 
   it('records a rate file; a bad row names its line and field and records nothing', async () => {
     const good = 'base,quote,rate,at,source\nBYN,USD,0.31,2026-06-01T00:00:00Z,nbrb\n';
-    expect(await importRatesCsv(t.ctx(), good)).toEqual({ received: 1, inserted: 1 });
+    expect(await importRatesCsv({ ctx: t.ctx(), input: { text: good } })).toEqual({ received: 1, inserted: 1 });
     const bad =
       'base,quote,rate,at,source\nBYN,USD,0.32,2026-06-02T00:00:00Z,nbrb\nBYN,USD,-1,2026-06-03T00:00:00Z,nbrb\n';
-    await expect(importRatesCsv(t.ctx(), bad)).rejects.toMatchObject({
+    await expect(importRatesCsv({ ctx: t.ctx(), input: { text: bad } })).rejects.toMatchObject({
       code: 'validation_failed',
       options: { errors: [expect.objectContaining({ field: 'line 3: rate' })] },
     });
     expect((await get('/v1/rates?from=2026-06-02T00:00:00Z')).json.items).toEqual([]);
-    await expect(importRatesCsv(t.ctx(), 'base,quote,price\nBYN,USD,1\n')).rejects.toMatchObject({
+    await expect(
+      importRatesCsv({ ctx: t.ctx(), input: { text: 'base,quote,price\nBYN,USD,1\n' } }),
+    ).rejects.toMatchObject({
       options: {
         errors: [{ field: 'header', reason: expect.stringMatching(/missing rate, at, source; unknown price/) }],
       },

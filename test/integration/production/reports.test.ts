@@ -226,14 +226,16 @@ describe('production reports', () => {
   });
 
   it('recordProduction (the webhook path) validates too and names the field', async () => {
-    await expect(recordProduction(t.ctx(), { ...report(), hashrate_ths: 100 })).rejects.toMatchObject({
+    await expect(
+      recordProduction({ ctx: t.ctx(), input: { report: { ...report(), hashrate_ths: 100 } } }),
+    ).rejects.toMatchObject({
       code: 'validation_failed',
       options: { errors: [{ field: 'hashrate_ths' }] },
     });
-    const { outcome } = await recordProduction(
-      t.ctx(),
-      report({ period_start: '2026-03-04T00:00:00Z', period_end: '2026-03-04T01:00:00Z' }),
-    );
+    const { outcome } = await recordProduction({
+      ctx: t.ctx(),
+      input: { report: report({ period_start: '2026-03-04T00:00:00Z', period_end: '2026-03-04T01:00:00Z' }) },
+    });
     expect(outcome).toBe('created');
   });
 

@@ -272,7 +272,9 @@ describe('concurrent production reports', () => {
         uptime: '1',
       };
       const results = await Promise.allSettled(
-        ['1', '2', '3', '4'].map((kwh) => recordProduction(t.ctx(), { ...base, energy_kwh: kwh })),
+        ['1', '2', '3', '4'].map((kwh) =>
+          recordProduction({ ctx: t.ctx(), input: { report: { ...base, energy_kwh: kwh } } }),
+        ),
       );
       expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);
       const active = rowsOf<{ energy_cost: string }>(

@@ -65,9 +65,9 @@ export async function transparencyApp(options: { witnesses?: number; quorum?: nu
   };
   let n = 0;
   const append = (count: number, kind = 'test.entry') =>
-    postEntries(
+    postEntries({
       ctx,
-      Array.from({ length: count }, (): NewEntry => {
+      input: Array.from({ length: count }, (): NewEntry => {
         n++;
         return {
           kind,
@@ -80,7 +80,7 @@ export async function transparencyApp(options: { witnesses?: number; quorum?: nu
           ],
         };
       }),
-    );
+    });
   const logKey = (await get('/v1/transparency/key')).text.trim();
   return {
     app,

@@ -52,24 +52,27 @@ describe('the tree kept by the database', () => {
   it('holds exactly the RFC 6962 leaves and roots of the entries, and serves proofs that verify', async () => {
     await h.append(36);
     // One entry in fiat with a price and a cost, so every canonical field shape becomes a leaf.
-    await postEntries(h.ctx, [
-      {
-        kind: 'energy.consumed',
-        description: 'Energy, November: 1520.50 BYN',
-        occurredAt: new Date('2026-11-30T23:59:59.999Z'),
-        source: { type: 'production_report', id: 'rep_7' },
-        postings: [
-          {
-            account: 'Expenses:Energy:hydro-1',
-            commodity: 'BYN',
-            amount: new Decimal('1520.50'),
-            price: { amount: new Decimal('0.3'), commodity: 'USD' },
-            cost: { amount: new Decimal('456.15'), commodity: 'USD' },
-          },
-          { account: 'Liabilities:Energy:belenergo', commodity: 'BYN', amount: new Decimal('-1520.50') },
-        ],
-      },
-    ]);
+    await postEntries({
+      ctx: h.ctx,
+      input: [
+        {
+          kind: 'energy.consumed',
+          description: 'Energy, November: 1520.50 BYN',
+          occurredAt: new Date('2026-11-30T23:59:59.999Z'),
+          source: { type: 'production_report', id: 'rep_7' },
+          postings: [
+            {
+              account: 'Expenses:Energy:hydro-1',
+              commodity: 'BYN',
+              amount: new Decimal('1520.50'),
+              price: { amount: new Decimal('0.3'), commodity: 'USD' },
+              cost: { amount: new Decimal('456.15'), commodity: 'USD' },
+            },
+            { account: 'Liabilities:Energy:belenergo', commodity: 'BYN', amount: new Decimal('-1520.50') },
+          ],
+        },
+      ],
+    });
     expect(await extendTo(h.database.db, 37)).toBe(37);
     const leaves = await jsLeaves();
     const read = memoryReader(leaves);
