@@ -75,7 +75,7 @@ const psbtRoute = createRoute({
       description: 'The PSBT',
       content: {
         'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) },
-        'application/json': { schema: z.object({ psbt: z.string() }) },
+        'application/json': { schema: z.strictObject({ psbt: z.string() }) },
       },
     },
     ...errorResponses(401, 403, 404, 422),
@@ -119,7 +119,7 @@ const transactionRoute = createRoute({
     200: {
       description: 'The raw transaction',
       content: json(
-        z.object({ txid: z.string(), raw_tx_hex: z.string(), vsize: z.number().int(), fee_sat: z.string() }),
+        z.strictObject({ txid: z.string(), raw_tx_hex: z.string(), vsize: z.number().int(), fee_sat: z.string() }),
       ),
     },
     ...errorResponses(401, 403, 404, 409, 422),

@@ -10,7 +10,7 @@ const amounts = (sat: bigint) => ({ amount_sat: sat.toString(), amount_btc: form
 
 const Amounts = { amount_sat: z.string(), amount_btc: z.string() };
 export const SpendSchema = z
-  .object({
+  .strictObject({
     id: z.string(),
     state: z.enum([
       'proposed',
@@ -32,10 +32,16 @@ export const SpendSchema = z
     unsigned_txid: z.string(),
     txid: z.string(),
     inputs: z.array(
-      z.object({ txid: z.string(), vout: z.number().int(), address: z.string(), coinbase: z.boolean(), ...Amounts }),
+      z.strictObject({
+        txid: z.string(),
+        vout: z.number().int(),
+        address: z.string(),
+        coinbase: z.boolean(),
+        ...Amounts,
+      }),
     ),
     outputs: z.array(
-      z.object({
+      z.strictObject({
         vout: z.number().int(),
         address: z.string(),
         label: z.string().nullable(),
@@ -44,7 +50,7 @@ export const SpendSchema = z
         ...Amounts,
       }),
     ),
-    change: z.object({ vout: z.number().int(), address: z.string(), ...Amounts }).nullable(),
+    change: z.strictObject({ vout: z.number().int(), address: z.string(), ...Amounts }).nullable(),
     ...Amounts,
     fee_sat: z.string(),
     vsize: z.number().int(),
@@ -53,7 +59,7 @@ export const SpendSchema = z
     warnings: z.array(z.string()),
     approvals_required: z.number().int(),
     approvals: z.array(
-      z.object({
+      z.strictObject({
         key_id: z.string(),
         name: z.string(),
         decision: z.enum(['approve', 'reject']),
@@ -62,7 +68,7 @@ export const SpendSchema = z
       }),
     ),
     signatures: z.array(
-      z.object({ input: z.number().int(), signed_by: z.array(z.string()), required: z.number().int() }),
+      z.strictObject({ input: z.number().int(), signed_by: z.array(z.string()), required: z.number().int() }),
     ),
     uploads: z.number().int(),
     delay_hours: z.number().int(),
