@@ -269,3 +269,22 @@ export async function listAddresses(ctx: Ctx, input: { policyId: string; chain: 
   }
   return { policy, items };
 }
+
+/** Where each of these addresses sits in its policy (chain and index), for those the policies issued. */
+export async function derivationsOf(
+  ctx: Ctx,
+  addresses: readonly string[],
+): Promise<Map<string, { policyId: string; chain: Chain; index: number }>> {
+  const wanted = [...new Set(addresses)];
+  if (wanted.length === 0) return new Map();
+  const rows = await executor(ctx)
+    .select({
+      address: policyAddresses.address,
+      policyId: policyAddresses.policyId,
+      chain: policyAddresses.chain,
+      index: policyAddresses.index,
+    })
+    .from(policyAddresses)
+    .where(inArray(policyAddresses.address, wanted));
+  return new Map(rows.map((r) => [r.address, { policyId: r.policyId, chain: r.chain as Chain, index: r.index }]));
+}

@@ -12,7 +12,14 @@ import type { Policy, PolicyIssue } from './document.js';
 import { PolicyValidationError } from './document.js';
 
 export { loadPoliciesDir, checkPoliciesDir } from './load.js';
-export { issueAddress, resolveAddress, listAddresses, markAddressUsed, type ResolvedAddress } from './addresses.js';
+export {
+  derivationsOf,
+  issueAddress,
+  resolveAddress,
+  listAddresses,
+  markAddressUsed,
+  type ResolvedAddress,
+} from './addresses.js';
 export { issueChangeAddress, type IssueChangeInput } from './change.js';
 
 export type PolicyRow = typeof policies.$inferSelect;
