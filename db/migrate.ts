@@ -3,7 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import type postgres from 'postgres';
 import { type Database, rowsOf } from './client.js';
 import { MIGRATION_MODULES } from './modules.js';
 
@@ -24,18 +26,43 @@ function journalLength(module: string): number {
 
 /** Applies every module's pending migrations, in module order, on either engine. */
 export async function runMigrations(database: Database): Promise<void> {
-  // Several instances may start together on one server: one migrates, the others wait.
+  // Several instances may start together on one server: one migrates, the others wait. The lock
+  // and the migrations share one reserved connection: with DATABASE_POOL_SIZE=1 a lock held on one
+  // connection while the migrator waited for another hung for good.
   if (database.engine === 'postgres') {
-    await database.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(7307711)`);
-      await applyAll(database);
-    });
+    const client = (database.db as unknown as { $client: postgres.Sql }).$client;
+    const reserved = await client.reserve();
+    try {
+      // drizzle reads the client's type options and opens its transaction with begin(): a reserved
+      // connection has neither, so it gets the pool's options and a begin on itself.
+      const begin = async <T>(fn: (sql: postgres.ReservedSql) => Promise<T>): Promise<T> => {
+        await reserved.unsafe('begin');
+        try {
+          const result = await fn(reserved);
+          await reserved.unsafe('commit');
+          return result;
+        } catch (error) {
+          await reserved.unsafe('rollback');
+          throw error;
+        }
+      };
+      const connection = Object.assign(reserved, { options: client.options, begin }) as unknown as postgres.Sql;
+      const db = drizzlePostgres(connection) as unknown as Database['db'];
+      await db.execute(sql`select pg_advisory_lock(7307711)`);
+      try {
+        await applyAll({ ...database, db });
+      } finally {
+        await db.execute(sql`select pg_advisory_unlock(7307711)`);
+      }
+    } finally {
+      reserved.release();
+    }
     return;
   }
   await applyAll(database);
 }
 
-async function applyAll(database: Database) {
+async function applyAll(database: Pick<Database, 'db' | 'engine'>) {
   for (const module of MIGRATION_MODULES) {
     if (journalLength(module) === 0) continue;
     const config = {

@@ -252,7 +252,11 @@ describe('listing, acknowledging, and the database guards', () => {
     expect(blank.json.errors[0].field).toBe('note');
     const r = await t.request('POST', path, { key: t.keys.officer, body: { note } });
     expect(r.status, r.text).toBe(201);
-    expect(r.json).toMatchObject({ id: target.id, state: 'acknowledged', acknowledgement: { note, by: 'test officer' } });
+    expect(r.json).toMatchObject({
+      id: target.id,
+      state: 'acknowledged',
+      acknowledgement: { note, by: 'test officer' },
+    });
     const twice = await t.request('POST', path, { key: t.keys.officer, body: { note: 'again' } });
     expect(twice.status).toBe(409);
     expect((await t.request('GET', `/v1/alerts/${target.id}`, { key: t.keys.auditor })).json.acknowledgement.note).toBe(
