@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, inArray, isNotNull } from 'drizzle-orm';
 import { spends } from '../../db/schema/spends.js';
 import { coinsAt, knownTransactions, largestSpendable, type SpendableCoin, smallestSpendable } from '../coins/index.js';
 import { type Ctx, executor } from '../context.js';
