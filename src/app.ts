@@ -19,7 +19,7 @@ import { AppError, DomainError, problem, problemOf, type Problem } from './http/
 import { keysRouter } from './keys/routes.js';
 import { adjustmentsRouter } from './ledger/adjustments/routes.js';
 import { ledgerRouter } from './ledger/routes.js';
-import { loadLogSetup, transparencyRouter } from './ledger/transparency/index.js';
+import { loadLogSetup, transparencyRouter, verifierKeyString } from './ledger/transparency/index.js';
 import { policiesRouter } from './policies/routes.js';
 import { productionRouter } from './production/routes.js';
 import { reconciliationRouter } from './reconciliation/routes.js';
@@ -169,7 +169,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', rollforwardRouter({ reportingCurrency: deps.config.REPORTING_CURRENCY ?? 'USD' }));
   app.route('/', proofOfReservesRouter());
   app.route('/', spendsRouter());
-  app.route('/', transparencyRouter(loadLogSetup(deps.config)));
+  const logSetup = loadLogSetup(deps.config);
+  app.route('/', transparencyRouter(logSetup));
   app.route(
     '/console',
     consoleRouter({
@@ -178,6 +179,11 @@ export function createApp(deps: AppDeps) {
       cookieSecure: deps.config.CONSOLE_COOKIE_SECURE === 'on',
       publicPage: deps.config.PUBLIC_PAGE === 'on',
       spends: true,
+      transparency: {
+        logKey: verifierKeyString(logSetup.signer),
+        witnessKeys: logSetup.witnesses.map(verifierKeyString),
+        quorum: logSetup.quorum,
+      },
     }),
   );
   app.get('/', (c) => c.redirect('/console/login', 302));

@@ -15,6 +15,7 @@ import {
 import { loginRoutes } from './pages/login.js';
 import { OverviewPage, overviewData } from './pages/overview.js';
 import { pageRoutes } from './pages/routes.js';
+import { spendsWaiting } from './pages/waiting.js';
 import { publicRoutes } from './pages/public.js';
 
 export type { ConsoleOptions } from './router.js';
@@ -30,9 +31,11 @@ export function consoleRouter(options: ConsoleOptions) {
   publicRoutes(app, options);
   const signedIn = new Hono<ConsoleEnv>();
   signedIn.use('*', requireSession(options), requireCsrf);
-  signedIn.get('/', needPage('overview'), async (c) =>
-    c.html(<OverviewPage ctx={c.var.page} data={await overviewData(c.var.ctx, options.reportingCurrency)} />),
-  );
+  signedIn.get('/', needPage('overview'), async (c) => {
+    const data = await overviewData(c.var.ctx, options.reportingCurrency);
+    const waiting = await spendsWaiting(c);
+    return c.html(<OverviewPage ctx={c.var.page} data={data} waiting={waiting} />);
+  });
   pageRoutes(signedIn, options);
   app.route('/', signedIn);
   return app;

@@ -16,13 +16,18 @@ export { exportsRouter } from '../exports/index.js';
 export { authenticateSecret } from '../keys/index.js';
 export {
   getEntry,
+  latestWitnessedCheckpoint,
   listAccounts,
+  type MonthlyBalance,
+  monthlyBalances,
   readEntries,
+  reportCheckpoint,
   toAccountView,
   toEntryView,
   toTrialBalanceView,
   toVerifyView,
   trialBalance,
+  VAULT_PREFIX,
   verifyLedger,
 } from '../ledger/index.js';
 export {
@@ -31,6 +36,8 @@ export {
   issueAddress,
   listAddresses,
   listPolicies,
+  type PolicyVersionEntry,
+  policyHistory,
   toListedView,
   toPolicyView,
   toResolvedView,

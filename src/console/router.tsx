@@ -21,6 +21,8 @@ export interface ConsoleOptions {
   publicPage: boolean;
   /** Whether the spends module is present; its pages are mounted with it. */
   spends: boolean;
+  /** The transparency log's keys, for the public page's instructions (verifier keys as the CLI takes them). */
+  transparency?: { logKey: string; witnessKeys: string[]; quorum: number };
 }
 
 export type ConsoleEnv = AppEnv & {

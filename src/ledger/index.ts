@@ -17,9 +17,10 @@ export {
   type VaultState,
   vaultAccount,
 } from './accounts.js';
-export { reportCheckpoint } from './transparency/index.js';
+export { latestWitnessedCheckpoint, reportCheckpoint } from './transparency/index.js';
 export { type LedgerExportOptions, type LedgerExportStream, ledgerExport } from './export/export.js';
 export { ledgerHeadSeq } from './gauges.js';
+export { type MonthlyBalance, monthlyBalances } from './monthly.js';
 export { type LedgerExportRange, type LedgerExportRequest, resolveLedgerRange } from './export/range.js';
 export {
   ALG_COSIGNATURE_V1,

@@ -4,4 +4,5 @@ export * from './descriptor.js';
 export * from './document.js';
 export * from './load.js';
 export * from './startup.js';
+export * from './versions.js';
 export * from './views.js';

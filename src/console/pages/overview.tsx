@@ -6,29 +6,33 @@ import { currencyPlaces, Dec } from '../../money/fiat.js';
 import { Btc, Chart, Empty, Fiat, Layout, type PageContext, Time } from '../layout.js';
 import { formatBtc } from '../format.js';
 import {
-  bitcoinMovements,
   buildReconciliation,
   holdingsReport,
   listAlerts,
+  type MonthlyBalance,
+  monthlyBalances,
   priceMarkAt,
   toAlertView,
   toPriceMarkView,
+  VAULT_PREFIX,
 } from '../ports.js';
 import { monthStart, nextMonth, satText, sumSat } from './util.js';
+import { WaitingOnYou, type WaitingSpend } from './waiting.js';
 
 const STATES = ['available', 'immature', 'unconfirmed', 'locked'] as const;
 
 /**
  * The overview's reads. Amounts are the ledger balances beside the UTXO set (the coins door's
  * holdingsReport, which GET /v1/reports/holdings also returns for the current holdings); the value
- * is each row at the latest price mark, rounded per row and summed as valueHoldings does. The full
- * valuation (value at receipt, production cost) is on the Reports page: it walks every entry.
+ * is each row at the latest price mark, rounded per row and summed as valueHoldings does. The chart
+ * reads the ledger's monthly balances (one grouped query), not its entries. The full valuation
+ * (value at receipt, production cost) is on the Reports page: it walks every entry.
  */
 export async function overviewData(ctx: Ctx, currency: string, now = new Date()) {
-  const [report, mark, movements, month, alerts] = await Promise.all([
+  const [report, mark, monthly, month, alerts] = await Promise.all([
     holdingsReport(ctx),
     priceMarkAt(ctx.tx ?? ctx.db, currency, now),
-    bitcoinMovements(ctx, undefined, now),
+    monthlyBalances(ctx, { accountPrefix: VAULT_PREFIX, commodity: 'BTC', to: now }),
     productionMonth(ctx, currency, now),
     listAlerts(ctx, { limit: 5 }),
   ]);
@@ -47,25 +51,30 @@ export async function overviewData(ctx: Ctx, currency: string, now = new Date())
       fair_value: fairTotal,
       check: report.check,
     },
-    series: monthlyTotals(movements, yearAgo, now),
+    series: monthlyTotals(monthly, yearAgo, now),
     month,
     alerts: alerts.slice(0, 5).map(toAlertView),
   };
 }
 
-/** Holdings at the end of each month from `from` to now: a running sum of the ledger's bitcoin movements. */
-function monthlyTotals(movements: { at: Date; byPolicy: Map<string, bigint> }[], from: Date, now: Date) {
+/**
+ * Holdings at the end of each month from `from` to now: every vault account's movements of the
+ * months before each end, summed (a payout booked at the earlier period it pays for counts there).
+ */
+function monthlyTotals(monthly: MonthlyBalance[], from: Date, now: Date) {
+  const byMonth = new Map<string, bigint>();
+  for (const m of monthly) byMonth.set(m.month, (byMonth.get(m.month) ?? 0n) + (m.change as bigint)); // BTC: satoshis
+  const months = [...byMonth.keys()].sort();
   const ends: Date[] = [];
   for (let m = nextMonth(from); m < now; m = nextMonth(m)) ends.push(m);
   ends.push(now);
-  // Entries come in sequence order; a payout may be booked at the earlier period it pays for.
-  movements = [...movements].sort((a, b) => a.at.getTime() - b.at.getTime());
   const out: { at: Date; sat: bigint }[] = [];
   let total = 0n;
   let i = 0;
   for (const end of ends) {
-    for (; i < movements.length && movements[i]!.at < end; i++)
-      for (const sat of movements[i]!.byPolicy.values()) total += sat;
+    // The last end is now: every month so far (the read stops at now).
+    const before = end === now ? '9999-12' : end.toISOString().slice(0, 7);
+    for (; i < months.length && months[i]! < before; i++) total += byMonth.get(months[i]!)!;
     out.push({ at: end, sat: total });
   }
   return out;
@@ -106,7 +115,7 @@ async function productionMonth(ctx: Ctx, currency: string, now: Date) {
 
 export type OverviewData = Awaited<ReturnType<typeof overviewData>>;
 
-export function OverviewPage(props: { ctx: PageContext; data: OverviewData }) {
+export function OverviewPage(props: { ctx: PageContext; data: OverviewData; waiting: WaitingSpend[] }) {
   const { holdings, series, month, alerts } = props.data;
   const cur = holdings.currency;
   const mark = holdings.price_mark;
@@ -269,6 +278,8 @@ export function OverviewPage(props: { ctx: PageContext; data: OverviewData }) {
           <a href="/console/production">Production and reconciliation by site and month</a>
         </p>
       </section>
+
+      {props.ctx.spends && <WaitingOnYou waiting={props.waiting} />}
 
       <section aria-labelledby="alerts">
         <h2 id="alerts">Latest alerts</h2>

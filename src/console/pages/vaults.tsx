@@ -5,7 +5,16 @@ import type { Hono } from 'hono';
 import { renderSVG } from 'uqr';
 import { z } from 'zod';
 import { Btc, Csrf, Empty, Layout, type PageContext, Time } from '../layout.js';
-import { getPolicy, issueAddress, listAddresses, listPolicies, toListedView, toPolicyView } from '../ports.js';
+import {
+  getPolicy,
+  issueAddress,
+  listAddresses,
+  listPolicies,
+  type PolicyVersionEntry,
+  policyHistory,
+  toListedView,
+  toPolicyView,
+} from '../ports.js';
 import { mayDo } from '../roles.js';
 import { type ConsoleEnv, ConsoleRefusal, needAction, needPage } from '../router.js';
 
@@ -40,7 +49,16 @@ export function vaultRoutes(app: Hono<ConsoleEnv>) {
       count: policy.gap_limit * 2,
     });
     const addresses = items.map((i) => toListedView(row, i.derived, i.row));
-    return c.html(<VaultPage ctx={c.var.page} policy={policy} addresses={addresses} issued={c.req.query('issued')} />);
+    const history = await policyHistory(ctx, policy.id);
+    return c.html(
+      <VaultPage
+        ctx={c.var.page}
+        policy={policy}
+        addresses={addresses}
+        history={history}
+        issued={c.req.query('issued')}
+      />,
+    );
   });
 
   app.post('/vaults/:id/addresses', needPage('vaults'), needAction('issue_address'), async (c) => {
@@ -113,7 +131,63 @@ function Qr(props: { address: string }) {
   );
 }
 
-function VaultPage(props: { ctx: PageContext; policy: PolicyView; addresses: AddressView[]; issued?: string }) {
+/** Every version of the policy, newest first, with the fields each changed from the one before. */
+function VersionHistory(props: { history: PolicyVersionEntry[] }) {
+  const value = (v: string | null) => (v === null ? <em>absent</em> : <code>{v}</code>);
+  return (
+    <section aria-labelledby="history-h">
+      <h2 id="history-h">Version history</h2>
+      <section class="overflow-auto" tabindex={0} aria-label="Scrollable table">
+        <table class="striped" id="versions">
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Loaded</th>
+              <th scope="col">Changes from the version before</th>
+              <th scope="col">Content hash</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...props.history].reverse().map((v) => (
+              <tr data-version={String(v.version)}>
+                <td class="r">{String(v.version)}</td>
+                <td>
+                  <Time at={v.createdAt} />
+                </td>
+                <td>
+                  {v.version === 1 ? (
+                    'first version'
+                  ) : v.changes.length === 0 ? (
+                    'no field changed'
+                  ) : (
+                    <ul class="changes">
+                      {v.changes.map((ch) => (
+                        <li data-field={ch.field}>
+                          <code>{ch.field}</code>: {value(ch.before)} → {value(ch.after)}
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </td>
+                <td>
+                  <code class="wrap">{v.contentHash.slice(0, 16)}…</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </section>
+  );
+}
+
+function VaultPage(props: {
+  ctx: PageContext;
+  policy: PolicyView;
+  addresses: AddressView[];
+  history: PolicyVersionEntry[];
+  issued?: string;
+}) {
   const p = props.policy;
   const next =
     props.addresses.find((a) => a.address === props.issued) ?? props.addresses.find((a) => a.state === 'issued');
@@ -188,10 +262,11 @@ function VaultPage(props: { ctx: PageContext; policy: PolicyView; addresses: Add
         <p>
           <small>
             Version {String(p.version)} since <Time at={p.updated_at} />, first loaded <Time at={p.created_at} />. Every
-            version is in the <a href="/console/audit?action=policies.">audit log</a> (auditors).
+            version is below and in the <a href="/console/audit?action=policies.">audit log</a> (auditors).
           </small>
         </p>
       </section>
+      <VersionHistory history={props.history} />
       <section aria-labelledby="receive">
         <h2 id="receive">Next receive address</h2>
         {next ? (

@@ -6,6 +6,7 @@ export {
   checkpointCovering,
   checkpointNote,
   latestCheckpoint,
+  latestWitnessedCheckpoint,
   makeCheckpoint,
   manifestTransparency,
   reportCheckpoint,

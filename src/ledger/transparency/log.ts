@@ -287,3 +287,26 @@ export async function reportCheckpoint(db: Executor) {
     note: await checkpointNote(db, cp),
   };
 }
+
+/**
+ * The newest checkpoint at least one witness cosigned, shaped as reportCheckpoint shapes it, with
+ * who cosigned it (witness key labels); null while no witness has cosigned any. For the public page.
+ */
+export async function latestWitnessedCheckpoint(db: Executor) {
+  const [cosigned] = await db
+    .select({ size: transparencyCosignatures.checkpointSize })
+    .from(transparencyCosignatures)
+    .orderBy(desc(transparencyCosignatures.checkpointSize))
+    .limit(1);
+  if (!cosigned) return null;
+  const [row] = await db.select().from(transparencyCheckpoints).where(eq(transparencyCheckpoints.size, cosigned.size));
+  if (!row) return null;
+  const cp = toStored(row);
+  return {
+    tree_size: String(cp.size),
+    root: cp.root.toString('hex'),
+    created_at: cp.createdAt.toISOString(),
+    note: await checkpointNote(db, cp),
+    cosigned_by: await cosignersOf(db, cp.size),
+  };
+}

@@ -5,6 +5,12 @@ import type { TestApp } from '../../support/app.js';
 export interface ConsoleClient {
   get(path: string): Promise<{ status: number; headers: Headers; text: string }>;
   post(path: string, fields: Record<string, string>): Promise<{ status: number; headers: Headers; text: string }>;
+  /** A multipart form with one file field, as a browser sends an <input type=file>. */
+  postFile(
+    path: string,
+    fields: Record<string, string>,
+    file: { field: string; name: string; bytes: Uint8Array },
+  ): Promise<{ status: number; headers: Headers; text: string }>;
   cookies: Map<string, string>;
 }
 
@@ -23,11 +29,16 @@ export function consoleClient(t: TestApp, address = '192.0.2.1'): ConsoleClient 
   const cookieHeader = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   // app.request has no socket: the client address travels in env, as @hono/node-server gives it.
   const env = { incoming: { socket: { remoteAddress: address } } };
-  async function send(method: string, path: string, body?: string) {
+  async function send(
+    method: string,
+    path: string,
+    body?: string | Uint8Array,
+    type = 'application/x-www-form-urlencoded',
+  ) {
     const headers: Record<string, string> = { cookie: cookieHeader() };
     if (body !== undefined) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      headers['content-length'] = String(Buffer.byteLength(body));
+      headers['content-type'] = type;
+      headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
     }
     const res = await t.app.request(path, { method, headers, body }, env);
     remember(res.headers);
@@ -37,6 +48,15 @@ export function consoleClient(t: TestApp, address = '192.0.2.1'): ConsoleClient 
     cookies,
     get: (path) => send('GET', path),
     post: (path, fields) => send('POST', path, new URLSearchParams(fields).toString()),
+    async postFile(path, fields, file) {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(fields)) form.append(k, v);
+      form.append(file.field, new Blob([new Uint8Array(file.bytes)]), file.name);
+      // Let the platform encode the multipart body and its boundary, then send it with its length.
+      const encoded = new Request('http://console.test/', { method: 'POST', body: form });
+      const bytes = new Uint8Array(await encoded.arrayBuffer());
+      return send('POST', path, bytes, encoded.headers.get('content-type')!);
+    },
   };
 }
 

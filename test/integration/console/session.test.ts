@@ -12,7 +12,7 @@ import { consoleClient, csrfOf, signIn } from './helpers.js';
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp();
-});
+}, 180_000);
 afterAll(() => t.close());
 
 const rows = async (query: string) => rowsOf(await t.database.db.execute(sql.raw(query)));
