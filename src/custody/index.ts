@@ -1,4 +1,6 @@
 // The custody module's door: what other modules may use of it.
+import './ecc.js';
+
 export * from './compose.js';
 export * from './finalise.js';
 export * from './multisig.js';
