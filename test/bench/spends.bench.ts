@@ -265,7 +265,7 @@ async function postgresPart(bareMs: number): Promise<boolean> {
         throw new Error(`the service chose ${record.inputs.length} inputs, not ${INPUTS}`);
       await cancelSpend({ ctx, input: { id: record.spend.id } });
     }
-    // For information: the coins door's lock of the same 200 coins alone (one UPDATE per coin, history, entry).
+    // For information: the coins door's lock of the same 200 coins alone (one UPDATE over unnest, one history INSERT, one entry).
     const { lockCoins, releaseCoins } = await import('../../src/coins/index.js');
     const outpoints = reference.funding.inputs.map((c) => `${c.txid}:${c.vout}`);
     const lockStarted = performance.now();
