@@ -13,6 +13,7 @@ import { applyChainMove, coinClaimingOtherHeight, outpointOf, type PlannedEntry 
 import { type Ctx, inTx } from '../context.js';
 import { conflict, invalid } from '../errors.js';
 import type { BlockData } from './events.js';
+import { unsettleBlocks } from '../spends/index.js';
 
 // block.connected and block.disconnected: the chain moves (chain/), and with it every coin whose
 // state depends on it (coins/: its own block's fate, or a coinbase's distance from the tip).
@@ -46,9 +47,12 @@ export async function applyBlockEvent(
       eventId: event.id,
     })),
   };
+  const changed = tree ? tree.changed : [data.hash];
+  // Settlements of spends in blocks no longer connected go back first, while their coins are as settled.
+  await unsettleBlocks({ ctx: inTx(ctx, tx), input: { blockHashes: changed, eventId: event.id, reason: why.reason } });
   const moved: Awaited<ReturnType<typeof applyChainMove>>['moved'] = [];
   const entries: PlannedEntry[] = [];
-  for (const blockHash of tree ? tree.changed : [data.hash]) {
+  for (const blockHash of changed) {
     const move = await applyChainMove({
       ctx: inTx(ctx, tx),
       input: { blockHash, lowestTip, tipHeight: after?.height ?? null, why },

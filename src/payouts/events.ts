@@ -133,6 +133,8 @@ export interface TxConfirmedData {
   rawTxHex: string;
   blockHeight: number;
   blockHash: string;
+  /** The merkle proof against block_hash's header, as payouts carry it (required where PAYOUT_PROOF is). */
+  proof: { txIndex: number; merkleBranch: string[] } | null;
 }
 
 const txConfirmedSchema = z
@@ -144,6 +146,8 @@ const txConfirmedSchema = z
       .max(MAX_RAW_TX_HEX, `must be at most ${MAX_RAW_TX_HEX} characters`),
     block_height: height,
     block_hash: hash64,
+    tx_index: payoutSchema.shape.tx_index,
+    merkle_branch: payoutSchema.shape.merkle_branch,
   })
   .strict();
 
@@ -255,6 +259,7 @@ export function parseFleetEvent(body: string): FleetEvent {
           rawTxHex: d.raw_tx_hex.toLowerCase(),
           blockHeight: d.block_height,
           blockHash: d.block_hash,
+          proof: parseProof(d),
         },
       };
     }

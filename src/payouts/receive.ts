@@ -7,6 +7,7 @@ import { conflict, DomainError, invalid } from '../errors.js';
 import { type ChainView, findBlock, proofRequired, proveInBlock, readChain } from '../chain/index.js';
 import {
   incomeTimeOf,
+  keepTransaction,
   knownBlock,
   lockCoin,
   moveCoin,
@@ -98,6 +99,8 @@ export async function receivePayout(
       scriptPubKey: owner.scriptPubKey,
     });
     if (reason) throw invalid('data.raw_tx_hex', `does not prove the payout: it ${reason}`);
+    // Kept for the PSBT of a spend of this coin (non_witness_utxo); rolled back with a refused payout.
+    await keepTransaction(txCtx, data.rawTxHex);
   }
   const merkleProven = await checkProof(tx, data, owner.network);
   const claimed = data.block?.hash ?? null;
