@@ -36,6 +36,8 @@ const groups: Record<string, () => Promise<Register[]>> = {
   ],
   demo: async () => [(await import('./commands/demo.js')).registerDemoCommands],
   witness: async () => [(await import('./commands/witness.js')).registerWitnessCommands],
+  reports: async () => [(await import('./commands/reports.js')).registerReportsCommands],
+  export: async () => [(await import('./commands/export.js')).registerExportCommands],
 };
 
 /** The groups to load: the one named on the command line, or all of them (for help and typos). */
