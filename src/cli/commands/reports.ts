@@ -124,7 +124,7 @@ interface PriceMark {
   source: string;
 }
 const markLine = (label: string, mark: PriceMark | null) =>
-  `${label}: ${mark ? `${mark.price} ${mark.currency} at ${mark.at} (${mark.source})` : 'none (values are missing)'}`;
+  `${label}: ${mark ? `${mark.price} ${mark.currency} at ${mark.at} (${mark.source})` : 'none'}`;
 
 interface Holdings {
   as_of: string;
