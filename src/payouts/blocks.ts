@@ -1,7 +1,6 @@
 import type { Tx } from '../../db/client.js';
 import {
   applyBlock,
-  chainSettings,
   checkBlockHeight,
   connectHeader,
   findBlock,
@@ -35,7 +34,8 @@ export async function applyBlockEvent(
     eventId: event.id,
     occurredAt: event.occurredAt,
   };
-  // With a header the header tree decides (most work); a disconnect of a block it knows is advisory.
+  // The header tree decides (most work); a disconnect of a block it knows is advisory. Only a
+  // disconnect of a block it never saw is recorded as such (a payout naming it is then orphaned).
   const tree = await chainMoveOf(tx, event);
   const { block, after, lowestTip } = tree ?? {
     ...(await applyBlock(tx, {
@@ -78,14 +78,15 @@ async function chainMoveOf(
   event: { id: string; connected: boolean; data: BlockData },
 ): Promise<(HeaderMove & { advisory?: boolean }) | null> {
   const { data } = event;
-  if (event.connected && data.headerHex)
+  if (event.connected) {
+    // events.ts requires header_hex on block.connected, on every network.
+    if (!data.headerHex) throw invalid('data.header_hex', `is required: the 80-byte header of block ${data.hash}`);
     return connectHeader(tx, { hash: data.hash, height: data.height, headerHex: data.headerHex, eventId: event.id });
+  }
   if (!event.connected && (await headerOf(tx, data.hash))) {
     const block = await findBlock(tx, data.hash);
     const tip = await readTip(tx);
     if (block) return { block, before: tip, after: tip, changed: [], lowestTip: tip?.height ?? -1, reorg: null };
   }
-  if (event.connected && chainSettings().rules !== 'regtest')
-    throw invalid('data.header_hex', `is required: the 80-byte header of block ${data.hash}`);
   return null;
 }

@@ -91,7 +91,20 @@ const headerHex = z
   .regex(/^[0-9a-fA-F]{160}$/, 'must be the 80-byte block header as 160 hexadecimal characters')
   .transform((s) => s.toLowerCase());
 const blockConnectedSchema = z
-  .object({ height, hash: hash64, prev_hash: hash64.optional(), header_hex: headerHex.optional() })
+  .object({
+    height,
+    hash: hash64,
+    prev_hash: hash64.optional(),
+    // Required on every network, regtest included: the header tree decides the chain (chain/).
+    header_hex: z
+      .string({
+        error: (issue) =>
+          issue.input === undefined
+            ? 'is required: the 80-byte block header as 160 hexadecimal characters'
+            : 'must be a string',
+      })
+      .pipe(headerHex),
+  })
   .strict();
 const blockDisconnectedSchema = z.object({ height, hash: hash64 }).strict();
 
@@ -115,7 +128,7 @@ export interface BlockData {
   height: number;
   hash: string;
   prevHash: string | null;
-  /** The 80-byte header (block.connected): checked and stored by chain/'s header tree. */
+  /** The 80-byte header (block.connected, where it is required): checked and stored by chain/'s header tree. */
   headerHex?: string | null;
 }
 
@@ -240,7 +253,7 @@ export function parseFleetEvent(body: string): FleetEvent {
       return {
         type: 'block.connected',
         occurredAt,
-        data: { height: d.height, hash: d.hash, prevHash: d.prev_hash ?? null, headerHex: d.header_hex ?? null },
+        data: { height: d.height, hash: d.hash, prevHash: d.prev_hash ?? null, headerHex: d.header_hex },
       };
     }
     case 'block.disconnected': {

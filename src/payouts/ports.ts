@@ -1,7 +1,8 @@
+import type { Executor } from '../../db/client.js';
 import type { Ctx, Verb } from '../context.js';
 import { DomainError } from '../errors.js';
 import { markAddressUsed, resolveAddress } from '../policies/index.js';
-import { recordProduction, toReportView } from '../production/index.js';
+import { getSite, recordProduction, toReportView } from '../production/index.js';
 
 // The other modules' services this module calls, in one place: the payouts module never
 // touches the ledger's or the policies' tables, it asks their services inside its transaction.
@@ -91,4 +92,22 @@ export async function reportProduction({ ctx, input: data }: Verb<Record<string,
     }
     throw error;
   }
+}
+
+/** Registered sites, remembered per process once seen (a site is never deleted). */
+const sitesByDb = new WeakMap<object, Set<string>>();
+
+/** Whether `siteId` is a registered mining site (production/), read in the caller's transaction. */
+export async function siteIsKnown(ctx: Ctx, tx: Executor, siteId: string): Promise<boolean> {
+  let known = sitesByDb.get(ctx.db);
+  if (!known) sitesByDb.set(ctx.db, (known = new Set()));
+  if (known.has(siteId)) return true;
+  try {
+    await getSite(tx, siteId);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'not_found') return false;
+    throw error;
+  }
+  known.add(siteId);
+  return true;
 }

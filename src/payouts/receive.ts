@@ -22,7 +22,7 @@ import {
   type UtxoStatus,
 } from '../coins/index.js';
 import type { PayoutData } from './events.js';
-import { noteAddressUsed, ownerOf } from './ports.js';
+import { noteAddressUsed, ownerOf, siteIsKnown } from './ports.js';
 import { disproveByRawTx } from './proof.js';
 
 // payout.received: a coin the fleet says was paid to one of the reserve's addresses.
@@ -90,6 +90,9 @@ export async function receivePayout(
     return { kind: 'foreign', problem };
   }
   const { owner, firstSeen } = found;
+  // Sites are known before they earn: no income account for a site nobody registered.
+  if (!(await siteIsKnown(txCtx, tx, data.siteId)))
+    throw invalid('data.site_id', `unknown site ${data.siteId}: register it first with POST /v1/sites`);
   if (data.rawTxHex !== null) {
     const reason = disproveByRawTx(data.rawTxHex, {
       txid: data.txid,

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { createFleetSender, newDeliveryId } from '../../src/payouts/sender.js';
-import { coinbaseTx, GENESIS_PREV, mineChain, paymentTx } from '../support/regtest.js';
+import { RegtestChain } from '../support/chain.js';
+import { coinbaseTx, paymentTx } from '../support/regtest.js';
 import { TEST_SECRET } from '../support/webhook.js';
 import { childEnv, freePort, serverDatabase, startServerProcess, tempDir } from '../e2e/process.js';
 import { machineLine, median, percentile, verdict } from './machine.js';
@@ -74,19 +75,34 @@ try {
     const script = Buffer.from(body.script_pub_key as string, 'hex');
     addresses.push({ address, script });
   }
+  // Payouts name registered sites.
+  for (let i = 0; i < 5; i++) {
+    const r = await fetch(`${server.base}/v1/sites`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: `site-${i}`,
+        name: `site ${i}`,
+        region: 'bench',
+        energy_source: 'hydro',
+        pool: { kind: 'solo' },
+        energy_supplier: 'bench-supplier',
+      }),
+    });
+    if (r.status !== 201) throw new Error(`registering site-${i}: ${r.status} ${await r.text()}`);
+  }
   const sender = createFleetSender({
     url: `${server.base}/v1/webhooks/fleet`,
     secret: TEST_SECRET,
     connections: CONNECTIONS,
     retries: 0,
   });
-  const { blocks } = mineChain(1, 10, GENESIS_PREV, () => [], 'bench');
-  for (const b of blocks)
-    await sender.send({
-      type: 'block.connected',
-      timestamp: new Date().toISOString(),
-      data: { height: b.height, hash: b.hash },
-    });
+  const chain = RegtestChain.fromGenesis();
+  const blocks = chain.mineMany(10);
+  for (const b of blocks) {
+    const r = await sender.send(chain.connected(b, new Date().toISOString()));
+    if (r.status !== 200) throw new Error(`block.connected ${b.height}: ${r.status} ${r.body}`);
+  }
 
   const events = Array.from({ length: EVENTS }, (_, i) => {
     const addr = addresses[i % addresses.length]!;

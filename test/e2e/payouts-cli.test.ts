@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres } from '../support/db.js';
-import { GENESIS_PREV, mineChain } from '../support/regtest.js';
+import { RegtestChain } from '../support/chain.js';
 import { TEST_SECRET } from '../support/webhook.js';
 import {
   childEnv,
@@ -56,14 +56,26 @@ describe('reserve fleet send', () => {
       body: JSON.stringify({ label: 'backfill' }),
     });
     expect(issued.status).toBe(201);
+    // Payouts name a registered site.
+    const site = await api('/v1/sites', {
+      method: 'POST',
+      body: JSON.stringify({
+        id: 'dam-1',
+        name: 'Dam 1',
+        region: 'Grodno',
+        energy_source: 'hydro',
+        pool: { kind: 'solo' },
+        energy_supplier: 'grodnoenergo',
+      }),
+    });
+    expect(site.status).toBe(201);
     const script = Buffer.from(issued.json.script_pub_key, 'hex');
-    const { blocks, coinbases } = mineChain(1, 3, GENESIS_PREV, () => [{ script, valueSat: 312_500_000n }], 'backfill');
+    // The file a site would write: headers in order, then each payout with its merkle proof.
+    const chain = RegtestChain.fromGenesis();
+    const blocks = chain.mineMany(3, () => ({ payTo: [{ script, valueSat: 312_500_000n }] }));
+    const coinbases = blocks.map((b) => b.txs[0]!);
     const lines = [
-      ...blocks.map((b, i) => ({
-        type: 'block.connected',
-        timestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
-        data: { height: b.height, hash: b.hash, prev_hash: b.prevHash },
-      })),
+      ...blocks.map((b, i) => chain.connected(b, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString())),
       ...coinbases.map((cb, i) => ({
         type: 'payout.received',
         timestamp: new Date(Date.UTC(2026, 0, 1, 1, i)).toISOString(),
@@ -76,7 +88,7 @@ describe('reserve fleet send', () => {
           coinbase: true,
           block_height: blocks[i]!.height,
           block_hash: blocks[i]!.hash,
-          raw_tx_hex: cb.toHex(),
+          ...chain.proof(blocks[i]!, cb),
         },
       })),
     ];
@@ -85,7 +97,8 @@ describe('reserve fleet send', () => {
     const env = childEnv({ FLEET_WEBHOOK_SECRETS: TEST_SECRET });
     const url = `${server.base}/v1/webhooks/fleet`;
 
-    const first = await runCli(['fleet', 'send', file, '--url', url, '--concurrency', '1'], env);
+    // Four in flight: the headers still go one at a time, parent first (each proof needs its header).
+    const first = await runCli(['fleet', 'send', file, '--url', url, '--concurrency', '4'], env);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('6 event(s) sent');

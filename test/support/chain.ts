@@ -147,7 +147,7 @@ export class RegtestChain {
   proof(b: ChainBlock, tx: Transaction): { raw_tx_hex: string; tx_index: number; merkle_branch: string[] } {
     const index = b.txs.findIndex((t) => t.getId() === tx.getId());
     if (index < 0) throw new Error(`RegtestChain.proof: ${tx.getId()} is not in block ${b.hash}`);
-    let level = b.txs.map((t) => Buffer.from(t.getHash()));
+    let level: Buffer[] = b.txs.map((t) => Buffer.from(t.getHash()));
     const branch: string[] = [];
     for (let pos = index; level.length > 1; pos >>= 1) {
       branch.push(

@@ -46,11 +46,6 @@ export function eventTime(): string {
   return new Date(clock).toISOString();
 }
 
-export const blockConnected = (height: number, hash: string, prevHash?: string, at = eventTime()) => ({
-  type: 'block.connected',
-  timestamp: at,
-  data: { height, hash, ...(prevHash ? { prev_hash: prevHash } : {}) },
-});
 export const blockDisconnected = (height: number, hash: string, at = eventTime()) => ({
   type: 'block.disconnected',
   timestamp: at,
@@ -62,7 +57,10 @@ export const payoutReceived = (data: Record<string, unknown>, at = eventTime()) 
   data,
 });
 
-/** block.connected of a mined regtest block with its real 80-byte header (the header tree checks it). */
+/**
+ * block.connected of a mined regtest block with its real 80-byte header (the header tree checks
+ * it; header_hex is required on every network). test/support/chain.ts's RegtestChain builds the chains.
+ */
 export const blockConnectedWithHeader = (
   b: { height: number; hash: string; prevHash: string; block: { toBuffer(headersOnly?: boolean): Uint8Array } },
   at = eventTime(),

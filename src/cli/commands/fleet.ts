@@ -9,6 +9,8 @@ import { type CliIo, processIo } from '../offline.js';
 // `reserve fleet send FILE`: signs and posts fleet events from a JSON Lines file, so that a site
 // can backfill history. Each line is an event {type, timestamp, data}, optionally with "id" (the
 // webhook-id; otherwise derived from the line, so sending the same file again is a harmless replay).
+// Block events go one at a time in file order (the header tree takes a header only after its
+// parent); the lines between two block events go side by side.
 
 export const FLEET_SEND_FAILED = 1;
 const MAX_LINE_BYTES = 256 * 1024;
@@ -25,6 +27,8 @@ interface Line {
   number: number;
   id: string;
   body: string;
+  /** A block event: sent alone, after every line before it has been answered. */
+  chain: boolean;
 }
 
 /** Parses one JSONL line into a delivery, or says why it cannot be sent. */
@@ -46,6 +50,7 @@ export function deliveryOfLine(text: string, number: number): Line | { number: n
     number,
     id: (id as string | undefined) ?? `fleet_${createHash('sha256').update(body).digest('hex').slice(0, 32)}`,
     body,
+    chain: event.type === 'block.connected' || event.type === 'block.disconnected',
   };
 }
 
@@ -83,29 +88,30 @@ export async function runFleetSend(file: string, options: FleetSendOptions, io: 
   bar?.start(lines.length, 0, { failed: 0 });
   const counts = new Map<number, number>();
   const refused: string[] = [];
-  let next = 0;
+  const sendLine = async (line: Line) => {
+    let status = 0;
+    let detail = '';
+    try {
+      const result = await sender.send(line.body, line.id);
+      status = result.status;
+      if (status >= 300) detail = (JSON.parse(result.body) as { detail?: string }).detail ?? result.body.slice(0, 200);
+    } catch (error) {
+      detail = (error as Error).message;
+    }
+    counts.set(status, (counts.get(status) ?? 0) + 1);
+    if (status < 200 || status >= 300)
+      refused.push(`${file}:${line.number} (${line.id}): ${status || 'no answer'} ${detail}`);
+    bar?.increment(1, { failed: refused.length });
+  };
   try {
-    await Promise.all(
-      Array.from({ length: Math.max(1, options.concurrency) }, async () => {
-        while (next < lines.length) {
-          const line = lines[next++]!;
-          let status = 0;
-          let detail = '';
-          try {
-            const result = await sender.send(line.body, line.id);
-            status = result.status;
-            if (status >= 300)
-              detail = (JSON.parse(result.body) as { detail?: string }).detail ?? result.body.slice(0, 200);
-          } catch (error) {
-            detail = (error as Error).message;
-          }
-          counts.set(status, (counts.get(status) ?? 0) + 1);
-          if (status < 200 || status >= 300)
-            refused.push(`${file}:${line.number} (${line.id}): ${status || 'no answer'} ${detail}`);
-          bar?.increment(1, { failed: refused.length });
-        }
-      }),
-    );
+    for (const segment of segmentsOf(lines)) {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.max(1, Math.min(options.concurrency, segment.length)) }, async () => {
+          while (next < segment.length) await sendLine(segment[next++]!);
+        }),
+      );
+    }
   } finally {
     bar?.stop();
     sender.close();
@@ -117,6 +123,17 @@ export async function runFleetSend(file: string, options: FleetSendOptions, io: 
     .join(', ');
   io.out(`${lines.length} event(s) sent to ${options.url}: ${summary || 'none'}`);
   return refused.length > 0 ? FLEET_SEND_FAILED : 0;
+}
+
+/** The lines in sending order: each block event alone, the runs of other lines between them together. */
+function segmentsOf(lines: Line[]): Line[][] {
+  const segments: Line[][] = [];
+  for (const line of lines) {
+    const last = segments.at(-1);
+    if (line.chain || !last || last[0]!.chain) segments.push([line]);
+    else last.push(line);
+  }
+  return segments;
 }
 
 const WHSEC = /^whsec_[A-Za-z0-9+/]+={0,2}$/;

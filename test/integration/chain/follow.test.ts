@@ -33,16 +33,7 @@ describe('reserve fleet follow against a JSON-RPC node', () => {
   beforeAll(async () => {
     t = await createFleetApp();
     // Payouts name a registered site.
-    await t.request('POST', '/v1/sites', {
-      body: {
-        id: 'hydro-1',
-        name: 'hydro-1',
-        region: 'Gomel',
-        energy_source: 'hydro',
-        pool: null,
-        energy_supplier: 'gomelenergo',
-      },
-    });
+    await t.sites(['hydro-1']);
     app = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((r) => app.once('listening', r));
     node = createServer((req, res) => {

@@ -23,16 +23,7 @@ describe('chain: payouts proven against the header tree', () => {
   beforeAll(async () => {
     t = await createFleetApp();
     // Payouts name a registered site.
-    await t.request('POST', '/v1/sites', {
-      body: {
-        id: 'hydro-1',
-        name: 'hydro-1',
-        region: 'Gomel',
-        energy_source: 'hydro',
-        pool: null,
-        energy_supplier: 'gomelenergo',
-      },
-    });
+    await t.sites(['hydro-1']);
   });
   afterAll(async () => t.close());
   const utxo = async (txid: string) => (await t.request('GET', `/v1/utxos/${txid}/0`)).json;

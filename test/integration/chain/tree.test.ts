@@ -30,16 +30,7 @@ describe('chain: header tree, tip by most work, reorg without disconnect events'
   beforeAll(async () => {
     t = await createFleetApp();
     // Payouts name a registered site.
-    await t.request('POST', '/v1/sites', {
-      body: {
-        id: 'gas-2',
-        name: 'gas-2',
-        region: 'Gomel',
-        energy_source: 'hydro',
-        pool: null,
-        energy_supplier: 'gomelenergo',
-      },
-    });
+    await t.sites(['gas-2']);
   });
   afterAll(async () => t.close());
 

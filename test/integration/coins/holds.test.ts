@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockCoins, markSpent, releaseCoins, reopenSpend } from '../../../src/coins/index.js';
 import { DISBURSEMENTS, getBalance, NETWORK_FEES, vaultAccount, verifyLedger } from '../../../src/ledger/index.js';
-import { GENESIS_PREV, mineChain, paymentTx } from '../../support/regtest.js';
+import { RegtestChain } from '../../support/chain.js';
+import { paymentTx } from '../../support/regtest.js';
 import { payoutReceived } from '../../support/webhook.js';
 import { createFleetApp, type FleetApp } from '../payouts/fixture.js';
 
@@ -14,8 +15,8 @@ const outpoints: string[] = [];
 beforeAll(async () => {
   t = await createFleetApp();
   const addr = t.addresses[3]!;
-  const chain = mineChain(300, 1, GENESIS_PREV, () => [], 'holds');
-  await t.connect(chain.blocks);
+  const block = RegtestChain.fromGenesis().mine({ tag: 'holds' });
+  await t.connect([block]);
   for (const [n, sat] of [
     [11, '0.0004'],
     [12, '0.0006'],
@@ -29,8 +30,8 @@ beforeAll(async () => {
         address: addr.address,
         amount_btc: sat,
         coinbase: false,
-        block_height: 300,
-        block_hash: chain.blocks[0]!.hash,
+        block_height: block.height,
+        block_hash: block.hash,
       }),
     );
     expect(r.status, r.text).toBe(200);

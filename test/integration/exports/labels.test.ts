@@ -3,7 +3,7 @@
 // and `reserve labels import` reads a wallet's edited export back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importLabels, LabelFileError, parseLabelFile } from '../../../src/exports/labels-import.js';
-import { GENESIS_PREV, mineChain } from '../../support/regtest.js';
+import { RegtestChain } from '../../support/chain.js';
 import { blockDisconnected, payoutReceived } from '../../support/webhook.js';
 import { createFleetApp, type FleetApp } from '../payouts/fixture.js';
 
@@ -12,13 +12,10 @@ const txids: string[] = [];
 
 beforeAll(async () => {
   t = await createFleetApp();
-  const { blocks, coinbases } = mineChain(
-    1,
-    2,
-    GENESIS_PREV,
-    (h) => [{ script: t.addresses[h]!.script, valueSat: 312_500_000n + BigInt(h) }],
-    'labels',
-  );
+  const chain = RegtestChain.fromGenesis();
+  const payTo = (h: number) => [{ script: t.addresses[h]!.script, valueSat: 312_500_000n + BigInt(h) }];
+  const blocks = chain.mineMany(2, (h) => ({ payTo: payTo(h) }));
+  const coinbases = blocks.map((b) => b.txs[0]!);
   for (const [i, cb] of coinbases.entries()) {
     const sent = await t.send(
       payoutReceived({
@@ -38,8 +35,9 @@ beforeAll(async () => {
     txids.push(cb.getId());
   }
   await t.connect(blocks);
-  const gone = await t.send(blockDisconnected(2, blocks[1]!.hash));
-  expect(gone.status, gone.text).toBe(200);
+  // Block 2 is replaced by a heavier branch (the disconnect event is advisory): its coinbase is orphaned.
+  expect((await t.send(blockDisconnected(2, blocks[1]!.hash))).status).toBe(200);
+  await t.connect(chain.fork(blocks[0]!).mineMany(2, () => ({ tag: 'heavier' })));
 });
 afterAll(async () => t?.close());
 

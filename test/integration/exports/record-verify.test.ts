@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerVerifyCommands } from '../../../src/cli/commands/verify.js';
 import { verifyRecordExport } from '../../../src/verify/records.js';
 import { VerifyError } from '../../../src/verify/verify.js';
-import { GENESIS_PREV, mineChain } from '../../support/regtest.js';
+import { RegtestChain } from '../../support/chain.js';
 import { blockDisconnected, payoutReceived } from '../../support/webhook.js';
 import { createFleetApp, type FleetApp } from '../payouts/fixture.js';
 import { scratch } from './support.js';
@@ -19,13 +19,10 @@ const AMOUNT = (h: number) => 312_500_000n + BigInt(h);
 beforeAll(async () => {
   t = await createFleetApp();
   files = scratch();
-  const { blocks, coinbases } = mineChain(
-    1,
-    2,
-    GENESIS_PREV,
-    (h) => [{ script: t.addresses[h]!.script, valueSat: AMOUNT(h) }],
-    'verify',
-  );
+  const chain = RegtestChain.fromGenesis();
+  const payTo = (h: number) => [{ script: t.addresses[h]!.script, valueSat: AMOUNT(h) }];
+  const blocks = chain.mineMany(2, (h) => ({ payTo: payTo(h) }));
+  const coinbases = blocks.map((b) => b.txs[0]!);
   for (const [i, cb] of coinbases.entries()) {
     const sent = await t.send(
       payoutReceived({
@@ -44,7 +41,9 @@ beforeAll(async () => {
     expect(sent.status, sent.text).toBe(200);
   }
   await t.connect(blocks);
+  // Block 2 is replaced by a heavier branch (the disconnect event is advisory): its coinbase is orphaned.
   expect((await t.send(blockDisconnected(2, blocks[1]!.hash))).status).toBe(200);
+  await t.connect(chain.fork(blocks[0]!).mineMany(2, () => ({ tag: 'heavier' })));
 });
 afterAll(async () => {
   files?.cleanup();

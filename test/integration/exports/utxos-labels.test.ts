@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueAddress } from '../../../src/policies/service.js';
-import { GENESIS_PREV, mineChain } from '../../support/regtest.js';
+import { RegtestChain } from '../../support/chain.js';
 import { payoutReceived } from '../../support/webhook.js';
 import { createFleetApp, type FleetApp } from '../payouts/fixture.js';
 
@@ -26,13 +26,12 @@ beforeAll(async () => {
   before = new Date().toISOString();
   await new Promise((r) => setTimeout(r, 5));
   const target = t.addresses.find((a) => a.address === issued)!;
-  const { blocks, coinbases } = mineChain(
-    1,
-    2,
-    GENESIS_PREV,
-    (h) => [{ script: (h === 1 ? target : t.addresses[1]!).script, valueSat: 312_500_000n + BigInt(h) }],
-    'exports',
-  );
+  const chain = RegtestChain.fromGenesis();
+  const payTo = (h: number) => [
+    { script: (h === 1 ? target : t.addresses[1]!).script, valueSat: 312_500_000n + BigInt(h) },
+  ];
+  const blocks = chain.mineMany(2, (h) => ({ payTo: payTo(h) }));
+  const coinbases = blocks.map((b) => b.txs[0]!);
   for (const [i, cb] of coinbases.entries()) {
     const sent = await t.send(
       payoutReceived({

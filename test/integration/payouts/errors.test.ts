@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coinbaseTx, GENESIS_PREV, mineChain, paymentTx } from '../../support/regtest.js';
-import { blockConnected, eventTime, newWebhookId, payoutReceived } from '../../support/webhook.js';
+import { RegtestChain } from '../../support/chain.js';
+import { coinbaseTx, paymentTx } from '../../support/regtest.js';
+import { eventTime, newWebhookId, payoutReceived } from '../../support/webhook.js';
 import { createFleetApp, type FleetApp } from './fixture.js';
 
 // Bad input is a precise 4xx naming the field, and writes nothing; retries are idempotent.
@@ -95,6 +96,23 @@ describe('payout.received bad input', () => {
       await expectProblem(payoutReceived(data), 422, field, reason);
     });
   }
+
+  it('refuses a payout for a site that is not registered (issue 13, finding 4): 422 naming site_id, nothing booked', async () => {
+    const unknownSite = {
+      ...good,
+      txid: coinbaseTx(8, [{ script: Buffer.from([0x51]), valueSat: 1n }], 'site').getId(),
+      site_id: 'no-such-site',
+    };
+    const r = await expectProblem(payoutReceived(unknownSite), 422, 'data.site_id', /POST \/v1\/sites/);
+    expect(r.json.detail).toMatch(/no-such-site/);
+    const accounts = await t.request('GET', '/v1/ledger/accounts', { key: t.keys.auditor });
+    expect(JSON.stringify(accounts.json)).not.toContain('Income:Mining:no-such-site');
+    // Registered, the same payout is booked to the site's income.
+    await t.sites(['no-such-site']);
+    const booked = await t.send(payoutReceived(unknownSite));
+    expect(booked.status, booked.text).toBe(200);
+    expect(booked.json.utxo.site_id).toBe('no-such-site');
+  });
 
   it('refuses an address of a policy on another network? no: a testnet policy address is accepted as its own policy', async () => {
     // testnet-drill is a policy of this deployment; its address resolves to it, not to regtest-cold.
@@ -198,8 +216,17 @@ describe('envelope errors', () => {
   });
 
   it('refuses bad block events', async () => {
-    await expectProblem(blockConnected(-1, 'ab'.repeat(32)), 422, 'data.height', /negative/);
-    await expectProblem(blockConnected(1, 'zz'.repeat(32)), 422, 'data.hash', /64 hexadecimal/);
+    // A real header, so that only the field under test is wrong.
+    const b = RegtestChain.fromGenesis().mine();
+    const bad = (data: Record<string, unknown>) => {
+      const e = RegtestChain.fromGenesis().connected(b);
+      return { ...e, data: { ...e.data, ...data } };
+    };
+    await expectProblem(bad({ height: -1 }), 422, 'data.height', /negative/);
+    await expectProblem(bad({ hash: 'zz'.repeat(32) }), 422, 'data.hash', /64 hexadecimal/);
+    // header_hex is required on every network, regtest included (issue 12).
+    await expectProblem(bad({ header_hex: undefined }), 422, 'data.header_hex', /required/);
+    await expectProblem(bad({ header_hex: 'ab'.repeat(79) }), 422, 'data.header_hex', /80-byte/);
     await expectProblem(
       { type: 'block.disconnected', timestamp: eventTime(), data: { height: 1 } },
       422,
@@ -303,9 +330,11 @@ describe('idempotency and conflicts', () => {
   });
 
   it('a block event contradicting a known height is 409', async () => {
-    const { blocks } = mineChain(300, 1, GENESIS_PREV, () => [], 'conflict');
-    await t.connect(blocks);
-    await expectProblem(blockConnected(301, blocks[0]!.hash), 409, null, /height 300/);
+    const chain = RegtestChain.fromGenesis();
+    const b = chain.mine({ tag: 'conflict' });
+    await t.connect([b]);
+    const event = chain.connected(b);
+    await expectProblem({ ...event, data: { ...event.data, height: b.height + 1 } }, 409, null, /height 1/);
   });
 });
 

@@ -47,9 +47,12 @@ describe('parseFleetEvent', () => {
     expect(fieldOf(() => parseFleetEvent(wrap({ ...base, amount_btc: '0.000000001' })))).toBe('data.amount_btc');
     expect(fieldOf(() => parseFleetEvent(wrap({ ...base, amount_sat: '1e5' })))).toBe('data.amount_sat');
     expect(fieldOf(() => parseFleetEvent(wrap({ ...base, amount_sat: '1', vout: 2 ** 32 })))).toBe('data.vout');
-    expect(
-      fieldOf(() => parseFleetEvent(wrap({ height: 1, hash: 'ab'.repeat(32), extra: 1 }, 'block.connected'))),
-    ).toBe('data.extra');
+    const block = { height: 1, hash: 'ab'.repeat(32), header_hex: '00'.repeat(80) };
+    expect(fieldOf(() => parseFleetEvent(wrap({ ...block, extra: 1 }, 'block.connected')))).toBe('data.extra');
+    // header_hex is required on every network (issue 12); its content is the header tree's to check.
+    expect(fieldOf(() => parseFleetEvent(wrap({ ...block, header_hex: undefined }, 'block.connected')))).toBe(
+      'data.header_hex',
+    );
     expect(fieldOf(() => parseFleetEvent(wrap({}, 'production.exploded')))).toBe('type');
     expect(fieldOf(() => parseFleetEvent(wrap([], 'production.reported')))).toBe('data');
   });

@@ -17,7 +17,9 @@ describe('reserve fleet send: reading the file', () => {
     );
     expect('id' in a && 'id' in b && a.id === b.id && a.id.startsWith('fleet_')).toBe(true);
     const named = deliveryOfLine('{"id":"msg_1","type":"x","timestamp":"t","data":{}}', 2);
-    expect(named).toEqual({ number: 2, id: 'msg_1', body: '{"type":"x","timestamp":"t","data":{}}' });
+    expect(named).toEqual({ number: 2, id: 'msg_1', body: '{"type":"x","timestamp":"t","data":{}}', chain: false });
+    // Block events are sent alone, in file order (a header after its parent).
+    expect(a).toMatchObject({ chain: true });
     expect(deliveryOfLine('{"type": ', 3)).toEqual({ number: 3, error: 'not valid JSON' });
     expect(deliveryOfLine('[1]', 4)).toEqual({ number: 4, error: 'not a JSON object' });
     expect(deliveryOfLine('{"id":"has space"}', 5)).toMatchObject({ error: expect.stringMatching(/printable ASCII/) });
