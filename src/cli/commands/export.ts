@@ -12,7 +12,7 @@ import { type ApiOptions, apiGet, CliFailure, withApi } from './reports.js';
 
 type Opts = ApiOptions & { out?: string } & Record<string, string | undefined>;
 
-async function streamTo(response: Response, out: string | undefined) {
+export async function streamTo(response: Response, out: string | undefined) {
   if (!response.body) throw new CliFailure('the service sent no body');
   const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
   if (!out) {

@@ -59,6 +59,17 @@ export function problemLines(status: number, problem: Problem): string[] {
   return lines;
 }
 
+/** The body as a problem, when it is JSON (a proxy in front of the service may answer HTML). */
+function problemOf(contentType: string | null, text: string): Problem | undefined {
+  if (!/problem\+json|application\/json/.test(contentType ?? '')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed && typeof parsed === 'object' ? (parsed as Problem) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** GETs path with query (unset values left out); a refusal or an unreachable service is a CliFailure. */
 export async function apiGet(
   options: ApiOptions,
@@ -86,13 +97,8 @@ export async function apiGet(
   }
   if (response.ok) return response;
   const text = await response.text();
-  if (/problem\+json|application\/json/.test(response.headers.get('content-type') ?? '')) {
-    try {
-      throw new CliFailure(problemLines(response.status, JSON.parse(text) as Problem).join('\n'));
-    } catch (error) {
-      if (error instanceof CliFailure) throw error;
-    }
-  }
+  const problem = problemOf(response.headers.get('content-type'), text);
+  if (problem) throw new CliFailure(problemLines(response.status, problem).join('\n'));
   throw new CliFailure(`${url.pathname}: HTTP ${response.status} ${response.statusText}\n${text.slice(0, 500)}`);
 }
 
