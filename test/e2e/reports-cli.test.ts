@@ -130,6 +130,20 @@ describe('reserve reports and reserve export', () => {
     expect(answer).toEqual((await api('/v1/reports/holdings?as_of=2026-06-01T00:00:00Z')).json);
     expect(answer.total_sat).toBe('625000000');
 
+    // The other reports' tables, from the same coins.
+    const proof = await runCli(['reports', 'proof'], env);
+    expect(proof.code).toBe(0);
+    expect(proof.stdout).toMatch(/\n(bcrt1\w+)\s+regtest-cold\s+2\s+6\.25000000\n/);
+    expect(proof.stdout).toMatch(/\ntotal\s+2\s+6\.25000000\n/);
+    const roll = await runCli(
+      ['reports', 'rollforward', '--from', '2009-01-01T00:00:00Z', '--to', '2027-01-01T00:00:00Z'],
+      env,
+    );
+    expect(roll.code).toBe(0);
+    expect(roll.stdout).toMatch(/\n {2}dam-2\s+6\.25000000\s/);
+    expect(roll.stdout).toMatch(/\nclosing\s+6\.25000000\s/);
+    expect(roll.stdout).toContain('Balanced: yes');
+
     // The key from a file instead of the environment; the ledger as CSV, then checked offline.
     const keyFile = join(dir.path, 'auditor.key');
     writeFileSync(keyFile, `${adminKey}\n`, { mode: 0o600 });
