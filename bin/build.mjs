@@ -44,6 +44,8 @@ if (current === stamp) process.exit(0);
 const staging = `${out}.${process.pid}`;
 rmSync(staging, { recursive: true, force: true });
 const sources = files.filter((f) => SOURCE.test(f) && !f.endsWith('.d.ts'));
+// A failed build leaves no staging tree behind (dist/ keeps the last good build).
+process.on('exit', (code) => code !== 0 && rmSync(staging, { recursive: true, force: true }));
 await build({
   entryPoints: sources,
   outdir: staging,
