@@ -36,6 +36,9 @@ export const productionSites = pgTable(
     /** Fraction below expected tolerated before an underpayment flag; null = the scheme's default. */
     underpaymentTolerance: numeric('underpayment_tolerance', { precision: 6, scale: 5 }),
     energySupplier: text('energy_supplier').notNull(),
+    /** What a kWh would fetch exported to the grid instead (optional), in export_currency. */
+    exportPricePerKwh: numeric('export_price_per_kwh', { precision: 18, scale: 10 }),
+    exportCurrency: text('export_currency'),
     createdAt: tstz('created_at').notNull().defaultNow(),
   },
   (t) => [
@@ -55,6 +58,11 @@ export const productionSites = pgTable(
     check(
       'production_sites_tolerance_range',
       sql`${t.underpaymentTolerance} is null or (${t.underpaymentTolerance} >= 0 and ${t.underpaymentTolerance} < 1)`,
+    ),
+    check(
+      'production_sites_export_price',
+      sql`(${t.exportPricePerKwh} is null and ${t.exportCurrency} is null)
+       or (${t.exportPricePerKwh} >= 0 and ${t.exportCurrency} ~ '^[A-Z]{3}$')`,
     ),
   ],
 );
@@ -163,6 +171,8 @@ export const productionReports = pgTable(
     hashrateThs: numeric('hashrate_ths', { precision: 24, scale: 6 }).notNull(),
     energyKwh: numeric('energy_kwh', { precision: 24, scale: 6 }).notNull(),
     uptime: numeric('uptime', { precision: 7, scale: 6 }).notNull(),
+    /** Hours of the period the site was told to stop (the grid had no surplus), when the fleet says. */
+    curtailedHours: numeric('curtailed_hours', { precision: 8, scale: 4 }),
     /** hashrate x seconds, kept so a year of reports aggregates with sums only. */
     workThs: numeric('work_ths', { precision: 30, scale: 6 }).notNull(),
     energyCost: numeric('energy_cost', { precision: 30, scale: 8 }).notNull(),
@@ -191,6 +201,10 @@ export const productionReports = pgTable(
       sql`${t.hashrateThs} >= 0 and ${t.energyKwh} >= 0 and ${t.workThs} >= 0 and ${t.energyCost} >= 0`,
     ),
     check('production_reports_uptime_range', sql`${t.uptime} between 0 and 1`),
+    check(
+      'production_reports_curtailed_range',
+      sql`${t.curtailedHours} is null or (${t.curtailedHours} >= 0 and ${t.curtailedHours} * interval '1 hour' <= ${t.periodEnd} - ${t.periodStart})`,
+    ),
     check('production_reports_source', sql`${t.source} in ('api', 'webhook', 'demo')`),
   ],
 );
@@ -213,6 +227,9 @@ export const productionDaily = pgTable(
     seconds: bigint('seconds', { mode: 'bigint' }).notNull(),
     energyKwh: numeric('energy_kwh', { precision: 30, scale: 6 }).notNull(),
     energyCost: numeric('energy_cost', { precision: 30, scale: 8 }).notNull(),
+    /** Curtailed hours of the reports that state them, and how many reports did. */
+    curtailedHours: numeric('curtailed_hours', { precision: 30, scale: 4 }).notNull().default('0'),
+    curtailmentReports: integer('curtailment_reports').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.siteId, t.day, t.currency] }),

@@ -31,6 +31,7 @@ export function toReportView(r: ProductionReport) {
     hashrate_ths: new Dec(r.hashrateThs).toFixed(),
     energy_kwh: new Dec(r.energyKwh).toFixed(),
     uptime: new Dec(r.uptime).toFixed(),
+    curtailed_hours: r.curtailedHours === null ? null : new Dec(r.curtailedHours).toFixed(),
     energy_cost: new Dec(r.energyCost).toFixed(),
     energy_currency: r.energyCurrency,
     cost_breakdown: r.costBreakdown as CostBreakdownView[], // as recordProduction writes it below
@@ -45,7 +46,10 @@ function sameFigures(r: ProductionReport, input: ProductionReportInput): boolean
     r.periodEnd.getTime() === new Date(input.period_end).getTime() &&
     new Dec(r.hashrateThs).eq(input.hashrate_ths) &&
     new Dec(r.energyKwh).eq(input.energy_kwh) &&
-    new Dec(r.uptime).eq(input.uptime)
+    new Dec(r.uptime).eq(input.uptime) &&
+    (r.curtailedHours === null
+      ? input.curtailed_hours === undefined
+      : input.curtailed_hours !== undefined && new Dec(r.curtailedHours).eq(input.curtailed_hours))
   );
 }
 
@@ -147,6 +151,7 @@ export async function recordProduction({
           hashrateThs: input.hashrate_ths,
           energyKwh: input.energy_kwh,
           uptime: input.uptime,
+          curtailedHours: input.curtailed_hours ?? null,
           workThs: workThSeconds(new Dec(input.hashrate_ths), (end.getTime() - start.getTime()) / 1000).toFixed(),
           energyCost: cost.cost.toFixed(),
           energyCurrency: cost.currency,

@@ -50,6 +50,7 @@ const SiteView = z
       .strict(),
     underpayment_tolerance: z.string().nullable(),
     energy_supplier: z.string(),
+    export_price: z.object({ price_per_kwh: z.string(), currency: z.string() }).strict().nullable(),
     created_at: z.string(),
   })
   .strict()
@@ -75,6 +76,7 @@ const ReportView = z
     hashrate_ths: z.string(),
     energy_kwh: z.string(),
     uptime: z.string(),
+    curtailed_hours: z.string().nullable(),
     energy_cost: z.string(),
     energy_currency: z.string(),
     cost_breakdown: z.array(

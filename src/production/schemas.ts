@@ -58,8 +58,21 @@ export const CreateSiteSchema = z
     ),
     underpayment_tolerance: fraction('0.01').optional(),
     energy_supplier: segment.openapi({ example: 'belenergo' }),
+    /** What a kWh would fetch exported to the grid instead: the reconciliation's comparison. */
+    export_price_per_kwh: decimalString({ maxDecimals: 10, maxIntegerDigits: 8, positive: false }, '0.045').optional(),
+    export_currency: currencyCode.optional(),
   })
   .strict()
+  .superRefine((v, ctx) => {
+    if ((v.export_price_per_kwh === undefined) !== (v.export_currency === undefined)) {
+      const missing = v.export_price_per_kwh === undefined ? 'export_price_per_kwh' : 'export_currency';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'export_price_per_kwh and export_currency go together',
+      });
+    }
+  })
   .openapi('CreateSite');
 export type CreateSiteInput = z.infer<typeof CreateSiteSchema>;
 
@@ -152,6 +165,8 @@ export const ProductionReportSchema = z
       (v) => Number(v) <= 1,
       'must be between 0 and 1',
     ),
+    /** Hours of the period the site was told to stop because the grid had no surplus. */
+    curtailed_hours: decimalString({ maxDecimals: 4, maxIntegerDigits: 2, positive: false }, '6.5').optional(),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -159,6 +174,10 @@ export const ProductionReportSchema = z
     const end = new Date(v.period_end).getTime();
     if (!(end > start)) {
       ctx.addIssue({ code: 'custom', path: ['period_end'], message: 'must be after period_start' });
+      return;
+    }
+    if (v.curtailed_hours !== undefined && Number(v.curtailed_hours) * 3_600_000 > end - start) {
+      ctx.addIssue({ code: 'custom', path: ['curtailed_hours'], message: 'must not exceed the length of the period' });
       return;
     }
     if (start % 1000 !== 0 || end % 1000 !== 0) {

@@ -38,6 +38,10 @@ export function toSiteView(site: Site) {
           },
     underpayment_tolerance: site.underpaymentTolerance === null ? null : new Dec(site.underpaymentTolerance).toFixed(),
     energy_supplier: site.energySupplier,
+    export_price:
+      site.exportPricePerKwh === null
+        ? null
+        : { price_per_kwh: new Dec(site.exportPricePerKwh).toFixed(), currency: site.exportCurrency! },
     created_at: site.createdAt.toISOString(),
   };
 }
@@ -81,6 +85,8 @@ export async function createSite({ ctx, input }: Verb<CreateSiteInput>) {
           poolFeeRate: input.pool.kind === 'pool' ? input.pool.fee_rate : null,
           underpaymentTolerance: input.underpayment_tolerance ?? null,
           energySupplier: input.energy_supplier,
+          exportPricePerKwh: input.export_price_per_kwh ?? null,
+          exportCurrency: input.export_currency ?? null,
         })
         .returning();
       await audit(tx, ctx, {

@@ -1,129 +1,31 @@
-// A realistic year for four sites, built through the real HTTP API and the signed fleet
-// webhook: a hydro site with a spring surplus, a nuclear night-load site, a gas-flare site whose
-// pool underpays for two months, and a solo site that finds a few blocks (one lost to a reorg).
-// One month of the nuclear site's payouts never arrives. Tariffs are in BYN, valued in USD.
+// A realistic year for four sites, built through the real HTTP API and the signed fleet webhook
+// (sites.ts says what each site did). A regtest chain moves along the year (chain.ts): pool
+// payouts are confirmed in its blocks with merkle proofs, each to a fresh address issued under a
+// label; the solo site's coinbases mature after 100 blocks, and a heavier branch orphans the last.
+// One month of the nuclear site's payouts never arrives; the flare site's pool underpays two
+// months; the last day's payouts are still unconfirmed at the year's end. Tariffs are in BYN.
+import { paymentTx, type RegtestBlock } from '../../bitcoin/regtest.js';
 import { Dec } from '../../money/fiat.js';
-import { expectedNetSat, type NetworkDay, type PoolArrangement, roundExpectedSat, workThSeconds } from '../expected.js';
-import { coinbaseTx, mineBlock, paymentTx, type RegtestBlock } from '../../bitcoin/regtest.js';
+import { expectedNetSat, type NetworkDay, roundExpectedSat, workThSeconds } from '../expected.js';
+import { BLOCKS_PER_DAY, blockTime, DemoChain, type FleetSend, iso, proofsOf } from './chain.js';
+import { type DemoSite, demoSites, prng, type SiteDay } from './sites.js';
 
 export interface DemoClient {
   api(method: string, path: string, body?: unknown): Promise<unknown>;
-  fleet(event: { type: string; timestamp: string; data: Record<string, unknown> }): Promise<unknown>;
-  addresses: { address: string; script: Uint8Array }[];
+  fleet: FleetSend;
+  /** The custody policy the payouts go to (its addresses are issued through the API). */
+  policyId: string;
   progress(line: string): void;
 }
 
 const DAY_MS = 86_400_000;
 const SUBSIDY_SAT = 312_500_000n;
-
-/** A small deterministic PRNG (mulberry32): the same demo every run. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface DemoSite {
-  id: string;
-  name: string;
-  region: string;
-  energy_source: string;
-  pool: Record<string, string>;
-  arrangement: PoolArrangement;
-  energy_supplier: string;
-  tariffs: { from: number; price: string }[];
-  /** Average TH/s on day d of the year, and J/TH. */
-  hashrate(day: Date): number;
-  joulesPerTh: number;
-  uptime(day: Date): string;
-}
-
-const pool = (scheme: 'fpps' | 'pps+', fee: string) => ({
-  api: { kind: 'pool', scheme, fee_rate: fee },
-  arrangement: { kind: 'pool' as const, scheme, feeRate: new Dec(fee) },
-});
-
-function sites(): DemoSite[] {
-  const fppsHydro = pool('fpps', '0.02');
-  const ppsNuclear = pool('pps+', '0.03');
-  const fppsGas = pool('fpps', '0.025');
-  return [
-    {
-      id: 'hydro-vitebsk',
-      name: 'Vitebsk hydro',
-      region: 'Vitebsk',
-      energy_source: 'hydro',
-      pool: fppsHydro.api,
-      arrangement: fppsHydro.arrangement,
-      energy_supplier: 'vitebskenergo',
-      tariffs: [
-        { from: 0, price: '0.085' },
-        { from: 242, price: '0.092' },
-      ],
-      // Spring flood: April to June run 2.5 times the base 20 PH/s.
-      hashrate: (d) => ([3, 4, 5].includes(d.getUTCMonth()) ? 50_000 : 20_000),
-      joulesPerTh: 22,
-      uptime: () => '0.97',
-    },
-    {
-      id: 'nuclear-ostrovets',
-      name: 'Ostrovets night load',
-      region: 'Grodno',
-      energy_source: 'nuclear',
-      pool: ppsNuclear.api,
-      arrangement: ppsNuclear.arrangement,
-      energy_supplier: 'belaes',
-      tariffs: [{ from: 0, price: '0.055' }],
-      // 30 PH/s from 22:00 to 06:00 only: a daily average of 10 PH/s, up a third of the time.
-      hashrate: () => 10_000,
-      joulesPerTh: 21,
-      uptime: () => '0.333333',
-    },
-    {
-      id: 'gasflare-rechitsa',
-      name: 'Rechitsa flare gas',
-      region: 'Gomel',
-      energy_source: 'gas_flare',
-      pool: fppsGas.api,
-      arrangement: fppsGas.arrangement,
-      energy_supplier: 'belorusneft',
-      tariffs: [{ from: 0, price: '0.02' }],
-      hashrate: () => 8_000,
-      joulesPerTh: 30,
-      uptime: () => '0.93',
-    },
-    {
-      id: 'solo-gomel',
-      name: 'Gomel solo',
-      region: 'Gomel',
-      energy_source: 'grid',
-      pool: { kind: 'solo' },
-      arrangement: { kind: 'solo' },
-      energy_supplier: 'gomelenergo',
-      tariffs: [{ from: 0, price: '0.07' }],
-      hashrate: () => 50_000,
-      joulesPerTh: 24,
-      uptime: () => '0.99',
-    },
-  ];
-}
-
-const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
+/** Days of the year the solo site finds a block (the last one is orphaned by a reorg). */
+const SOLO_DAYS = [105, 214, 325, 339];
+const CHUNK_DAYS = 5; // addresses issued ahead of their payouts stay under the policy's gap limit
 const dayIso = (t: number) => new Date(t).toISOString().slice(0, 10);
 
-/** Builds the year [start, start + 365 days). Returns what the demo did, for the summary. */
-export async function buildDemoYear(client: DemoClient, start: Date) {
-  const random = prng(20_260_101);
-  const t0 = start.getTime();
-  const days = Array.from({ length: 365 }, (_, i) => t0 + i * DAY_MS);
-  const list = sites();
-
-  client.progress('sites and BYN tariffs');
+async function registerSites(client: DemoClient, list: DemoSite[], t0: number) {
   for (const s of list) {
     await client.api('POST', '/v1/sites', {
       id: s.id,
@@ -132,6 +34,7 @@ export async function buildDemoYear(client: DemoClient, start: Date) {
       energy_source: s.energy_source,
       pool: s.pool,
       energy_supplier: s.energy_supplier,
+      ...(s.exportPrice ? { export_price_per_kwh: s.exportPrice, export_currency: 'BYN' } : {}),
     });
     for (const [i, tf] of s.tariffs.entries()) {
       const next = s.tariffs[i + 1];
@@ -143,17 +46,20 @@ export async function buildDemoYear(client: DemoClient, start: Date) {
       });
     }
   }
+}
 
-  client.progress('network statistics, FX rates and BTC price marks');
+/** Network days (difficulty retargeted every two weeks), weekly BYN/USD rates, daily BTC marks. */
+async function marketData(client: DemoClient, days: number[], random: () => number) {
   const network = new Map<string, NetworkDay>();
+  let difficulty = new Dec('110000000000000');
   const networkRows = days.map((t, i) => {
-    const difficulty = new Dec('110000000000000').mul(new Dec(1).add(new Dec(i).mul('0.0006'))).toDecimalPlaces(2);
+    if (i > 0 && i % 14 === 0) difficulty = difficulty.mul(1 + (random() - 0.3) * 0.08).toDecimalPlaces(2);
     const fees = new Dec(1_500_000 + Math.round(random() * 4_500_000));
     network.set(dayIso(t), { difficulty, subsidySat: SUBSIDY_SAT, feesSat: fees });
     return {
       day: dayIso(t),
       difficulty: difficulty.toFixed(),
-      blocks: 140 + Math.round(random() * 10),
+      blocks: 138 + Math.round(random() * 14),
       avg_subsidy_sat: SUBSIDY_SAT.toString(),
       avg_fees_sat: fees.toFixed(),
       source: 'demo-node',
@@ -170,122 +76,222 @@ export async function buildDemoYear(client: DemoClient, start: Date) {
     return { currency: 'USD', price: price.toFixed(2), at: iso(t), source: 'demo-desk' };
   });
   await client.api('POST', '/v1/prices', { prices });
+  return network;
+}
 
-  client.progress('a year of daily production reports (energy cost posted to the ledger)');
+/** What each site did each day: drawn once, so the reports and the payouts agree. */
+type SiteDays = Map<string, SiteDay[]>;
+
+async function productionReports(client: DemoClient, list: DemoSite[], days: number[], siteDays: SiteDays) {
   const reports = list.flatMap((s) =>
-    days.map((t) => {
-      const ths = s.hashrate(new Date(t));
+    days.map((t, i) => {
+      const d = siteDays.get(s.id)![i]!;
       // The reported hashrate is the day's average (downtime included), so energy follows it.
-      const kwh = new Dec(ths).mul(86_400).mul(s.joulesPerTh).div(3_600_000).toDecimalPlaces(3);
+      const kwh = new Dec(d.hashrateThs).mul(86_400).mul(s.joulesPerTh).div(3_600_000).toDecimalPlaces(3);
       return {
         site: s.id,
         period_start: iso(t),
         period_end: iso(t + DAY_MS),
-        hashrate_ths: String(ths),
+        hashrate_ths: String(d.hashrateThs),
         energy_kwh: kwh.toFixed(),
-        uptime: s.uptime(new Date(t)),
+        uptime: d.uptime,
+        ...(d.curtailedHours === null ? {} : { curtailed_hours: d.curtailedHours }),
       };
     }),
   );
   for (let i = 0; i < reports.length; i += 250)
     await client.api('POST', '/v1/production', { reports: reports.slice(i, i + 250) });
+  return reports;
+}
 
-  client.progress('daily pool payouts through the signed webhook (real regtest transactions)');
-  let seed = 1;
-  let payouts = 0;
+interface Payee {
+  address: string;
+  script: Uint8Array;
+}
+
+async function issueAddress(client: DemoClient, label: string, site: string, purpose: string): Promise<Payee> {
+  const issued = (await client.api('POST', `/v1/policies/${client.policyId}/addresses`, {
+    label,
+    site,
+    pool: site,
+    purpose,
+  })) as { address: string; script_pub_key: string };
+  return { address: issued.address, script: Buffer.from(issued.script_pub_key, 'hex') };
+}
+
+/** What each pool paid for day `i`, by site (none for the missing month or a day without work). */
+function poolPayouts(list: DemoSite[], days: number[], siteDays: SiteDays, network: Map<string, NetworkDay>) {
+  const random = prng(20_260_202);
+  const t0 = days[0]!;
   const missingMonth = new Date(t0 + 300 * DAY_MS).getUTCMonth();
   const underpaid = new Set([new Date(t0 + 210 * DAY_MS).getUTCMonth(), new Date(t0 + 240 * DAY_MS).getUTCMonth()]);
-  for (const s of list.filter((x) => x.arrangement.kind === 'pool')) {
-    for (const t of days) {
-      // FPPS and PPS+ pools pay each day's expected value at 23:00 the same day.
-      const arrival = t + 23 * 3_600_000;
-      const month = new Date(arrival).getUTCMonth();
-      if (s.id === 'nuclear-ostrovets' && month === missingMonth) continue; // the missing payouts
-      const exact = expectedNetSat(
-        workThSeconds(new Dec(s.hashrate(new Date(t))), 86_400),
-        network.get(dayIso(t))!,
-        s.arrangement,
-      );
-      let sat = roundExpectedSat(exact);
+  return days.map((t, i) => {
+    const month = new Date(t + 23 * 3_600_000).getUTCMonth();
+    return list.flatMap((s) => {
+      if (s.arrangement.kind !== 'pool') return [];
+      if (s.id === 'nuclear-ostrovets' && month === missingMonth) return []; // the missing payouts
+      const { hashrateThs } = siteDays.get(s.id)![i]!;
+      if (hashrateThs === 0) return [];
+      const day = network.get(dayIso(t))!;
+      // PPS+ pays the block fees the pool actually earned: its luck moves the fee part.
+      const luck = s.arrangement.scheme === 'pps+' ? 0.6 + random() * 0.8 : 1;
+      const paid = { ...day, feesSat: day.feesSat.mul(luck).toDecimalPlaces(0) };
+      let sat = roundExpectedSat(expectedNetSat(workThSeconds(new Dec(hashrateThs), 86_400), paid, s.arrangement));
       if (s.id === 'gasflare-rechitsa' && underpaid.has(month)) sat = (sat * 88n) / 100n; // the underpaying pool
-      const addr = client.addresses[payouts % client.addresses.length]!;
-      const tx = paymentTx([{ script: addr.script, valueSat: sat }], seed++);
-      await client.fleet({
-        type: 'payout.received',
-        timestamp: iso(arrival),
-        data: {
-          site_id: s.id,
-          pool: `${s.id}-pool`,
-          txid: tx.getId(),
-          vout: 0,
-          address: addr.address,
-          amount_sat: sat.toString(),
-          coinbase: false,
-          raw_tx_hex: tx.toHex(),
-        },
-      });
-      payouts++;
-      if (payouts % 100 === 0) client.progress(`  ${payouts} payouts`);
-    }
-  }
-
-  client.progress('solo blocks, and a reorg that orphans the last one');
-  const solo = list.find((x) => x.id === 'solo-gomel')!;
-  let prev = '00'.repeat(32);
-  const blocks: RegtestBlock[] = [];
-  const foundOn = [105, 214, 325, 339];
-  for (const [i, d] of foundOn.entries()) {
-    const height = 840_000 + i;
-    const addr = client.addresses[i % client.addresses.length]!;
-    const reward = SUBSIDY_SAT + BigInt(network.get(dayIso(days[d]!))!.feesSat.toFixed(0));
-    const cb = coinbaseTx(height, [{ script: addr.script, valueSat: reward }], `demo/${solo.id}`);
-    const block = mineBlock(height, prev, [cb], Math.floor((days[d]! + 43_200_000) / 1000));
-    const at = iso(days[d]! + 43_200_000);
-    await client.fleet({ type: 'block.connected', timestamp: at, data: { height, hash: block.hash, prev_hash: prev } });
-    await client.fleet({
-      type: 'payout.received',
-      timestamp: at,
-      data: {
-        site_id: solo.id,
-        pool: 'solo',
-        txid: cb.getId(),
-        vout: 0,
-        address: addr.address,
-        amount_sat: reward.toString(),
-        coinbase: true,
-        block_height: height,
-        block_hash: block.hash,
-        raw_tx_hex: cb.toHex(),
-      },
+      return [{ site: s, sat }];
     });
-    blocks.push(block);
-    prev = block.hash;
-  }
-  const orphan = blocks[blocks.length - 1]!;
-  await client.fleet({
-    type: 'block.disconnected',
-    timestamp: iso(days[340]!),
-    data: { height: orphan.height, hash: orphan.hash },
   });
-  const replacement = mineBlock(
-    orphan.height,
-    orphan.prevHash,
-    [coinbaseTx(orphan.height, [{ script: Buffer.from([0x51]), valueSat: SUBSIDY_SAT }], 'demo/other-miner')],
-    Math.floor(days[340]! / 1000) + 60,
-  );
-  await client.fleet({
-    type: 'block.connected',
-    timestamp: iso(days[340]! + 60_000),
-    data: { height: replacement.height, hash: replacement.hash, prev_hash: orphan.prevHash },
-  });
+}
 
+/** Builds the year [start, start + 365 days). Returns what the demo did, for the summary. */
+export async function buildDemoYear(client: DemoClient, start: Date) {
+  const random = prng(20_260_101);
+  const t0 = start.getTime();
+  const days = Array.from({ length: 365 }, (_, i) => t0 + i * DAY_MS);
+  const list = demoSites();
+
+  client.progress('sites, BYN tariffs and export prices');
+  await registerSites(client, list, t0);
+  client.progress('network statistics (difficulty retargets every two weeks), FX rates and BTC price marks');
+  const network = await marketData(client, days, random);
+  client.progress('a year of daily production reports with curtailed hours (energy cost posted to the ledger)');
+  const dayRandom = prng(20_260_102);
+  const siteDays: SiteDays = new Map(list.map((s) => [s.id, days.map((t, i) => s.day(i, new Date(t), dayRandom))]));
+  const reports = await productionReports(client, list, days, siteDays);
+
+  client.progress(`a regtest chain along the year (${BLOCKS_PER_DAY} blocks a day), payouts confirmed in it`);
+  const chain = new DemoChain(client.fleet);
+  const owed = poolPayouts(list, days, siteDays, network);
+  const jitter = prng(20_260_303);
+  const solo = list.find((x) => x.arrangement.kind === 'solo')!;
+  let seed = 1;
+  let payouts = 0;
+  let orphaned = '';
+  for (let c = 0; c < days.length; c += CHUNK_DAYS) {
+    const chunk = days.slice(c, c + CHUNK_DAYS).map((t, k) => ({ t, i: c + k }));
+    const sends: Record<string, unknown>[] = [];
+    for (const { t, i } of chunk) {
+      const payees = [];
+      for (const p of owed[i]!)
+        payees.push({
+          ...p,
+          to: await issueAddress(client, `${p.site.id} payout ${dayIso(t)}`, p.site.id, 'pool payout'),
+        });
+      const txs = payees.map((p) => paymentTx([{ script: p.to.script, valueSat: p.sat }], seed++));
+      const last = i === days.length - 1;
+      // The day's blocks, the last holding the pool payouts of 23:00; on a solo day, its block at noon.
+      const slots = Array.from({ length: BLOCKS_PER_DAY }, (_, j) => ({
+        at: blockTime(t, j, jitter()),
+        payday: j === BLOCKS_PER_DAY - 1,
+        solo: false,
+      }));
+      if (SOLO_DAYS.includes(i)) slots.push({ at: t + 12 * 3_600_000, payday: false, solo: true });
+      for (const slot of slots.sort((a, b) => a.at - b.at)) {
+        if (slot.payday && last) break; // the year's last payouts wait in the mempool
+        if (slot.solo) {
+          const lost = await soloBlock(client, chain, solo, network.get(dayIso(t))!, slot.at, i === SOLO_DAYS.at(-1));
+          orphaned ||= lost;
+          continue;
+        }
+        const block = await chain.connect(slot.at, { txs: slot.payday ? txs : [] });
+        if (slot.payday) sends.push(...confirmedPayouts(block, payees, txs, slot.at));
+      }
+      if (last) sends.push(...unconfirmed(payees, txs, t + 23 * 3_600_000));
+    }
+    // Ordinary payouts in connected blocks: sent together, the webhook writes them as one group.
+    await Promise.all(sends.map((e) => client.fleet(e as never)));
+    payouts += sends.length;
+    if (c % 60 === 0) client.progress(`  ${dayIso(chunk[0]!.t)}: height ${chain.tip.height}, ${payouts} payouts`);
+  }
   return {
     sites: list.map((s) => s.id),
     reports: reports.length,
     payouts,
-    soloBlocks: foundOn.length,
-    orphaned: orphan.hash,
+    blocks: chain.connected,
+    tipHeight: chain.tip.height,
+    soloBlocks: SOLO_DAYS.length,
+    orphaned,
     from: dayIso(t0),
     to: dayIso(t0 + 365 * DAY_MS),
   };
+}
+
+type Tx = ReturnType<typeof paymentTx>;
+type Paid = { site: DemoSite; sat: bigint; to: Payee };
+
+function confirmedPayouts(block: RegtestBlock, payees: Paid[], txs: Tx[], at: number) {
+  const proofs = proofsOf(block);
+  return payees.map((p, k) => ({
+    type: 'payout.received',
+    timestamp: iso(at + 60_000),
+    data: {
+      ...payoutData(p, txs[k]!),
+      block_height: block.height,
+      block_hash: block.hash,
+      tx_index: proofs[k + 1]!.txIndex,
+      merkle_branch: proofs[k + 1]!.merkleBranch,
+    },
+  }));
+}
+
+function payoutData(p: Paid, tx: Tx) {
+  return {
+    site_id: p.site.id,
+    pool: `${p.site.id}-pool`,
+    txid: tx.getId(),
+    vout: 0,
+    address: p.to.address,
+    amount_sat: p.sat.toString(),
+    coinbase: false,
+    raw_tx_hex: tx.toHex(),
+  };
+}
+
+function unconfirmed(payees: Paid[], txs: Tx[], at: number) {
+  return payees.map((p, k) => ({ type: 'payout.received', timestamp: iso(at), data: payoutData(p, txs[k]!) }));
+}
+
+/**
+ * The solo site's block at `at`, its coinbase reported at once (so it is immature until 100
+ * blocks later); when `orphan`, another miner's two blocks on its parent outweigh it right after.
+ * Returns the orphaned block's hash ('' when none).
+ */
+async function soloBlock(
+  client: DemoClient,
+  chain: DemoChain,
+  solo: DemoSite,
+  day: NetworkDay,
+  at: number,
+  orphan: boolean,
+): Promise<string> {
+  const parent = chain.tip;
+  const height = parent.height + 1;
+  const to = await issueAddress(client, `${solo.id} block ${height}`, solo.id, 'solo coinbase');
+  const reward = SUBSIDY_SAT + BigInt(day.feesSat.toFixed(0));
+  const block = await chain.connect(at, { coinbase: { script: to.script, valueSat: reward }, tag: `demo/${solo.id}` });
+  const cb = block.block.transactions![0]!;
+  const [proof] = proofsOf(block);
+  await client.fleet({
+    type: 'payout.received',
+    timestamp: iso(at + 60_000),
+    data: {
+      site_id: solo.id,
+      pool: 'solo',
+      txid: cb.getId(),
+      vout: 0,
+      address: to.address,
+      amount_sat: reward.toString(),
+      coinbase: true,
+      block_height: height,
+      block_hash: block.hash,
+      raw_tx_hex: cb.toHex(),
+      tx_index: proof!.txIndex,
+      merkle_branch: proof!.merkleBranch,
+    },
+  });
+  if (!orphan) return '';
+  // Another miner's branch from the same parent: a tie at first (the first seen stays), then heavier.
+  const rival = await chain.connect(at + 600_000, { parent, tag: 'demo/other-miner' });
+  await chain.connect(at + 1_200_000, { parent: { height: rival.height, hash: rival.hash }, tag: 'demo/other-miner' });
+  return block.hash;
 }
