@@ -15,7 +15,14 @@ const route = createRoute({
   middleware: [requireRole('officer', 'approver', 'auditor')] as const,
   request: {
     query: z
-      .object({ from: rfc3339, to: rfc3339, currency: currencyCode.optional() })
+      .object({
+        from: rfc3339,
+        to: rfc3339,
+        currency: currencyCode.optional(),
+        known_at: rfc3339.optional().openapi({
+          description: 'Only what the ledger had recorded by then (recorded_at): the report as run at that time',
+        }),
+      })
       .refine((v) => Date.parse(v.to) > Date.parse(v.from), { path: ['to'], message: 'must be after from' }),
   },
   responses: {
@@ -36,6 +43,7 @@ export function rollforwardRouter(options: { reportingCurrency: string }) {
         from: new Date(q.from),
         to: new Date(q.to),
         currency: q.currency ?? options.reportingCurrency,
+        knownAt: q.known_at ? new Date(q.known_at) : undefined,
       }),
       200,
     );

@@ -1,7 +1,8 @@
 // The bitcoin roll-forward of a period, in the shape ASU 2023-08 asks for: opening balance,
 // additions (mining receipts, by site), reversals (orphaned coinbase receipts), dispositions,
 // remeasurement gains and losses, closing balance; in BTC and in the reporting currency.
-// Every figure is read from the ledger: entries touching Assets:Bitcoin with occurred_at in [from, to).
+// Every figure is read from the ledger: entries touching Assets:Bitcoin with occurred_at in [from, to)
+// (and, with known_at, recorded by then: the roll-forward as it could have been run at that time).
 import type { Ctx } from '../context.js';
 import { executor } from '../context.js';
 import { reportCheckpoint } from '../ledger/index.js';
@@ -14,13 +15,13 @@ const SAT = new Dec(100_000_000);
 export const FORMULA =
   'opening + additions - reversals - dispositions + other_additions + remeasurement_gain_loss = closing';
 
-export async function rollForward(ctx: Ctx, input: { from: Date; to: Date; currency: string }) {
-  const { from, to, currency } = input;
+export async function rollForward(ctx: Ctx, input: { from: Date; to: Date; currency: string; knownAt?: Date }) {
+  const { from, to, currency, knownAt } = input;
   const places = currencyPlaces(currency);
   const [opening, closing, movements, marks, checkpoint] = await Promise.all([
-    bitcoinBalancesAt(ctx, new Date(from.getTime() - 1)),
-    bitcoinBalancesAt(ctx, new Date(to.getTime() - 1)),
-    bitcoinMovements(ctx, from, to),
+    bitcoinBalancesAt(ctx, new Date(from.getTime() - 1), knownAt),
+    bitcoinBalancesAt(ctx, new Date(to.getTime() - 1), knownAt),
+    bitcoinMovements(ctx, from, to, knownAt),
     priceMarkSeries(executor(ctx), currency, to),
     reportCheckpoint(executor(ctx)),
   ]);
@@ -85,6 +86,8 @@ export async function rollForward(ctx: Ctx, input: { from: Date; to: Date; curre
   return {
     from: from.toISOString(),
     to: to.toISOString(),
+    /** What the ledger had recorded by then (recorded_at); null: everything recorded so far. */
+    known_at: knownAt?.toISOString() ?? null,
     currency,
     opening_mark: openingMark ? toPriceMarkView(openingMark) : null,
     closing_mark: closingMark ? toPriceMarkView(closingMark) : null,

@@ -99,6 +99,7 @@ export const RollForwardSchema = z
   .object({
     from: z.string(),
     to: z.string(),
+    known_at: z.string().nullable(),
     currency: z.string(),
     opening_mark: PriceMarkSchema.nullable(),
     closing_mark: PriceMarkSchema.nullable(),

@@ -31,10 +31,19 @@ export interface BitcoinMovement {
   siteId: string | null;
 }
 
-/** Every entry touching Assets:Bitcoin with occurred_at in [from, to), with its net effect. */
-export async function bitcoinMovements(ctx: Ctx, from: Date | undefined, to: Date): Promise<BitcoinMovement[]> {
+/**
+ * Every entry touching Assets:Bitcoin with occurred_at in [from, to), with its net effect; with
+ * `knownAt`, only the entries recorded by then.
+ */
+export async function bitcoinMovements(
+  ctx: Ctx,
+  from: Date | undefined,
+  to: Date,
+  knownAt?: Date,
+): Promise<BitcoinMovement[]> {
   const out: BitcoinMovement[] = [];
   for await (const entry of iterateEntries(ctx, { accountPrefix: VAULT_PREFIX, from, to, limit: 5000 })) {
+    if (knownAt && entry.recordedAt > knownAt) continue;
     const byPolicy = new Map<string, bigint>();
     let siteId: string | null = null;
     for (const p of entry.postings) {
