@@ -122,14 +122,19 @@ async function hold(ctx: Ctx, raw: unknown, to: 'locked' | 'available', from: Co
     const ref = { kind: `coin.${verb}`, source: { type: 'coin_hold', id: newId('hold') } };
     const reason = input.reason ?? `${verb} by ${input.holder}`;
     await writeMoves(tx, moves, { reason, eventId: input.holder }, ref);
-    await postBtcEntries(inTx(ctx, tx), [
-      {
-        ...ref,
-        description: `${moves.length} coin(s) ${verb} by ${input.holder}`,
-        occurredAt: new Date(),
-        postings: reclassify(moves),
+    await postBtcEntries({
+      ctx: inTx(ctx, tx),
+      input: {
+        entries: [
+          {
+            ...ref,
+            description: `${moves.length} coin(s) ${verb} by ${input.holder}`,
+            occurredAt: new Date(),
+            postings: reclassify(moves),
+          },
+        ],
       },
-    ]);
+    });
     return { outpoints: moves.map((m) => outpointOf(m.coin)), status: to, ledger_source: ref.source };
   });
 }
@@ -198,14 +203,19 @@ export function markSpent({ ctx, input: raw }: Verb<SpendInput>) {
       account: vaultAccount(m.coin.policyId, m.from as HeldStatus),
       amount: -m.coin.amountSat,
     }));
-    await postBtcEntries(inTx(ctx, tx), [
-      {
-        ...ref,
-        description: input.settlement.description,
-        occurredAt: input.occurredAt ?? new Date(),
-        postings: [...out, ...legs],
+    await postBtcEntries({
+      ctx: inTx(ctx, tx),
+      input: {
+        entries: [
+          {
+            ...ref,
+            description: input.settlement.description,
+            occurredAt: input.occurredAt ?? new Date(),
+            postings: [...out, ...legs],
+          },
+        ],
       },
-    ]);
+    });
     return { outpoints: moves.map((m) => outpointOf(m.coin)), status: 'spent' as const, ledger_source: ref.source };
   });
 }

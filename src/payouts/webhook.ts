@@ -174,7 +174,7 @@ export async function applyAlone(p: PendingDelivery): Promise<DeliveryAnswer> {
       if (lock) await tx.execute(lock);
       const { answer, entries } = await applyOne(tx, p);
       // Last, so the ledger's head and balance rows stay locked only until the commit that follows.
-      await postBtcEntries(inTx(p.ctx, tx), entries);
+      await postBtcEntries({ ctx: inTx(p.ctx, tx), input: { entries } });
       return answer;
     });
   } catch (error) {
@@ -267,7 +267,7 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
       // Every item's statements have finished before the group gives up (and rolls back).
       const failed = settled.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
-      await postBtcEntries(inTx(group[0]!.ctx, tx as Tx), entriesOf.flat());
+      await postBtcEntries({ ctx: inTx(group[0]!.ctx, tx as Tx), input: { entries: entriesOf.flat() } });
     });
   } catch {
     for (const p of group)

@@ -1,8 +1,8 @@
 // FX rates, BTC price marks and daily network statistics: append-only observations.
 // Sending the same observation again is a no-op; the same key with another value is a 409.
-import { and, asc, desc, eq, gte, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { z } from '@hono/zod-openapi';
-import type { Executor } from '../../db/client.js';
+import { type Executor, rowsOf } from '../../db/client.js';
 import { btcPriceMarks, fxRates, networkDaily } from '../../db/schema/production.js';
 import { audit } from '../audit/index.js';
 import { type Verb, withTransaction } from '../context.js';
@@ -205,4 +205,30 @@ export async function priceMarkSeries(db: Executor, currency: string, asOf: Date
     .where(and(eq(btcPriceMarks.currency, currency), lte(btcPriceMarks.at, asOf)))
     .orderBy(asc(btcPriceMarks.at), desc(btcPriceMarks.source));
   return rows.map((m) => ({ currency: m.currency, price: new Dec(m.price), at: m.at, source: m.source }));
+}
+
+/**
+ * The BTC mark in force at each time (the latest at or before it, as priceMarkSeries and
+ * latestAt pick it), in `currency`, or null where none is: one statement for many times.
+ */
+export async function priceMarksAt(db: Executor, currency: string, times: Date[]): Promise<(PriceMark | null)[]> {
+  if (times.length === 0) return [];
+  const distinct = [...new Set(times.map((t) => t.toISOString()))];
+  const rows = rowsOf<{ t: string | Date; price: string | null; at: string | Date | null; source: string | null }>(
+    await db.execute(sql`select q.t, m.price::text as price, m.at, m.source
+      from (values ${sql.join(
+        distinct.map((t) => sql`(${t}::timestamptz)`),
+        sql`, `,
+      )}) as q(t)
+      left join lateral (
+        select price, at, source from btc_price_marks
+        where currency = ${currency} and at <= q.t order by at desc, source asc limit 1) m on true`),
+  );
+  const byTime = new Map(
+    rows.map((r) => [
+      new Date(r.t).toISOString(),
+      r.price === null ? null : { currency, price: new Dec(r.price), at: new Date(r.at!), source: r.source! },
+    ]),
+  );
+  return times.map((t) => byTime.get(t.toISOString()) ?? null);
 }
