@@ -33,12 +33,14 @@ export function actionsFor(actor: Actor, s: Spend, now = Date.now()): string[] {
 }
 
 const PAGE_LIMIT = 100;
+let spendsApi: ReturnType<typeof spendsRouter> | undefined;
 
 /** The live spends waiting on the signed-in key, oldest deadline first; empty without the spends pages. */
 export async function spendsWaiting(c: { var: ConsoleEnv['Variables'] }): Promise<WaitingSpend[]> {
   const actor = c.var.page.actor;
   if (!c.var.page.spends || !mayRead(actor, 'spends')) return [];
-  const api = spendsRouter();
+  spendsApi ??= spendsRouter();
+  const api = spendsApi;
   const live: Spend[] = [];
   for (const state of ['proposed', 'approved', 'signed']) {
     const res = await delegate(c, api, `/v1/spends?limit=${PAGE_LIMIT}&state=${state}`);
