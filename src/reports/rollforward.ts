@@ -67,11 +67,16 @@ export async function rollForward(ctx: Ctx, input: { from: Date; to: Date; curre
   }
   const additionsSat = [...additions.values()].reduce((s, a) => s + a.sat, 0n);
   const additionsValue = [...additions.values()].reduce((s, a) => s.add(a.value), new Dec(0));
-  // Nothing held is worth zero, mark or no mark.
-  const openingValue =
-    openingSat === 0n ? new Dec(0) : openingMark ? openingMark.price.mul(openingSat.toString()).div(SAT) : null;
-  const closingValue =
-    closingSat === 0n ? new Dec(0) : closingMark ? closingMark.price.mul(closingSat.toString()).div(SAT) : null;
+  // Valued as the holdings report values them: each policy and state at the mark, to the cent,
+  // then summed, so the closing value is holdings' total as of `to` exactly. Nothing held is worth zero.
+  const valued = (rows: { sat: bigint }[], sat: bigint, mark: typeof openingMark) =>
+    sat === 0n
+      ? new Dec(0)
+      : mark
+        ? rows.reduce((v, r) => v.add(mark.price.mul(r.sat.toString()).div(SAT).toFixed(places)), new Dec(0))
+        : null;
+  const openingValue = valued(opening, openingSat, openingMark);
+  const closingValue = valued(closing, closingSat, closingMark);
   const priced = openingValue !== null && closingValue !== null && !unpriced;
   // What is left once the flows are valued at their own marks: the change in fair value.
   const remeasurement = priced
