@@ -260,7 +260,7 @@ export function reopenSpend({ ctx, input: raw }: Verb<ReopenInput>) {
       const why = { reason: `its transaction is unconfirmed again: ${input.reason}`, eventId: source.id };
       await writeMoves(tx, gone, why, ref, null);
     }
-    await reverseEntry(inTx(ctx, tx), { seq, reason: input.reason, kind: ref.kind, source });
+    await reverseEntry({ ctx: inTx(ctx, tx), input: { seq, reason: input.reason, kind: ref.kind, source } });
     return { outpoints: moves.map((m) => outpointOf(m.coin)), statuses: moves.map((m) => m.to) };
   });
 }

@@ -48,7 +48,7 @@ export async function postBtcEntries({ ctx, input }: Verb<{ entries: BtcEntry[] 
     else if (e.kind === 'payout.orphaned') valued.push({ ...e, postings: await pricedAsReceipt(ctx, e, btc) });
     else valued.push({ ...e, postings: btc });
   }
-  const posted = await postEntries(ctx, valued);
+  const posted = await postEntries({ ctx, input: valued });
   return posted.map((p) => p.id);
 }
 

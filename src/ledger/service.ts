@@ -59,11 +59,7 @@ export async function postEntry({ ctx, input: entry }: Verb<NewEntry>): Promise<
  * Appends several entries under one chain-head lock, in the given order, in one transaction
  * (the caller's when ctx.tx is set). All or nothing.
  */
-export async function postEntries(verb: Verb<NewEntry[]>): Promise<PostedEntry[]>;
-/** @deprecated the old shape, kept only until src/coins/ledger-port.ts moves to `{ ctx, input }`. */
-export async function postEntries(ctx: Ctx, entries: NewEntry[]): Promise<PostedEntry[]>;
-export async function postEntries(first: Verb<NewEntry[]> | Ctx, second?: NewEntry[]): Promise<PostedEntry[]> {
-  const { ctx, input: entries } = isVerb(first) ? first : { ctx: first, input: second! };
+export async function postEntries({ ctx, input: entries }: Verb<NewEntry[]>): Promise<PostedEntry[]> {
   if (entries.length === 0) return [];
   if (entries.length > MAX_BATCH_ENTRIES) throw invalid('entries', `must be at most ${MAX_BATCH_ENTRIES} per batch`);
   assertValidEntries(entries);
@@ -95,11 +91,7 @@ const ReverseInputSchema = z
 export type ReverseInput = z.input<typeof ReverseInputSchema>;
 
 /** A new entry with the original's postings negated, referring to it; an entry is reversed at most once. */
-export async function reverseEntry(verb: Verb<ReverseInput>): Promise<PostedEntry>;
-/** @deprecated the old shape, kept only until src/coins/holds.ts moves to `{ ctx, input }`. */
-export async function reverseEntry(ctx: Ctx, input: ReverseInput): Promise<PostedEntry>;
-export async function reverseEntry(first: Verb<ReverseInput> | Ctx, second?: ReverseInput): Promise<PostedEntry> {
-  const { ctx, input: raw } = isVerb(first) ? first : { ctx: first, input: second! };
+export async function reverseEntry({ ctx, input: raw }: Verb<ReverseInput>): Promise<PostedEntry> {
   const input = parseInput(ReverseInputSchema, raw);
   return withTransaction(ctx, async (tx) => {
     const original = await selectEntryBy(tx, { seq: input.seq, id: input.entryId });
@@ -151,10 +143,6 @@ export async function openAccount({ ctx, input: raw }: Verb<OpenAccountInput>) {
     }
     return { name: row.name, type: row.type as AccountType, commodities: row.commodities };
   });
-}
-
-function isVerb<I>(value: Verb<I> | Ctx): value is Verb<I> {
-  return 'ctx' in value && 'input' in value;
 }
 
 /** An amount of a commodity: bigint satoshis for BTC, Decimal for fiat. */

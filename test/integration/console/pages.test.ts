@@ -127,7 +127,7 @@ describe('the public page’s transparency section', () => {
         ],
       }),
     );
-    await postEntries(systemCtx(t.database), entries);
+    await postEntries({ ctx: systemCtx(t.database), input: entries });
     expect((await call('POST', '/v1/transparency/checkpoints', t.keys.admin, {})).status).toBe(200);
     const signed = await publicText();
     expect(signed).toMatch(/No witness has cosigned a checkpoint yet; the log's latest checkpoint holds \d+ entries/);
