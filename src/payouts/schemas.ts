@@ -80,6 +80,7 @@ const ProductionAnswer = z
         hashrate_ths: z.string(),
         energy_kwh: z.string(),
         uptime: z.string(),
+        curtailed_hours: z.string().nullable(),
         energy_cost: z.string(),
         energy_currency: z.string(),
         cost_breakdown: z.array(

@@ -32,7 +32,12 @@ async function expectRefused(headers: Record<string, string>, body: string, deta
   expect(r.headers.get('content-type')).toMatch(/application\/problem\+json/);
   expect(r.json.code).toBe('unauthorized');
   expect(r.json.detail).toMatch(detail);
-  expect(await t.footprint()).toEqual(before);
+  // Every refusal is counted, and the tenth within 300 s raises one webhook.signature_failures
+  // alert (by design: test/integration/alerts); nothing else is written.
+  const { alerts: alertsBefore, ...rest } = before;
+  const { alerts: alertsAfter, ...restAfter } = await t.footprint();
+  expect(restAfter).toEqual(rest);
+  expect(alertsAfter! - alertsBefore!).toBeLessThanOrEqual(1);
 }
 
 describe('fleet webhook signatures', () => {
@@ -167,5 +172,11 @@ describe('fleet webhook signatures', () => {
     const headers = { ...s.headers, authorization: `Bearer ${t.keys.admin}` };
     delete (headers as Record<string, string>)['webhook-signature'];
     await expectRefused(headers, s.body, /headers are required/);
+  });
+  it('the run of refusals above raised one signature-failure alert, not one per refusal', async () => {
+    const r = await t.request('GET', '/v1/alerts?kind=webhook.signature_failures');
+    expect(r.status, r.text).toBe(200);
+    expect(r.json.items).toHaveLength(1);
+    expect(r.json.items[0].kind).toBe('webhook.signature_failures');
   });
 });

@@ -48,6 +48,10 @@ describe('loadConfig', () => {
       CHECKPOINT_INTERVAL_S: '30',
       WITNESS_KEYS: 'w.example+01234567+BAAA;quorum=1',
       REPORTING_ORIGIN: 'reserve.gov.example',
+      PAYOUT_SILENCE_DAYS: '5',
+      PAYOUT_SILENCE_CHECK_INTERVAL_S: '600',
+      WEBHOOK_SIGNATURE_ALERT_COUNT: '20',
+      WEBHOOK_SIGNATURE_ALERT_WINDOW_S: '120',
     });
     expect(config).toEqual({
       PORT: 9000,
@@ -70,6 +74,10 @@ describe('loadConfig', () => {
       REPORTING_ORIGIN: 'reserve.gov.example',
       PUBLIC_PAGE: 'off',
       CONSOLE_COOKIE_SECURE: 'off',
+      PAYOUT_SILENCE_DAYS: 5,
+      PAYOUT_SILENCE_CHECK_INTERVAL_S: 600,
+      WEBHOOK_SIGNATURE_ALERT_COUNT: 20,
+      WEBHOOK_SIGNATURE_ALERT_WINDOW_S: 120,
     });
   });
 
