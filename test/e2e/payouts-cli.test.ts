@@ -1,54 +1,25 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onPostgres } from '../support/db.js';
 import { RegtestChain } from '../support/chain.js';
 import { TEST_SECRET } from '../support/webhook.js';
-import {
-  childEnv,
-  freePort,
-  runCli,
-  serverDatabase,
-  startServerProcess,
-  tempDir,
-  type ServerProcess,
-} from './process.js';
+import { childEnv, runCli, type ServerProcess, startTestService, type TestService } from './process.js';
 
 // `reserve fleet send FILE` against the real server: a site backfills its history from a JSON
 // Lines file; sending the file again is a harmless replay; a refused line fails the run.
 // (Reading the file and its refusals are unit-tested: test/unit/payouts/fleet-send.test.ts.)
 
 describe('reserve fleet send', () => {
-  const dir = tempDir('fleet-send');
+  let service: TestService;
   let server: ServerProcess;
-  let db: { url: string; drop(): Promise<void> } | undefined;
-  let adminKey: string;
+  let dir: TestService['dir'];
+  let api: TestService['api'];
 
   beforeAll(async () => {
-    db = onPostgres ? await serverDatabase() : undefined;
-    const env = childEnv({
-      DATA_DIR: join(dir.path, 'data'),
-      PORT: String(await freePort()),
-      FLEET_WEBHOOK_SECRETS: TEST_SECRET,
-      DATABASE_URL: db?.url,
-    });
-    server = await startServerProcess(env, 60_000);
-    adminKey = readFileSync(join(dir.path, 'data', 'bootstrap-admin.key'), 'utf8').trim();
+    service = await startTestService('fleet-send', TEST_SECRET);
+    ({ server, dir, api } = service);
   }, 90_000);
-  afterAll(async () => {
-    server?.child.kill('SIGTERM');
-    await server?.exited;
-    await db?.drop();
-    dir.remove();
-  });
-
-  const api = async (path: string, init: RequestInit = {}) => {
-    const r = await fetch(`${server.base}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...init.headers },
-    });
-    return { status: r.status, json: (await r.json()) as any };
-  };
+  afterAll(async () => service?.stop());
 
   it('backfills blocks and payouts, replays harmlessly, and fails on a refused line', async () => {
     const issued = await api('/v1/policies/regtest-cold/addresses', {

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { serverUrl } from '../support/db.js';
+import { onPostgres, serverUrl } from '../support/db.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 /** The service and the CLI as `npm start` and bin/reserve.js run them: compiled into dist/ by the
@@ -137,4 +137,59 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<Cl
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
   return { code, stdout, stderr };
+}
+
+export interface TestService {
+  dir: { path: string; remove(): void };
+  server: ServerProcess;
+  adminKey: string;
+  /** A JSON call with the bootstrap admin key. */
+  api(path: string, init?: RequestInit): Promise<{ status: number; json: any }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A service process on a fresh data directory (and a fresh database on the PostgreSQL server when
+ * DATABASE_URL is set) that accepts the fleet's `secret`, with its bootstrap admin key.
+ */
+export async function startTestService(prefix: string, secret: string): Promise<TestService> {
+  const dir = tempDir(prefix);
+  const db = onPostgres ? await serverDatabase() : undefined;
+  const cleanUp = async () => {
+    await db?.drop();
+    dir.remove();
+  };
+  let server: ServerProcess;
+  try {
+    server = await startServerProcess(
+      childEnv({
+        DATA_DIR: join(dir.path, 'data'),
+        PORT: String(await freePort()),
+        FLEET_WEBHOOK_SECRETS: secret,
+        DATABASE_URL: db?.url,
+      }),
+      60_000,
+    );
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+  const adminKey = readFileSync(join(dir.path, 'data', 'bootstrap-admin.key'), 'utf8').trim();
+  return {
+    dir,
+    server,
+    adminKey,
+    async api(path, init = {}) {
+      const r = await fetch(`${server.base}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...init.headers },
+      });
+      return { status: r.status, json: await r.json() };
+    },
+    async stop() {
+      server.child.kill('SIGTERM');
+      await server.exited;
+      await cleanUp();
+    },
+  };
 }

@@ -2,50 +2,28 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegtestChain } from '../support/chain.js';
-import { onPostgres } from '../support/db.js';
 import { signEvent, TEST_SECRET } from '../support/webhook.js';
-import {
-  childEnv,
-  freePort,
-  runCli,
-  type ServerProcess,
-  serverDatabase,
-  startServerProcess,
-  tempDir,
-} from './process.js';
+import { childEnv, freePort, runCli, type ServerProcess, startTestService, type TestService } from './process.js';
 
 // `reserve reports ...` and `reserve export ...` against the real service, as an officer or auditor
 // runs them instead of curl: the table, the JSON (the API's own answer), a ledger export that the
 // offline verifier accepts, and a refusal printed field by field with exit 1.
 
 describe('reserve reports and reserve export', () => {
-  const dir = tempDir('reports-cli');
+  let service: TestService;
   let server: ServerProcess;
-  let db: { url: string; drop(): Promise<void> } | undefined;
+  let dir: TestService['dir'];
   let adminKey: string;
   let env: NodeJS.ProcessEnv;
+  let api: TestService['api'];
 
   beforeAll(async () => {
-    db = onPostgres ? await serverDatabase() : undefined;
-    server = await startServerProcess(
-      childEnv({
-        DATA_DIR: join(dir.path, 'data'),
-        PORT: String(await freePort()),
-        FLEET_WEBHOOK_SECRETS: TEST_SECRET,
-        DATABASE_URL: db?.url,
-      }),
-      60_000,
-    );
-    adminKey = readFileSync(join(dir.path, 'data', 'bootstrap-admin.key'), 'utf8').trim();
+    service = await startTestService('reports-cli', TEST_SECRET);
+    ({ server, dir, adminKey, api } = service);
     // The CLI gets the service's URL and key from the environment, as an operator's shell would.
     env = childEnv({ RESERVE_URL: server.base, RESERVE_API_KEY: adminKey });
   }, 90_000);
-  afterAll(async () => {
-    server?.child.kill('SIGTERM');
-    await server?.exited;
-    await db?.drop();
-    dir.remove();
-  });
+  afterAll(async () => service?.stop());
 
   /** stderr without the line bin/reserve.js prints when it rebuilds dist/ (others edit the tree meanwhile). */
   const stderrOf = (r: { stderr: string }) =>
@@ -53,14 +31,6 @@ describe('reserve reports and reserve export', () => {
       .split('\n')
       .filter((l) => !l.startsWith('build: '))
       .join('\n');
-
-  const api = async (path: string, init: RequestInit = {}) => {
-    const r = await fetch(`${server.base}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...init.headers },
-    });
-    return { status: r.status, json: (await r.json()) as any };
-  };
 
   /** Two mined blocks paying the reserve, delivered as a site's signed webhooks. */
   async function receivePayouts() {
