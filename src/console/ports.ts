@@ -1,7 +1,7 @@
 // Everything the console reads or does in other modules, in one place: the console is a second
 // adapter beside the JSON routes and calls the same verbs and view functions, so a page shows
 // exactly what the API answers. Every import goes through a module's door (src/<module>/index.ts).
-export { listAlerts, toAlertView } from '../alerts/index.js';
+export { listAlerts, openAlertCounts, toAlertView } from '../alerts/index.js';
 export { audit, listAudit, toAuditView } from '../audit/index.js';
 export { getTip } from '../chain/index.js';
 export {

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 // Overview: what the reserve holds and what it is worth, how holdings moved over the year, this
-// month's production against expectation, and the latest alerts.
+// month's production against expectation, and the open alerts.
 import type { Ctx } from '../../context.js';
 import { currencyPlaces, Dec } from '../../money/fiat.js';
 import { Btc, Chart, Empty, Fiat, Layout, type PageContext, Time } from '../layout.js';
@@ -10,6 +10,7 @@ import {
   holdingsReport,
   listAlerts,
   type MonthlyBalance,
+  openAlertCounts,
   monthlyBalances,
   priceMarkAt,
   toAlertView,
@@ -20,6 +21,7 @@ import { monthStart, nextMonth, satText, sumSat } from './util.js';
 import { WaitingOnYou, type WaitingSpend } from './waiting.js';
 
 const STATES = ['available', 'immature', 'unconfirmed', 'locked'] as const;
+const ALERTS_SHOWN = 5;
 
 /**
  * The overview's reads. Amounts are the ledger balances beside the UTXO set (the coins door's
@@ -29,12 +31,14 @@ const STATES = ['available', 'immature', 'unconfirmed', 'locked'] as const;
  * (value at receipt, production cost) is on the Reports page: it walks every entry.
  */
 export async function overviewData(ctx: Ctx, currency: string, now = new Date()) {
-  const [report, mark, monthly, month, alerts] = await Promise.all([
+  const [report, mark, monthly, month, alerts, openCounts] = await Promise.all([
     holdingsReport(ctx),
     priceMarkAt(ctx.tx ?? ctx.db, currency, now),
     monthlyBalances(ctx, { accountPrefix: VAULT_PREFIX, commodity: 'BTC', to: now }),
     productionMonth(ctx, currency, now),
-    listAlerts(ctx, { limit: 5 }),
+    // Open only: an acknowledged alert has been dealt with (GET /v1/alerts?state=open reads the same).
+    listAlerts(ctx, { state: 'open', limit: ALERTS_SHOWN }),
+    openAlertCounts(ctx),
   ]);
   const places = currencyPlaces(currency);
   const fair = (sat: string) => (mark ? mark.price.mul(sat).div(100_000_000).toFixed(places) : null);
@@ -53,7 +57,11 @@ export async function overviewData(ctx: Ctx, currency: string, now = new Date())
     },
     series: monthlyTotals(monthly, yearAgo, now),
     month,
-    alerts: alerts.slice(0, 5).map(toAlertView),
+    alerts: {
+      shown: alerts.slice(0, ALERTS_SHOWN).map(toAlertView),
+      open: Object.values(openCounts).reduce((n, c) => n + c, 0),
+      bySeverity: openCounts,
+    },
   };
 }
 
@@ -281,22 +289,42 @@ export function OverviewPage(props: { ctx: PageContext; data: OverviewData; wait
 
       {props.ctx.spends && <WaitingOnYou waiting={props.waiting} />}
 
-      <section aria-labelledby="alerts">
-        <h2 id="alerts">Latest alerts</h2>
-        {alerts.length === 0 ? (
-          <Empty>No alerts. Reserve raises one when a vault coin moves without a spend or the books disagree.</Empty>
-        ) : (
-          <ul>
-            {alerts.map((a) => (
-              <li>
-                <strong>{a.severity}</strong> <Time at={a.created_at} />: {a.message}
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
+      <OpenAlerts alerts={alerts} />
     </Layout>
   );
 }
 
 const formatBtcPlain = (sat: bigint) => satText(sat);
+
+/** The newest open alerts and how many are open by severity; acknowledged ones are not shown. */
+function OpenAlerts(props: { alerts: OverviewData['alerts'] }) {
+  const { shown, open, bySeverity } = props.alerts;
+  const counts = Object.entries(bySeverity)
+    .filter(([, n]) => n > 0)
+    .map(([severity, n]) => `${n} ${severity}`)
+    .join(', ');
+  return (
+    <section aria-labelledby="alerts">
+      <h2 id="alerts">Open alerts</h2>
+      {open === 0 ? (
+        <Empty>
+          No open alerts. Reserve raises one when a vault coin moves without a spend or the books disagree; an officer
+          acknowledges it with a note through <code>POST /v1/alerts/{'{id}'}/acknowledgements</code>.
+        </Empty>
+      ) : (
+        <>
+          <p id="open-alerts">
+            {String(open)} open ({counts}){open > shown.length ? `; the newest ${shown.length} are shown` : ''}.
+          </p>
+          <ul>
+            {shown.map((a) => (
+              <li data-alert={a.id}>
+                <strong>{a.severity}</strong> <Time at={a.created_at} />: {a.message}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}

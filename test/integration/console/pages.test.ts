@@ -1,9 +1,11 @@
-// The vault page's version history after a policy file changes, and the public page's latest
-// witnessed checkpoint with the keys and commands to check it, in-process on a real database.
+// The vault page's version history after a policy file changes, the public page's latest
+// witnessed checkpoint with the keys and commands to check it, and the overview's open alerts
+// (an acknowledged one is not among them), in-process on a real database.
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { raiseAlert } from '../../../src/alerts/index.js';
 import { createApp } from '../../../src/app.js';
 import { type NewEntry, postEntries } from '../../../src/ledger/index.js';
 import {
@@ -155,5 +157,37 @@ describe('the public page’s transparency section', () => {
     );
     const shownNote = /<pre class="wrap" id="checkpoint-note">([\s\S]*?)<\/pre>/.exec(html)![1]!;
     expect(shownNote.replaceAll('&#39;', "'")).toBe(served);
+  });
+});
+
+describe('the overview’s alerts', () => {
+  it('shows the open alerts, as GET /v1/alerts?state=open lists them, and not an acknowledged one', async () => {
+    const raised = [];
+    for (const site of ['dam-1', 'dam-2', 'dam-3'])
+      raised.push(
+        await raiseAlert(t.database.db, {
+          kind: 'site.payouts_missing',
+          message: `no payout from ${site} for 2 days`,
+          details: { site_id: site, days: 2, last_payout_at: null, checked_at: new Date().toISOString() },
+        }),
+      );
+    const officer = consoleClient(t);
+    await signIn(officer, t.keys.officer);
+    const shownIds = (html: string) => [...html.matchAll(/<li data-alert="([^"]+)">/g)].map((m) => m[1]);
+    const before = await officer.get('/console');
+    expect(shownIds(before.text)).toEqual(raised.map((a) => a.id).reverse()); // newest first
+
+    const ack = await t.request('POST', `/v1/alerts/${raised[1]!.id}/acknowledgements`, {
+      key: t.keys.officer,
+      body: { note: 'the dam was shut for maintenance' },
+    });
+    expect(ack.status, ack.text).toBe(201);
+    const open = await t.request('GET', '/v1/alerts?state=open', { key: t.keys.auditor });
+    expect(open.json.items.map((a: { id: string }) => a.id)).toEqual([raised[2]!.id, raised[0]!.id]);
+
+    const after = await officer.get('/console');
+    expect(shownIds(after.text)).toEqual(open.json.items.map((a: { id: string }) => a.id));
+    expect(after.text).not.toContain('no payout from dam-2');
+    expect(textOf(after.text)).toContain('2 open (2 warning).');
   });
 });
