@@ -198,7 +198,7 @@ describe.skipIf(!available).concurrent('the console in a real browser, on the de
     await Promise.all([page.waitForURL(/issued=/), page.click('form.issue button[type=submit]')]);
     const address = await page.locator('#receive-address').textContent();
     expect(await page.locator('img.qr').getAttribute('alt')).toContain(address);
-    const listed = await api('/v1/policies/regtest-warm/addresses?count=40');
+    const listed = await api('/v1/policies/regtest-warm/addresses?limit=40');
     const labels = listed.json.items.filter((i: { label: string | null }) => i.label !== null);
     expect(labels.map((i: { label: string }) => i.label)).toEqual(['browser-test/pool-a']);
     expect(labels[0].address).toBe(address);
@@ -212,13 +212,13 @@ describe.skipIf(!available).concurrent('the console in a real browser, on the de
     expect(await page.locator('form[method=post]:not([action="/console/logout"])').count()).toBe(0);
     expect(await page.locator('main button[type=submit]').count()).toBe(0);
     const csrf = await page.locator('input[name=csrf]').first().getAttribute('value');
-    const before = await api('/v1/policies/regtest-cold/addresses?count=40');
+    const before = await api('/v1/policies/regtest-cold/addresses?limit=40');
     const res = await page.request.post(`${base}/console/vaults/regtest-cold/addresses`, {
       form: { csrf: csrf!, label: 'auditor-tries' },
     });
     expect(res.status()).toBe(403);
     expect(await res.text()).toContain('may not issue address');
-    expect((await api('/v1/policies/regtest-cold/addresses?count=40')).json).toEqual(before.json);
+    expect((await api('/v1/policies/regtest-cold/addresses?limit=40')).json).toEqual(before.json);
     settled(w);
   }, 600_000);
 
