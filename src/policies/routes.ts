@@ -5,7 +5,9 @@ import { MAX_ADDRESS_LENGTH } from '../bitcoin/address.js';
 import { caravanConfig } from './caravan.js';
 import { coreExport } from './core-export.js';
 import { policyDescriptors } from './descriptor.js';
-import { issueAddress, listAddresses, MAX_LIST_COUNT, resolveAddress } from './addresses.js';
+import { decodeCursor, encodeCursor, pageQuery } from '../http/pagination.js';
+import { listAddressPage, MAX_ADDRESS_INDEX } from './address-page.js';
+import { issueAddress, resolveAddress } from './addresses.js';
 import { documentOf, getPolicy, listPolicies } from './service.js';
 import { notFound } from '../errors.js';
 import { toListedView, toPolicyView, toResolvedView } from './views.js';
@@ -110,13 +112,13 @@ const IssueAddressBody = z
   })
   .strict()
   .openapi('IssueAddress');
-const intQuery = (min: number, max: number, fallback: number) =>
-  z.coerce
-    .number({ message: 'must be a number' })
-    .int('must be an integer')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`)
-    .default(fallback);
+// The addresses listing's cursor: the index its next page starts at.
+const addressCursor = z.object({
+  index: z
+    .string()
+    .regex(/^\d{1,10}$/)
+    .refine((v) => Number(v) <= MAX_ADDRESS_INDEX),
+});
 
 const routes = {
   list: createRoute({
@@ -192,15 +194,15 @@ const routes = {
     method: 'get',
     path: '/v1/policies/{id}/addresses',
     tags: ['policies'],
-    summary: 'Derived addresses of one chain, with their state',
+    summary:
+      "Derived addresses of one chain in index order, with their state: from index 0 to gap_limit past the highest index the reserve knows on that chain (the reach a wallet with the policy's gap limit watches)",
     security: bearerSecurity,
     middleware: [reader] as const,
     request: {
       params: PolicyId,
       query: z.object({
         chain: z.enum(['0', '1'], { message: 'must be 0 (receive) or 1 (change)' }).default('0'),
-        from: intQuery(0, 0x7fffffff, 0),
-        count: intQuery(1, MAX_LIST_COUNT, 20),
+        ...pageQuery,
       }),
     },
     responses: {
@@ -209,10 +211,14 @@ const routes = {
           .object({
             policy_id: z.string(),
             chain: z.number().int(),
-            from: z.number().int(),
+            reach_end: z.number().int().openapi({
+              description: 'The last index of the reach: gap_limit past the highest index known on this chain',
+            }),
             items: z.array(AddressView),
+            next_cursor: z.string().nullable(),
           })
-          .strict(),
+          .strict()
+          .openapi('PolicyAddressPage'),
         'Addresses',
       ),
       ...errorResponses(401, 403, 404, 422),
@@ -263,18 +269,20 @@ export function policiesRouter() {
   router.openapi(routes.addresses, async (c) => {
     const query = c.req.valid('query');
     const chain = Number(query.chain) as 0 | 1;
-    const { policy, items } = await listAddresses(c.var.ctx, {
+    const after = decodeCursor(query.cursor, addressCursor);
+    const { policy, items, reachEnd, nextStart } = await listAddressPage(c.var.ctx, {
       policyId: c.req.valid('param').id,
       chain,
-      from: query.from,
-      count: query.count,
+      start: after ? Number(after.index) : 0,
+      limit: query.limit,
     });
     return c.json(
       {
         policy_id: policy.id,
         chain,
-        from: query.from,
+        reach_end: reachEnd,
         items: items.map((i) => toListedView(policy, i.derived, i.row)),
+        next_cursor: nextStart === null ? null : encodeCursor({ index: String(nextStart) }),
       },
       200,
     );

@@ -62,5 +62,8 @@ export function toListedView(policy: PolicyRow, derived: DerivedAddress, row: Ad
     network: policy.network,
     state: row?.state ?? 'unissued',
     label: row?.label ?? null,
+    site: row?.site ?? null,
+    pool: row?.pool ?? null,
+    purpose: row?.purpose ?? null,
   };
 }

@@ -101,7 +101,7 @@ export function rpcClient(url: string, auth: FollowOptions['rpcAuth'], retries: 
 }
 export type Rpc = ReturnType<typeof rpcClient>;
 
-/** The vault's scripts: every issued address of each policy and chain, plus its gap window. */
+/** The vault's scripts: every address of each policy and chain within its reach (issued, plus the gap window). */
 export async function learnVault(apiUrl: string, apiKey: string, retries: number): Promise<Map<string, VaultAddress>> {
   const get = (path: string) =>
     backoff(path, retries, async () => {
@@ -111,22 +111,17 @@ export async function learnVault(apiUrl: string, apiKey: string, retries: number
     });
   const vault = new Map<string, VaultAddress>();
   const { items: policies } = await get('/v1/policies');
-  for (const policy of policies as { id: string; gap_limit: number }[]) {
+  for (const policy of policies as { id: string }[]) {
     for (const chain of [0, 1]) {
-      let lastUsed = -1;
-      // Pages of the window only: the issued addresses and gap_limit past the last of them.
-      for (let from = 0; from <= lastUsed + policy.gap_limit; ) {
-        const count = Math.min(ADDRESS_PAGE, lastUsed + policy.gap_limit + 1 - from);
-        const page = await get(
-          `/v1/policies/${encodeURIComponent(policy.id)}/addresses?chain=${chain}&from=${from}&count=${count}`,
-        );
-        for (const a of page.items as Record<string, any>[]) {
-          if (a.state !== 'unissued') lastUsed = Math.max(lastUsed, a.index);
+      // The listing ends at the reach: the issued addresses and gap_limit past the last of them.
+      let cursor: string | null = null;
+      do {
+        const query = `chain=${chain}&limit=${ADDRESS_PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const page = await get(`/v1/policies/${encodeURIComponent(policy.id)}/addresses?${query}`);
+        for (const a of page.items as Record<string, any>[])
           vault.set(a.script_pub_key, { address: a.address, site: a.site ?? null, pool: a.pool ?? null });
-        }
-        if ((page.items as unknown[]).length < count) break;
-        from += count;
-      }
+        cursor = page.next_cursor as string | null;
+      } while (cursor);
     }
   }
   return vault;

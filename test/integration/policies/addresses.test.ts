@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../../db/client.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
 import { onPostgres } from '../../support/db.js';
-import { markAddressUsed } from '../../../src/policies/service.js';
+import { findPolicy, markAddressUsed, policyWallet } from '../../../src/policies/service.js';
 
 // Addresses of the example regtest-cold vault (2-of-3 P2WSH from BIP-32 test vector seeds 1, 2, 4).
 // Its addresses come from the derivation code that test/unit/custody checks against published vectors.
@@ -115,7 +115,7 @@ describe('issuing addresses', () => {
   it('refuses the same label with a different site (409) and writes nothing', async () => {
     const res = await issue({ label: 'site-1/pool-a', site: 'site-9' }, app.keys.officer);
     expect(res.status).toBe(409);
-    const list = await app.request('GET', '/v1/policies/regtest-cold/addresses?chain=0&from=0&count=5');
+    const list = await app.request('GET', '/v1/policies/regtest-cold/addresses?chain=0&limit=5');
     expect(list.json.items.filter((i: { state: string }) => i.state === 'issued')).toHaveLength(2);
   });
 
@@ -146,20 +146,77 @@ describe('issuing addresses', () => {
   });
 
   it('lists derived addresses with their state, at most 1000 at a time', async () => {
-    const res = await app.request('GET', '/v1/policies/regtest-cold/addresses?chain=1&from=0&count=2', {
+    const res = await app.request('GET', '/v1/policies/regtest-cold/addresses?chain=1&limit=2', {
       key: app.keys.auditor,
     });
     expect(res.status).toBe(200);
+    expect(res.json.items).toHaveLength(2);
     expect(res.json.items[0]).toMatchObject({
       chain: 1,
       index: 0,
       state: 'unissued',
+      label: null,
+      site: null,
       address: 'bcrt1q4vpxlj25uc732ywwm0np7k0tvy6rzxa0nwdzprq50mpuaaqqr62q945qvk',
     });
-    const tooMany = await app.request('GET', '/v1/policies/regtest-cold/addresses?count=1001');
-    expect(tooMany.status).toBe(422);
-    expect(tooMany.json.errors[0].field).toBe('query.count');
+    expect(res.json.next_cursor).toEqual(expect.any(String));
+    const most = await app.request('GET', '/v1/policies/regtest-cold/addresses?limit=1000');
+    expect(most.status).toBe(200);
+    for (const [limit, reason] of [
+      ['1001', 'must be at most 1000'],
+      ['0', 'must be at least 1'],
+      ['2.5', 'must be an integer'],
+    ]) {
+      const refused = await app.request('GET', `/v1/policies/regtest-cold/addresses?limit=${limit}`);
+      expect(refused.status, limit).toBe(422);
+      expect(refused.json.errors, limit).toEqual([{ field: 'query.limit', reason }]);
+    }
     expect((await app.request('GET', '/v1/policies/regtest-cold/addresses?chain=2')).status).toBe(422);
+  });
+
+  it('pages through the whole reach with a cursor: each address once, in index order', async () => {
+    // Receive indexes 0-20 are issued (the gap-limit test), so the reach is 0..40 (gap_limit 20 past 20).
+    const whole = await app.request('GET', '/v1/policies/regtest-cold/addresses?chain=0&limit=1000');
+    expect(whole.json).toMatchObject({ policy_id: 'regtest-cold', chain: 0, reach_end: 40, next_cursor: null });
+    expect(whole.json.items.map((i: { index: number }) => i.index)).toEqual(Array.from({ length: 41 }, (_, i) => i));
+    expect(whole.json.items[0]).toMatchObject({ label: 'site-1/pool-a', site: 'site-1', pool: 'pool-a' });
+    expect(whole.json.items.filter((i: { state: string }) => i.state === 'issued')).toHaveLength(21);
+    const paged: unknown[] = [];
+    const sizes: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const res = await app.request('GET', `/v1/policies/regtest-cold/addresses?chain=0&limit=7${query}`);
+      expect(res.status).toBe(200);
+      paged.push(...res.json.items);
+      sizes.push(res.json.items.length);
+      cursor = res.json.next_cursor;
+    } while (cursor && sizes.length < 20);
+    expect(sizes).toEqual([7, 7, 7, 7, 7, 6]);
+    expect(paged).toEqual(whole.json.items);
+    // A reach that ends on a page boundary has no empty last page.
+    const exact = await app.request('GET', '/v1/policies/regtest-cold/addresses?chain=1&limit=20');
+    expect(exact.json).toMatchObject({ reach_end: 19, next_cursor: null });
+    expect(exact.json.items).toHaveLength(20);
+  });
+
+  it('refuses the old from/count and a cursor it did not issue, with a 422 naming the parameter', async () => {
+    const old = await app.request('GET', '/v1/policies/regtest-cold/addresses?from=0&count=5');
+    expect(old.status).toBe(422);
+    expect(old.json.errors).toEqual([
+      { field: 'query.from', reason: 'is not a known field' },
+      { field: 'query.count', reason: 'is not a known field' },
+    ]);
+    expect(old.json.detail).toContain('this route takes chain, limit, cursor');
+    const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const cursor of ['garbage!', forged({ index: '-1' }), forged({ index: '2147483648' }), forged({ seq: '1' })]) {
+      const res = await app.request('GET', `/v1/policies/regtest-cold/addresses?cursor=${encodeURIComponent(cursor)}`);
+      expect(res.status, cursor).toBe(422);
+      expect(res.json.errors, cursor).toEqual([{ field: 'query.cursor', reason: 'not a cursor this API issued' }]);
+    }
+    // A cursor past the reach (the reach only grows, so one the API issued never is): an empty last page.
+    const beyond = await app.request('GET', `/v1/policies/regtest-cold/addresses?cursor=${forged({ index: '500' })}`);
+    expect(beyond.json).toMatchObject({ items: [], next_cursor: null });
   });
 });
 
@@ -204,14 +261,20 @@ describe('resolving addresses', () => {
 
   it('scans gap_limit past the highest known receive index, and no further', async () => {
     // Receive indexes 0-20 are issued (see the gap-limit test), so 21..40 are in reach and 41 is not.
-    const list = await app.request('GET', '/v1/policies/regtest-cold/addresses?chain=0&from=40&count=2');
-    const [inReach, beyond] = list.json.items.map((i: { address: string }) => i.address);
+    const list = await app.request('GET', '/v1/policies/regtest-cold/addresses?chain=0&limit=1000');
+    expect(list.json.reach_end).toBe(40);
+    const inReach = list.json.items[40].address;
+    const policy = (await findPolicy(app.database.db, 'regtest-cold'))!;
+    const beyond = policyWallet(policy).derive(0, 41).address;
     expect((await app.request('GET', `/v1/addresses/${beyond}`)).status).toBe(404);
     const found = await app.request('GET', `/v1/addresses/${inReach}`);
     expect(found.status).toBe(200);
     expect(found.json).toMatchObject({ chain: 0, index: 40, state: 'derived', label: null });
-    // Index 40 is now known, so 41 has come within reach.
+    // Index 40 is now known, so 41 has come within reach, and the listing's reach with it.
     expect((await app.request('GET', `/v1/addresses/${beyond}`)).json).toMatchObject({ index: 41, state: 'derived' });
+    const grown = await app.request('GET', '/v1/policies/regtest-cold/addresses?chain=0&limit=1000');
+    expect(grown.json.reach_end).toBe(61);
+    expect(grown.json.items[41]).toMatchObject({ address: beyond, state: 'derived' });
   });
 
   it('accepts an upper-case bech32 address as the same address', async () => {
@@ -231,7 +294,7 @@ describe('resolving addresses', () => {
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ policy_id: 'testnet-drill', network: 'testnet', chain: 0, index: 0 });
     // The same key set's script on regtest would be a bcrt1 address: no policy has it.
-    const list = await app.request('GET', '/v1/policies/testnet-drill/addresses?count=1');
+    const list = await app.request('GET', '/v1/policies/testnet-drill/addresses?limit=1');
     expect(list.json.items[0].address.startsWith('tb1q')).toBe(true);
   });
 
@@ -255,8 +318,7 @@ describe('database guards', () => {
     expect((await issue('after-use')).status).toBe(409);
     const index0 = 'bcrt1qgf0m3u7hjs6vzarxqutzwuvfrlrfpfhkpj99w6naz4dvgdfgxsfsyddymg';
     await markAddressUsed({ ctx: app.ctx(), input: { address: index0 } });
-    const second = (await app.request('GET', '/v1/policies/regtest-cold/addresses?from=1&count=1')).json.items[0]
-      .address;
+    const second = (await app.request('GET', '/v1/policies/regtest-cold/addresses?limit=2')).json.items[1].address;
     await markAddressUsed({ ctx: app.ctx(), input: { address: second } });
     expect((await app.request('GET', `/v1/addresses/${index0}`)).json.state).toBe('used');
     const after = await issue('after-use');
@@ -280,8 +342,8 @@ describe('database guards', () => {
   // Several payouts to one never-issued address may arrive at once: one row, every caller gets it.
   // Concurrent sessions exist only on PostgreSQL (PGlite is one connection).
   it.runIf(onPostgres)('records a derived address once under concurrent look-ups', async () => {
-    const list = await app.request('GET', '/v1/policies/regtest-warm/addresses?chain=1&from=3&count=1');
-    const address = list.json.items[0].address;
+    const list = await app.request('GET', '/v1/policies/regtest-warm/addresses?chain=1&limit=4');
+    const address = list.json.items[3].address;
     const results = await Promise.all(Array.from({ length: 6 }, () => app.request('GET', `/v1/addresses/${address}`)));
     expect(results.map((r) => [r.status, r.json.chain, r.json.index])).toEqual(Array(6).fill([200, 1, 3]));
     const rows = rowsOf<{ n: number }>(
