@@ -20,6 +20,7 @@ export {
 export { latestWitnessedCheckpoint, reportCheckpoint } from './transparency/index.js';
 export { type LedgerExportOptions, type LedgerExportStream, ledgerExport } from './export/export.js';
 export { ledgerHeadSeq } from './gauges.js';
+export { type AccountMovement, accountMovements } from './movements.js';
 export { type MonthlyBalance, monthlyBalances } from './monthly.js';
 export { type LedgerExportRange, type LedgerExportRequest, resolveLedgerRange } from './export/range.js';
 export {

@@ -15,16 +15,24 @@ export interface DailyProduction {
   seconds: Dec;
   energyKwh: Dec;
   energyCost: Dec;
+  /** Hours curtailed, summed over the reports that state it. */
+  curtailedHours: Dec;
+  /** How many of the reports state curtailed_hours (0: the fleet did not say). */
+  curtailmentReports: number;
 }
 
 /**
  * Active (not superseded) production per site, day and energy currency, for days in
- * [fromDay, toDay), read from the trigger-maintained daily rollup.
+ * [fromDay, toDay), read from the trigger-maintained daily rollup. With `knownAt`, the reports as
+ * Reserve knew them then, summed from the reports: received by then (created_at <= knownAt) and
+ * not yet superseded then (superseded_at null or after knownAt).
  */
 export async function dailyProduction(
   db: Executor,
-  q: { fromDay: string; toDay: string; siteId?: string },
+  q: { fromDay: string; toDay: string; siteId?: string; knownAt?: Date },
 ): Promise<DailyProduction[]> {
+  const site = q.siteId ? sql`and site_id = ${q.siteId}` : sql``;
+  const known = q.knownAt?.toISOString();
   const rows = rowsOf<{
     site_id: string;
     day: string;
@@ -34,13 +42,26 @@ export async function dailyProduction(
     seconds: string;
     kwh: string;
     cost: string;
+    curtailed: string;
+    curtailment_reports: number;
   }>(
-    await db.execute(sql`
+    await db.execute(
+      known
+        ? sql`
+      select site_id, day::text as day, energy_currency as currency, count(*)::int as reports,
+             sum(work_ths)::text as work, sum(extract(epoch from period_end - period_start))::bigint::text as seconds,
+             sum(energy_kwh)::text as kwh, sum(energy_cost)::text as cost,
+             coalesce(sum(curtailed_hours), 0)::text as curtailed, count(curtailed_hours)::int as curtailment_reports
+        from production_reports
+       where created_at <= ${known}::timestamptz and (superseded_at is null or superseded_at > ${known}::timestamptz)
+         and day >= ${q.fromDay}::date and day < ${q.toDay}::date ${site}
+       group by site_id, day, energy_currency`
+        : sql`
       select site_id, day::text as day, currency, reports, work_ths::text as work, seconds::text as seconds,
-             energy_kwh::text as kwh, energy_cost::text as cost
+             energy_kwh::text as kwh, energy_cost::text as cost, curtailed_hours::text as curtailed, curtailment_reports
         from production_daily
-       where reports > 0 and day >= ${q.fromDay}::date and day < ${q.toDay}::date
-         ${q.siteId ? sql`and site_id = ${q.siteId}` : sql``}`),
+       where reports > 0 and day >= ${q.fromDay}::date and day < ${q.toDay}::date ${site}`,
+    ),
   );
   return rows.map((r) => ({
     siteId: r.site_id,
@@ -51,6 +72,8 @@ export async function dailyProduction(
     seconds: new Dec(r.seconds),
     energyKwh: new Dec(r.kwh),
     energyCost: new Dec(r.cost),
+    curtailedHours: new Dec(r.curtailed),
+    curtailmentReports: Number(r.curtailment_reports),
   }));
 }
 

@@ -1,5 +1,5 @@
 // The reconciliation report: per site and period, what was produced, what it cost, what it
-// should have earned and what the books say it earned, with flags.
+// should have earned and what the books say it earned, with flags; what the surplus earned.
 import type { Ctx } from '../context.js';
 import { notFound } from '../errors.js';
 import { executor } from '../context.js';
@@ -18,8 +18,9 @@ import {
   roundExpectedSat,
 } from '../production/index.js';
 import { raiseUnderpayments } from './alerts.js';
+import { type Accumulator, bucketBounds, Buckets, DAY_MS, dayStart, type Granularity } from './buckets.js';
 import { flagPeriod } from './flags.js';
-import { foreignPayouts, miningIncome, miningIncomeBetween, siteIncome } from './sources.js';
+import { foreignPayouts, incomeMovements } from './sources.js';
 import { priceMarkSeries } from '../production/index.js';
 import {
   periodLabel,
@@ -31,7 +32,7 @@ import {
   valueAtReceipt,
 } from './surplus.js';
 
-export type Granularity = 'day' | 'month';
+export type { Granularity };
 
 export interface ReconciliationQuery {
   /** First UTC day, YYYY-MM-DD. */
@@ -43,73 +44,11 @@ export interface ReconciliationQuery {
   missingPayoutDays: number;
   reportingCurrency: string;
   asOf: Date;
-}
-
-const DAY_MS = 86_400_000;
-const dayStart = (day: string) => new Date(`${day}T00:00:00Z`);
-const bucketOf = (day: string, g: Granularity) => (g === 'day' ? day : day.slice(0, 7));
-
-function bucketBounds(bucket: string, g: Granularity, q: ReconciliationQuery): { start: Date; end: Date } {
-  const start = g === 'day' ? dayStart(bucket) : new Date(`${bucket}-01T00:00:00Z`);
-  const end =
-    g === 'day'
-      ? new Date(start.getTime() + DAY_MS)
-      : new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
-  // Clip to the query, so a partial month says so.
-  return {
-    start: start < dayStart(q.from) ? dayStart(q.from) : start,
-    end: end > dayStart(q.to) ? dayStart(q.to) : end,
-  };
-}
-
-interface Accumulator {
-  siteId: string;
-  bucket: string;
-  reports: number;
-  workThs: Dec;
-  seconds: Dec;
-  energyKwh: Dec;
-  costs: Map<string, Dec>;
-  costReporting: Dec | null;
-  missingRates: Set<string>;
-  expectedExact: Dec;
-  expectedBlocks: Dec;
-  missingNetworkDays: number;
-  actualSat: bigint;
-  blocks: number;
-  foreign: number;
-}
-
-function newAcc(siteId: string, bucket: string): Accumulator {
-  return {
-    siteId,
-    bucket,
-    reports: 0,
-    workThs: new Dec(0),
-    seconds: new Dec(0),
-    energyKwh: new Dec(0),
-    costs: new Map(),
-    costReporting: new Dec(0),
-    missingRates: new Set(),
-    expectedExact: new Dec(0),
-    expectedBlocks: new Dec(0),
-    missingNetworkDays: 0,
-    actualSat: 0n,
-    blocks: 0,
-    foreign: 0,
-  };
-}
-
-/** The first instant of each month touching [from, to), then `to`: the month buckets' edges. */
-function monthBoundaries(from: Date, to: Date): Date[] {
-  const edges = [from];
-  let next = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1));
-  while (next < to) {
-    edges.push(next);
-    next = new Date(Date.UTC(next.getUTCFullYear(), next.getUTCMonth() + 1, 1));
-  }
-  edges.push(to);
-  return edges;
+  /**
+   * What Reserve knew then: only ledger entries recorded by then (recorded_at <= knownAt, the
+   * roll-forward's rule) and production reports received by then and not yet superseded then.
+   */
+  knownAt?: Date;
 }
 
 export type { ReconciliationRow };
@@ -125,49 +64,48 @@ async function readSources(ctx: Ctx, q: ReconciliationQuery) {
     (await listSites(db)).filter((s) => !q.siteId || s.id === q.siteId).map((s) => [s.id, s]),
   );
   if (q.siteId && !sites.has(q.siteId)) throw notFound(`site ${q.siteId}`);
-  // By month, income comes from the ledger's balances at each month boundary (one summing
-  // query each); by day, from the income entries themselves.
-  const monthStarts = q.granularity === 'month' ? monthBoundaries(from, to) : [];
-  const soloSites = [...sites.values()].filter((s) => s.poolKind === 'solo').map((s) => s.id);
-  const [daily, network, income, incomeByMonth, soloIncome, foreign, marks] = await Promise.all([
-    dailyProduction(db, { fromDay: q.from, toDay: q.to, siteId: q.siteId }),
+  const [daily, network, income, foreign, marks] = await Promise.all([
+    dailyProduction(db, { fromDay: q.from, toDay: q.to, siteId: q.siteId, knownAt: q.knownAt }),
     networkDays(db, q.from, new Date(to.getTime() - DAY_MS).toISOString().slice(0, 10)),
-    // Every receipt, also by month: each is valued at the mark in force at its time.
-    miningIncome(ctx, from, to),
-    q.granularity === 'month' ? miningIncomeBetween(ctx, monthStarts) : Promise.resolve(new Map<string, bigint[]>()),
-    q.granularity === 'month' ? Promise.all(soloSites.map((id) => siteIncome(ctx, id, from, to))) : Promise.resolve([]),
-    foreignPayouts(ctx, from, to),
+    // Income per site and valid time, one grouped read: summed per bucket, each valued at its mark.
+    incomeMovements(ctx, from, to, q.knownAt),
+    foreignPayouts(ctx, from, to, q.knownAt),
     priceMarkSeries(db, q.reportingCurrency, to),
   ]);
+  const currencies = new Set(daily.map((d) => d.currency));
+  for (const s of sites.values()) if (s.exportCurrency) currencies.add(s.exportCurrency);
   const rates = new Map<string, { at: Date; rate: Dec }[]>();
-  for (const currency of new Set(daily.map((d) => d.currency))) {
+  for (const currency of currencies) {
     if (currency !== q.reportingCurrency && currency !== 'XXX')
       rates.set(currency, await fxRateSeries(db, currency, q.reportingCurrency, from, to));
   }
-  return { from, to, sites, monthStarts, daily, network, income, incomeByMonth, soloIncome, foreign, marks, rates };
+  return { from, to, sites, daily, network, income, foreign, marks, rates };
 }
 
 type Sources = Awaited<ReturnType<typeof readSources>>;
 
-/** The accumulators of a reconciliation, one per site and bucket, made on first use. */
-class Buckets {
-  readonly accs = new Map<string, Accumulator>();
-  constructor(private readonly granularity: Granularity) {}
-  at(siteId: string, day: string): Accumulator {
-    const bucket = bucketOf(day, this.granularity);
-    const key = `${siteId}\u0000${bucket}`;
-    let a = this.accs.get(key);
-    if (!a) this.accs.set(key, (a = newAcc(siteId, bucket)));
-    return a;
+/** The rate of `currency` into the reporting currency at the end of `day` (latest at or before), or null. */
+function rateAtDayEnd(s: Sources, q: ReconciliationQuery, currency: string, day: string): Dec | null {
+  if (currency === q.reportingCurrency) return new Dec(1);
+  return latestAt(s.rates.get(currency) ?? [], new Date(dayStart(day).getTime() + DAY_MS))?.rate ?? null;
+}
+
+/** One production day's energy cost and export value, converted at that day's rate. */
+function addMoney(a: Accumulator, d: Sources['daily'][number], site: Site, s: Sources, q: ReconciliationQuery) {
+  if (!d.energyCost.isZero()) {
+    a.costs.set(d.currency, (a.costs.get(d.currency) ?? new Dec(0)).add(d.energyCost));
+    const rate = rateAtDayEnd(s, q, d.currency, d.day);
+    if (rate === null) a.missingRates.add(d.currency);
+    else if (a.costReporting) a.costReporting = a.costReporting.add(d.energyCost.mul(rate));
   }
-  sorted(): Accumulator[] {
-    return [...this.accs.values()].sort((x, y) =>
-      x.siteId === y.siteId ? (x.bucket < y.bucket ? -1 : 1) : x.siteId < y.siteId ? -1 : 1,
-    );
+  if (site.exportPricePerKwh !== null && site.exportCurrency) {
+    const rate = rateAtDayEnd(s, q, site.exportCurrency, d.day);
+    if (rate === null) a.missingExportRate = true;
+    else a.exportValue = (a.exportValue ?? new Dec(0)).add(d.energyKwh.mul(site.exportPricePerKwh).mul(rate));
   }
 }
 
-/** Production days: work, energy, cost (in its currency and the reporting one) and expected income. */
+/** Production days: work, energy, curtailment, cost and export value, expected income. */
 function addProduction(buckets: Buckets, s: Sources, q: ReconciliationQuery): void {
   // Per network day, what one TH-second is worth (gross sat) and how many blocks it finds:
   // exactly the pure functions applied to a unit of work, so each report day costs two products.
@@ -179,22 +117,16 @@ function addProduction(buckets: Buckets, s: Sources, q: ReconciliationQuery): vo
     ]),
   );
   for (const d of s.daily) {
-    if (!s.sites.has(d.siteId)) continue;
+    const site = s.sites.get(d.siteId);
+    if (!site) continue;
     const a = buckets.at(d.siteId, d.day);
     a.reports += d.reports;
     a.workThs = a.workThs.add(d.workThs);
     a.seconds = a.seconds.add(d.seconds);
     a.energyKwh = a.energyKwh.add(d.energyKwh);
-    if (!d.energyCost.isZero()) {
-      a.costs.set(d.currency, (a.costs.get(d.currency) ?? new Dec(0)).add(d.energyCost));
-      // Each day's cost converts at the latest rate at or before the end of that day.
-      const rate =
-        d.currency === q.reportingCurrency
-          ? new Dec(1)
-          : (latestAt(s.rates.get(d.currency) ?? [], new Date(dayStart(d.day).getTime() + DAY_MS))?.rate ?? null);
-      if (rate === null) a.missingRates.add(d.currency);
-      else if (a.costReporting) a.costReporting = a.costReporting.add(d.energyCost.mul(rate));
-    }
+    a.curtailedHours = a.curtailedHours.add(d.curtailedHours);
+    a.curtailmentReports += d.curtailmentReports;
+    addMoney(a, d, site, s, q);
     const unit = perDay.get(d.day);
     if (!unit) {
       if (d.workThs.gt(0)) a.missingNetworkDays++;
@@ -206,35 +138,44 @@ function addProduction(buckets: Buckets, s: Sources, q: ReconciliationQuery): vo
   }
 }
 
-/** What was received: income (by day from entries, by month from balances), solo blocks, foreign payouts. */
-function addIncome(buckets: Buckets, s: Sources, q: ReconciliationQuery): Map<string, { at: Date; sat: bigint }[]> {
+/** What was received, in the bucket of its valid time: income, coinbases found, foreign payouts. */
+function addIncome(buckets: Buckets, s: Sources, q: ReconciliationQuery): void {
   const wanted = (siteId: string) => !q.siteId || siteId === q.siteId;
-  s.monthStarts.slice(1).forEach((_, i) => {
-    const day = s.monthStarts[i]!.toISOString().slice(0, 10);
-    for (const [siteId, amounts] of s.incomeByMonth) {
-      if (!wanted(siteId) || amounts[i] === 0n) continue;
-      buckets.at(siteId, day).actualSat += amounts[i]!;
-    }
-  });
-  for (const m of s.soloIncome.flat()) {
-    if (!wanted(m.siteId)) continue;
-    buckets.at(m.siteId, m.at.toISOString().slice(0, 10)).blocks += m.sat > 0n ? 1 : m.sat < 0n ? -1 : 0;
-  }
-  const receipts = new Map<string, { at: Date; sat: bigint }[]>();
   for (const m of s.income) {
     if (!wanted(m.siteId)) continue;
-    const key = `${m.siteId}\u0000${bucketOf(m.at.toISOString().slice(0, 10), q.granularity)}`;
-    receipts.set(key, [...(receipts.get(key) ?? []), m]);
-    if (q.granularity !== 'day') continue; // by month, income came from the balances above
     const a = buckets.at(m.siteId, m.at.toISOString().slice(0, 10));
     a.actualSat += m.sat;
-    a.blocks += m.sat > 0n ? 1 : m.sat < 0n ? -1 : 0;
+    a.blocks += m.blocks;
+    a.receipts.push(m);
   }
   for (const f of s.foreign) {
     if (!wanted(f.siteId)) continue;
     buckets.at(f.siteId, f.at.toISOString().slice(0, 10)).foreign++;
   }
-  return receipts;
+}
+
+/** The flags of a row: the period's own, then a missing rate for its cost or its export price. */
+function rowFlags(
+  a: Accumulator,
+  q: ReconciliationQuery,
+  site: Site | undefined,
+  periodFlags: ReconciliationRow['flags'],
+) {
+  return [
+    ...periodFlags,
+    ...[...a.missingRates].map((c) => ({
+      code: 'no_fx_rate' as const,
+      detail: `no ${c}/${q.reportingCurrency} rate at or before the period's days`,
+    })),
+    ...(a.missingExportRate && !a.missingRates.has(site?.exportCurrency ?? '')
+      ? [
+          {
+            code: 'no_fx_rate' as const,
+            detail: `no ${site?.exportCurrency}/${q.reportingCurrency} rate at or before the period's days (export price)`,
+          },
+        ]
+      : []),
+  ];
 }
 
 /** One site's bucket as a row: expected against actual, flags, cost per BTC, surplus. */
@@ -242,7 +183,6 @@ function toRow(
   a: Accumulator,
   q: ReconciliationQuery,
   site: Site | undefined,
-  receipts: { at: Date; sat: bigint }[],
   marks: Sources['marks'],
 ): ReconciliationRowOut {
   const reportingPlaces = currencyPlaces(q.reportingCurrency);
@@ -270,7 +210,6 @@ function toRow(
   const variance = a.actualSat - expectedSat;
   const perBtc = costReporting ? costPerBtc(costReporting, a.actualSat) : null;
   const breakEven = costReporting ? costPerBtc(costReporting, expectedSat) : null;
-  const value = valueAtReceipt(receipts, marks);
   return {
     site: a.siteId,
     period: periodLabel(start, end, q.granularity),
@@ -303,14 +242,21 @@ function toRow(
       : null,
     actual_blocks: arrangement.kind === 'solo' ? Math.max(0, a.blocks) : null,
     missing_network_days: a.missingNetworkDays,
-    flags: [
-      ...flags,
-      ...[...a.missingRates].map((c) => ({
-        code: 'no_fx_rate' as const,
-        detail: `no ${c}/${q.reportingCurrency} rate at or before the period's days`,
-      })),
-    ],
-    ...surplusFields(a.energyKwh, value, costReporting, reportingPlaces),
+    flags: rowFlags(a, q, site, flags),
+    ...surplusFields(
+      {
+        energyKwh: a.energyKwh,
+        valueAtReceipt: valueAtReceipt(a.receipts, marks),
+        costReporting,
+        exportValue: a.missingExportRate ? null : a.exportValue,
+        exportPrice:
+          site?.exportPricePerKwh != null && site.exportCurrency
+            ? { perKwh: new Dec(site.exportPricePerKwh), currency: site.exportCurrency }
+            : null,
+        curtailedHours: a.curtailmentReports > 0 ? a.curtailedHours : null,
+      },
+      reportingPlaces,
+    ),
   };
 }
 
@@ -319,19 +265,17 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
   const sources = await readSources(ctx, q);
   const buckets = new Buckets(q.granularity);
   addProduction(buckets, sources, q);
-  const receipts = addIncome(buckets, sources, q);
-  const rows = buckets
-    .sorted()
-    .map((a) =>
-      toRow(a, q, sources.sites.get(a.siteId), receipts.get(`${a.siteId}\u0000${a.bucket}`) ?? [], sources.marks),
-    );
-  await raiseUnderpayments(ctx, rows, sources.sites);
+  addIncome(buckets, sources, q);
+  const rows = buckets.sorted().map((a) => toRow(a, q, sources.sites.get(a.siteId), sources.marks));
+  // Alerts are raised on what is known now, never on a look back at an earlier known_at.
+  if (!q.knownAt) await raiseUnderpayments(ctx, rows, sources.sites);
   return {
     from: q.from,
     to: q.to,
     granularity: q.granularity,
     reporting_currency: q.reportingCurrency,
     as_of: q.asOf.toISOString(),
+    known_at: q.knownAt?.toISOString() ?? null,
     missing_payout_days: q.missingPayoutDays,
     rows,
     totals: totalsOf(rows, periodLabel(sources.from, sources.to, q.granularity), currencyPlaces(q.reportingCurrency)),

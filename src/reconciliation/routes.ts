@@ -2,11 +2,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { stringify } from 'csv-stringify/sync';
 import { bearerSecurity, requireRole } from '../http/auth.js';
 import { createRouter, errorResponses } from '../http/env.js';
-import { currencyCode } from '../http/schemas.js';
+import { currencyCode, rfc3339 } from '../http/schemas.js';
 import { FLAG_CODES } from './flags.js';
 import { buildReconciliation, reconciliationCsvRecords } from './report.js';
 
-const day = z.iso.date({ message: 'must be a date YYYY-MM-DD' });
+// A missing day says so ("is required"), a malformed one says what it must be.
+const day = z.iso.date({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a date YYYY-MM-DD') });
 const MAX_DAYS = 3660;
 
 const ReconciliationQuerySchema = z
@@ -23,6 +24,10 @@ const ReconciliationQuerySchema = z
       .default(2),
     currency: currencyCode.optional().openapi({ description: 'Reporting currency (default: the configured one)' }),
     format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).default('json'),
+    known_at: rfc3339.optional().openapi({
+      description:
+        'What Reserve knew then: only ledger entries recorded by then (recorded_at <= known_at, as the roll-forward) and production reports received by then and not superseded by then. See docs/reconciliation.md.',
+    }),
   })
   .superRefine((v, ctx) => {
     const span = (Date.parse(v.to) - Date.parse(v.from)) / 86_400_000;
@@ -32,6 +37,20 @@ const ReconciliationQuerySchema = z
   });
 
 const decimal = z.string().openapi({ description: 'A decimal, as a string' });
+// What the surplus earned beside what the energy would have earned otherwise (rows and totals).
+const surplusShape = {
+  curtailed_hours: decimal.nullable().openapi({
+    description: 'Hours the site was told to stop, summed over the reports that say (null: none did)',
+  }),
+  export_value: decimal.nullable().openapi({
+    description: 'energy_kwh x the export price, each day at its rate, in the reporting currency',
+  }),
+  export_per_mwh: decimal.nullable().openapi({ description: 'export_value / energy_mwh' }),
+  alternative_value: decimal.nullable().openapi({
+    description: 'What the energy would have earned instead: export_value with an export price, else the tariff cost',
+  }),
+  alternative_per_mwh: decimal.nullable().openapi({ description: 'alternative_value / energy_mwh' }),
+};
 const Row = z
   .object({
     site: z.string(),
@@ -70,6 +89,10 @@ const Row = z
     }),
     revenue_per_mwh: decimal.nullable(),
     tariff_per_mwh: decimal.nullable().openapi({ description: 'What the energy cost at its tariff, per MWh' }),
+    ...surplusShape,
+    alternative_basis: z.enum(['export_price', 'tariff']).nullable(),
+    export_price_per_kwh: decimal.nullable().openapi({ description: "The site's export price, in export_currency" }),
+    export_currency: z.string().nullable(),
   })
   .strict()
   .openapi('ReconciliationRow');
@@ -91,6 +114,8 @@ const Totals = z
     mined_value_at_receipt: decimal.nullable(),
     revenue_per_mwh: decimal.nullable(),
     tariff_per_mwh: decimal.nullable(),
+    ...surplusShape,
+    alternative_basis: z.enum(['export_price', 'tariff', 'mixed']).nullable(),
   })
   .strict()
   .openapi('ReconciliationTotals');
@@ -115,6 +140,7 @@ const reconciliationRoute = createRoute({
               granularity: z.string(),
               reporting_currency: z.string(),
               as_of: z.string(),
+              known_at: z.string().nullable().openapi({ description: 'The known_at asked for, or null' }),
               missing_payout_days: z.number().int(),
               rows: z.array(Row),
               totals: Totals,
@@ -139,7 +165,9 @@ export function reconciliationRouter(options: { reportingCurrency: string }) {
       granularity: q.granularity,
       missingPayoutDays: q.missing_payout_days,
       reportingCurrency: q.currency ?? options.reportingCurrency,
-      asOf: new Date(),
+      // Flags that wait for time to pass (a missing payout) judge at known_at when asked for.
+      asOf: q.known_at ? new Date(q.known_at) : new Date(),
+      knownAt: q.known_at ? new Date(q.known_at) : undefined,
     });
     if (q.format === 'csv' || /\btext\/csv\b/.test(c.req.header('accept') ?? '')) {
       return c.body(stringify(reconciliationCsvRecords(report)), 200, {

@@ -1,6 +1,7 @@
 // What the surplus earned, and the report's CSV: pure, no database.
 // Per site and period: the energy in MWh, the BTC mined and its value at receipt (each receipt at
-// the price mark in force at its time), revenue per MWh beside what that energy cost at the tariff.
+// the price mark in force at its time), revenue per MWh beside what that energy cost at the tariff
+// and what it would have fetched at the site's export price, and the hours the grid curtailed it.
 // Periods are half-open [start, end) and labelled by the range they really cover.
 import { formatBtc } from '../money/btc.js';
 import { Dec } from '../money/fiat.js';
@@ -40,37 +41,72 @@ export function markAt(marks: Mark[], at: Date): Mark | null {
   return found;
 }
 
-/** Value of each receipt at its mark, summed; null when a receipt has no mark before it. */
+/**
+ * Value of each receipt at its mark, summed; null when a receipt has no mark before it. The
+ * satoshis are summed per mark first (exact: bigint), then each sum valued once.
+ */
 export function valueAtReceipt(receipts: { at: Date; sat: bigint }[], marks: Mark[]): Dec | null {
-  let value = new Dec(0);
+  const byMark = new Map<Mark, bigint>();
   for (const r of receipts) {
     const mark = markAt(marks, r.at);
     if (!mark) return null;
-    value = value.add(mark.price.mul(r.sat.toString()).div(SAT));
+    byMark.set(mark, (byMark.get(mark) ?? 0n) + r.sat);
   }
+  let value = new Dec(0);
+  for (const [mark, sat] of byMark) value = value.add(mark.price.mul(sat.toString()).div(SAT));
   return value;
 }
+
+/** What the energy would have earned instead: at the export price when the site has one, else at its tariff. */
+export type AlternativeBasis = 'export_price' | 'tariff';
 
 export interface SurplusFields {
   energy_mwh: string;
   mined_value_at_receipt: string | null;
   revenue_per_mwh: string | null;
   tariff_per_mwh: string | null;
+  curtailed_hours: string | null;
+  export_price_per_kwh: string | null;
+  export_currency: string | null;
+  export_value: string | null;
+  export_per_mwh: string | null;
+  alternative_basis: AlternativeBasis | null;
+  alternative_value: string | null;
+  alternative_per_mwh: string | null;
 }
 
-export function surplusFields(
-  energyKwh: Dec,
-  valueAtReceiptAmount: Dec | null,
-  costReporting: Dec | null,
-  places: number,
-): SurplusFields {
-  const mwh = energyKwh.div(1000);
+export interface SurplusInput {
+  energyKwh: Dec;
+  /** The BTC received, each receipt at its mark, in the reporting currency (null: a receipt without a mark). */
+  valueAtReceipt: Dec | null;
+  /** The energy at its tariff, in the reporting currency (null: a rate missing). */
+  costReporting: Dec | null;
+  /** The energy at the export price, in the reporting currency (null: no export price, or a rate missing). */
+  exportValue: Dec | null;
+  /** The site's export price as configured, in its own currency. */
+  exportPrice: { perKwh: Dec; currency: string } | null;
+  /** Hours curtailed, summed over the reports that say; null when none does. */
+  curtailedHours: Dec | null;
+}
+
+export function surplusFields(input: SurplusInput, places: number): SurplusFields {
+  const mwh = input.energyKwh.div(1000);
   const per = (v: Dec | null) => (v === null || mwh.isZero() ? null : v.div(mwh).toFixed(places));
+  const basis: AlternativeBasis = input.exportPrice ? 'export_price' : 'tariff';
+  const alternative = input.exportPrice ? input.exportValue : input.costReporting;
   return {
     energy_mwh: mwh.toFixed(),
-    mined_value_at_receipt: valueAtReceiptAmount?.toFixed(places) ?? null,
-    revenue_per_mwh: per(valueAtReceiptAmount),
-    tariff_per_mwh: per(costReporting),
+    mined_value_at_receipt: input.valueAtReceipt?.toFixed(places) ?? null,
+    revenue_per_mwh: per(input.valueAtReceipt),
+    tariff_per_mwh: per(input.costReporting),
+    curtailed_hours: input.curtailedHours?.toFixed() ?? null,
+    export_price_per_kwh: input.exportPrice?.perKwh.toFixed() ?? null,
+    export_currency: input.exportPrice?.currency ?? null,
+    export_value: input.exportValue?.toFixed(places) ?? null,
+    export_per_mwh: per(input.exportValue),
+    alternative_basis: alternative === null ? null : basis,
+    alternative_value: alternative?.toFixed(places) ?? null,
+    alternative_per_mwh: per(alternative),
   };
 }
 
@@ -121,6 +157,18 @@ export interface Totals {
   mined_value_at_receipt: string | null;
   revenue_per_mwh: string | null;
   tariff_per_mwh: string | null;
+  curtailed_hours: string | null;
+  export_value: string | null;
+  export_per_mwh: string | null;
+  alternative_basis: AlternativeBasis | 'mixed' | null;
+  alternative_value: string | null;
+  alternative_per_mwh: string | null;
+}
+
+/** Sum of the curtailed hours the rows state; null when none states any. */
+function curtailedTotal(rows: CsvRow[]): string | null {
+  const stated = rows.filter((r) => r.curtailed_hours !== null);
+  return stated.length === 0 ? null : stated.reduce((s, r) => s.add(r.curtailed_hours!), new Dec(0)).toFixed();
 }
 
 /** Sums over every row; a value some row lacks (no rate, no mark) makes its total null, never a partial sum. */
@@ -135,12 +183,16 @@ export function totalsOf(rows: CsvRow[], period: string, places: number): Totals
   const actual = rows.reduce((s, r) => s + BigInt(r.actual_sat), 0n);
   const cost = sumDec(rows.map((r) => r.energy_cost_reporting.amount));
   const value = sumDec(rows.map((r) => r.mined_value_at_receipt));
-  const fields = surplusFields(energyKwh, value, cost, places);
+  const exportValue = sumDec(rows.map((r) => r.export_value));
+  const alternative = sumDec(rows.map((r) => r.alternative_value));
+  const mwh = energyKwh.div(1000);
+  const per = (v: Dec | null) => (v === null || mwh.isZero() ? null : v.div(mwh).toFixed(places));
+  const bases = new Set(rows.map((r) => r.alternative_basis));
   return {
     period,
     reports: rows.reduce((s, r) => s + r.reports, 0),
     energy_kwh: energyKwh.toFixed(),
-    energy_mwh: fields.energy_mwh,
+    energy_mwh: mwh.toFixed(),
     energy_cost: [...costs]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([currency, amount]) => ({
@@ -155,9 +207,15 @@ export function totalsOf(rows: CsvRow[], period: string, places: number): Totals
     variance_sat: (actual - expected).toString(),
     variance_pct:
       expected === 0n ? null : new Dec((actual - expected).toString()).mul(100).div(expected.toString()).toFixed(2),
-    mined_value_at_receipt: fields.mined_value_at_receipt,
-    revenue_per_mwh: fields.revenue_per_mwh,
-    tariff_per_mwh: fields.tariff_per_mwh,
+    mined_value_at_receipt: value?.toFixed(places) ?? null,
+    revenue_per_mwh: per(value),
+    tariff_per_mwh: per(cost),
+    curtailed_hours: curtailedTotal(rows),
+    export_value: rows.length === 0 ? null : (exportValue?.toFixed(places) ?? null),
+    export_per_mwh: rows.length === 0 ? null : per(exportValue),
+    alternative_basis: alternative === null || rows.length === 0 ? null : bases.size === 1 ? [...bases][0]! : 'mixed',
+    alternative_value: alternative?.toFixed(places) ?? null,
+    alternative_per_mwh: per(alternative),
   };
 }
 
@@ -191,6 +249,14 @@ export function reconciliationCsv(rows: CsvRow[], totals: Totals, reportingCurre
     'mined_value_at_receipt',
     'revenue_per_mwh',
     'tariff_per_mwh',
+    'curtailed_hours',
+    'export_price_per_kwh',
+    'export_currency',
+    'export_value',
+    'export_per_mwh',
+    'alternative_basis',
+    'alternative_value',
+    'alternative_per_mwh',
     'production_cost_per_btc',
     'break_even_btc_price',
     'solo_interval_lower',
@@ -225,6 +291,14 @@ export function reconciliationCsv(rows: CsvRow[], totals: Totals, reportingCurre
     r.mined_value_at_receipt ?? '',
     r.revenue_per_mwh ?? '',
     r.tariff_per_mwh ?? '',
+    r.curtailed_hours ?? '',
+    r.export_price_per_kwh ?? '',
+    r.export_currency ?? '',
+    r.export_value ?? '',
+    r.export_per_mwh ?? '',
+    r.alternative_basis ?? '',
+    r.alternative_value ?? '',
+    r.alternative_per_mwh ?? '',
     r.production_cost_per_btc ?? '',
     r.break_even_btc_price ?? '',
     r.solo_interval ? String(r.solo_interval.lower) : '',
@@ -258,6 +332,14 @@ export function reconciliationCsv(rows: CsvRow[], totals: Totals, reportingCurre
     t.mined_value_at_receipt ?? '',
     t.revenue_per_mwh ?? '',
     t.tariff_per_mwh ?? '',
+    t.curtailed_hours ?? '',
+    '',
+    '',
+    t.export_value ?? '',
+    t.export_per_mwh ?? '',
+    t.alternative_basis ?? '',
+    t.alternative_value ?? '',
+    t.alternative_per_mwh ?? '',
     '',
     '',
     '',

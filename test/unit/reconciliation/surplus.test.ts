@@ -43,12 +43,65 @@ describe('value at receipt', () => {
   it('is unknown, not partial, when a receipt precedes every mark', () => {
     expect(valueAtReceipt([{ at: d('2025-12-31T00:00:00Z'), sat: 1n }], marks)).toBeNull();
   });
-  it('gives revenue and tariff per MWh', () => {
-    expect(surplusFields(new Dec('2500'), new Dec('37000'), new Dec('150'), 2)).toEqual({
+  it('sums per mark before valuing: the same as each receipt at its own mark', () => {
+    const receipts = Array.from({ length: 7 }, (_, i) => ({
+      at: d(`2026-0${1 + (i % 2)}-1${i}T00:00:00Z`),
+      sat: BigInt(1_234_567 * (i + 1)),
+    }));
+    // By hand: January receipts i = 0, 2, 4, 6 (60,000), February i = 1, 3, 5 (70,000).
+    const jan = 1_234_567 * (1 + 3 + 5 + 7);
+    const feb = 1_234_567 * (2 + 4 + 6);
+    const expected = new Decimal(jan).mul(60000).add(new Decimal(feb).mul(70000)).div(1e8);
+    expect(valueAtReceipt(receipts, marks)?.toFixed()).toBe(expected.toFixed());
+  });
+  it('gives revenue, tariff and export per MWh; the export price is the alternative when set', () => {
+    const base = {
+      energyKwh: new Dec('2500'),
+      valueAtReceipt: new Dec('37000'),
+      costReporting: new Dec('150'),
+      exportValue: null,
+      exportPrice: null,
+      curtailedHours: null,
+    };
+    expect(surplusFields(base, 2)).toEqual({
       energy_mwh: '2.5',
       mined_value_at_receipt: '37000.00',
       revenue_per_mwh: '14800.00',
       tariff_per_mwh: '60.00',
+      curtailed_hours: null,
+      export_price_per_kwh: null,
+      export_currency: null,
+      export_value: null,
+      export_per_mwh: null,
+      alternative_basis: 'tariff',
+      alternative_value: '150.00',
+      alternative_per_mwh: '60.00',
+    });
+    // 2500 kWh x 0.05 BYN x 0.30 = 37.50 USD, 15.00 per MWh.
+    const exported = surplusFields(
+      {
+        ...base,
+        exportValue: new Dec('37.5'),
+        exportPrice: { perKwh: new Dec('0.05'), currency: 'BYN' },
+        curtailedHours: new Dec('3.5'),
+      },
+      2,
+    );
+    expect(exported).toMatchObject({
+      curtailed_hours: '3.5',
+      export_price_per_kwh: '0.05',
+      export_currency: 'BYN',
+      export_value: '37.50',
+      export_per_mwh: '15.00',
+      alternative_basis: 'export_price',
+      alternative_value: '37.50',
+      alternative_per_mwh: '15.00',
+    });
+    // An export price whose rate is missing: no alternative, not the tariff in its place.
+    expect(surplusFields({ ...base, exportPrice: { perKwh: new Dec('0.05'), currency: 'BYN' } }, 2)).toMatchObject({
+      export_value: null,
+      alternative_basis: null,
+      alternative_value: null,
     });
   });
 });
@@ -79,7 +132,17 @@ function row(site: string, over: Partial<CsvRow>): CsvRow {
     actual_blocks: null,
     missing_network_days: 0,
     flags: [],
-    ...surplusFields(new Dec('1000'), new Dec('0.63'), new Dec('1116.00'), 2),
+    ...surplusFields(
+      {
+        energyKwh: new Dec('1000'),
+        valueAtReceipt: new Dec('0.63'),
+        costReporting: new Dec('1116.00'),
+        exportValue: new Dec('150'),
+        exportPrice: { perKwh: new Dec('0.5'), currency: 'BYN' },
+        curtailedHours: new Dec('2'),
+      },
+      2,
+    ),
     ...over,
   };
 }
@@ -87,7 +150,14 @@ function row(site: string, over: Partial<CsvRow>): CsvRow {
 describe('the reconciliation CSV', () => {
   const rows = [
     row('dam-1', {}),
-    row('flare-2', { energy_cost: [{ currency: 'USD', amount: '250.5' }], energy_kwh: '500.5', actual_sat: '1200' }),
+    row('flare-2', {
+      energy_cost: [{ currency: 'USD', amount: '250.5' }],
+      energy_kwh: '500.5',
+      actual_sat: '1200',
+      curtailed_hours: null,
+      export_value: '75.08',
+      alternative_value: '75.08',
+    }),
   ];
   const totals = totalsOf(rows, '2026-03', 2);
   const records = reconciliationCsv(rows, totals, 'USD');
@@ -114,11 +184,20 @@ describe('the reconciliation CSV', () => {
       'energy_cost_reporting',
       'actual_sat',
       'expected_sat',
+      'curtailed_hours',
+      'export_value',
+      'alternative_value',
     ]) {
       const sum = body.reduce((s, r) => s.plus(r[column] || 0), new Decimal(0));
       expect(new Decimal(total[column]!).eq(sum), column).toBe(true);
     }
     expect(total.actual_btc).toBe('0.00002100');
     expect(total.energy_mwh).toBe('1.5005');
+    // The export price and its currency in columns of their own; per MWh from the summed value.
+    expect(parsed[0]!.export_price_per_kwh).toBe('0.5');
+    expect(parsed[0]!.export_currency).toBe('BYN');
+    expect(total.export_per_mwh).toBe(new Decimal('225.08').div('1.5005').toFixed(2));
+    expect(total.alternative_basis).toBe('export_price');
+    expect(total.curtailed_hours).toBe('2');
   });
 });
