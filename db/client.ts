@@ -62,7 +62,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       types: { bigint: postgres.BigInt },
       connection: { application_name: 'reserve', statement_timeout: options.statementTimeoutMs ?? 30_000 },
     });
-    const db = drizzlePostgres(client) as unknown as Db;
+    const db = drizzlePostgres(preparing(client)) as unknown as Db;
     return { db, engine: 'postgres', close: () => client.end({ timeout: 5 }) };
   }
   const inMemory = !options.dataDir || options.dataDir.startsWith('memory://');
@@ -94,6 +94,40 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     lock?.release();
     throw error;
   }
+}
+
+/**
+ * Every statement drizzle sends through postgres.js, prepared. Drizzle names only the queries a
+ * caller `.prepare(name)`s; the rest (every builder query awaited directly, every db.execute) go
+ * out unnamed with `prepare: false`, and postgres.js then sends a statement with parameters in two
+ * round trips: Parse+Describe, wait for the parameter types, then Bind+Execute. Prepared, the
+ * first use per connection costs the same and every later one a single round trip (postgres.js
+ * keys its statements by their text and types, per connection). Measured on the chain bench:
+ * ~1 ms a round trip on this shared machine, 23 statements a block.connected.
+ * Queries without parameters still go by the simple protocol (postgres.js's own choice), so
+ * multi-statement migrations are unaffected. The statement cache lives as long as the connection
+ * (postgres.js recycles connections after 30-60 min, max_lifetime), which bounds it.
+ */
+function preparing<T extends postgres.Sql | postgres.TransactionSql>(sql: T): T {
+  return new Proxy(sql, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (key === 'unsafe') {
+        return (query: string, params?: unknown[], options?: Record<string, unknown>) =>
+          target.unsafe(query, params as never, { ...options, prepare: true });
+      }
+      if (key === 'begin' || key === 'savepoint') {
+        return (...args: unknown[]) => {
+          const fn = args[args.length - 1] as (tx: postgres.TransactionSql) => unknown;
+          return (value as (...a: unknown[]) => unknown).apply(target, [
+            ...args.slice(0, -1),
+            (tx: postgres.TransactionSql) => fn(preparing(tx)),
+          ]);
+        };
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** Rows of a raw `db.execute(sql...)`, whichever engine answered. */

@@ -8,6 +8,7 @@
 // Part 2, the pure rules beside their ceiling in the same run: header checks against bare
 // double-SHA-256 of the same 80-byte headers, branch folds (depth 12) against the bare hashing a
 // fold needs. Must: each at least 25% of its ceiling.
+import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/client.js';
 import { createApp } from '../../src/app.js';
@@ -111,21 +112,60 @@ async function deliver(event: unknown): Promise<void> {
   if (response.status !== 200) throw new Error(`webhook ${response.status}: ${await response.text()}`);
 }
 
+/** CPU ms (user + system) of a process, from /proc (Linux); 0 when unreadable. */
+function procCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 1/100 s
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU used so far by this process and, on PostgreSQL, by the server backends of this database
+ * (same machine): the cost of ingestion whatever the load does to its wall time.
+ */
+async function cpuNow(): Promise<{ node: number; db: number }> {
+  const u = process.cpuUsage();
+  const node = (u.user + u.system) / 1000;
+  if (engine !== 'PostgreSQL') return { node, db: 0 };
+  const pids = rowsOf<{ pid: number }>(
+    await database.db.execute(sql`select pid from pg_stat_activity where datname = current_database()`),
+  );
+  return { node, db: pids.reduce((sum, r) => sum + procCpuMs(Number(r.pid)), 0) };
+}
+
 async function ingest(mined: Mined[]) {
   let headersMs = 0;
   let payoutsMs = 0;
+  const cpu = { headers: { node: 0, db: 0 }, payouts: { node: 0, db: 0 } };
+  const add = (
+    into: { node: number; db: number },
+    a: { node: number; db: number },
+    b: { node: number; db: number },
+  ) => {
+    into.node += b.node - a.node;
+    into.db += b.db - a.db;
+  };
   for (let start = 0; start < mined.length; start += BATCH) {
     const batch = mined.slice(start, start + BATCH);
+    let c = await cpuNow();
     let t = performance.now();
     for (const m of batch) await deliver(blockConnectedWithHeader(m.block));
     headersMs += performance.now() - t;
+    let c2 = await cpuNow();
+    add(cpu.headers, c, c2);
+    c = c2;
     t = performance.now();
     for (const m of batch) await deliver(payoutReceived(m.payout));
     payoutsMs += performance.now() - t;
+    c2 = await cpuNow();
+    add(cpu.payouts, c, c2);
     if ((start + BATCH) % 1000 === 0)
       console.log(`  .. ${start + BATCH} blocks: headers ${seconds(headersMs)}, payouts ${seconds(payoutsMs)}`);
   }
-  return { headersMs, payoutsMs };
+  return { headersMs, payoutsMs, cpu };
 }
 
 /** The header rules the webhook runs per header (parse, hash, link, PoW, bits, MTP, clock), alone. */
@@ -182,6 +222,10 @@ console.log(
 console.log(
   `  ${BLOCKS} payout.received, proven (3-level branch): ${seconds(ingested.payoutsMs)} (${(BLOCKS / (ingested.payoutsMs / 1000)).toFixed(0)}/s)`,
 );
+const perEvent = (c: { node: number; db: number }) =>
+  `${(c.node / BLOCKS).toFixed(2)} ms service + ${(c.db / BLOCKS).toFixed(2)} ms database = ${((c.node + c.db) / BLOCKS).toFixed(2)} ms`;
+console.log(`  CPU per block.connected: ${perEvent(ingested.cpu.headers)}`);
+console.log(`  CPU per payout.received: ${perEvent(ingested.cpu.payouts)}`);
 console.log(`  ended with tip ${tip}, ${done.proven} coins available and merkle_proven`);
 console.log(
   `  header checks alone: ${hChecks.toFixed(0)} ms = ${pct(hChecks, ingested.headersMs)} of the headers' time`,
