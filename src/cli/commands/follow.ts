@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Block, type Transaction } from 'bitcoinjs-lib';
 import { Presets, SingleBar } from 'cli-progress';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { type KeyOptions, readApiKey } from '../api-key.js';
+import { sendSecret } from './fleet.js';
 import { merkleBranchesDisplay, parseHeaderHex } from '../../chain/index.js';
 import { createFleetSender, type FleetSender } from '../../payouts/index.js';
 import { type CliIo, processIo } from '../offline.js';
@@ -338,9 +340,14 @@ export function registerFollowCommand(program: Command, io: CliIo = processIo) {
     .option('--rpc-user <user>', 'RPC user (else the cookie)')
     .option('--rpc-password <password>', 'RPC password (default: RPC_PASSWORD)')
     .option('--url <url>', 'the webhook URL', 'http://127.0.0.1:8080/v1/webhooks/fleet')
-    .option('--secret <whsec>', 'signing secret (default: the first of FLEET_WEBHOOK_SECRETS)')
+    .option(
+      '--secret-file <file>',
+      'file holding the signing secret (default: env FLEET_WEBHOOK_SECRET, else the first of FLEET_WEBHOOK_SECRETS)',
+    )
+    .option('--secret <whsec>', 'deprecated: the secret on the command line is visible in ps; prints a warning')
     .option('--api-url <url>', "Reserve's API, to learn the vault addresses", 'http://127.0.0.1:8080')
-    .option('--api-key <key>', 'a reader API key (default: RESERVE_API_KEY)')
+    .option('--key-file <file>', 'a file holding a reader API key (default: the key in RESERVE_API_KEY)')
+    .addOption(new Option('--api-key <key>', 'refused: use RESERVE_API_KEY or --key-file').hideHelp())
     .option('--state <file>', 'the cursor file', 'follow-state.json')
     .option('--site <id>', 'site_id of payouts to addresses issued without a site', 'follower')
     .option('--from-height <n>', 'first height to post (a new state file only)', '1')
@@ -349,11 +356,10 @@ export function registerFollowCommand(program: Command, io: CliIo = processIo) {
     .option('--retries <n>', 'retries of a failed call (backoff doubles to 10 s)', '8')
     .option('--no-progress', 'no progress bar')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
-      const secret = (opts.secret as string | undefined) ?? io.env.FLEET_WEBHOOK_SECRETS?.split(',')[0]?.trim();
-      if (!secret?.startsWith('whsec_'))
-        throw new Error('a whsec_ secret is required: --secret or FLEET_WEBHOOK_SECRETS');
-      const apiKey = (opts.apiKey as string | undefined) ?? io.env.RESERVE_API_KEY;
-      if (!apiKey) throw new Error('an API key is required: --api-key or RESERVE_API_KEY');
+      const apiKey = readApiKey(opts as KeyOptions, io.env);
+      const secret = sendSecret(opts as { secret?: string; secretFile?: string }, io.env, (line) =>
+        process.stderr.write(`${line}\n`),
+      );
       const user = opts.rpcUser as string | undefined;
       const rpcAuth = user
         ? { user, password: (opts.rpcPassword as string | undefined) ?? io.env.RPC_PASSWORD ?? '' }

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { CliFailure, type KeyOptions, readApiKey, withKeyFile } from '../api-key.js';
 
 // `reserve reports ...`: what an officer or auditor used to fetch with curl, from the running
 // service's HTTP API. The key comes from RESERVE_API_KEY or --key-file, never the command line
@@ -8,37 +8,17 @@ import type { Command } from 'commander';
 /** The service's own default (src/config.ts: HOST 127.0.0.1, PORT 8080). */
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
-export interface ApiOptions {
+export interface ApiOptions extends KeyOptions {
   url?: string;
-  keyFile?: string;
 }
 
-/** A failure the command reports in plain lines; main.ts prints `reserve: <message>` and exits 1. */
-export class CliFailure extends Error {
-  readonly exitCode = 1;
-}
+export { CliFailure };
 
 /** Adds --url and --key-file to a command that calls the service. */
 export function withApi(command: Command): Command {
-  return command
-    .option('--url <url>', `the service's base URL (default: RESERVE_URL, else ${DEFAULT_URL})`)
-    .option('--key-file <file>', 'a file holding the API key (default: the key in RESERVE_API_KEY)');
-}
-
-function apiKey(options: ApiOptions, env: NodeJS.ProcessEnv): string {
-  if (options.keyFile) {
-    let key: string;
-    try {
-      key = readFileSync(options.keyFile, 'utf8').trim();
-    } catch (error) {
-      throw new CliFailure(`cannot read the key file ${options.keyFile}: ${(error as Error).message}`);
-    }
-    if (!key) throw new CliFailure(`the key file ${options.keyFile} is empty`);
-    return key;
-  }
-  const key = env.RESERVE_API_KEY?.trim();
-  if (!key) throw new CliFailure('an API key is needed: set RESERVE_API_KEY or give --key-file FILE');
-  return key;
+  return withKeyFile(
+    command.option('--url <url>', `the service's base URL (default: RESERVE_URL, else ${DEFAULT_URL})`),
+  );
 }
 
 interface Problem {
@@ -78,7 +58,7 @@ export async function apiGet(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Response> {
   const base = (options.url ?? env.RESERVE_URL ?? DEFAULT_URL).replace(/\/+$/, '');
-  const key = apiKey(options, env);
+  const key = readApiKey(options, env);
   let url: URL;
   try {
     url = new URL(`${base}${path}`);

@@ -5,6 +5,7 @@
 // state is left as it was. Exit 0: cosigned (or nothing new); 1: refused; 2: cannot run.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { type KeyOptions, readApiKey, withKeyFile } from '../api-key.js';
 import {
   ALG_COSIGNATURE_V1,
   checkAgainstState,
@@ -91,46 +92,64 @@ export async function witnessOnce(o: WitnessOptions): Promise<WitnessResult> {
   return { outcome: previous === checkpoint.size ? 'unchanged' : 'cosigned', size: checkpoint.size, previous };
 }
 
+type WitnessCommandOptions = KeyOptions & { url: string; key: string; state: string; logKey?: string };
+
+/** One run of `reserve witness`; the exit status (WITNESS_EXIT). */
+export async function runWitness(o: WitnessCommandOptions, env: Record<string, string | undefined>): Promise<number> {
+  const logKey = o.logKey;
+  if (!logKey) {
+    console.error("reserve witness: --log-key is required: the log's verifier key (GET /v1/transparency/key)");
+    return WITNESS_EXIT.failed;
+  }
+  let apiKey: string;
+  try {
+    apiKey = readApiKey(o, env);
+  } catch (error) {
+    console.error(`reserve witness: ${(error as Error).message}`);
+    return WITNESS_EXIT.failed;
+  }
+  try {
+    const r = await witnessOnce({ url: o.url, key: o.key, state: o.state, logKey, apiKey });
+    console.log(
+      r.outcome === 'cosigned'
+        ? `cosigned checkpoint ${r.size}${r.previous === null ? ' (first contact)' : `, consistent with ${r.previous}`}`
+        : `checkpoint ${r.size} unchanged; cosigned again`,
+    );
+    return WITNESS_EXIT.ok;
+  } catch (error) {
+    if (error instanceof WitnessRefusal) {
+      console.error(`REFUSED: ${error.reason}`);
+      return WITNESS_EXIT.refused;
+    }
+    console.error(`reserve witness: ${(error as Error).message}`);
+    return WITNESS_EXIT.failed;
+  }
+}
+
 export function registerWitnessCommands(program: Command) {
-  const witness = program
-    .command('witness')
-    .description("witness the reserve's transparency log: verify its latest checkpoint is consistent, then cosign it")
-    .option('--url <url>', "the reserve's base URL", 'http://127.0.0.1:8080')
-    .option('--api-key <key>', 'an auditor API key (or RESERVE_API_KEY)')
+  const witness = withKeyFile(
+    program
+      .command('witness')
+      .description("witness the reserve's transparency log: verify its latest checkpoint is consistent, then cosign it")
+      .option('--url <url>', "the reserve's base URL", 'http://127.0.0.1:8080'),
+    'a file holding an auditor API key',
+  )
     .option('--key <file>', "this witness's signer key file (reserve witness keygen)", 'witness.key')
     .option('--state <file>', 'what this witness saw last', 'witness-state.json')
-    .requiredOption('--log-key <vkey>', "the log's verifier key (GET /v1/transparency/key, obtained out of band)")
-    .action(async (o: { url: string; apiKey?: string; key: string; state: string; logKey: string }) => {
-      const apiKey = o.apiKey ?? process.env.RESERVE_API_KEY;
-      if (!apiKey) {
-        console.error('reserve witness: give --api-key or RESERVE_API_KEY');
-        process.exitCode = WITNESS_EXIT.failed;
-        return;
-      }
-      try {
-        const r = await witnessOnce({ ...o, apiKey });
-        console.log(
-          r.outcome === 'cosigned'
-            ? `cosigned checkpoint ${r.size}${r.previous === null ? ' (first contact)' : `, consistent with ${r.previous}`}`
-            : `checkpoint ${r.size} unchanged; cosigned again`,
-        );
-        process.exitCode = WITNESS_EXIT.ok;
-      } catch (error) {
-        if (error instanceof WitnessRefusal) {
-          console.error(`REFUSED: ${error.reason}`);
-          process.exitCode = WITNESS_EXIT.refused;
-          return;
-        }
-        console.error(`reserve witness: ${(error as Error).message}`);
-        process.exitCode = WITNESS_EXIT.failed;
-      }
+    // Not a requiredOption: commander checks those of a parent for its subcommands too (keygen).
+    .option('--log-key <vkey>', "required: the log's verifier key (GET /v1/transparency/key, obtained out of band)")
+    .action(async (o: WitnessCommandOptions) => {
+      process.exitCode = await runWitness(o, process.env);
     });
   witness
     .command('keygen')
     .description('make a witness key; prints the verifier key to give the reserve (WITNESS_KEYS)')
     .requiredOption('--name <name>', 'the witness name, e.g. witness.finance.gov.example')
     .option('--key <file>', 'where to write the signer key (mode 0600)', 'witness.key')
-    .action((o: { name: string; key: string }) => {
+    .action((_o: unknown, command: Command) => {
+      // `witness` has a --key of its own, which commander gives the value of `keygen --key` to:
+      // read both levels (the same default).
+      const o = command.optsWithGlobals<{ name: string; key: string }>();
       const signer = generateSigner(o.name, ALG_COSIGNATURE_V1);
       writeFileSync(o.key, `${signerKeyString(signer)}\n`, { mode: 0o600, flag: 'wx' });
       console.log(verifierKeyString(signer));

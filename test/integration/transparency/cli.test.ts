@@ -31,9 +31,12 @@ afterAll(async () => {
 });
 
 /** Runs `reserve ...` (the compiled CLI) without blocking the event loop that serves it. */
-function reserve(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function reserve(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI_ENTRY, ...args], { cwd: root });
+    const child = spawn(process.execPath, [CLI_ENTRY, ...args], { cwd: root, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -55,19 +58,20 @@ describe('reserve witness and reserve verify, as processes', () => {
     await h.append(9);
     expect((await h.post('/v1/transparency/checkpoints', {})).status).toBe(200);
     const witness = (i: number) =>
-      reserve([
-        'witness',
-        '--url',
-        url,
-        '--api-key',
-        h.auditor,
-        '--key',
-        h.keyFiles[i]!,
-        '--state',
-        join(h.dir, `cli-state-${i}.json`),
-        '--log-key',
-        h.logKey,
-      ]);
+      reserve(
+        [
+          'witness',
+          '--url',
+          url,
+          '--key',
+          h.keyFiles[i]!,
+          '--state',
+          join(h.dir, `cli-state-${i}.json`),
+          '--log-key',
+          h.logKey,
+        ],
+        { ...process.env, RESERVE_API_KEY: h.auditor },
+      );
     for (const i of [0, 1]) {
       const w = await witness(i);
       expect(w.status, w.stderr).toBe(0);
@@ -154,19 +158,10 @@ describe('reserve witness and reserve verify, as processes', () => {
       await h.exec(statement);
     await h.append(1);
     expect((await h.post('/v1/transparency/checkpoints', {})).status).toBe(200);
-    const w = await reserve([
-      'witness',
-      '--url',
-      url,
-      '--api-key',
-      h.auditor,
-      '--key',
-      h.keyFiles[0]!,
-      '--state',
-      state,
-      '--log-key',
-      h.logKey,
-    ]);
+    const w = await reserve(
+      ['witness', '--url', url, '--key', h.keyFiles[0]!, '--state', state, '--log-key', h.logKey],
+      { ...process.env, RESERVE_API_KEY: h.auditor },
+    );
     expect(w.status).toBe(1);
     expect(w.stderr).toMatch(/REFUSED: checkpoint 14 is not consistent with checkpoint 13/);
     expect(readFileSync(state, 'utf8')).toBe(before);
