@@ -1,4 +1,3 @@
-import { spendInputs, spendOutputs, spends } from '../../db/schema/spends.js';
 import { audit } from '../audit/index.js';
 import { outputScriptOf } from '../bitcoin/address.js';
 import type { NetworkName } from '../bitcoin/networks.js';
@@ -26,7 +25,8 @@ import { expireDue } from './expire.js';
 import { fieldProblem, feeRateMsat, outputAmountSat, ProposeSpendInput, ruleRefusal, stateConflict } from './model.js';
 import { checkDestinations, checkLimits, rulesOf } from './rules.js';
 import { spendSettings } from './settings.js';
-import { lockSpend, lockVaultSpending, sentSince, type SpendRecord } from './store.js';
+import { recordProposal } from './record.js';
+import { lockVaultSpending, sentSince, type SpendRecord } from './store.js';
 
 // POST /v1/spends: a proposal under the vault's rules. In one transaction, serialised per vault: the
 // destinations resolved (a policy_id gets that vault's next receive address), the rules checked, the
@@ -209,37 +209,38 @@ export async function proposeSpend({ ctx, input: raw }: Verb<unknown>): Promise<
       change,
       locktime: tip.height ?? 0,
     });
-    await tx.insert(spends).values({
-      id,
-      policyId: policy.id,
-      policyVersion: policy.version,
-      state: 'proposed',
-      purpose: input.purpose,
-      account: input.account ?? DISBURSEMENTS,
-      proposedBy: ctx.actor.keyId ?? ctx.actor.role,
-      proposedByName: ctx.actor.name,
-      approvalsRequired: rules.approvals,
-      threshold: wallet.spec.threshold,
-      delayHours: rules.delayHours,
-      feeRateMsatVb: rateMsat,
-      feeSat: funding.feeSat,
-      vsize: funding.vsize,
-      amountSat,
-      changeSat: funding.changeSat,
-      locktime: tip.height ?? 0,
-      includesCoinbase: funding.inputs.some((i) => i.coinbase),
-      digest: spend.digest,
-      unsignedTxHex: spend.unsignedTx.toHex(),
-      unsignedTxid: spend.unsignedTxid,
-      txid: spend.txid,
-      psbtBase64: spend.psbt.toBase64(),
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + settings.expiryHours * HOUR_MS),
-    });
-    await tx.insert(spendInputs).values(
-      funding.inputs.map((coin, n) => ({
-        spendId: id,
-        n,
+    const psbtBase64 = Buffer.from(spend.psbt).toString('base64');
+    const unsignedTxHex = spend.unsignedTx.toHex();
+    const record = await recordProposal(
+      tx,
+      {
+        id,
+        policyId: policy.id,
+        policyVersion: policy.version,
+        state: 'proposed',
+        purpose: input.purpose,
+        account: input.account ?? DISBURSEMENTS,
+        proposedBy: ctx.actor.keyId ?? ctx.actor.role,
+        proposedByName: ctx.actor.name,
+        approvalsRequired: rules.approvals,
+        threshold: wallet.spec.threshold,
+        delayHours: rules.delayHours,
+        feeRateMsatVb: rateMsat,
+        feeSat: funding.feeSat,
+        vsize: funding.vsize,
+        amountSat,
+        changeSat: funding.changeSat,
+        locktime: tip.height ?? 0,
+        includesCoinbase: funding.inputs.some((i) => i.coinbase),
+        digest: spend.digest,
+        unsignedTxHex,
+        unsignedTxid: spend.unsignedTxid,
+        txid: spend.txid,
+        psbtBase64,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + settings.expiryHours * HOUR_MS),
+      },
+      funding.inputs.map((coin) => ({
         txid: coin.txid,
         vout: BigInt(coin.vout),
         amountSat: coin.valueSat,
@@ -248,13 +249,9 @@ export async function proposeSpend({ ctx, input: raw }: Verb<unknown>): Promise<
         index: coin.index,
         coinbase: coin.coinbase,
       })),
-    );
-    await tx.insert(spendOutputs).values(
       spend.outputs.map((o, vout) => {
         const resolved = outputs[vout];
         return {
-          spendId: id,
-          vout,
           address: o.address,
           scriptHex: Buffer.from(o.script).toString('hex'),
           amountSat: o.valueSat,
@@ -285,7 +282,7 @@ export async function proposeSpend({ ctx, input: raw }: Verb<unknown>): Promise<
         purpose: input.purpose,
       },
     });
-    return lockSpend(tx, id);
+    return record;
   });
 }
 
