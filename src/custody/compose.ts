@@ -1,14 +1,13 @@
-import type { Psbt, Transaction } from 'bitcoinjs-lib';
+import type { Transaction } from 'bitcoinjs-lib';
 import { spendDigest } from './digest.js';
 import type { Chain, MultisigWallet } from './multisig.js';
 import {
-  buildPsbt,
+  encodePsbt,
   finalTxidOf,
   inputContexts,
   type SpendCoin,
   type SpendInputContext,
   type SpendOutput,
-  unsignedTxOf,
 } from './psbt.js';
 import { type Funding, type SelectionParams, type SelectionPlan, settle } from './selection.js';
 import { dustLimitSat, type InputShape } from './vsize.js';
@@ -33,7 +32,8 @@ export interface ChangeAddress {
 export interface ComposedSpend {
   funding: Funding<SpendCoin>;
   outputs: SpendOutput[];
-  psbt: Psbt;
+  /** The PSBT (BIP-174 v0, no signatures), serialised. */
+  psbt: Uint8Array;
   unsignedTx: Transaction;
   contexts: SpendInputContext[];
   txid: string;
@@ -82,11 +82,10 @@ export function composeSpend(input: {
     outputs.push({ address, script, valueSat: input.funding.changeSat, label: 'change', change: { chain, index } });
   }
   const contexts = inputContexts(input.wallet, input.funding.inputs);
-  const psbt = buildPsbt(
+  const { bytes: psbt, unsignedTx } = encodePsbt(
     { wallet: input.wallet, inputs: input.funding.inputs, outputs, locktime: input.locktime },
     contexts,
   );
-  const unsignedTx = unsignedTxOf(psbt);
   const digest = spendDigest({
     policyId: input.policyId,
     policyVersion: input.policyVersion,

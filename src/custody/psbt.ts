@@ -3,6 +3,7 @@ import { Psbt, Transaction, script as bscript } from 'bitcoinjs-lib';
 import { networkOf } from '../bitcoin/networks.js';
 import { formatPath } from '../bitcoin/path.js';
 import type { Bip32Derivation, Chain, DerivedAddress, MultisigWallet } from './multisig.js';
+import { encodeSpendPsbt } from './psbt-encode.js';
 
 // BIP-174 (v0) PSBTs for a vault's spend, carrying what a signing device needs to check the spend without
 // trusting Reserve: per input the witness UTXO, the previous transaction when known (Trezor, Ledger and BitBox02
@@ -91,7 +92,7 @@ function derivationsOf(derived: DerivedAddress) {
 }
 
 /** The previous transaction, checked to hold the coin at its outpoint. */
-function previousTx(coin: SpendCoin, scriptPubKey: Uint8Array): Uint8Array | undefined {
+export function previousTx(coin: SpendCoin, scriptPubKey: Uint8Array): Uint8Array | undefined {
   if (!coin.prevTxHex) return undefined;
   const raw = Buffer.from(coin.prevTxHex, 'hex');
   const tx = Transaction.fromBuffer(raw);
@@ -146,13 +147,8 @@ export function buildPsbt(plan: SpendPlan, contexts = inputContexts(plan.wallet,
     });
   });
   plan.outputs.forEach((output, i) => {
-    if (!output.change) return;
-    const change = deriveCached(plan.wallet, output.change.chain, output.change.index);
-    if (Buffer.compare(change.scriptPubKey, output.script) !== 0) {
-      throw new Error(
-        `change output ${output.address} is not the vault's ${output.change.chain}/${output.change.index}`,
-      );
-    }
+    const change = changeDerivation(plan.wallet, output);
+    if (!change) return;
     psbt.updateOutput(i, {
       witnessScript: change.witnessScript,
       ...(change.redeemScript ? { redeemScript: change.redeemScript } : {}),
@@ -160,6 +156,57 @@ export function buildPsbt(plan: SpendPlan, contexts = inputContexts(plan.wallet,
     });
   });
   return psbt;
+}
+
+/** The vault's derivation of a change output, checked to be the output's script; undefined for other outputs. */
+export function changeDerivation(wallet: MultisigWallet, output: SpendOutput): DerivedAddress | undefined {
+  if (!output.change) return undefined;
+  const change = deriveCached(wallet, output.change.chain, output.change.index);
+  if (Buffer.compare(change.scriptPubKey, output.script) !== 0) {
+    throw new Error(`change output ${output.address} is not the vault's ${output.change.chain}/${output.change.index}`);
+  }
+  return change;
+}
+
+/** The unsigned transaction of a plan: version 2, RBF sequences, nLockTime, inputs and outputs in order. */
+export function unsignedTxFor(plan: SpendPlan): Transaction {
+  const tx = new Transaction();
+  tx.version = TX_VERSION;
+  tx.locktime = plan.locktime;
+  const seen = new Set<string>();
+  for (const coin of plan.inputs) {
+    if (!/^[0-9a-f]{64}$/.test(coin.txid)) throw new Error(`coin txid ${coin.txid} is not 64 hex digits`);
+    const outpoint = `${coin.txid}:${coin.vout}`;
+    if (seen.has(outpoint)) throw new Error(`coin ${outpoint} is an input twice`);
+    seen.add(outpoint);
+    tx.addInput(Buffer.from(coin.txid, 'hex').reverse(), coin.vout, RBF_SEQUENCE);
+  }
+  for (const output of plan.outputs) tx.addOutput(output.script, output.valueSat);
+  return tx;
+}
+
+/**
+ * The spend's PSBT as bytes, with its unsigned transaction: the same fields as buildPsbt, serialised directly
+ * (psbt-encode.ts) instead of through bitcoinjs-lib's Psbt.
+ */
+export function encodePsbt(
+  plan: SpendPlan,
+  contexts = inputContexts(plan.wallet, plan.inputs),
+): { bytes: Uint8Array; unsignedTx: Transaction } {
+  const unsignedTx = unsignedTxFor(plan);
+  const bytes = encodeSpendPsbt({
+    wallet: plan.wallet,
+    unsignedTx,
+    inputs: contexts.map(({ coin, derived }) => {
+      const prev = previousTx(coin, derived.scriptPubKey);
+      return { derived, valueSat: coin.valueSat, ...(prev ? { previousTx: prev } : {}) };
+    }),
+    outputs: plan.outputs.map((o) => {
+      const change = changeDerivation(plan.wallet, o);
+      return change ? { change } : {};
+    }),
+  });
+  return { bytes, unsignedTx };
 }
 
 /** The unsigned transaction a PSBT describes (no scriptSig, no witness). */

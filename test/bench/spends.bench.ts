@@ -143,7 +143,8 @@ function bare() {
 
 if (reference.funding.inputs.length !== INPUTS)
   throw new Error(`selection took ${reference.funding.inputs.length} inputs, not ${INPUTS}`);
-if (bare().toBase64() !== reference.psbt.toBase64() || bareDocumented().toBase64() !== reference.psbt.toBase64())
+const referenceBase64 = Buffer.from(reference.psbt).toString('base64');
+if (bare().toBase64() !== referenceBase64 || bareDocumented().toBase64() !== referenceBase64)
   throw new Error('service and bare PSBTs differ');
 const documentedMs = time(bareDocumented);
 
@@ -162,7 +163,7 @@ for (let round = 0; round < ROUNDS; round++) {
 const s = median(serviceMs);
 const b = median(bareMs);
 console.log(
-  `PSBT: ${reference.psbt.toBuffer().length} bytes, ${INPUTS} inputs, fee ${reference.funding.feeSat} sat, vsize ${reference.funding.vsize}`,
+  `PSBT: ${reference.psbt.length} bytes, ${INPUTS} inputs, fee ${reference.funding.feeSat} sat, vsize ${reference.funding.vsize}`,
 );
 const cold = Math.max(...coldMs);
 console.log(`service, cold (addresses derived): ${coldMs.map((x) => x.toFixed(0)).join(', ')} ms`);
@@ -228,6 +229,9 @@ async function postgresPart(bareMs: number): Promise<boolean> {
     await database.db.execute(sql`insert into utxos (txid, vout, policy_id, network, address, amount_sat, coinbase, site_id, status, receipt_status, event_id)
       select t.txid, 0, 'regtest-cold', 'regtest', (${`{${addresses.join(',')}}`}::text[])[((t.i - 1) % ${ADDRESSES}) + 1], t.v, false, 'bench', 'available', 'available', 'bench'
       from unnest(${coinTxids}::text[], ${coinValues}::bigint[]) with ordinality as t(txid, v, i)`);
+    // Every coin's previous transaction, as payouts keep them: the PSBT carries non_witness_utxo, as the bare build's does.
+    await database.db.execute(sql`insert into utxo_transactions (txid, raw_tx_hex)
+      select * from unnest(${coinTxids}::text[], ${`{${coins.map((c) => c.prevTxHex).join(',')}}`}::text[])`);
     const total = coins.reduce((s2, c) => s2 + c.valueSat, 0n);
     await postEntries({
       ctx: system,
@@ -263,6 +267,8 @@ async function postgresPart(bareMs: number): Promise<boolean> {
       times.push(performance.now() - started);
       if (record.inputs.length !== INPUTS)
         throw new Error(`the service chose ${record.inputs.length} inputs, not ${INPUTS}`);
+      if (Psbt.fromBase64(record.spend.psbtBase64).data.inputs.some((i) => !i.nonWitnessUtxo || !i.witnessUtxo))
+        throw new Error('the service PSBT lacks an input previous transaction');
       await cancelSpend({ ctx, input: { id: record.spend.id } });
     }
     // For information: the coins door's lock of the same 200 coins alone (one UPDATE over unnest, one history INSERT, one entry).

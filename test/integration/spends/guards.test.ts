@@ -67,4 +67,22 @@ describe('database guards', () => {
     expect(Number(await t.count(`spend_inputs where spend_id = '${id}' and live`))).toBe(0);
     await refused(sql`update spend_inputs set live = true where spend_id = ${id}`, /may not change/);
   });
+  it('refuses inputs added to a spend no longer proposed, or added not live, for the whole statement', async () => {
+    const before = Number(await t.count('spend_inputs'));
+    // The cancelled spend: one statement of two new coins, both refused together.
+    await refused(
+      sql`insert into spend_inputs (spend_id, n, txid, vout, amount_sat, address, chain, index, coinbase)
+        select ${id}, 100 + k.j, repeat('a', 64), k.j, i.amount_sat, i.address, i.chain, i.index, i.coinbase
+        from (select 0 as j union all select 1) k, (select * from spend_inputs where spend_id = ${id} and n = 0) i`,
+      /inputs are added to a proposed spend only/,
+    );
+    // The proposed spend of the test above, with an input that is not live.
+    const other = `spd_${'0'.repeat(20)}`;
+    await refused(
+      sql`insert into spend_inputs (spend_id, n, txid, vout, amount_sat, address, chain, index, coinbase, live)
+        select ${other}, 7, repeat('b', 64), 0, amount_sat, address, chain, index, coinbase, false from spend_inputs where spend_id = ${id} and n = 0`,
+      /inputs are added to a proposed spend only/,
+    );
+    expect(Number(await t.count('spend_inputs'))).toBe(before);
+  });
 });

@@ -35,7 +35,7 @@ describe.each(['p2wsh', 'p2sh-p2wsh'] as ScriptType[])('%s PSBT fields', (script
     selectionParams({ wallet, destinations, change, feeRateMsatVb: 2000n, maxInputs: 500 }),
   );
   const spend = composeSpend({ wallet, policyId: 'p', policyVersion: 1, funding, destinations, change, locktime: 901 });
-  const bytes = spend.psbt.toBuffer();
+  const bytes = spend.psbt;
   const raw = RawPSBTV0.decode(bytes);
   const tx = ScureTransaction.fromPSBT(bytes);
   const account = script === 'p2wsh' ? [48 + H, 1 + H, 0 + H, 2 + H] : [48 + H, 1 + H, 0 + H, 1 + H];

@@ -68,7 +68,7 @@ function verifyWithScure(rawHex: string, spend: ReturnType<typeof scenario>['spe
 describe.each(CASES)('$name spend signed by two independent implementations', ({ script, m, seeds }) => {
   it('collects signatures in any order from bitcoinjs-lib and @scure/btc-signer wallets and finalises the predicted tx', () => {
     const { signers, coins, spend } = scenario(script, m, seeds);
-    const base = spend.psbt.toBuffer();
+    const base = spend.psbt;
     // Signer 0 and 2 use bitcoinjs-lib, the others @scure/btc-signer; uploads go last-first, one twice.
     const signed = signers.map((s, i) => (i % 2 === 0 ? signWithBitcoinjs(base, s) : signWithScure(base, s)));
     const order = [...signed.keys()].reverse().slice(0, m);
@@ -94,7 +94,7 @@ describe.each(CASES)('$name spend signed by two independent implementations', ({
 
   it('a PSBT combined by the signers themselves gives the same signatures as separate uploads', () => {
     const { signers, spend } = scenario(script, m, seeds);
-    const base = spend.psbt.toBuffer();
+    const base = spend.psbt;
     const combined = Psbt.fromBuffer(signWithBitcoinjs(base, signers[0]!));
     combined.combine(Psbt.fromBuffer(signWithScure(base, signers[1]!)));
     const sigs = readSignatures(spend.unsignedTx, spend.contexts, combined.toBuffer());
@@ -104,7 +104,7 @@ describe.each(CASES)('$name spend signed by two independent implementations', ({
 
 describe('signature refusals', () => {
   const { wallet, signers, spend } = scenario('p2wsh', 2, [SEEDS.v1, SEEDS.v2, SEEDS.v4]);
-  const base = spend.psbt.toBuffer();
+  const base = spend.psbt;
   const refusal = (bytes: Uint8Array) => {
     try {
       readSignatures(spend.unsignedTx, spend.contexts, bytes);
@@ -144,7 +144,7 @@ describe('signature refusals', () => {
       change: { address: wallet.derive(1, 1).address, script: wallet.derive(1, 1).scriptPubKey, chain: 1, index: 1 },
       locktime: 812,
     });
-    expect(refusal(signWithBitcoinjs(other.psbt.toBuffer(), signers[0]!))).toBe('psbt_other_transaction');
+    expect(refusal(signWithBitcoinjs(other.psbt, signers[0]!))).toBe('psbt_other_transaction');
     expect(refusal(Buffer.from('not a psbt'))).toBe('psbt_unreadable');
   });
 

@@ -9,6 +9,7 @@ import {
   type CandidateCoin,
   compareCoinsDesc,
   fundWith,
+  largestCoins,
   requiredFor,
   SelectionError,
   type SelectionParams,
@@ -162,12 +163,37 @@ describe('predicted vsize equals the finalised transaction', () => {
       selectionParams({ wallet, destinations, change, feeRateMsatVb: 3000n, maxInputs: 500 }),
     );
     const spend = composeSpend({ wallet, policyId: 'p', policyVersion: 1, funding, destinations, change, locktime: 5 });
-    const base = spend.psbt.toBuffer();
+    const base = spend.psbt;
     const sigs = [0, 2].map((i) =>
       readSignatures(spend.unsignedTx, spend.contexts, signWithBitcoinjs(base, signers[i]!)),
     );
     const final = finalise(spend.unsignedTx, spend.contexts, unionOf(sigs));
     expect(final.vsize).toBe(funding.vsize);
     expect(ScureTransaction.fromRaw(final.tx.toBuffer(), { allowUnknownOutputs: true }).vsize).toBe(funding.vsize);
+  });
+});
+
+describe('largestCoins (quickselect of the cut-off value)', () => {
+  it('is the head of the full compareCoinsDesc sort, with duplicates and ties at the cut-off', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.bigInt({ min: 1n, max: 40n }), { minLength: 0, maxLength: 300 }),
+        fc.integer({ min: 1, max: 320 }),
+        (values, count) => {
+          const coins = values.map((v, i) => coin(v * 1_000n, i));
+          const expected = [...coins].sort(compareCoinsDesc).slice(0, count);
+          expect(largestCoins(coins, count)).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+  it('handles 100,000 coins of distinct and of equal values', () => {
+    const distinct = Array.from({ length: 100_000 }, (_, i) => coin(BigInt(((i * 7919) % 100_000) + 1), i));
+    expect(largestCoins(distinct, 501).map((c) => c.valueSat)).toEqual(
+      Array.from({ length: 501 }, (_, i) => BigInt(100_000 - i)),
+    );
+    const equal = Array.from({ length: 100_000 }, (_, i) => coin(5_000n, i));
+    expect(largestCoins(equal, 3)).toEqual(equal.slice(0, 3));
   });
 });
