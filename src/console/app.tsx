@@ -32,8 +32,8 @@ export function consoleRouter(options: ConsoleOptions) {
   const signedIn = new Hono<ConsoleEnv>();
   signedIn.use('*', requireSession(options), requireCsrf);
   signedIn.get('/', needPage('overview'), async (c) => {
-    const data = await overviewData(c.var.ctx, options.reportingCurrency);
-    const waiting = await spendsWaiting(c);
+    // Independent reads, started together (on PostgreSQL they run on separate connections).
+    const [data, waiting] = await Promise.all([overviewData(c.var.ctx, options.reportingCurrency), spendsWaiting(c)]);
     return c.html(<OverviewPage ctx={c.var.page} data={data} waiting={waiting} />);
   });
   pageRoutes(signedIn, options);

@@ -1,12 +1,19 @@
 // Server-side render time of the console's overview on the demo year (the data `reserve demo`
 // builds): the page's reads and its HTML, in-process through the real app with a signed-in session.
-// Prints the median and p95 of the renders, the machine, and PASS/FAIL against the 100 ms ceiling.
+// Beside it, the ceiling measured in the same run: the same reads through the same doors, one after
+// the other, with no session, no HTTP and no HTML (what the page could cost at best). Rounds
+// alternate so that the machine's noise (2 shared cores) hits both alike.
+// Must: median render under 100 ms (the issue's figure). Printed: the render's ratio to the ceiling.
+import { overviewData } from '../../src/console/index.js';
+import { SYSTEM_ACTOR, type Ctx } from '../../src/context.js';
 import { demoYearApp } from '../browser/demo.js';
 import { consoleClient, signIn } from '../integration/console/helpers.js';
-import { machineLine, median, percentile } from './machine.js';
+import { silentLog } from '../support/app.js';
+import { machineLine, median, percentile, verdict } from './machine.js';
 
-const RUNS = Number(process.env.CONSOLE_BENCH_RUNS ?? 30);
-const CEILING_MS = 100;
+const ROUNDS = Number(process.env.CONSOLE_BENCH_ROUNDS ?? 5);
+const PER_ROUND = Number(process.env.CONSOLE_BENCH_RUNS ?? 8);
+const LIMIT_MS = 100;
 
 const started = performance.now();
 const demo = await demoYearApp();
@@ -17,37 +24,65 @@ try {
   const client = consoleClient({ app: demo.app } as never);
   const signed = await signIn(client, demo.keys.officer);
   if (signed.status !== 303) throw new Error(`sign-in answered ${signed.status}`);
-  for (let i = 0; i < 3; i++) await client.get('/console'); // warm the statement caches and the JIT
-  const times: number[] = [];
+  const ctx: Ctx = { db: demo.database.db, actor: SYSTEM_ACTOR, requestId: 'bench', log: silentLog };
+  const officer = { authorization: `Bearer ${demo.keys.officer}` };
   let bytes = 0;
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
+  const render = async () => {
     const res = await client.get('/console');
-    times.push(performance.now() - t0);
     if (res.status !== 200) throw new Error(`/console answered ${res.status}`);
     bytes = res.text.length;
+  };
+  // The ceiling: the overview's reads alone (its doors, and the spends listing it shows).
+  const reads = async () => {
+    await overviewData(ctx, 'USD');
+    for (const state of ['proposed', 'approved', 'signed'])
+      await (await demo.app.request(`/v1/spends?limit=100&state=${state}`, { headers: officer })).text();
+  };
+  for (let i = 0; i < 3; i++) {
+    await render(); // warm the statement caches and the JIT
+    await reads();
+  }
+  const renders: number[] = [];
+  const ceiling: number[] = [];
+  const timed = async (fn: () => Promise<void>, into: number[]) => {
+    for (let i = 0; i < PER_ROUND; i++) {
+      const t0 = performance.now();
+      await fn();
+      into.push(performance.now() - t0);
+    }
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    await timed(render, renders);
+    await timed(reads, ceiling);
   }
   // The same run's reference: the JSON holdings report, which values every receipt (the overview does not).
   const api: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
-    const res = await demo.app.request('/v1/reports/holdings', {
-      headers: { authorization: `Bearer ${demo.keys.officer}` },
-    });
-    await res.text();
+    await (await demo.app.request('/v1/reports/holdings', { headers: officer })).text();
     api.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  const mid = median(times);
-  const p95 = percentile(times, 95);
+  const mid = median(renders);
+  const floor = median(ceiling);
+  const sorted = [...renders].sort((a, b) => a - b);
   console.log(machineLine());
-  console.log(`engine: ${demo.database.engine}; ${RUNS} renders of /console (${bytes} bytes of HTML)`);
-  console.log(`overview render: median ${mid.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, min ${times[0]!.toFixed(1)} ms`);
+  console.log(`engine: ${demo.database.engine}; ${renders.length} renders of /console (${bytes} bytes of HTML)`);
+  console.log(
+    `overview render: median ${mid.toFixed(1)} ms, p95 ${percentile(renders, 95).toFixed(1)} ms, min ${sorted[0]!.toFixed(1)} ms`,
+  );
+  console.log(
+    `ceiling (the same reads through the doors, no session, HTTP or HTML): median ${floor.toFixed(1)} ms, min ${Math.min(...ceiling).toFixed(1)} ms`,
+  );
+  console.log(`ratio: the render takes ${(mid / floor).toFixed(2)}x its reads`);
   console.log(`reference: GET /v1/reports/holdings median ${median(api).toFixed(1)} ms (5 runs)`);
   console.log(
-    `${mid < CEILING_MS ? 'PASS' : 'FAIL'}: median ${mid.toFixed(1)} ms against the ceiling of ${CEILING_MS} ms`,
+    verdict(
+      'overview render',
+      mid < LIMIT_MS,
+      `median ${mid.toFixed(1)} ms against the issue's limit of ${LIMIT_MS} ms`,
+    ),
   );
-  process.exitCode = mid < CEILING_MS ? 0 : 1;
+  process.exitCode = mid < LIMIT_MS ? 0 : 1;
 } finally {
   await demo.close();
 }

@@ -116,7 +116,6 @@ async function productionMonth(ctx: Ctx, currency: string, now: Date) {
       actual,
       cost: cost?.toFixed(places) ?? null,
       perBtc: perBtc?.toFixed(places) ?? null,
-      flags: report.rows.flatMap((r) => r.flags.map((f) => ({ site: r.site, ...f }))),
     };
   }
 }

@@ -33,6 +33,7 @@ export function actionsFor(actor: Actor, s: Spend, now = Date.now()): string[] {
 }
 
 const PAGE_LIMIT = 100;
+const LIVE_STATES = ['proposed', 'approved', 'signed'] as const;
 let spendsApi: ReturnType<typeof spendsRouter> | undefined;
 
 /** The live spends waiting on the signed-in key, oldest deadline first; empty without the spends pages. */
@@ -41,12 +42,14 @@ export async function spendsWaiting(c: { var: ConsoleEnv['Variables'] }): Promis
   if (!c.var.page.spends || !mayRead(actor, 'spends')) return [];
   spendsApi ??= spendsRouter();
   const api = spendsApi;
-  const live: Spend[] = [];
-  for (const state of ['proposed', 'approved', 'signed']) {
-    const res = await delegate(c, api, `/v1/spends?limit=${PAGE_LIMIT}&state=${state}`);
-    if (res.status !== 200) throw new Error(`GET /v1/spends?state=${state} answered ${res.status}`);
-    live.push(...((await res.json()) as { items: Spend[] }).items);
-  }
+  const pages = await Promise.all(
+    LIVE_STATES.map(async (state) => {
+      const res = await delegate(c, api, `/v1/spends?limit=${PAGE_LIMIT}&state=${state}`);
+      if (res.status !== 200) throw new Error(`GET /v1/spends?state=${state} answered ${res.status}`);
+      return ((await res.json()) as { items: Spend[] }).items;
+    }),
+  );
+  const live = pages.flat();
   return live
     .map((spend) => ({ spend, actions: actionsFor(actor, spend) }))
     .filter((w) => w.actions.length > 0)
