@@ -23,6 +23,7 @@ import { flagPeriod } from './flags.js';
 import { foreignPayouts, incomeMovements } from './sources.js';
 import { priceMarkSeries } from '../production/index.js';
 import {
+  type Mark,
   periodLabel,
   type ReconciliationRow,
   reconciliationCsv,
@@ -79,29 +80,57 @@ async function readSources(ctx: Ctx, q: ReconciliationQuery) {
     if (currency !== q.reportingCurrency && currency !== 'XXX')
       rates.set(currency, await fxRateSeries(db, currency, q.reportingCurrency, from, to));
   }
-  return { from, to, sites, daily, network, income, foreign, marks, rates };
+  // Export prices parsed once per site, rates looked up once per currency and day (not per row).
+  const exportPrices = new Map(
+    [...sites.values()]
+      .filter((s) => s.exportPricePerKwh !== null && s.exportCurrency)
+      .map((s) => [s.id, { perKwh: new Dec(s.exportPricePerKwh!), currency: s.exportCurrency! }]),
+  );
+  return {
+    from,
+    to,
+    sites,
+    daily,
+    network,
+    income,
+    foreign,
+    marks,
+    rates,
+    exportPrices,
+    dayRates: new Map<string, Dec | null>(),
+    markCache: new Map<number, Mark | null>(),
+  };
 }
 
 type Sources = Awaited<ReturnType<typeof readSources>>;
 
 /** The rate of `currency` into the reporting currency at the end of `day` (latest at or before), or null. */
 function rateAtDayEnd(s: Sources, q: ReconciliationQuery, currency: string, day: string): Dec | null {
-  if (currency === q.reportingCurrency) return new Dec(1);
-  return latestAt(s.rates.get(currency) ?? [], new Date(dayStart(day).getTime() + DAY_MS))?.rate ?? null;
+  if (currency === q.reportingCurrency) return ONE;
+  const key = `${currency}\u0000${day}`;
+  let rate = s.dayRates.get(key);
+  if (rate === undefined) {
+    rate = latestAt(s.rates.get(currency) ?? [], new Date(dayStart(day).getTime() + DAY_MS))?.rate ?? null;
+    s.dayRates.set(key, rate);
+  }
+  return rate;
 }
 
+const ONE = new Dec(1);
+
 /** One production day's energy cost and export value, converted at that day's rate. */
-function addMoney(a: Accumulator, d: Sources['daily'][number], site: Site, s: Sources, q: ReconciliationQuery) {
+function addMoney(a: Accumulator, d: Sources['daily'][number], s: Sources, q: ReconciliationQuery) {
   if (!d.energyCost.isZero()) {
     a.costs.set(d.currency, (a.costs.get(d.currency) ?? new Dec(0)).add(d.energyCost));
     const rate = rateAtDayEnd(s, q, d.currency, d.day);
     if (rate === null) a.missingRates.add(d.currency);
     else if (a.costReporting) a.costReporting = a.costReporting.add(d.energyCost.mul(rate));
   }
-  if (site.exportPricePerKwh !== null && site.exportCurrency) {
-    const rate = rateAtDayEnd(s, q, site.exportCurrency, d.day);
+  const price = s.exportPrices.get(d.siteId);
+  if (price) {
+    const rate = rateAtDayEnd(s, q, price.currency, d.day);
     if (rate === null) a.missingExportRate = true;
-    else a.exportValue = (a.exportValue ?? new Dec(0)).add(d.energyKwh.mul(site.exportPricePerKwh).mul(rate));
+    else a.exportValue = (a.exportValue ?? new Dec(0)).add(d.energyKwh.mul(price.perKwh).mul(rate));
   }
 }
 
@@ -117,8 +146,7 @@ function addProduction(buckets: Buckets, s: Sources, q: ReconciliationQuery): vo
     ]),
   );
   for (const d of s.daily) {
-    const site = s.sites.get(d.siteId);
-    if (!site) continue;
+    if (!s.sites.has(d.siteId)) continue;
     const a = buckets.at(d.siteId, d.day);
     a.reports += d.reports;
     a.workThs = a.workThs.add(d.workThs);
@@ -126,7 +154,7 @@ function addProduction(buckets: Buckets, s: Sources, q: ReconciliationQuery): vo
     a.energyKwh = a.energyKwh.add(d.energyKwh);
     a.curtailedHours = a.curtailedHours.add(d.curtailedHours);
     a.curtailmentReports += d.curtailmentReports;
-    addMoney(a, d, site, s, q);
+    addMoney(a, d, s, q);
     const unit = perDay.get(d.day);
     if (!unit) {
       if (d.workThs.gt(0)) a.missingNetworkDays++;
@@ -179,12 +207,7 @@ function rowFlags(
 }
 
 /** One site's bucket as a row: expected against actual, flags, cost per BTC, surplus. */
-function toRow(
-  a: Accumulator,
-  q: ReconciliationQuery,
-  site: Site | undefined,
-  marks: Sources['marks'],
-): ReconciliationRowOut {
+function toRow(a: Accumulator, q: ReconciliationQuery, site: Site | undefined, s: Sources): ReconciliationRowOut {
   const reportingPlaces = currencyPlaces(q.reportingCurrency);
   const arrangement: PoolArrangement = site
     ? arrangementOf(site)
@@ -246,13 +269,10 @@ function toRow(
     ...surplusFields(
       {
         energyKwh: a.energyKwh,
-        valueAtReceipt: valueAtReceipt(a.receipts, marks),
+        valueAtReceipt: valueAtReceipt(a.receipts, s.marks, s.markCache),
         costReporting,
         exportValue: a.missingExportRate ? null : a.exportValue,
-        exportPrice:
-          site?.exportPricePerKwh != null && site.exportCurrency
-            ? { perKwh: new Dec(site.exportPricePerKwh), currency: site.exportCurrency }
-            : null,
+        exportPrice: s.exportPrices.get(a.siteId) ?? null,
         curtailedHours: a.curtailmentReports > 0 ? a.curtailedHours : null,
       },
       reportingPlaces,
@@ -266,7 +286,7 @@ export async function buildReconciliation(ctx: Ctx, q: ReconciliationQuery) {
   const buckets = new Buckets(q.granularity);
   addProduction(buckets, sources, q);
   addIncome(buckets, sources, q);
-  const rows = buckets.sorted().map((a) => toRow(a, q, sources.sites.get(a.siteId), sources.marks));
+  const rows = buckets.sorted().map((a) => toRow(a, q, sources.sites.get(a.siteId), sources));
   // Alerts are raised on what is known now, never on a look back at an earlier known_at.
   if (!q.knownAt) await raiseUnderpayments(ctx, rows, sources.sites);
   return {

@@ -45,10 +45,16 @@ export function markAt(marks: Mark[], at: Date): Mark | null {
  * Value of each receipt at its mark, summed; null when a receipt has no mark before it. The
  * satoshis are summed per mark first (exact: bigint), then each sum valued once.
  */
-export function valueAtReceipt(receipts: { at: Date; sat: bigint }[], marks: Mark[]): Dec | null {
+export function valueAtReceipt(
+  receipts: { at: Date; sat: bigint }[],
+  marks: Mark[],
+  /** The mark found for each time (ms), shared by the calls over one series. */
+  cache = new Map<number, Mark | null>(),
+): Dec | null {
   const byMark = new Map<Mark, bigint>();
   for (const r of receipts) {
-    const mark = markAt(marks, r.at);
+    let mark = cache.get(r.at.getTime());
+    if (mark === undefined) cache.set(r.at.getTime(), (mark = markAt(marks, r.at)));
     if (!mark) return null;
     byMark.set(mark, (byMark.get(mark) ?? 0n) + r.sat);
   }
