@@ -111,6 +111,27 @@ function writeDerivations(w: Writer, type: number, derivations: readonly Bip32De
   for (const { key, d } of keyed) w.pair(key, derivationValue(d));
 }
 
+const KEY_00 = Uint8Array.of(0x00);
+const KEY_01 = Uint8Array.of(0x01);
+/** <keylen 1><PSBT_IN_SIGHASH_TYPE><valuelen 4><SIGHASH_ALL as uint32 LE>. */
+const SIGHASH_ALL_PAIR = Uint8Array.of(0x01, 0x03, 0x04, SIGHASH_ALL, 0, 0, 0);
+
+// An input map's pairs that depend only on its address (redeem script, witness script, derivations: the last
+// keys of the map, 0x04 to 0x06), encoded once per derived address: spends from one address repeat them.
+const addressPairsCache = new WeakMap<DerivedAddress, Uint8Array>();
+function addressPairs(derived: DerivedAddress): Uint8Array {
+  let bytes = addressPairsCache.get(derived);
+  if (!bytes) {
+    const w = new Writer();
+    if (derived.redeemScript) w.pair(Uint8Array.of(0x04), derived.redeemScript);
+    w.pair(Uint8Array.of(0x05), derived.witnessScript);
+    writeDerivations(w, 0x06, derived.bip32Derivations);
+    bytes = w.finish();
+    addressPairsCache.set(derived, bytes);
+  }
+  return bytes;
+}
+
 function witnessUtxo(valueSat: bigint, script: Uint8Array): Uint8Array {
   const inner = new Writer();
   const amount = new Uint8Array(8);
@@ -151,12 +172,10 @@ export function encodeSpendPsbt(input: {
   for (const { key, value } of globalXpubPairs(input.wallet)) w.pair(key, value);
   w.separator();
   for (const i of input.inputs) {
-    if (i.previousTx) w.pair(Uint8Array.of(0x00), i.previousTx);
-    w.pair(Uint8Array.of(0x01), witnessUtxo(i.valueSat, i.derived.scriptPubKey));
-    w.pair(Uint8Array.of(0x03), uint32s(new Uint8Array(0), [SIGHASH_ALL]));
-    if (i.derived.redeemScript) w.pair(Uint8Array.of(0x04), i.derived.redeemScript);
-    w.pair(Uint8Array.of(0x05), i.derived.witnessScript);
-    writeDerivations(w, 0x06, i.derived.bip32Derivations);
+    if (i.previousTx) w.pair(KEY_00, i.previousTx);
+    w.pair(KEY_01, witnessUtxo(i.valueSat, i.derived.scriptPubKey));
+    w.bytes(SIGHASH_ALL_PAIR);
+    w.bytes(addressPairs(i.derived));
     w.separator();
   }
   for (const o of input.outputs) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import bs58check from 'bs58check';
 import { Psbt, Transaction, script as bscript } from 'bitcoinjs-lib';
 import { networkOf } from '../bitcoin/networks.js';
@@ -96,17 +97,24 @@ export function previousTx(coin: SpendCoin, scriptPubKey: Uint8Array): Uint8Arra
   if (!coin.prevTxHex) return undefined;
   const raw = Buffer.from(coin.prevTxHex, 'hex');
   const tx = Transaction.fromBuffer(raw);
+  // Witness data is no part of what a signer checks (the txid commits to the rest): keep the PSBT small.
+  const stripped = tx.hasWitnesses() ? stripWitness(tx) : raw;
   const out = tx.outs[coin.vout];
   if (
-    tx.getId() !== coin.txid ||
+    txidOf(stripped) !== coin.txid ||
     !out ||
     out.value !== coin.valueSat ||
     Buffer.compare(out.script, scriptPubKey) !== 0
   ) {
     throw new Error(`previous transaction of ${coin.txid}:${coin.vout} does not hold that coin`);
   }
-  // Witness data is no part of what a signer checks (the txid commits to the rest): keep the PSBT small.
-  return tx.hasWitnesses() ? stripWitness(tx) : raw;
+  return stripped;
+}
+
+/** The txid of a transaction serialised without witness: its double SHA-256, byte-reversed (node's native hash). */
+function txidOf(withoutWitness: Uint8Array): string {
+  const once = createHash('sha256').update(withoutWitness).digest();
+  return createHash('sha256').update(once).digest().reverse().toString('hex');
 }
 
 function stripWitness(tx: Transaction): Uint8Array {

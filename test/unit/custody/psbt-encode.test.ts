@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { networks, payments, Psbt } from 'bitcoinjs-lib';
+import { networks, payments, Psbt, Transaction } from 'bitcoinjs-lib';
+import { paymentTx } from '../../../src/bitcoin/regtest.js';
 import { describe, expect, it } from 'vitest';
 import type { ScriptType } from '../../../src/custody/multisig.js';
-import { buildPsbt, encodePsbt, type SpendOutput, unsignedTxOf } from '../../../src/custody/psbt.js';
+import { buildPsbt, encodePsbt, previousTx, type SpendOutput, unsignedTxOf } from '../../../src/custody/psbt.js';
 import { fundedCoins, SEEDS, signerOf, testWallet } from '../spends/fixtures.js';
 
 // The spend's PSBT serialised directly (psbt-encode.ts) is byte for byte what bitcoinjs-lib's Psbt builds and
@@ -71,5 +72,37 @@ describe.each(CASES)('$name PSBT encoding', ({ script, m, seeds }) => {
     expect(() => encodePsbt({ wallet, inputs: [coins[0]!, coins[0]!], outputs, locktime: 1 })).toThrow(/twice/);
     const wrong = [...outputs.slice(0, 2), { ...outputs[2]!, change: { chain: 1 as const, index: 8 } }];
     expect(() => encodePsbt({ wallet, inputs: coins, outputs: wrong, locktime: 1 })).toThrow(/not the vault/);
+  });
+});
+
+describe('the previous transaction an input carries (non_witness_utxo)', () => {
+  const { wallet } = testWallet('p2wsh', 2, TEN.slice(0, 3));
+  const at = wallet.derive(0, 3);
+  const tx = paymentTx([{ script: at.scriptPubKey, valueSat: 7_000_000n }], 77);
+  tx.ins[0]!.witness = [Buffer.from('0102', 'hex')];
+  const coin = {
+    txid: tx.getId(),
+    vout: 0,
+    valueSat: 7_000_000n,
+    address: at.address,
+    chain: 0 as const,
+    index: 3,
+    prevTxHex: tx.toHex(),
+  };
+
+  it('is kept without its witness, and is still the transaction of the coin', () => {
+    expect(tx.hasWitnesses()).toBe(true);
+    const kept = Transaction.fromBuffer(Buffer.from(previousTx(coin, at.scriptPubKey)!));
+    expect(kept.hasWitnesses()).toBe(false);
+    expect(kept.getId()).toBe(coin.txid);
+    expect(Buffer.from(previousTx(coin, at.scriptPubKey)!).length).toBeLessThan(tx.toBuffer().length);
+  });
+  it('refuses one that does not hold the coin: another transaction, another amount, another script, no such output', () => {
+    const other = paymentTx([{ script: at.scriptPubKey, valueSat: 7_000_000n }], 78).toHex();
+    expect(() => previousTx({ ...coin, prevTxHex: other }, at.scriptPubKey)).toThrow(/does not hold/);
+    expect(() => previousTx({ ...coin, valueSat: 6_999_999n }, at.scriptPubKey)).toThrow(/does not hold/);
+    expect(() => previousTx(coin, wallet.derive(0, 4).scriptPubKey)).toThrow(/does not hold/);
+    expect(() => previousTx({ ...coin, vout: 1 }, at.scriptPubKey)).toThrow(/does not hold/);
+    expect(previousTx({ ...coin, prevTxHex: null }, at.scriptPubKey)).toBeUndefined();
   });
 });
