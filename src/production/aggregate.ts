@@ -25,7 +25,9 @@ export interface DailyProduction {
  * Active (not superseded) production per site, day and energy currency, for days in
  * [fromDay, toDay), read from the trigger-maintained daily rollup. With `knownAt`, the reports as
  * Reserve knew them then, summed from the reports: received by then (created_at <= knownAt) and
- * not yet superseded then (superseded_at null or after knownAt).
+ * not yet superseded then (no replacement received by then: judged on the replacement's
+ * created_at, the column the original is judged on, so at any instant a correction counts one
+ * report or the other, never both).
  */
 export async function dailyProduction(
   db: Executor,
@@ -52,8 +54,10 @@ export async function dailyProduction(
              sum(work_ths)::text as work, sum(extract(epoch from period_end - period_start))::bigint::text as seconds,
              sum(energy_kwh)::text as kwh, sum(energy_cost)::text as cost,
              coalesce(sum(curtailed_hours), 0)::text as curtailed, count(curtailed_hours)::int as curtailment_reports
-        from production_reports
-       where created_at <= ${known}::timestamptz and (superseded_at is null or superseded_at > ${known}::timestamptz)
+        from production_reports r
+       where created_at <= ${known}::timestamptz
+         and not exists (select 1 from production_reports n
+                          where n.id = r.superseded_by and n.created_at <= ${known}::timestamptz)
          and day >= ${q.fromDay}::date and day < ${q.toDay}::date ${site}
        group by site_id, day, energy_currency`
         : sql`
