@@ -85,14 +85,19 @@ export async function issueAddress({
         created: false,
       };
     }
-    const [counts] = await tx
-      .select({
-        unused: sql<number>`count(*) filter (where ${policyAddresses.state} = 'issued')::int`,
-        next: sql<number>`coalesce(max(${policyAddresses.index}) + 1, 0)::int`,
-      })
+    // Two reads that each stay within an index however many addresses the vault has: the issued ones
+    // (policy, chain, state) and the highest index (policy, chain, index), where one aggregate of both
+    // read every receive address of the vault.
+    const receive = and(eq(policyAddresses.policyId, policy.id), eq(policyAddresses.chain, 0));
+    const [issued] = await tx
+      .select({ n: sql<number>`count(*)::int` })
       .from(policyAddresses)
-      .where(and(eq(policyAddresses.policyId, policy.id), eq(policyAddresses.chain, 0)));
-    const unused = counts?.unused ?? 0;
+      .where(and(receive, eq(policyAddresses.state, 'issued')));
+    const [highest] = await tx
+      .select({ next: sql<number>`coalesce(max(${policyAddresses.index}) + 1, 0)::int` })
+      .from(policyAddresses)
+      .where(receive);
+    const unused = issued?.n ?? 0;
     if (unused >= policy.gapLimit) {
       if (!input.force) {
         throw conflict(
@@ -103,7 +108,7 @@ export async function issueAddress({
       if (ctx.actor.role !== 'admin' && ctx.actor.role !== 'system')
         throw new DomainError('forbidden', 'only an admin may force an address past the gap limit');
     }
-    const derived = wallet.derive(0, counts?.next ?? 0);
+    const derived = wallet.derive(0, highest?.next ?? 0);
     await tx.insert(policyAddresses).values({
       address: derived.address,
       policyId: policy.id,
