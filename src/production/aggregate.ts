@@ -4,6 +4,9 @@ import { sql } from 'drizzle-orm';
 import { rowsOf, type Executor } from '../../db/client.js';
 import { Dec } from '../money/fiat.js';
 
+/** Shared by the rows that state no curtailment (Dec is immutable). */
+const ZERO = new Dec(0);
+
 export interface DailyProduction {
   siteId: string;
   /** YYYY-MM-DD (UTC). */
@@ -76,7 +79,7 @@ export async function dailyProduction(
     seconds: new Dec(r.seconds),
     energyKwh: new Dec(r.kwh),
     energyCost: new Dec(r.cost),
-    curtailedHours: new Dec(r.curtailed),
+    curtailedHours: Number(r.curtailment_reports) === 0 ? ZERO : new Dec(r.curtailed),
     curtailmentReports: Number(r.curtailment_reports),
   }));
 }

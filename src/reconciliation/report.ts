@@ -169,9 +169,16 @@ function addProduction(buckets: Buckets, s: Sources, q: ReconciliationQuery): vo
 /** What was received, in the bucket of its valid time: income, coinbases found, foreign payouts. */
 function addIncome(buckets: Buckets, s: Sources, q: ReconciliationQuery): void {
   const wanted = (siteId: string) => !q.siteId || siteId === q.siteId;
+  // Receipts of many sites share their times (a pool's daily payout): each time's UTC day once.
+  const days = new Map<number, string>();
+  const dayOf = (at: Date) => {
+    let day = days.get(at.getTime());
+    if (day === undefined) days.set(at.getTime(), (day = at.toISOString().slice(0, 10)));
+    return day;
+  };
   for (const m of s.income) {
     if (!wanted(m.siteId)) continue;
-    const a = buckets.at(m.siteId, m.at.toISOString().slice(0, 10));
+    const a = buckets.at(m.siteId, dayOf(m.at));
     a.actualSat += m.sat;
     a.blocks += m.blocks;
     a.receipts.push(m);
