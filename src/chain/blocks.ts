@@ -15,11 +15,14 @@ export interface Tip {
 export interface ChainView {
   tip: Tip | null;
   blocks: Map<string, ChainBlock | undefined>;
+  /** The named blocks' headers in the tree (for their proofs), absent when not in it. */
+  headers: Map<string, { headerHex: string; height: number }>;
 }
 
 /** The ONE definition of the tip: the highest connected block (on a tie, the one connected last). */
-const TIP = sql`select 'tip' as kind, hash, height, connected, ever_disconnected, state_at from chain_blocks where connected
-  order by height desc, state_at desc, state_event_id desc limit 1`;
+export const TIP_FILTER = sql`where connected order by height desc, state_at desc, state_event_id desc limit 1`;
+const TIP = sql`select 'tip' as kind, hash, height, connected, ever_disconnected, state_at, null::text as header_hex
+  from chain_blocks ${TIP_FILTER}`;
 
 interface ChainRow {
   kind: string;
@@ -28,23 +31,30 @@ interface ChainRow {
   connected: boolean;
   ever_disconnected: boolean;
   state_at: string | Date;
+  header_hex: string | null;
 }
 
-/** The tip and (when hashes are given) those blocks, in one round trip. */
+/**
+ * The tip and (when hashes are given) those blocks and their headers, in one round trip. The
+ * hashes go as one text[] parameter, so the statement's text is the same whatever their number
+ * (prepared once per connection).
+ */
 export async function readChain(db: Executor, hashes: readonly string[] = []): Promise<ChainView> {
   const unique = [...new Set(hashes)];
+  const named = sql`(select unnest(${`{${unique.join(',')}}`}::text[]))`;
   const query =
     unique.length === 0
       ? TIP
-      : unique.length === 1
-        ? sql`(${TIP}) union all (select 'block' as kind, hash, height, connected, ever_disconnected, state_at
-            from chain_blocks where hash = ${unique[0]})`
-        : sql`(${TIP}) union all (select 'block' as kind, hash, height, connected, ever_disconnected, state_at
-            from chain_blocks where hash in (select unnest(${`{${unique.join(',')}}`}::text[])))`;
+      : sql`(${TIP}) union all (select 'block' as kind, hash, height, connected, ever_disconnected, state_at, null
+            from chain_blocks where hash in ${named})
+          union all (select 'header' as kind, hash, height, null, null, null, header_hex
+            from chain_headers where hash in ${named})`;
   const rows = rowsOf<ChainRow>(await db.execute(query));
   const t = rows.find((r) => r.kind === 'tip');
   const blocks = new Map<string, ChainBlock | undefined>(unique.map((h) => [h, undefined]));
+  const headers = new Map<string, { headerHex: string; height: number }>();
   for (const b of rows) {
+    if (b.kind === 'header') headers.set(b.hash, { headerHex: b.header_hex!, height: Number(b.height) });
     if (b.kind !== 'block') continue;
     blocks.set(b.hash, {
       hash: b.hash,
@@ -54,7 +64,7 @@ export async function readChain(db: Executor, hashes: readonly string[] = []): P
       stateAt: new Date(b.state_at),
     } as ChainBlock);
   }
-  return { tip: t ? { height: Number(t.height), hash: t.hash } : null, blocks };
+  return { tip: t ? { height: Number(t.height), hash: t.hash } : null, blocks, headers };
 }
 
 export async function readTip(db: Executor): Promise<Tip | null> {

@@ -21,7 +21,7 @@ export { applyBlock, type ChainMove, checkBlockHeight } from './reorg.js';
 export { getTip } from './reads.js';
 export { tipForMetrics } from './gauges.js';
 export * from './spv/index.js';
-export { connectHeader, type HeaderMove } from './connect.js';
+export { connectHeader, type HeaderMove, type HeaderRead, readHeader } from './connect.js';
 export { type ChainSettings, chainSettings, loadChainSettings, setChainSettings } from './settings.js';
 export { headerOf } from './tree.js';
 export { type ProofInput, proofRequired, proveInBlock } from './prove.js';

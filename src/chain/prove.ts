@@ -15,8 +15,13 @@ export interface ProofInput {
   merkleBranch: readonly string[];
 }
 
-export async function proveInBlock(db: Executor, input: ProofInput): Promise<{ txid: string; coinbase: boolean }> {
-  const header = await headerOf(db, input.blockHash);
+/** `known`: the block's header when the caller already read it (readChain's headers), else it is read here. */
+export async function proveInBlock(
+  db: Executor,
+  input: ProofInput,
+  known?: { headerHex: string; height: number },
+): Promise<{ txid: string; coinbase: boolean }> {
+  const header = known ?? (await headerOf(db, input.blockHash));
   if (!header)
     throw invalid('data.block_hash', `no header of block ${input.blockHash} is known: send its block.connected first`);
   if (header.height !== input.blockHeight)

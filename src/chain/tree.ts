@@ -1,9 +1,13 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { type Executor, rowsOf, type Tx } from '../../db/client.js';
 import { chainBlocks, chainHeaders } from '../../db/schema/payouts.js';
 import { invalid } from '../errors.js';
 import { chainSettings } from './settings.js';
-import { type ChainEntry, chainParams, checkHeader, parseHeaderHex, SpvError } from './spv/index.js';
+import type { ChainBlock } from './blocks.js';
+import { type BlockHeader, type ChainEntry, chainParams, checkHeader, parseHeaderHex, SpvError } from './spv/index.js';
+import { type BestTip, blockOf, type HeaderView } from './view.js';
+
+export type { BestTip };
 
 // The header tree: each header's proof of work and retarget bits checked against its parent's
 // branch, stored with its cumulative work. The best chain ends at the most work (the first seen
@@ -58,35 +62,14 @@ async function branch(tx: Executor, hash: string, count: number): Promise<ChainE
   return rows.map(toEntry);
 }
 
-export interface BestTip {
-  hash: string;
-  height: number;
-  chainwork: bigint;
-}
-
-export async function bestHeader(tx: Executor): Promise<BestTip | null> {
-  const [row] = await tx
-    .select({ hash: chainHeaders.hash, height: chainHeaders.height, chainwork: chainHeaders.chainwork })
-    .from(chainHeaders)
-    .orderBy(desc(chainHeaders.chainwork), chainHeaders.receivedAt, chainHeaders.hash)
-    .limit(1);
-  return row ? { hash: row.hash, height: row.height, chainwork: BigInt(row.chainwork) } : null;
-}
-
 const refuseAs = (field: string) => (err: unknown) => {
   if (err instanceof SpvError) throw invalid(`data.${err.field === 'header_hex' ? field : err.field}`, err.reason);
   throw err;
 };
 
-/** Validates a header against the tree; returns its entry, or the stored one when already known. */
-export async function acceptHeader(
-  tx: Tx,
-  input: { height: number; hash: string; headerHex: string },
-  nowSec: number,
-): Promise<{ entry: ChainEntry; isNew: boolean }> {
-  await ensureCheckpoint(tx);
-  const params = chainParams(chainSettings().rules);
-  let header: ReturnType<typeof parseHeaderHex>;
+/** The header of a block.connected, parsed and checked against its own hash (pure: refusals only). */
+export function parseEventHeader(input: { hash: string; headerHex: string }): BlockHeader {
+  let header: BlockHeader;
   try {
     header = parseHeaderHex(input.headerHex.toLowerCase());
   } catch (err) {
@@ -94,33 +77,76 @@ export async function acceptHeader(
   }
   if (header.hash !== input.hash)
     throw invalid('data.header_hex', `the header hashes to ${header.hash}, not data.hash`);
-  const [known] = await branch(tx, header.hash, 1);
-  if (known) return { entry: known, isNew: false };
-  const lookback = params.noRetargeting ? 11 : params.interval + 1;
-  const ancestors = await branch(tx, header.prevHash, lookback);
-  const parent = ancestors[0];
+  return header;
+}
+
+/** How many headers behind a new one its checks read: the MTP window, or a retarget interval. */
+export function lookbackOf(): number {
+  const params = chainParams(chainSettings().rules);
+  return params.noRetargeting ? 11 : params.interval + 1;
+}
+
+/** Checks a header new to the tree against its parent's branch (view.ancestors); refusals name the field. */
+export function checkNewHeader(
+  header: BlockHeader,
+  input: { height: number },
+  view: Pick<HeaderView, 'ancestors'>,
+  nowSec: number,
+): ChainEntry {
+  const params = chainParams(chainSettings().rules);
+  const parent = view.ancestors[0];
   if (!parent) {
     throw invalid('data.header_hex', `its parent ${header.prevHash} is not a known header: send the parent first`);
   }
   if (input.height !== parent.height + 1)
     throw invalid('data.height', `the parent is at ${parent.height}, so this header is at ${parent.height + 1}`);
-  const byHeight = new Map(ancestors.map((a) => [a.height, a]));
-  let entry: ChainEntry;
+  const byHeight = new Map(view.ancestors.map((a) => [a.height, a]));
   try {
-    entry = checkHeader({ params, header, parent, ancestor: (h) => byHeight.get(h), nowSec });
+    return checkHeader({ params, header, parent, ancestor: (h) => byHeight.get(h), nowSec });
   } catch (err) {
     return refuseAs('header_hex')(err);
   }
-  await tx.insert(chainHeaders).values({
-    hash: entry.hash,
-    height: entry.height,
-    prevHash: header.prevHash,
-    headerHex: header.raw.toString('hex'),
-    time: entry.time,
-    bits: entry.bits,
-    chainwork: entry.chainwork.toString(),
-  });
-  return { entry, isNew: true };
+}
+
+const headerValues = (entry: ChainEntry, header: BlockHeader) => ({
+  hash: entry.hash,
+  height: entry.height,
+  prevHash: header.prevHash,
+  headerHex: header.raw.toString('hex'),
+  time: entry.time,
+  bits: entry.bits,
+  chainwork: entry.chainwork.toString(),
+});
+
+export async function insertHeader(tx: Tx, entry: ChainEntry, header: BlockHeader): Promise<void> {
+  await tx.insert(chainHeaders).values(headerValues(entry, header));
+}
+
+/**
+ * The common case in one statement: a header that extends the best chain by one block is stored
+ * and its block connected (state time the header's time). Returns the block's row.
+ */
+export async function insertExtension(
+  tx: Tx,
+  entry: ChainEntry,
+  header: BlockHeader,
+  eventId: string,
+): Promise<ChainBlock> {
+  const at = new Date(entry.time * 1000).toISOString();
+  const rows = rowsOf<Record<string, unknown>>(
+    await tx.execute(sql`with h as (
+        insert into chain_headers (hash, height, prev_hash, header_hex, time, bits, chainwork)
+        values (${entry.hash}, ${entry.height}, ${header.prevHash}, ${header.raw.toString('hex')}, ${entry.time},
+                ${entry.bits}, ${entry.chainwork.toString()}::numeric)
+        returning hash)
+      insert into chain_blocks (hash, height, prev_hash, connected, state_at, state_event_id)
+      select hash, ${entry.height}, ${header.prevHash}, true, ${at}::timestamptz, ${eventId} from h
+      on conflict (hash) do update set connected = true, state_at = excluded.state_at,
+        state_event_id = excluded.state_event_id, prev_hash = excluded.prev_hash
+      returning row_to_json(chain_blocks.*) as block`),
+  );
+  const block = rows[0]!.block;
+  return blockOf((typeof block === 'string' ? JSON.parse(block) : block) as Record<string, unknown>);
 }
 
 export interface Reorg {

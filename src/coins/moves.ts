@@ -150,6 +150,7 @@ export async function insertArrival(
     blockHeight: null,
     blockHash: null,
     rawTxProven: false,
+    merkleProven: false,
     receiptStatus: null,
     periodStart: null,
     periodEnd: null,
@@ -161,9 +162,9 @@ export async function insertArrival(
       sql`
       with inserted as (
         insert into utxos (txid, vout, policy_id, network, address, amount_sat, coinbase, site_id, pool, block_height, block_hash,
-                           status, receipt_status, raw_tx_proven, period_start, period_end, event_id, received_at, updated_at)
+                           status, receipt_status, raw_tx_proven, merkle_proven, period_start, period_end, event_id, received_at, updated_at)
         values (${c.txid}, ${c.vout}, ${c.policyId}, ${c.network}, ${c.address}, ${c.amountSat}, ${c.coinbase}, ${c.siteId}, ${c.pool},
-                ${c.blockHeight}, ${c.blockHash}, ${c.status}, ${c.receiptStatus}, ${c.rawTxProven},
+                ${c.blockHeight}, ${c.blockHash}, ${c.status}, ${c.receiptStatus}, ${c.rawTxProven}, ${c.merkleProven},
                 ${c.periodStart?.toISOString() ?? null}::timestamptz, ${c.periodEnd?.toISOString() ?? null}::timestamptz, ${c.eventId},
                 ${c.receivedAt.toISOString()}::timestamptz, ${c.updatedAt.toISOString()}::timestamptz)
         on conflict do nothing

@@ -5,7 +5,9 @@ import {
   connectHeader,
   findBlock,
   type HeaderMove,
+  type HeaderRead,
   headerOf,
+  readHeader,
   readTip,
 } from '../chain/index.js';
 import { applyChainMove, coinClaimingOtherHeight, outpointOf, type PlannedEntry } from '../coins/index.js';
@@ -23,8 +25,17 @@ export async function applyBlockEvent(
   event: { id: string; occurredAt: Date; connected: boolean; data: BlockData },
 ): Promise<{ result: Record<string, unknown>; entries: PlannedEntry[] }> {
   const { data } = event;
-  await checkBlockHeight(tx, data.hash, data.height);
-  const claimant = await coinClaimingOtherHeight(tx, data.hash, data.height);
+  // block.connected: the payout that might contradict it and the header tree around it, read
+  // together (pipelined on the transaction's connection); a disconnect reads the block alone.
+  const headerHex = event.connected ? requireHeader(data) : null;
+  const [claimant, read] = await Promise.all([
+    coinClaimingOtherHeight(tx, data.hash, data.height),
+    headerHex !== null ? readHeader(tx, { hash: data.hash, headerHex }) : undefined,
+    event.connected ? undefined : checkBlockHeight(tx, data.hash, data.height),
+  ]);
+  const known = read?.view.block;
+  if (known && known.height !== data.height)
+    throw conflict(`block ${data.hash} is at height ${known.height}, not ${data.height}`);
   if (claimant)
     throw conflict(
       `payout ${outpointOf(claimant)} places block ${data.hash} at height ${claimant.blockHeight}, not ${data.height}`,
@@ -36,7 +47,7 @@ export async function applyBlockEvent(
   };
   // The header tree decides (most work); a disconnect of a block it knows is advisory. Only a
   // disconnect of a block it never saw is recorded as such (a payout naming it is then orphaned).
-  const tree = await chainMoveOf(tx, event);
+  const tree = await chainMoveOf(tx, event, read);
   const { block, after, lowestTip } = tree ?? {
     ...(await applyBlock(tx, {
       hash: data.hash,
@@ -48,8 +59,11 @@ export async function applyBlockEvent(
     })),
   };
   const changed = tree ? tree.changed : [data.hash];
-  // Settlements of spends in blocks no longer connected go back first, while their coins are as settled.
-  await unsettleBlocks({ ctx: inTx(ctx, tx), input: { blockHashes: changed, eventId: event.id, reason: why.reason } });
+  // Settlements of spends in blocks no longer connected go back first, while their coins are as
+  // settled. Only a block that left the chain can have one to undo (unsettleBlocks skips the rest).
+  const gone = tree ? tree.disconnected : block.connected ? [] : [data.hash];
+  if (gone.length > 0)
+    await unsettleBlocks({ ctx: inTx(ctx, tx), input: { blockHashes: gone, eventId: event.id, reason: why.reason } });
   const moved: Awaited<ReturnType<typeof applyChainMove>>['moved'] = [];
   const entries: PlannedEntry[] = [];
   for (const blockHash of changed) {
@@ -73,20 +87,35 @@ export async function applyBlockEvent(
   return { result: tree?.reorg ? { ...result, reorg: tree.reorg } : result, entries };
 }
 
+const requireHeader = (data: BlockData): string => {
+  // events.ts requires header_hex on block.connected, on every network.
+  if (!data.headerHex) throw invalid('data.header_hex', `is required: the 80-byte header of block ${data.hash}`);
+  return data.headerHex;
+};
+
 async function chainMoveOf(
   tx: Tx,
   event: { id: string; connected: boolean; data: BlockData },
-): Promise<(HeaderMove & { advisory?: boolean }) | null> {
+  read: HeaderRead | undefined,
+): Promise<HeaderMove | null> {
   const { data } = event;
   if (event.connected) {
-    // events.ts requires header_hex on block.connected, on every network.
-    if (!data.headerHex) throw invalid('data.header_hex', `is required: the 80-byte header of block ${data.hash}`);
-    return connectHeader(tx, { hash: data.hash, height: data.height, headerHex: data.headerHex, eventId: event.id });
+    const input = { hash: data.hash, height: data.height, headerHex: requireHeader(data), eventId: event.id };
+    return connectHeader(tx, input, undefined, read);
   }
-  if (!event.connected && (await headerOf(tx, data.hash))) {
+  if (await headerOf(tx, data.hash)) {
     const block = await findBlock(tx, data.hash);
     const tip = await readTip(tx);
-    if (block) return { block, before: tip, after: tip, changed: [], lowestTip: tip?.height ?? -1, reorg: null };
+    if (block)
+      return {
+        block,
+        before: tip,
+        after: tip,
+        changed: [],
+        disconnected: [],
+        lowestTip: tip?.height ?? -1,
+        reorg: null,
+      };
   }
   return null;
 }

@@ -102,21 +102,20 @@ export async function receivePayout(
       scriptPubKey: owner.scriptPubKey,
     });
     if (reason) throw invalid('data.raw_tx_hex', `does not prove the payout: it ${reason}`);
-    // Kept for the PSBT of a spend of this coin (non_witness_utxo); rolled back with a refused payout.
-    await keepTransaction(txCtx, data.rawTxHex);
   }
-  const merkleProven = await checkProof(tx, data, owner.network);
   const claimed = data.block?.hash ?? null;
-  const { tip, block } =
-    chain && (claimed === null || chain.blocks.has(claimed))
-      ? { tip: chain.tip, block: claimed ? chain.blocks.get(claimed) : undefined }
-      : await readChain(tx, claimed ? [claimed] : []).then((c) => ({
-          tip: c.tip,
-          block: claimed ? c.blocks.get(claimed) : undefined,
-        }));
+  const view =
+    chain && (claimed === null || chain.blocks.has(claimed)) ? chain : await readChain(tx, claimed ? [claimed] : []);
+  const { tip } = view;
+  const block = claimed ? view.blocks.get(claimed) : undefined;
+  const merkleProven = await checkProof(tx, data, owner.network, claimed ? view.headers.get(claimed) : undefined);
   if (block && data.block && block.height !== data.block.height) {
     throw conflict(`block ${block.hash} is at height ${block.height}, not ${data.block.height}`);
   }
+  // Every refusal of a new payout comes before this point: in a group, an item writes nothing before it is accepted.
+  // The raw transaction is kept for the PSBT of a spend of this coin (non_witness_utxo), sent
+  // with the coin's insert (pipelined) and rolled back with a refused payout.
+  const kept = data.rawTxHex !== null ? keepTransaction(txCtx, data.rawTxHex) : null;
   const vout = BigInt(data.vout);
   const arrival = statusOf(
     { coinbase: data.coinbase, blockHash: data.block?.hash ?? null },
@@ -125,7 +124,7 @@ export async function receivePayout(
   );
   const why = { reason: 'payout.received', eventId: event.id, occurredAt: event.occurredAt };
   const now = new Date();
-  const arrived = await receiveCoin({
+  const arriving = receiveCoin({
     ctx: txCtx,
     input: {
       coin: {
@@ -143,6 +142,7 @@ export async function receivePayout(
         status: arrival,
         receiptStatus: receiptStateOf(arrival),
         rawTxProven: data.rawTxHex !== null,
+        merkleProven,
         periodStart: data.period?.start ?? null,
         periodEnd: data.period?.end ?? null,
         eventId: event.id,
@@ -156,26 +156,27 @@ export async function receivePayout(
       },
     },
   });
+  const [arrived] = await Promise.all([arriving, kept]);
   let coin: Utxo;
   let entries: PlannedEntry[] = [];
   if (arrived.inserted) {
     ({ coin, entries } = arrived);
-    if (merkleProven) coin = (await markProven(tx, coin))!;
     // Marking the address used locks its row: done once per address and process, not per payout.
     if (firstSeen) await noteAddressUsed({ ctx: txCtx, input: { address: data.address } });
   } else {
     let existing = (await lockCoin(tx, data.txid, vout))!;
     // An ordinary payment re-mined in another block after a reorg: a normal move, not a conflict.
     const reMined = await reMinedBlock(tx, existing, data);
-    if (reMined) ({ coin: existing, entries } = await moveToBlock(ctx, tx, existing, data, tip?.height ?? null, why));
-    if (merkleProven && !existing.merkleProven) existing = (await markProven(tx, existing))!;
-    const differ = disagreements(existing, data, owner.policyId);
+    // Refused before any write of this item (a group goes on without it).
+    const differ = disagreements(existing, data, owner.policyId).filter((f) => !(reMined && f === 'block'));
     if (differ.length > 0) {
       throw conflict(
         `${outpointOf(existing)} was already reported with other facts (${differ.join(', ')}); a payout is never overwritten`,
         { differing_fields: differ },
       );
     }
+    if (reMined) ({ coin: existing, entries } = await moveToBlock(ctx, tx, existing, data, tip?.height ?? null, why));
+    if (merkleProven && !existing.merkleProven) existing = (await markProven(tx, existing))!;
     coin = existing;
     const learnsBlock = existing.blockHash === null && data.block !== null;
     const learnsProof = !existing.rawTxProven && data.rawTxHex !== null;
@@ -208,7 +209,12 @@ export async function receivePayout(
 }
 
 /** Verifies a payout's merkle proof against its block's header; refuses a missing one where required. */
-async function checkProof(tx: Tx, data: PayoutData, network: string): Promise<boolean> {
+async function checkProof(
+  tx: Tx,
+  data: PayoutData,
+  network: string,
+  header: { headerHex: string; height: number } | undefined,
+): Promise<boolean> {
   const proof = data.proof ?? null;
   if (proof === null) {
     if (data.block !== null && proofRequired(network)) {
@@ -220,13 +226,17 @@ async function checkProof(tx: Tx, data: PayoutData, network: string): Promise<bo
     }
     return false;
   }
-  const proven = await proveInBlock(tx, {
-    blockHash: data.block!.hash,
-    blockHeight: data.block!.height,
-    rawTxHex: data.rawTxHex!,
-    txIndex: proof.txIndex,
-    merkleBranch: proof.merkleBranch,
-  });
+  const proven = await proveInBlock(
+    tx,
+    {
+      blockHash: data.block!.hash,
+      blockHeight: data.block!.height,
+      rawTxHex: data.rawTxHex!,
+      txIndex: proof.txIndex,
+      merkleBranch: proof.merkleBranch,
+    },
+    header,
+  );
   if (proven.coinbase !== data.coinbase)
     throw invalid(
       'data.tx_index',

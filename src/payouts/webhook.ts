@@ -166,12 +166,19 @@ const lockFor = (event: FleetEvent) =>
     ? null
     : chainLockStatement(event.type === 'payout.received' ? 'shared' : 'exclusive');
 
-/** One delivery in a transaction of its own. */
-export async function applyAlone(p: PendingDelivery): Promise<DeliveryAnswer> {
+/**
+ * One delivery in a transaction of its own. `readStored`: look for a stored answer first, in the
+ * same round trip as the lock (a delivery not grouped is read here, not before its transaction).
+ */
+export async function applyAlone(p: PendingDelivery, readStored = false): Promise<DeliveryAnswer> {
   try {
     return await withTransaction(p.ctx, async (tx) => {
       const lock = lockFor(p.event);
-      if (lock) await tx.execute(lock);
+      const [, earlier] = await Promise.all([
+        lock ? tx.execute(lock) : undefined,
+        readStored ? storedAnswer(tx, p.delivery.id, p.bodySha256) : null,
+      ]);
+      if (earlier) throw new StoredAnswer(earlier);
       const { answer, entries } = await applyOne(tx, p);
       // Last, so the ledger's head and balance rows stay locked only until the commit that follows.
       await postBtcEntries({ ctx: inTx(p.ctx, tx), input: { entries } });
@@ -217,9 +224,9 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
   });
   try {
     await db.transaction(async (tx) => {
-      await tx.execute(lockFor(group[0]!.event)!); // a group holds payouts only
-      // One read each for the whole group: ids already answered, and the chain (which cannot
-      // move while the group holds the chain lock shared).
+      // The lock and one read each for the whole group, in one round trip (pipelined; the reads
+      // run after the lock is granted): ids already answered, and the chain with the blocks'
+      // headers (which cannot move while the group holds the chain lock shared).
       const hashes = group.flatMap((p) =>
         p.event.type === 'payout.received' && p.event.data.block ? [p.event.data.block.hash] : [],
       );
@@ -229,7 +236,11 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
         .where(sql`${webhookEvents.id} = any(${textArrayLiteral([...ids])}::text[])`)
         .prepare(PREPARED)
         .execute();
-      const [storedRows, chain] = await Promise.all([storedRead, readChain(tx, hashes)]);
+      const [, storedRows, chain] = await Promise.all([
+        tx.execute(lockFor(group[0]!.event)!), // a group holds payouts only
+        storedRead,
+        readChain(tx, hashes),
+      ]);
       const stored = new Map(storedRows.map((row) => [row.id, row]));
       // The items run side by side on the group's one connection: their statements are
       // pipelined (sent together, executed in order), which is where the group's speed comes from.
@@ -297,12 +308,7 @@ export async function ingestDelivery(requestCtx: Ctx, delivery: VerifiedDelivery
   const pending = { ctx, delivery, event, bodySha256 };
   // Payouts are grouped with concurrent ones (the group answers replays from one read).
   if (event.type === 'payout.received' && !ctx.tx) return groupFor(ctx.db).submit(pending);
-  const earlier = await storedAnswer(ctx.db, delivery.id, bodySha256);
-  if (earlier) {
-    await audit(ctx.db, ctx, { action: 'fleet.replay', target: delivery.id, details: { status: earlier.status } });
-    return earlier;
-  }
   // Block events take the chain lock alone and move many coins: they go one at a time; so do
-  // production reports (each locks its site row).
-  return applyAlone(pending);
+  // production reports (each locks its site row). A replay is answered from the stored answer.
+  return applyAlone(pending, true);
 }
