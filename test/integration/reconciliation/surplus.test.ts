@@ -5,6 +5,7 @@
 import { parse } from 'csv-parse/sync';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trialBalance } from '../../../src/ledger/index.js';
 import { paymentTx } from '../../support/regtest.js';
 import { payoutReceived } from '../../support/webhook.js';
 import { createFleetApp, type FleetApp } from '../payouts/fixture.js';
@@ -302,6 +303,18 @@ describe('known_at: the reconciliation as Reserve knew it then', () => {
         variance_sat: '0',
         flags: [],
       });
+    }
+  });
+
+  it("agrees with the ledger's trial balance at the same known_at, before and after", async () => {
+    for (const knownAt of [knownBefore, new Date(Date.now() + 60_000).toISOString()]) {
+      const r = await expectOk(t.request('GET', `${april}&known_at=${knownAt}`));
+      const income = async (asOf: string) => {
+        const tb = await trialBalance(t.ctx(), { asOf: new Date(asOf), knownAt: new Date(knownAt) });
+        return -BigInt(String(tb.rows.find((x) => x.account === 'Income:Mining:late')?.balance ?? 0));
+      };
+      const activity = (await income('2026-04-30T23:59:59.999Z')) - (await income('2026-03-31T23:59:59.999Z'));
+      expect(rowOf(r, 'late').actual_sat, knownAt).toBe(activity.toString());
     }
   });
 
