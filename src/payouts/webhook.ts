@@ -224,9 +224,12 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
   });
   try {
     await db.transaction(async (tx) => {
-      // The lock and one read each for the whole group, in one round trip (pipelined; the reads
-      // run after the lock is granted): ids already answered, and the chain with the blocks'
-      // headers (which cannot move while the group holds the chain lock shared).
+      // The lock, then one read each for the whole group: ids already answered, and the chain
+      // with the blocks' headers (which cannot move while the group holds the chain lock shared).
+      // The ids go out with the lock (they need no lock: a concurrent claim is caught by the
+      // insert); the chain read only once the lock is granted. Pipelined statements run in the
+      // order they are sent, but drizzle and postgres.js send on later microtasks, so the order
+      // of a Promise.all is not the order on the wire: a read that needs the lock awaits it.
       const hashes = group.flatMap((p) =>
         p.event.type === 'payout.received' && p.event.data.block ? [p.event.data.block.hash] : [],
       );
@@ -236,11 +239,8 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
         .where(sql`${webhookEvents.id} = any(${textArrayLiteral([...ids])}::text[])`)
         .prepare(PREPARED)
         .execute();
-      const [, storedRows, chain] = await Promise.all([
-        tx.execute(lockFor(group[0]!.event)!), // a group holds payouts only
-        storedRead,
-        readChain(tx, hashes),
-      ]);
+      const [, storedRows] = await Promise.all([tx.execute(lockFor(group[0]!.event)!), storedRead]); // payouts only
+      const chain = await readChain(tx, hashes);
       const stored = new Map(storedRows.map((row) => [row.id, row]));
       // The items run side by side on the group's one connection: their statements are
       // pipelined (sent together, executed in order), which is where the group's speed comes from.
