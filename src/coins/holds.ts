@@ -9,7 +9,7 @@ import { reverseEntry, vaultAccount } from '../ledger/index.js';
 import { formatBtc } from '../money/btc.js';
 import { type BtcPosting, entrySeq, postBtcEntries } from './ledger-port.js';
 import { canHoldMove, type CoinStatus, type HeldStatus } from './lifecycle.js';
-import { outpointOf, type Utxo } from './moves.js';
+import { outpointOf } from './moves.js';
 
 // The spend side of the coins: lock (a spend holds them), release, spend, and undo a spend whose
 // block was reorganised away. Each call writes its history rows and one ledger entry in one
@@ -37,15 +37,30 @@ function outpointArrays(pairs: readonly (readonly [string, bigint])[]) {
   };
 }
 
+/** What a hold, spend or reopen needs of a coin (its other columns are not read: fewer to fetch and map). */
+interface HeldCoin {
+  txid: string;
+  vout: bigint;
+  policyId: string;
+  amountSat: bigint;
+  status: string;
+}
+
 /** The coins named, locked in outpoint order (so two spends never deadlock); 404 for one not recorded. */
-async function lockRows(tx: Tx, named: readonly string[]): Promise<Utxo[]> {
+async function lockRows(tx: Tx, named: readonly string[]): Promise<HeldCoin[]> {
   const pairs = [...new Set(named)].map((o) => {
     const [t, v] = o.split(':') as [string, string];
     return [t, BigInt(v)] as const;
   });
   const { txids, vouts } = outpointArrays(pairs);
   const rows = await tx
-    .select()
+    .select({
+      txid: utxos.txid,
+      vout: utxos.vout,
+      policyId: utxos.policyId,
+      amountSat: utxos.amountSat,
+      status: utxos.status,
+    })
     .from(utxos)
     .where(sql`(${utxos.txid}, ${utxos.vout}) in (select * from unnest(${txids}::text[], ${vouts}::bigint[]))`)
     .orderBy(asc(utxos.txid), asc(utxos.vout))
@@ -57,7 +72,7 @@ async function lockRows(tx: Tx, named: readonly string[]): Promise<Utxo[]> {
 }
 
 interface Move {
-  coin: Utxo;
+  coin: HeldCoin;
   from: CoinStatus;
   to: CoinStatus;
 }
@@ -102,7 +117,7 @@ function reclassify(moves: Move[]): BtcPosting[] {
   return [...sums].map(([account, amount]) => ({ account, amount }));
 }
 
-function planMoves(coins: Utxo[], to: CoinStatus, allowed: readonly CoinStatus[]): Move[] {
+function planMoves(coins: HeldCoin[], to: CoinStatus, allowed: readonly CoinStatus[]): Move[] {
   const wrong = coins.find(
     (c) => !allowed.includes(c.status as CoinStatus) || !canHoldMove(c.status as CoinStatus, to),
   );
