@@ -286,8 +286,14 @@ function SpendPage(props: { ctx: PageContext; spend: Spend }) {
         </dd>
         <dt>Delay</dt>
         <dd>
-          {String(s.delay_hours)} h; broadcast allowed <Time at={s.broadcast_allowed_at} /> (
-          {left(s.broadcast_allowed_at)})
+          {String(s.delay_hours)} h;{' '}
+          {s.broadcast_allowed_at ? (
+            <>
+              broadcast allowed <Time at={s.broadcast_allowed_at} /> ({left(s.broadcast_allowed_at)})
+            </>
+          ) : (
+            `broadcast allowed ${s.delay_hours > 0 ? `${s.delay_hours} h after` : 'once'} it is approved`
+          )}
         </dd>
         <dt>Expires</dt>
         <dd>

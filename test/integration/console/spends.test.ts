@@ -58,6 +58,8 @@ describe('spend pages', () => {
     await signIn(auditor, t.keys.auditor);
     const page = await auditor.get(`/console/spends/${id}`);
     expect(page.text).toContain(digest);
+    // Not approved yet: the delay has no start, and the page says when it will (a 0-hour vault).
+    expect(page.text).toContain('0 h; broadcast allowed once it is approved');
     expect(page.text).not.toMatch(/action="\/console\/spends\/[^"]+\/(approvals|signatures|broadcast|cancel)"/);
     const before = await t.footprint();
     const res = await auditor.post(`/console/spends/${id}/approvals`, {
