@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { type DbRefusal, refusalOf, UNIQUE_VIOLATION } from '../../db/errors.js';
-import type { Db, Executor, Tx } from '../../db/client.js';
+import { type Db, type Executor, isDatabaseUnavailable, type Tx } from '../../db/client.js';
 import { webhookEvents } from '../../db/schema/payouts.js';
 import { audit } from '../audit/index.js';
 import { type Ctx, FLEET_ACTOR, inTx, withTransaction } from '../context.js';
@@ -280,9 +280,15 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
       if (failed) throw failed.reason;
       await postBtcEntries({ ctx: inTx(group[0]!.ctx, tx as Tx), input: { entries: entriesOf.flat() } });
     });
-  } catch {
+  } catch (error) {
     for (const p of group)
       if (p.event.type === 'payout.received') forgetOwner({ ctx: p.ctx, input: { address: p.event.data.address } });
+    // The database went away (connection lost, mid-group or at the COMMIT): nothing of the group
+    // is known written, and no delivery is at fault. Every one is answered with that error (503,
+    // Retry-After) at once: re-running each alone would only queue them behind postgres.js's
+    // reconnect backoff (20 deliveries took ~40 s to be refused that way). A COMMIT lost in flight
+    // may still have committed: the retry then gets the stored answer.
+    if (isDatabaseUnavailable(error)) return group.map(() => error as Error);
     return Promise.all(group.map((p) => applyAlone(p).catch((error: Error) => error)));
   }
   for (const i of repeats) outcomes[i] = await applyAlone(group[i]!).catch((error: Error) => error);

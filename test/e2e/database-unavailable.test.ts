@@ -1,12 +1,18 @@
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, isDatabaseUnavailable, openDatabase } from '../../db/client.js';
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { type Database, isDatabaseUnavailable, openDatabase, rowsOf } from '../../db/client.js';
 import { runMigrations } from '../../db/migrate.js';
 import { createApp } from '../../src/app.js';
 import { SYSTEM_ACTOR } from '../../src/context.js';
 import { createKey } from '../../src/keys/index.js';
 import { createLogger } from '../../src/logger.js';
+import { listAddresses } from '../../src/policies/index.js';
+import { loadAndSyncPolicies } from '../../src/policies/startup.js';
+import { EXAMPLE_POLICIES_DIR, registerSites } from '../support/app.js';
 import { onPostgres } from '../support/db.js';
+import { payoutReceived, signEvent, TEST_SECRET } from '../support/webhook.js';
 import { serverDatabase } from './process.js';
 
 // The app talks to PostgreSQL through a TCP proxy in this process; the test cuts the proxy (it
@@ -18,6 +24,9 @@ function tcpProxy(target: URL) {
   let server: Server | undefined;
   const sockets = new Set<Socket>();
   let stalled = false;
+  /** Stall as soon as the service sends bytes containing this (they are held back too). */
+  let stallOn: Buffer | null = null;
+  let stallSeen: () => void = () => {};
   const port = { value: 0 };
   const listen = () =>
     new Promise<void>((resolve) => {
@@ -29,7 +38,14 @@ function tcpProxy(target: URL) {
           s.on('close', () => sockets.delete(s));
           s.on('error', () => {});
         }
-        client.on('data', (d) => (stalled ? undefined : upstream.write(d)));
+        client.on('data', (d: Buffer) => {
+          if (stallOn && d.includes(stallOn)) {
+            stalled = true;
+            stallOn = null;
+            stallSeen();
+          }
+          if (!stalled) upstream.write(d);
+        });
         upstream.on('data', (d) => (stalled ? undefined : client.write(d)));
         client.on('close', () => upstream.destroy());
         upstream.on('close', () => client.destroy());
@@ -47,6 +63,12 @@ function tcpProxy(target: URL) {
     stall: () => {
       stalled = true;
     },
+    /** Resolves once the service sent `text` (held back, with everything after it, until cut). */
+    stallOn: (text: string) =>
+      new Promise<void>((resolve) => {
+        stallOn = Buffer.from(text);
+        stallSeen = resolve;
+      }),
     cut: async () => {
       stalled = false;
       server?.close(); // stops accepting at once; the callback would wait for sockets node still counts
@@ -133,6 +155,111 @@ describe.runIf(onPostgres)('PostgreSQL unreachable', { timeout: 60_000 }, () => 
     }
     expect(status).toBe(200);
     expect((await app.request('/readyz')).status).toBe(200);
+  });
+});
+
+// A group commit (payouts/webhook.ts) that loses its connection after every statement of the
+// group but the COMMIT: each delivery of the group is answered 503, nothing of the group is
+// written, and the same deliveries retried once the database is back are applied exactly once.
+describe.runIf(onPostgres)('a group commit that loses its connection', { timeout: 60_000 }, () => {
+  const GROUP = 20;
+  let dropDatabase: () => Promise<void>;
+  let direct: Database;
+  let database: Database;
+  let app: ReturnType<typeof createApp>['app'];
+  const log = createLogger('silent');
+  let proxy: ReturnType<typeof tcpProxy>;
+
+  beforeAll(async () => {
+    const created = await serverDatabase();
+    dropDatabase = created.drop;
+    direct = await openDatabase({ databaseUrl: created.url, poolSize: 2 });
+    await runMigrations(direct);
+    await loadAndSyncPolicies(direct.db, EXAMPLE_POLICIES_DIR, log);
+    const ctx = () => ({ db: direct.db, actor: SYSTEM_ACTOR, requestId: 'test', log });
+    await registerSites({ ctx }, ['cut-site']);
+    proxy = tcpProxy(new URL(created.url));
+    await proxy.listen();
+    const url = new URL(created.url);
+    url.port = String(proxy.port.value);
+    url.hostname = '127.0.0.1';
+    database = await openDatabase({ databaseUrl: url.toString(), poolSize: 4, connectTimeoutS: 15 });
+    app = createApp({
+      database,
+      config: { BODY_LIMIT_BYTES: 1024 * 1024, FLEET_WEBHOOK_SECRETS: [TEST_SECRET] },
+      log,
+    }).app;
+  });
+  afterAll(async () => {
+    await database?.close();
+    await direct?.close();
+    await proxy?.cut();
+    await dropDatabase?.();
+  });
+
+  /** What the group would have written, counted on a connection of its own. */
+  async function written() {
+    const [row] = rowsOf<Record<string, number>>(
+      await direct.db.execute(sql`select
+        (select count(*) from webhook_events)::int as events,
+        (select count(*) from utxos)::int as coins,
+        (select count(*) from utxo_history)::int as history,
+        (select count(*) from ledger_entries where kind = 'payout.receipt')::int as receipts,
+        (select count(*) from audit_log where action = 'fleet.payout.received')::int as audits`),
+    );
+    return row!;
+  }
+
+  it('answers every delivery of the group 503, writes none of it, and applies each retry once', async () => {
+    const ctx = { db: direct.db, actor: SYSTEM_ACTOR, requestId: 'test', log };
+    const address = (await listAddresses(ctx, { policyId: 'regtest-cold', chain: 0, from: 0, count: 1 })).items[0]!
+      .derived.address;
+    const deliveries = Array.from({ length: GROUP }, (_, i) =>
+      signEvent(
+        payoutReceived({
+          site_id: 'cut-site',
+          txid: randomBytes(32).toString('hex'),
+          vout: 0,
+          address,
+          amount_sat: String(10_000 + i),
+          coinbase: false,
+        }),
+      ),
+    );
+    const send = (d: (typeof deliveries)[number]) =>
+      app.request('/v1/webhooks/fleet', { method: 'POST', headers: d.headers, body: d.body });
+
+    // Every delivery in one turn of the event loop: one group. The proxy holds back the group's
+    // COMMIT (the first on the wire: nothing else runs), then the connection is cut.
+    const committing = proxy.stallOn('commit');
+    const answers = Promise.all(deliveries.map(send));
+    await committing;
+    const cutAt = performance.now();
+    await proxy.cut();
+    for (const response of await answers) {
+      expect(performance.now() - cutAt).toBeLessThan(5_000);
+      expect(response.status).toBe(503);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect(((await response.json()) as { code: string }).code).toBe('service_unavailable');
+    }
+    expect(await written()).toEqual({ events: 0, coins: 0, history: 0, receipts: 0, audits: 0 });
+
+    // Back: the same deliveries (same ids, bodies and signatures) are applied, each once.
+    await proxy.listen();
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (await app.request('/readyz')).status !== 200)
+      await new Promise((r) => setTimeout(r, 200));
+    const first = await Promise.all(deliveries.map(send));
+    const bodies = await Promise.all(first.map((r) => r.text()));
+    expect(first.map((r) => r.status)).toEqual(deliveries.map(() => 200));
+    const once = { events: GROUP, coins: GROUP, history: GROUP, receipts: GROUP, audits: GROUP };
+    expect(await written()).toEqual(once);
+    // And again: the stored answers, byte for byte, nothing more written.
+    const again = await Promise.all(deliveries.map(send));
+    expect(again.map((r) => r.status)).toEqual(deliveries.map(() => 200));
+    expect(await Promise.all(again.map((r) => r.text()))).toEqual(bodies);
+    expect(await written()).toEqual(once);
   });
 });
 
