@@ -140,11 +140,14 @@ export async function insertArrival(
   tx: Tx,
   coin: NewUtxo,
   why: MoveReason,
+  rawTxHex: string | null = null,
 ): Promise<{ inserted: boolean; coin: Utxo; entries: PlannedEntry[] }> {
   const arrival = coin.status as UtxoStatus;
   const entries = arrivalEntries(coin, arrival, why);
   const refs = entries.map((e) => ({ kind: e.kind, source_type: e.source.type, source_id: e.source.id }));
-  // One statement: the coin (unless its outpoint exists) and, only if it was inserted, its history row.
+  // One statement: the coin (unless its outpoint exists), only if it was inserted its history row,
+  // and the raw transaction it was proven by (kept for a spend's non_witness_utxo, whatever the coin).
+  const raw = rawTxHex?.toLowerCase() ?? null;
   const c = {
     pool: null,
     blockHeight: null,
@@ -160,7 +163,11 @@ export async function insertArrival(
     await executePrepared(
       tx,
       sql`
-      with inserted as (
+      with kept as (
+        insert into utxo_transactions (txid, raw_tx_hex)
+        select ${c.txid}, ${raw}::text where ${raw}::text is not null
+        on conflict do nothing),
+      inserted as (
         insert into utxos (txid, vout, policy_id, network, address, amount_sat, coinbase, site_id, pool, block_height, block_hash,
                            status, receipt_status, raw_tx_proven, merkle_proven, period_start, period_end, event_id, received_at, updated_at)
         values (${c.txid}, ${c.vout}, ${c.policyId}, ${c.network}, ${c.address}, ${c.amountSat}, ${c.coinbase}, ${c.siteId}, ${c.pool},

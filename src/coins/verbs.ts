@@ -26,10 +26,11 @@ export function knownBlock(block: ChainBlock | undefined): KnownBlock | null {
 
 /**
  * Records a coin the fleet reported, in the state the chain puts it in, unless its outpoint is
- * already recorded (`inserted` false, nothing written). Input is the payouts module's parsed event.
+ * already recorded (`inserted` false, nothing written). Input is the payouts module's parsed event;
+ * `rawTxHex`, checked by the caller to be the coin's transaction (its txid), is kept with it.
  */
-export function receiveCoin({ ctx, input }: Verb<{ coin: NewUtxo; why: MoveReason }>) {
-  return insertArrival(txOf(ctx), input.coin, input.why);
+export function receiveCoin({ ctx, input }: Verb<{ coin: NewUtxo; why: MoveReason; rawTxHex?: string | null }>) {
+  return insertArrival(txOf(ctx), input.coin, input.why, input.rawTxHex ?? null);
 }
 
 export interface ChainMoveInput {

@@ -7,7 +7,6 @@ import { conflict, DomainError, invalid } from '../errors.js';
 import { type ChainView, findBlock, proofRequired, proveInBlock, readChain } from '../chain/index.js';
 import {
   incomeTimeOf,
-  keepTransaction,
   knownBlock,
   lockCoin,
   moveCoin,
@@ -113,9 +112,8 @@ export async function receivePayout(
     throw conflict(`block ${block.hash} is at height ${block.height}, not ${data.block.height}`);
   }
   // Every refusal of a new payout comes before this point: in a group, an item writes nothing before it is accepted.
-  // The raw transaction is kept for the PSBT of a spend of this coin (non_witness_utxo), sent
-  // with the coin's insert (pipelined) and rolled back with a refused payout.
-  const kept = data.rawTxHex !== null ? keepTransaction(txCtx, data.rawTxHex) : null;
+  // The raw transaction (disproveByRawTx checked its txid) is kept by the coin's own insert, for
+  // the PSBT of a spend of this coin (non_witness_utxo); rolled back with a refused payout.
   const vout = BigInt(data.vout);
   const arrival = statusOf(
     { coinbase: data.coinbase, blockHash: data.block?.hash ?? null },
@@ -124,7 +122,7 @@ export async function receivePayout(
   );
   const why = { reason: 'payout.received', eventId: event.id, occurredAt: event.occurredAt };
   const now = new Date();
-  const arriving = receiveCoin({
+  const arrived = await receiveCoin({
     ctx: txCtx,
     input: {
       coin: {
@@ -154,9 +152,9 @@ export async function receivePayout(
         reason: arrival === 'orphaned' ? 'payout.received in a disconnected block' : why.reason,
         occurredAt: incomeTimeOf(data.period, block, event.occurredAt),
       },
+      rawTxHex: data.rawTxHex,
     },
   });
-  const [arrived] = await Promise.all([arriving, kept]);
   let coin: Utxo;
   let entries: PlannedEntry[] = [];
   if (arrived.inserted) {
