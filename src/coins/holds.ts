@@ -78,8 +78,8 @@ interface Move {
 }
 
 /**
- * Writes every coin's new state in one UPDATE and their history rows in one INSERT, each citing the
- * one ledger entry of the call. `block` sets (or, null, clears) the coins' block as well.
+ * Writes every coin's new state and its history row (citing the one ledger entry of the call) in one
+ * statement. `block` sets (or, null, clears) the coins' block as well.
  */
 async function writeMoves(
   tx: Tx,
@@ -95,15 +95,18 @@ async function writeMoves(
     block === undefined
       ? sql``
       : sql`, block_hash = ${block?.hash ?? null}, block_height = ${block?.height ?? null}::integer`;
-  await tx.execute(sql`update utxos u set status = m.status, updated_at = now()${blockSet}
-    from unnest(${txids}::text[], ${vouts}::bigint[], ${tos}::text[]) as m(txid, vout, status)
-    where u.txid = m.txid and u.vout = m.vout`);
   const ledgerRefs = JSON.stringify([{ kind: ref.kind, source_type: ref.source.type, source_id: ref.source.id }]);
   const froms = `{${moves.map((m) => m.from).join(',')}}`;
-  await tx.execute(sql`insert into utxo_history (txid, vout, from_status, to_status, reason, event_id, ledger_refs)
+  await tx.execute(sql`with m as (
+      select * from unnest(${txids}::text[], ${vouts}::bigint[], ${froms}::text[], ${tos}::text[])
+        with ordinality as m(txid, vout, from_status, to_status, n)
+    ), moved as (
+      update utxos u set status = m.to_status, updated_at = now()${blockSet}
+      from m where u.txid = m.txid and u.vout = m.vout
+    )
+    insert into utxo_history (txid, vout, from_status, to_status, reason, event_id, ledger_refs)
     select m.txid, m.vout, m.from_status, m.to_status, ${why.reason}, ${why.eventId}, ${ledgerRefs}::jsonb
-    from unnest(${txids}::text[], ${vouts}::bigint[], ${froms}::text[], ${tos}::text[]) with ordinality as m(txid, vout, from_status, to_status, n)
-    order by m.n`);
+    from m order by m.n`);
 }
 
 /** Postings moving each coin's satoshis from one vault account to another, summed per account. */

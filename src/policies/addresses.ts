@@ -85,19 +85,17 @@ export async function issueAddress({
         created: false,
       };
     }
-    // Two reads that each stay within an index however many addresses the vault has: the issued ones
-    // (policy, chain, state) and the highest index (policy, chain, index), where one aggregate of both
-    // read every receive address of the vault.
-    const receive = and(eq(policyAddresses.policyId, policy.id), eq(policyAddresses.chain, 0));
-    const [issued] = await tx
-      .select({ n: sql<number>`count(*)::int` })
-      .from(policyAddresses)
-      .where(and(receive, eq(policyAddresses.state, 'issued')));
-    const [highest] = await tx
-      .select({ next: sql<number>`coalesce(max(${policyAddresses.index}) + 1, 0)::int` })
-      .from(policyAddresses)
-      .where(receive);
-    const unused = issued?.n ?? 0;
+    // One read of two subqueries that each stay within an index however many addresses the vault has: the
+    // issued ones (policy, chain, state) and the highest index (policy, chain, index); one aggregate of both
+    // read every receive address of the vault. Read after the policy row's lock, so it sees earlier issues.
+    const [counts] = await tx
+      .select({
+        unused: sql<number>`(select count(*)::int from ${policyAddresses} where ${policyAddresses.policyId} = ${policies.id} and ${policyAddresses.chain} = 0 and ${policyAddresses.state} = 'issued')`,
+        next: sql<number>`(select coalesce(max(${policyAddresses.index}) + 1, 0)::int from ${policyAddresses} where ${policyAddresses.policyId} = ${policies.id} and ${policyAddresses.chain} = 0)`,
+      })
+      .from(policies)
+      .where(eq(policies.id, policy.id));
+    const unused = counts?.unused ?? 0;
     if (unused >= policy.gapLimit) {
       if (!input.force) {
         throw conflict(
@@ -108,7 +106,7 @@ export async function issueAddress({
       if (ctx.actor.role !== 'admin' && ctx.actor.role !== 'system')
         throw new DomainError('forbidden', 'only an admin may force an address past the gap limit');
     }
-    const derived = wallet.derive(0, highest?.next ?? 0);
+    const derived = wallet.derive(0, counts?.next ?? 0);
     await tx.insert(policyAddresses).values({
       address: derived.address,
       policyId: policy.id,
