@@ -1,12 +1,13 @@
 // npm run bench export: the ledger export over HTTP (CSV and JSON Lines, 1,000,000 postings)
-// beside PostgreSQL's own COPY (SELECT ...) TO STDOUT of the same rows in the same run, the
+// beside PostgreSQL's own COPY (SELECT ...) TO STDOUT of the same rows in the same run (both
+// written to a file by the bench: the same sink), the
 // server's peak RSS growth while exporting, and `reserve verify` speed on the exported files.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { get as httpGet, type IncomingMessage } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { openDatabase } from '../../db/client.js';
@@ -112,12 +113,18 @@ async function exportOnce(base: string, key: string, pid: number, format: 'csv' 
   const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, procStatus(pid, 'VmRSS'))), 50);
   const started = performance.now();
   try {
-    const res = await fetch(`${base}/v1/exports/ledger?format=${format}`, {
-      headers: { authorization: `Bearer ${key}` },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+    // node:http into the file, as the ceiling's COPY goes into one: the same sink on both sides,
+    // so the ratio is the service's cost over COPY's (fetch's web stream cost the client ~2x more).
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpGet(
+        `${base}/v1/exports/ledger?format=${format}`,
+        { headers: { authorization: `Bearer ${key}` }, timeout: TIMEOUT_MS },
+        resolve,
+      );
+      req.once('error', reject);
     });
-    if (res.status !== 200 || !res.body) throw new Error(`export answered ${res.status}: ${await res.text()}`);
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(path));
+    if (res.statusCode !== 200) throw new Error(`export answered ${res.statusCode}`);
+    await pipeline(res, createWriteStream(path));
   } finally {
     clearInterval(sampler);
   }
@@ -127,7 +134,7 @@ async function exportOnce(base: string, key: string, pid: number, format: 'csv' 
 }
 
 /** PostgreSQL's own COPY of the same join, streamed through postgres.js on a connection of its own. */
-async function copyCeiling(): Promise<{ seconds: number; rowsPerSecond: number; bytes: number }> {
+async function copyCeiling(path: string): Promise<{ seconds: number; rowsPerSecond: number; bytes: number }> {
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   const timer = setTimeout(() => void sql.end({ timeout: 0 }), TIMEOUT_MS);
   try {
@@ -140,15 +147,8 @@ async function copyCeiling(): Promise<{ seconds: number; rowsPerSecond: number; 
         p.cost_amount, p.cost_commodity
       from ledger_entries e join ledger_postings p on p.entry_id = e.id order by e.seq, p.idx) to stdout with (format csv)`)
       .readable();
-    await pipeline(
-      readable,
-      new Writable({
-        write(chunk: Buffer, _e, done) {
-          bytes += chunk.length;
-          done();
-        },
-      }),
-    );
+    readable.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    await pipeline(readable, createWriteStream(path));
     const seconds = (performance.now() - started) / 1000;
     return { seconds, rowsPerSecond: POSTINGS / seconds, bytes };
   } finally {
@@ -194,7 +194,8 @@ try {
   const pid = server.child.pid!;
 
   const copies: number[] = [];
-  for (let r = 0; r < RUNS; r++) copies.push((await copyCeiling()).rowsPerSecond);
+  for (let r = 0; r < RUNS; r++) copies.push((await copyCeiling(join(work, 'copy.csv'))).rowsPerSecond);
+  rmSync(join(work, 'copy.csv'), { force: true });
   const ceiling = median(copies);
   console.log(
     `COPY (SELECT ...) TO STDOUT ceiling: ${fmt(ceiling)} rows/s (median of ${RUNS}: ${copies.map(fmt).join(', ')})`,
@@ -217,7 +218,7 @@ try {
     report(
       `export ${format} speed`,
       rate >= 0.25 * ceiling,
-      `${fmt(rate)} rows/s is ${((100 * rate) / ceiling).toFixed(0)}% of COPY's ${fmt(ceiling)} (must >= 25%, aim 60%)`,
+      `${fmt(rate)} rows/s is ${((100 * rate) / ceiling).toFixed(0)}% of COPY's ${fmt(ceiling)} (must >= 25%, aim 75%)`,
     );
     report(
       `export ${format} memory`,
@@ -234,7 +235,7 @@ try {
     report(
       `verify ${format} speed`,
       result.postingsPerSecond >= 100_000,
-      `${fmt(result.postingsPerSecond)} postings/s (must >= 100,000, aim 200,000)`,
+      `${fmt(result.postingsPerSecond)} postings/s, ${fmt(result.postingsPerCpuSecond)} per CPU second (must >= 100,000, aim 400,000)`,
     );
   }
   console.log(machineLine());

@@ -52,6 +52,24 @@ describe('fastEntryHash', () => {
     );
   });
 
+  it('equals entryHash for seq and reverses_seq written with leading zeros, and for non-ASCII fields', () => {
+    const digits = fc.bigInt({ min: 0n, max: 10n ** 15n }).map((n) => `00${n}`);
+    fc.assert(
+      fc.property(
+        hex,
+        entry,
+        digits,
+        fc.option(digits),
+        fc.constantFrom('ü', '😀', '\u0080', 'a'),
+        (prev, e, seq, rev, odd) => {
+          const x = { ...e, seq, reverses_seq: rev, description: `${e.description}${odd}` } as ExportEntry;
+          expect(fastEntryHash(prev, x)).toBe(entryHash(prev, x));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('reproduces the worked example of docs/ledger.md', () => {
     const e: ExportEntry = {
       seq: '1',
@@ -149,6 +167,50 @@ describe('LedgerChecker', () => {
         reason: 'entry seq 1 does not balance: its BYN postings sum to 0.000000000000000001, not 0',
       });
     }
+  });
+
+  it('names a stored hash that is not hex, and a mixed entry unbalanced in its second commodity', () => {
+    const bad = { ...e(['1', '-1']), hash: 'Z'.repeat(64) };
+    expect(() => new LedgerChecker(manifest()).add(bad, 3)).toThrow(
+      'line 3: entry seq 1: hash is not 64 lowercase hex characters',
+    );
+    const changed = { ...e(['1', '-1']), description: 'changed' };
+    expect(() => new LedgerChecker(manifest()).add(changed, 4)).toThrow(
+      /line 4: entry seq 1: hash [0-9a-f]{64} does not match/,
+    );
+    const mixed = e(['1', '-1']);
+    mixed.postings.push(
+      { account: 'Assets:Cash', commodity: 'USD', amount: '2', price: null, cost: null },
+      { account: 'Equity:Open', commodity: 'USD', amount: '-1', price: null, cost: null },
+    );
+    expect(() => new LedgerChecker(manifest()).add(mixed, 5)).toThrow(
+      'line 5: entry seq 1 does not balance: its USD postings sum to 1, not 0',
+    );
+  });
+
+  it('keeps the running balance per account and commodity across entries, from the opening balances', () => {
+    const first = e(['2', '-2']);
+    const second = { ...e(['3', '-3']), seq: '2', prev_hash: first.hash };
+    second.hash = entryHash(first.hash, second);
+    const checker = new LedgerChecker(
+      manifest({
+        to_seq: '2',
+        entries: 2,
+        postings: 4,
+        head_hash: second.hash,
+        opening_balances: [{ account: 'Expenses:Energy:x', commodity: 'BYN', amount: '10' }],
+        closing_balances: [
+          { account: 'Expenses:Energy:x', commodity: 'BYN', amount: '15' },
+          { account: 'Liabilities:Energy:y', commodity: 'BYN', amount: '-5' },
+        ],
+      }),
+    );
+    checker.add(first, 1);
+    checker.add(second, 2);
+    expect(checker.finish('a'.repeat(64), 3).closing_balances).toEqual([
+      { account: 'Expenses:Energy:x', commodity: 'BYN', amount: '15' },
+      { account: 'Liabilities:Energy:y', commodity: 'BYN', amount: '-5' },
+    ]);
   });
 
   it('refuses a body whose SHA-256 differs from the manifest', () => {
