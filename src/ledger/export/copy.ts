@@ -50,16 +50,22 @@ function copyJsonlSql(from: bigint, to: bigint): string {
     || ',"amount":"' || coalesce(p.amount_sat::text, trim_scale(p.amount)::text)
     || '","price":' || ${orNull(json(`trim_scale(p.price_amount)::text || ' ' || p.price_commodity`))}
     || ',"cost":' || ${orNull(json(`trim_scale(p.cost_amount)::text || ' ' || p.cost_commodity`))} || '}'`;
+  // Postings from a subquery ordered by idx (the (entry_id, idx) index delivers them so) into
+  // string_agg without its own ORDER BY: PostgreSQL 15 sorts an ordered aggregate's input per
+  // group, and joining then grouping sorted a million wide rows first; this is ~18% less server
+  // time (1,000,000 postings: ~5.0 s -> ~4.1 s, test/bench/export.bench.ts's database). The
+  // order a sorted subquery feeds an aggregate is the order it aggregates in; a posting out of
+  // order would change the entry's hash, which the verifier and the tests recompute.
   return `copy (
     select '{"seq":"' || e.seq || '","id":' || ${json('e.id')}
       || ',"occurred_at":"' || to_char(e.occurred_at at time zone 'UTC', ${ISO}) || '","recorded_at":"' || to_char(e.recorded_at at time zone 'UTC', ${ISO})
       || '","kind":' || ${json('e.kind')} || ',"description":' || ${json('e.description')} || ',"source_type":' || ${json('e.source_type')}
       || ',"source_id":' || ${json('e.source_id')} || ',"actor":' || ${json('e.actor')}
       || ',"reverses_seq":' || ${orNull(`'"' || e.reverses_seq || '"'`)} || ',"prev_hash":"' || e.prev_hash || '","hash":"' || e.hash
-      || '","postings":[' || string_agg(${posting}, ',' order by p.idx) || ']}'
-    from ledger_entries e join ledger_postings p on p.entry_id = e.id
+      || '","postings":[' || coalesce((select string_agg(s.posting, ',') from (
+          select ${posting} as posting from ledger_postings p where p.entry_id = e.id order by p.idx) s), '') || ']}'
+    from ledger_entries e
     where e.seq between ${BigInt(from).toString()} and ${BigInt(to).toString()}
-    group by e.seq
     order by e.seq
   ) to stdout with (format csv, delimiter e'\\x01', quote e'\\x02')`;
 }
