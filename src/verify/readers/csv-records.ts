@@ -28,8 +28,36 @@ interface Parsed {
   innerLines: number;
 }
 
+/**
+ * Where the next '"' and '\r' at or after a position are, in the text of one push(): searched
+ * again only once passed, so an unquoted field is checked for them without a search of its own
+ * (two `includes` per field were ~10% of `reserve verify` on a million-posting CSV).
+ */
+class NextOf {
+  private at = -1;
+  private found = -1;
+  constructor(
+    private readonly buf: string,
+    private readonly char: string,
+  ) {}
+  /** The index of the next char at or after `from`, or Infinity. */
+  from(from: number): number {
+    if (this.at !== -1 && this.at <= from && this.found >= from) return this.found; // Infinity: none left
+    const index = this.buf.indexOf(this.char, from);
+    this.at = from;
+    this.found = index === -1 ? Infinity : index;
+    return this.found;
+  }
+}
+
 /** One record from `i`, or null when the text ends before the record does (and more may come). */
-function parseRecord(buf: string, i: number, final: boolean, line: number): Parsed | null {
+function parseRecord(
+  buf: string,
+  i: number,
+  final: boolean,
+  line: number,
+  next: { quote: NextOf; cr: NextOf },
+): Parsed | null {
   const n = buf.length;
   const fields: string[] = [];
   let innerLines = 0;
@@ -72,12 +100,11 @@ function parseRecord(buf: string, i: number, final: boolean, line: number): Pars
       const comma = buf.indexOf(',', i);
       let end = comma !== -1 && comma < lf ? comma : lf;
       if (end === lf && end > i && buf.charCodeAt(end - 1) === CR) end--;
-      const value = buf.slice(i, end);
-      if (value.includes('"'))
+      if (next.quote.from(i) < end)
         throw new VerifyError(line + innerLines, 'not valid CSV: a quote inside an unquoted field');
-      if (value.includes('\r'))
+      if (next.cr.from(i) < end)
         throw new VerifyError(line + innerLines, 'not valid CSV: a carriage return not followed by a line feed');
-      fields.push(value);
+      fields.push(buf.slice(i, end));
       i = end;
     }
     if (i >= n) {
@@ -109,8 +136,9 @@ export class CsvRecordReader {
     const buf = this.pending + text;
     const records: CsvRecord[] = [];
     let i = 0;
+    const next = { quote: new NextOf(buf, '"'), cr: new NextOf(buf, '\r') };
     while (i < buf.length) {
-      const parsed = parseRecord(buf, i, final, this.line);
+      const parsed = parseRecord(buf, i, final, this.line, next);
       if (!parsed) break;
       records.push({ fields: parsed.fields, line: this.line });
       this.line += parsed.innerLines + 1;
