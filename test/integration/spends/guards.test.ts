@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../db/client.js';
 import { createSpendsApp, type SpendsApp } from './fixture.js';
 
 // The database holds the spend rules by itself: transitions outside the state machine, a second live spend of
@@ -84,5 +85,12 @@ describe('database guards', () => {
       /inputs are added to a proposed spend only/,
     );
     expect(Number(await t.count('spend_inputs'))).toBe(before);
+  });
+  it('stores the PSBT and the unsigned transaction out of line, uncompressed (migration 0006)', async () => {
+    const result = await t.database.db.execute(
+      sql`select attname, attstorage from pg_attribute where attrelid = 'spends'::regclass and attname in ('psbt_base64', 'unsigned_tx_hex') order by attname`,
+    );
+    const rows = rowsOf<{ attname: string; attstorage: string }>(result);
+    expect(rows.map((r) => `${r.attname}:${r.attstorage}`)).toEqual(['psbt_base64:e', 'unsigned_tx_hex:e']);
   });
 });
