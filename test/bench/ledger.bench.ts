@@ -1,7 +1,8 @@
 // Ledger appends per second from 10 concurrent clients on PostgreSQL, beside the ceiling measured
 // in the same run: 10 clients doing bare single-row INSERT transactions. Then the time to read a
 // balance, on an empty ledger and with 1,000,000 postings in it.
-// Must: appends >= 10% of the ceiling; balance read p99 < 5 ms. Aim: appends >= 30% of the ceiling.
+// Must: appends >= 10% of the ceiling; balance read p99 < 5 ms. Aim (issue 14): grouped appends >= 60%
+// of the ceiling, appends each in its own caller transaction >= 25%.
 // Rounds alternate so that machine noise (2 shared cores) hits the ceiling and the ledger alike.
 import { randomBytes } from 'node:crypto';
 import { Decimal } from 'decimal.js';
@@ -183,7 +184,15 @@ try {
       `${appendTps.toFixed(0)} appends/s vs ceiling ${ceilingTps.toFixed(0)} tx/s = ${(ratio * 100).toFixed(1)}%`,
     ),
   );
-  console.log(verdict('ledger appends (aim >= 30% of ceiling)', ratio >= 0.3, `${(ratio * 100).toFixed(1)}%`));
+  console.log(verdict('ledger appends, grouped (aim >= 60% of ceiling)', ratio >= 0.6, `${(ratio * 100).toFixed(1)}%`));
+  const ownRatio = ownTxTps / ceilingTps;
+  console.log(
+    verdict(
+      'ledger appends, each in its own transaction (aim >= 25% of ceiling)',
+      ownRatio >= 0.25,
+      `${ownTxTps.toFixed(0)} appends/s = ${(ownRatio * 100).toFixed(1)}%`,
+    ),
+  );
   console.log(
     verdict(
       'balance read p99 < 5 ms with 1,000,000 postings',
