@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { DemoLastSequencer } from './test/support/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -9,6 +10,7 @@ export default defineConfig({
       'test/browser/**/*.test.ts',
     ],
     globalSetup: ['test/support/global-setup.ts'],
+    sequence: { sequencer: DemoLastSequencer },
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

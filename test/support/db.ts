@@ -18,9 +18,16 @@ export const onPostgres = serverUrl !== undefined;
  * A fresh, migrated database for one test file: an in-memory PGlite, or on a
  * PostgreSQL server a database of its own (unique name) dropped by close().
  */
-export async function createTestDatabase(options: { poolSize?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: {
+    poolSize?: number;
+    /** Start from a copy of this data instead of the migrated template: a PGlite dump, or a server database's name. */
+    from?: { pgliteData: Blob } | { serverDatabase: string };
+  } = {},
+): Promise<TestDatabase> {
   if (!serverUrl) {
-    const template = await readPgliteTemplate();
+    const template =
+      options.from && 'pgliteData' in options.from ? options.from.pgliteData : await readPgliteTemplate();
     const database = await openDatabase({ pgliteTemplate: template });
     await runMigrations(database); // a no-op on a current template; applies what is newer
     return database;
@@ -28,7 +35,8 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
   const name = `reserve_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database "${name}"`);
+    const from = options.from && 'serverDatabase' in options.from ? ` template "${options.from.serverDatabase}"` : '';
+    await admin.unsafe(`create database "${name}"${from}`);
   } finally {
     await admin.end();
   }

@@ -3,6 +3,7 @@ import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
 import { openDatabase } from '../../db/client.js';
 import { runMigrations } from '../../db/migrate.js';
+import { startDemoSnapshot } from './demo-prebuild.js';
 import { pgliteTemplatePath } from './pglite-template.js';
 
 /**
@@ -22,7 +23,12 @@ export default async function setup() {
       `global setup: bin/build.mjs failed; tests that run dist/ will fail:\n${(error as { stderr?: Buffer }).stderr ?? error}`,
     );
   }
-  if (process.env.DATABASE_URL) return;
+  if (!process.env.DATABASE_URL) await makePgliteTemplate();
+  // After the template: the demo's builder starts from it like every test database.
+  return startDemoSnapshot();
+}
+
+async function makePgliteTemplate() {
   const path = pgliteTemplatePath();
   process.env.RESERVE_PGLITE_TEMPLATE = path;
   if (existsSync(path)) return;
