@@ -64,20 +64,24 @@ export interface UtxoAsOf {
  * the caller can tell whether another page follows.
  */
 export async function listUtxosAsOf(ctx: Ctx, query: UtxoAsOfQuery): Promise<UtxoAsOf[]> {
-  // Correlated by the outer table's name: drizzle leaves columns unqualified in a one-table select.
   // Valid time (docs/reports.md): a change counts from the occurred_at of the ledger entries that
   // booked it (block time, payout period, event time), the time the ledger dates it by, so the
   // rewound set and the ledger's balances as of T agree; a change that booked nothing counts from
   // when it was recorded. known_at bounds the other axis: only what had been recorded by then.
   // The ledger dates the entries (its door's entriesOccurredAt), in this statement's snapshot.
+  // Each history row is dated once and each coin's last change found in one pass (DISTINCT ON),
+  // not by a correlated subquery per coin that dated its history again for every use.
   const validAt = sql`coalesce(${entriesOccurredAt(sql`h.ledger_refs`)}, h.at)`;
-  const known = query.knownAt ? sql`and h.at <= ${query.knownAt.toISOString()}::timestamptz` : sql``;
-  const statusAsOf = sql<CoinStatus | null>`(
-    select h.to_status from utxo_history h
-    where h.txid = utxos.txid and h.vout = utxos.vout and ${validAt} <= ${query.asOf.toISOString()}::timestamptz ${known}
-    order by ${validAt} desc, h.seq desc limit 1)`;
+  const known = query.knownAt ? sql`where h.at <= ${query.knownAt.toISOString()}::timestamptz` : sql``;
+  const asOf = sql`${query.asOf.toISOString()}::timestamptz`;
+  const last = sql`(
+    select distinct on (d.txid, d.vout) d.txid, d.vout, d.to_status
+    from (select h.txid, h.vout, h.to_status, h.seq, ${validAt} as valid_at from utxo_history h ${known}) d
+    where d.valid_at <= ${asOf}
+    order by d.txid, d.vout, d.valid_at desc, d.seq desc) as last_change`;
+  const statusAsOf = sql<CoinStatus>`last_change.to_status`;
   const conditions = [
-    query.statuses ? inArray(statusAsOf, [...query.statuses]) : sql`${statusAsOf} is not null`,
+    query.statuses ? inArray(statusAsOf, [...query.statuses]) : undefined,
     query.after
       ? or(gt(utxos.txid, query.after.txid), and(eq(utxos.txid, query.after.txid), gt(utxos.vout, query.after.vout)))
       : undefined,
@@ -85,10 +89,11 @@ export async function listUtxosAsOf(ctx: Ctx, query: UtxoAsOfQuery): Promise<Utx
   const rows = await executor(ctx)
     .select({ coin: utxos, statusAsOf })
     .from(utxos)
-    .where(and(...conditions))
+    .innerJoin(last, sql`last_change.txid = ${utxos.txid} and last_change.vout = ${utxos.vout}`)
+    .where(conditions.length > 0 ? and(...conditions) : undefined)
     .orderBy(asc(utxos.txid), asc(utxos.vout))
     .limit(query.limit + 1);
-  return rows.map((r) => ({ coin: r.coin, statusAsOf: r.statusAsOf! }));
+  return rows.map((r) => ({ coin: r.coin, statusAsOf: r.statusAsOf }));
 }
 
 export async function getUtxo(ctx: Ctx, txid: string, vout: bigint) {
