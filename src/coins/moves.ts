@@ -10,6 +10,7 @@ import {
   COINBASE_MATURITY,
   type CoinStatus,
   type KnownBlock,
+  type LedgerStep,
   planTransition,
   postingsOf,
   type UtxoStatus,
@@ -65,19 +66,8 @@ export async function moveCoin(
       });
       continue;
     }
-    const receipt = step.kind === 'receipt';
-    entries.push({
-      kind: receipt ? 'payout.receipt' : 'payout.reclassify',
-      description: receipt
-        ? `${formatBtc(coin.amountSat)} BTC mined by ${coin.siteId} to ${coin.policyId} (${outpoint}), ${step.to}`
-        : `${outpoint} ${step.from} -> ${step.to}: ${why.reason}`,
-      occurredAt: why.occurredAt,
-      source: receipt
-        ? { type: 'utxo', id: outpoint }
-        : { type: 'utxo_move', id: eventSourceId(outpoint, why.eventId) },
-      postings: postingsOf(step, coin),
-    });
-    if (receipt) receiptStatus = step.to;
+    entries.push(stepEntry(step, coin, why));
+    if (step.kind === 'receipt') receiptStatus = step.to;
   }
   // A coin inserted a moment ago already carries its state (receiptStateOf): one statement less.
   const [updated] = options.rowIsCurrent
@@ -98,6 +88,67 @@ export async function moveCoin(
   });
   if (to === 'orphaned' && from !== null && coin.coinbase) await raiseOrphanedAlert(tx, coin, why);
   return { coin: updated!, entries };
+}
+
+/** The entry of one receipt or reclassification step of a coin's move. */
+function stepEntry(step: Exclude<LedgerStep, { kind: 'reverse_receipt' }>, coin: Utxo, why: MoveReason): PlannedEntry {
+  const outpoint = outpointOf(coin);
+  const receipt = step.kind === 'receipt';
+  return {
+    kind: receipt ? 'payout.receipt' : 'payout.reclassify',
+    description: receipt
+      ? `${formatBtc(coin.amountSat)} BTC mined by ${coin.siteId} to ${coin.policyId} (${outpoint}), ${step.to}`
+      : `${outpoint} ${step.from} -> ${step.to}: ${why.reason}`,
+    occurredAt: why.occurredAt,
+    source: receipt ? { type: 'utxo', id: outpoint } : { type: 'utxo_move', id: eventSourceId(outpoint, why.eventId) },
+    postings: postingsOf(step, coin),
+  };
+}
+
+/**
+ * Moves recorded coins between booked states (no orphaning: its reversal reads the ledger) in one
+ * statement: every row updated and every history row appended, where moveCoin takes two
+ * statements a coin (a block event confirms a block's payouts and matures a coinbase at once).
+ * Returns each coin's entries, in the order given.
+ */
+export async function moveBookedCoins(
+  tx: Tx,
+  moves: { coin: Utxo; from: UtxoStatus; to: Exclude<UtxoStatus, 'orphaned'> }[],
+  why: MoveReason,
+): Promise<PlannedEntry[][]> {
+  const planned = moves.map(({ coin, from, to }) => {
+    const steps = planTransition(from, to, coin.receiptStatus as BookedStatus | null);
+    let receiptStatus = coin.receiptStatus as BookedStatus | null;
+    const entries = steps.map((step) => {
+      if (step.kind === 'reverse_receipt') throw new Error('coins: moveBookedCoins does not orphan');
+      if (step.kind === 'receipt') receiptStatus = step.to;
+      return stepEntry(step, coin, why);
+    });
+    return { coin, from, to, receiptStatus, entries };
+  });
+  const rows = planned
+    .filter((m) => m.entries.length > 0)
+    .map((m, n) => ({
+      n,
+      txid: m.coin.txid,
+      vout: m.coin.vout.toString(),
+      from_status: m.from,
+      to_status: m.to,
+      receipt_status: m.receiptStatus,
+      refs: m.entries.map((e) => ({ kind: e.kind, source_type: e.source.type, source_id: e.source.id })),
+    }));
+  if (rows.length > 0) {
+    await tx.execute(sql`with v as (
+        select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          as v(n int, txid text, vout bigint, from_status text, to_status text, receipt_status text, refs jsonb)),
+      moved as (
+        update utxos set status = v.to_status, receipt_status = v.receipt_status, updated_at = ${new Date().toISOString()}::timestamptz
+        from v where utxos.txid = v.txid and utxos.vout = v.vout
+        returning utxos.txid)
+      insert into utxo_history (txid, vout, from_status, to_status, reason, event_id, ledger_refs)
+      select txid, vout, from_status, to_status, ${why.reason}, ${why.eventId}, refs from v order by n`);
+  }
+  return planned.map((m) => m.entries);
 }
 
 /** A booked coinbase reward lost to a reorg: its block is gone, and so is the reward. */

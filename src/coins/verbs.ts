@@ -5,10 +5,12 @@ import {
   insertArrival,
   lockCoinsNearTip,
   type MoveReason,
+  moveBookedCoins,
   moveCoin,
   type NewUtxo,
   outpointOf,
   type PlannedEntry,
+  type Utxo,
 } from './moves.js';
 
 // The chain side of the coins: a coin arrives, and the chain moves it. Both return the ledger
@@ -44,15 +46,21 @@ export interface ChainMoveInput {
 /** Moves every coin whose state the block event changes; returns what moved and the entries to post. */
 export async function applyChainMove({ ctx, input }: Verb<ChainMoveInput>) {
   const tx = txOf(ctx);
-  const moved: { outpoint: string; from: UtxoStatus; to: UtxoStatus }[] = [];
-  const entries: PlannedEntry[] = [];
+  const moves: { coin: Utxo; from: UtxoStatus; to: UtxoStatus }[] = [];
   for (const { coin, block } of await lockCoinsNearTip(tx, input.blockHash, input.lowestTip)) {
     const from = coin.status as UtxoStatus;
     const to = statusOf({ coinbase: coin.coinbase, blockHash: coin.blockHash }, block, input.tipHeight);
-    if (to === from) continue;
-    const move = await moveCoin(ctx, tx, coin, from, to, input.why);
-    entries.push(...move.entries);
-    moved.push({ outpoint: outpointOf(coin), from, to });
+    if (to !== from) moves.push({ coin, from, to });
   }
-  return { moved, entries };
+  // Confirmations and maturities in one statement; an orphaning (rare: it reads its receipt and
+  // may raise an alert) one coin at a time. The entries keep the coins' order.
+  const booked = moves.filter((m): m is typeof m & { to: Exclude<UtxoStatus, 'orphaned'> } => m.to !== 'orphaned');
+  const bookedEntries = await moveBookedCoins(tx, booked, input.why);
+  const entriesOf = new Map<(typeof moves)[number], PlannedEntry[]>(booked.map((m, i) => [m, bookedEntries[i]!]));
+  const entries: PlannedEntry[] = [];
+  for (const m of moves) {
+    const planned = entriesOf.get(m) ?? (await moveCoin(ctx, tx, m.coin, m.from, m.to, input.why)).entries;
+    entries.push(...planned);
+  }
+  return { moved: moves.map((m) => ({ outpoint: outpointOf(m.coin), from: m.from, to: m.to })), entries };
 }
