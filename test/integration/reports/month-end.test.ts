@@ -164,4 +164,54 @@ describe('the demo year ties out at every month end', () => {
     expect(BigInt(now.rf.additions.amount_sat) - BigInt(then.rf.additions.amount_sat)).toBe(LATE_SAT);
     expect(then.rf.known_at).toBe(beforeLate.toISOString());
   }, 300_000);
+
+  it('finding 3: the chain moves: payouts confirm and mature, solo coinbases mature after 100 blocks, proof of reserves counts what a node finds', async () => {
+    const coins: any[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await get(`/v1/utxos?limit=1000${cursor ? `&cursor=${cursor}` : ''}`)).json;
+      coins.push(...page.items);
+      cursor = page.next_cursor;
+    } while (cursor);
+    const tip = (await get('/v1/chain/tip')).json;
+    const count = (status: string, coinbase?: boolean) =>
+      coins.filter((c) => c.status === status && (coinbase === undefined || c.coinbase === coinbase)).length;
+    // A year of one block a day (and the solo site's) on a regtest chain from genesis, not 840,000.
+    expect(tip.height).toBe(demo.summary.tipHeight);
+    expect(tip.height).toBeGreaterThan(365);
+    expect(tip.height).toBeLessThan(400);
+    // Pool payouts confirmed in their day's block: all but the last day's (and the late one) are spendable.
+    const payouts = coins.filter((c) => !c.coinbase);
+    expect(count('available', false)).toBeGreaterThan(payouts.length * 0.99);
+    for (const c of payouts.filter((p) => p.status === 'unconfirmed')) {
+      expect(c.block_height, c.outpoint).toBeNull();
+      expect(c.confirmations, c.outpoint).toBe(0);
+    }
+    expect(count('unconfirmed', false)).toBeLessThanOrEqual(demo.summary.sites.length + 1);
+    // Solo coinbases: in blocks of the chain; mature exactly when 100 blocks deep; the orphaned one apart.
+    const coinbases = coins.filter((c) => c.coinbase);
+    expect(coinbases.length).toBe(demo.summary.soloBlocks);
+    for (const c of coinbases) {
+      if (c.status === 'orphaned') continue;
+      const depth = tip.height - c.block_height + 1;
+      expect(c.confirmations, c.outpoint).toBe(depth);
+      expect(c.status, `${c.outpoint} at depth ${depth}`).toBe(depth >= 100 ? 'available' : 'immature');
+    }
+    expect(count('available', true)).toBeGreaterThan(0);
+    expect(count('orphaned', true)).toBe(1);
+    // Proof of reserves: what a node finds at its height (confirmed, not orphaned), immature and
+    // available apart; unconfirmed coins listed apart and outside the total.
+    const proof = (await get('/v1/reports/proof-of-reserves')).json;
+    const sum = (list: any[]) => list.reduce((s: bigint, c: any) => s + BigInt(c.amount_sat), 0n);
+    const inBlocks = coins.filter((c) => c.status === 'available' || c.status === 'immature');
+    expect(proof.height).toBe(tip.height);
+    expect(proof.total.utxos).toBe(inBlocks.length);
+    expect(BigInt(proof.total.amount_sat)).toBe(sum(inBlocks));
+    expect(BigInt(proof.total.immature_sat)).toBe(sum(coins.filter((c) => c.status === 'immature')));
+    expect(BigInt(proof.total.available_sat)).toBe(sum(coins.filter((c) => c.status === 'available')));
+    expect(BigInt(proof.unconfirmed.amount_sat)).toBe(sum(coins.filter((c) => c.status === 'unconfirmed')));
+    const listed = proof.addresses.flatMap((a: any) => a.utxos);
+    expect(listed).toHaveLength(inBlocks.length);
+    for (const u of listed) expect(u.block_height, `${u.txid}:${u.vout}`).toBeLessThanOrEqual(tip.height);
+  }, 120_000);
 });
