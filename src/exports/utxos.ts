@@ -2,7 +2,7 @@
 import type { Ctx } from '../context.js';
 import { getTip } from '../chain/index.js';
 import { listUtxos, listUtxosAsOf, toUtxoView, type UtxoView } from '../coins/index.js';
-import { resolveAddress, type ResolvedAddress } from '../policies/index.js';
+import { resolveAddresses, type ResolvedAddress } from '../policies/index.js';
 
 const PAGE = 500;
 
@@ -32,12 +32,13 @@ async function pageAsOf(
   return { rows: rows.map((r) => ({ ...r.coin, status: r.statusAsOf })), tipHeight: tip.height };
 }
 
-async function derivationOf(ctx: Ctx, address: string, cache: Map<string, ResolvedAddress | null>) {
-  if (!cache.has(address)) {
-    if (cache.size > 10_000) cache.clear(); // bounded: many coins share few addresses
-    cache.set(address, await resolveAddress(ctx, address).catch(() => null));
-  }
-  return cache.get(address) ?? null;
+/** Resolves the page's addresses not seen earlier in this export, all in one call (two reads). */
+async function resolvePage(ctx: Ctx, page: readonly { address: string }[], cache: Map<string, ResolvedAddress | null>) {
+  const missing = [...new Set(page.map((c) => c.address).filter((a) => !cache.has(a)))];
+  if (missing.length === 0) return;
+  if (cache.size > 10_000) cache.clear(); // bounded: many coins share few addresses
+  const found = await resolveAddresses(ctx, missing).catch(() => null);
+  for (const address of missing) cache.set(address, found?.get(address) ?? null);
 }
 
 /**
@@ -55,11 +56,12 @@ export function utxoLines(ctx: Ctx, asOf: Date | null, knownAt?: Date) {
         : await listUtxos(ctx, { after, limit: PAGE });
       summary.tipHeight ??= tipHeight;
       const page = rows.slice(0, PAGE);
+      await resolvePage(ctx, page, addresses);
       let chunk = '';
       for (const coin of page) {
         const view = toUtxoView(coin, tipHeight);
         const status = view.status;
-        const resolved = await derivationOf(ctx, view.address, addresses);
+        const resolved = addresses.get(view.address) ?? null;
         const line: UtxoLine = {
           txid: view.txid,
           vout: view.vout,

@@ -4,5 +4,6 @@ export * from './descriptor.js';
 export * from './document.js';
 export * from './load.js';
 export * from './startup.js';
+export * from './resolve.js';
 export * from './versions.js';
 export * from './views.js';
