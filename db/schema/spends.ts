@@ -136,9 +136,18 @@ export const spendOutputs = pgTable(
     /** `external`, `vault` (another policy's receive address) or `change`. */
     kind: text('kind').notNull(),
     destPolicyId: text('dest_policy_id'),
+    /** The address was issued for this spend (its change, or a `policy_id` output's receive address). */
+    issued: boolean('issued').notNull().default(false),
+    /**
+     * The spend still binds the address: false once it ended without ever being broadcast (migration 0008), so
+     * that the next spend needing an address of that chain reuses it (docs/spends.md, "Addresses of ended spends").
+     */
+    live: boolean('live').notNull().default(true),
   },
   (t) => [
     primaryKey({ columns: [t.spendId, t.vout] }),
+    uniqueIndex('spend_outputs_one_live_issue').on(t.address).where(sql`${t.issued} and ${t.live}`),
+    index('spend_outputs_reusable_idx').on(t.destPolicyId, t.kind).where(sql`${t.issued} and not ${t.live}`),
     check('spend_outputs_kind', sql`${t.kind} in ('external', 'vault', 'change')`),
     check('spend_outputs_vault_policy', sql`(${t.kind} = 'external') = (${t.destPolicyId} is null)`),
   ],

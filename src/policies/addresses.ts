@@ -7,6 +7,7 @@ import type { NetworkName } from '../bitcoin/networks.js';
 import type { Chain, DerivedAddress } from '../custody/index.js';
 import { z } from 'zod';
 import { conflict, DomainError, invalid, notFound, parseInput } from '../errors.js';
+import { type ReusableAddresses, reuseAddress } from './change.js';
 import { findPolicy, type PolicyRow, policyWallet } from './service.js';
 
 export type AddressState = 'issued' | 'derived' | 'used';
@@ -34,6 +35,8 @@ export interface IssueAddressInput {
   purpose?: string;
   /** Issue past the gap limit; admin only. */
   force?: boolean;
+  /** Addresses to hand out again before a new one (a spend's addresses of spends that ended unbroadcast). */
+  reusable?: ReusableAddresses;
 }
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -85,6 +88,14 @@ export async function issueAddress({
         created: false,
       };
     }
+    const reused = await reuseAddress(
+      ctx,
+      tx,
+      { policyId: policy.id, chain: 0, reusable: input.reusable },
+      { label: input.label, purpose: input.purpose ?? null },
+    );
+    if (reused !== null)
+      return { address: resolved(policy, wallet.derive(0, reused), 'issued', input.label), created: false };
     // One read of two subqueries that each stay within an index however many addresses the vault has: the
     // issued ones (policy, chain, state) and the highest index (policy, chain, index); one aggregate of both
     // read every receive address of the vault. Read after the policy row's lock, so it sees earlier issues.

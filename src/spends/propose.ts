@@ -26,7 +26,7 @@ import { fieldProblem, feeRateMsat, outputAmountSat, ProposeSpendInput, ruleRefu
 import { checkDestinations, checkLimits, rulesOf } from './rules.js';
 import { spendSettings } from './settings.js';
 import { recordProposal } from './record.js';
-import { lockVaultSpending, sentSince, type SpendRecord } from './store.js';
+import { lockVaultSpending, reusableAddresses, sentSince, type SpendRecord } from './store.js';
 
 // POST /v1/spends: a proposal under the vault's rules. In one transaction, serialised per vault: the
 // destinations resolved (a policy_id gets that vault's next receive address), the rules checked, the
@@ -37,6 +37,8 @@ const HOUR_MS = 3_600_000;
 export interface ResolvedOutput extends Destination {
   kind: 'external' | 'vault';
   destPolicyId: string | null;
+  /** Its address was issued for this spend (a `policy_id` output). */
+  issued: boolean;
 }
 
 async function resolveOutputs(
@@ -46,6 +48,7 @@ async function resolveOutputs(
   input: ProposeSpendInput,
 ): Promise<ResolvedOutput[]> {
   const out: ResolvedOutput[] = [];
+  const taken = new Set<string>();
   for (const [i, o] of input.outputs.entries()) {
     const valueSat = outputAmountSat(o, `outputs.${i}.${o.amount_sat !== undefined ? 'amount_sat' : 'amount_btc'}`);
     const label = o.label ?? null;
@@ -57,10 +60,24 @@ async function resolveOutputs(
         throw fieldProblem(`outputs.${i}.policy_id`, `policy ${dest.id} is on ${dest.network}, not ${network}`);
       const issued = await issueAddress({
         ctx,
-        input: { policyId: dest.id, label: `${spendId}:${i}`, purpose: `spend ${spendId}` },
+        input: {
+          policyId: dest.id,
+          label: `${spendId}:${i}`,
+          purpose: `spend ${spendId}`,
+          reusable: reusableAddresses(dest.id, 'vault', taken),
+        },
       });
       const a = issued.address;
-      out.push({ address: a.address, script: a.scriptPubKey, valueSat, label, kind: 'vault', destPolicyId: dest.id });
+      taken.add(a.address);
+      out.push({
+        address: a.address,
+        script: a.scriptPubKey,
+        valueSat,
+        label,
+        kind: 'vault',
+        destPolicyId: dest.id,
+        issued: true,
+      });
       continue;
     }
     const script = outputScriptOf(o.address!, network);
@@ -73,6 +90,7 @@ async function resolveOutputs(
       label,
       kind: known ? 'vault' : 'external',
       destPolicyId: known?.policyId ?? null,
+      issued: false,
     });
   }
   return out;
@@ -258,6 +276,7 @@ export async function proposeSpend({ ctx, input: raw }: Verb<unknown>): Promise<
           label: o.label,
           kind: resolved ? resolved.kind : 'change',
           destPolicyId: resolved ? resolved.destPolicyId : policy.id,
+          issued: resolved ? resolved.issued : true,
         };
       }),
     );
@@ -287,7 +306,10 @@ export async function proposeSpend({ ctx, input: raw }: Verb<unknown>): Promise<
 }
 
 async function changeAddress(ctx: Ctx, policyId: string, spendId: string): Promise<ChangeAddress> {
-  const d = await issueChangeAddress({ ctx, input: { policyId, label: `change:${spendId}` } });
+  const d = await issueChangeAddress({
+    ctx,
+    input: { policyId, label: `change:${spendId}`, reusable: reusableAddresses(policyId, 'change', new Set()) },
+  });
   return { address: d.address, script: d.scriptPubKey, chain: 1, index: d.index };
 }
 

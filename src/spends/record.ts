@@ -9,7 +9,7 @@ import type { SpendInputRow, SpendOutputRow, SpendRecord, SpendRow } from './sto
 
 export type NewSpend = typeof spends.$inferInsert;
 export type NewInput = Omit<SpendInputRow, 'spendId' | 'n' | 'live'>;
-export type NewOutput = Omit<SpendOutputRow, 'spendId' | 'vout'>;
+export type NewOutput = Omit<SpendOutputRow, 'spendId' | 'vout' | 'live'>;
 
 const pgArray = (values: readonly (string | number | bigint | boolean)[]) => `{${values.join(',')}}`;
 
@@ -32,7 +32,7 @@ export async function recordProposal(
 ): Promise<SpendRecord> {
   const [row] = (await tx.insert(spends).values(spend).returning()) as [SpendRow];
   await insertInputs(tx, row.id, inputs);
-  const outputRows: SpendOutputRow[] = outputs.map((o, vout) => ({ ...o, spendId: row.id, vout }));
+  const outputRows: SpendOutputRow[] = outputs.map((o, vout) => ({ ...o, spendId: row.id, vout, live: true }));
   await tx.insert(spendOutputs).values(outputRows);
   return {
     spend: row,

@@ -141,3 +141,26 @@ export async function spendByTxid(db: Executor, txid: string): Promise<SpendRow 
     .limit(1);
   return row;
 }
+
+/**
+ * Addresses of a vault issued for spends that ended without ever being broadcast (their outputs no longer live),
+ * which no live spend holds now: the next spend needing an address of that chain (change, or a `policy_id`
+ * output's receive address) takes one again. `taken` are the addresses this proposal already holds.
+ */
+export function reusableAddresses(policyId: string, kind: 'vault' | 'change', taken: ReadonlySet<string>) {
+  return async (tx: Tx): Promise<string[]> => {
+    const rows = await tx
+      .selectDistinct({ address: spendOutputs.address })
+      .from(spendOutputs)
+      .where(
+        and(
+          eq(spendOutputs.destPolicyId, policyId),
+          eq(spendOutputs.kind, kind),
+          sql`${spendOutputs.issued} and not ${spendOutputs.live}`,
+          sql`not exists (select 1 from ${spendOutputs} l where l.address = ${spendOutputs.address} and l.issued and l.live)`,
+        ),
+      )
+      .limit(taken.size + 20);
+    return rows.map((r) => r.address).filter((a) => !taken.has(a));
+  };
+}
