@@ -129,7 +129,11 @@ export const utxos = pgTable(
     index('utxos_policy_idx').on(t.policyId, t.txid, t.vout),
     index('utxos_site_idx').on(t.siteId, t.txid, t.vout),
     index('utxos_block_hash_idx').on(t.blockHash),
-    index('utxos_block_height_idx').on(t.blockHeight),
+    // Only the coinbase coins whose maturity can still change are looked up by height (coins' lockCoinsNearTip):
+    // a coin locked or spent leaves this index, so a spend's lock writes one index entry less per coin.
+    index('utxos_block_height_idx')
+      .on(t.blockHeight)
+      .where(sql`${t.coinbase} and ${t.status} not in ('orphaned', 'locked', 'spent')`),
     check('utxos_txid_hex', sql`${t.txid} ~ '^[0-9a-f]{64}$'`),
     check('utxos_vout_range', sql`${t.vout} between 0 and 4294967295`),
     check('utxos_amount_range', sql`${t.amountSat} > 0 and ${t.amountSat} <= 2100000000000000`),

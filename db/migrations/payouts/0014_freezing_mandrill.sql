@@ -1,0 +1,2 @@
+DROP INDEX "utxos_block_height_idx";--> statement-breakpoint
+CREATE INDEX "utxos_block_height_idx" ON "utxos" USING btree ("block_height") WHERE "utxos"."coinbase" and "utxos"."status" not in ('orphaned', 'locked', 'spent');
