@@ -9,7 +9,7 @@ import { type LedgerExportRequest, resolveLedgerRange } from '../ledger/index.js
 import { auditLogLines } from './audit-log.js';
 import { labelLines } from './labels.js';
 import { statusTotalsView, totalsView, utxoLines } from './utxos.js';
-import { batched, hashChunk, streamedResponse, withTrailer } from './stream.js';
+import { batched, hashChunk, readAhead, streamedResponse, withTrailer } from './stream.js';
 import { rfc3339, seqText } from '../http/schemas.js';
 import type { Ctx } from '../context.js';
 import { dailyPrices } from '../production/index.js';
@@ -222,8 +222,9 @@ export function exportsRouter(options: { reportingCurrency?: string } = {}) {
     const { body, trailer } = ledgerExport(c.var.ctx, query.format, range, { valuation });
     const content = LEDGER_CONTENT[query.format];
     const filename = `reserve-ledger-${range.fromSeq}-${range.toSeq}.${content.extension}`;
-    // Batched before hashing: one hash update per ~64 KiB piece rather than per COPY row.
-    return streamedResponse(withTrailer(batched(body), trailer), c.var.ctx.log, content.type, filename);
+    // Batched before hashing: one hash update per ~64 KiB piece rather than per COPY row; read ahead
+    // of the client so the database never waits on this process or the client (see readAhead).
+    return streamedResponse(withTrailer(readAhead(batched(body)), trailer), c.var.ctx.log, content.type, filename);
   });
 
   router.openapi(ledgerManifestRoute, async (c) => {
