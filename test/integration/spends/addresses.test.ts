@@ -136,4 +136,27 @@ describe('addresses of cancelled spends', () => {
     expect(await sharedLiveAddresses()).toBe(0);
     expect(await issuedCount('regtest-cold', 0)).toBe(8);
   });
+
+  it('a rejected spend gives its addresses back as a cancelled one does', async () => {
+    const [live] = await rows<{ id: string; address: string }>(sql`select s.id, o.address from spends s
+      join spend_outputs o on o.spend_id = s.id and o.kind = 'vault' where s.state = 'proposed' and s.policy_id = 'regtest-five'
+      order by s.created_at limit 1`);
+    const c = await t.request('POST', `/v1/spends/${live!.id}/cancel`, { key: t.keys.officer });
+    expect(c.status, c.text).toBe(200);
+    const p = await t.request('POST', '/v1/spends', { key: t.keys.officer, body: toCold('regtest-five', 'to reject') });
+    expect(p.status, p.text).toBe(201);
+    expect(p.json.outputs[0].address).toBe(live!.address);
+    const r = await t.request('POST', `/v1/spends/${p.json.id}/approvals`, {
+      key: t.approvers[0],
+      body: { decision: 'reject', digest: p.json.digest },
+    });
+    expect(r.status, r.text).toBe(200);
+    expect(r.json.state).toBe('rejected');
+    const q = await t.request('POST', '/v1/spends', { key: t.keys.officer, body: toCold('regtest-five', 'after') });
+    expect(q.status, q.text).toBe(201);
+    expect(q.json.outputs[0].address).toBe(live!.address);
+    expect(q.json.change.address).toBe(p.json.change.address);
+    expect(await issuedCount('regtest-cold', 0)).toBe(8);
+    expect(await sharedLiveAddresses()).toBe(0);
+  });
 });
