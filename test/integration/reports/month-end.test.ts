@@ -169,7 +169,9 @@ describe('the demo year ties out at every month end', () => {
     const coins: any[] = [];
     let cursor: string | null = null;
     do {
-      const page = (await get(`/v1/utxos?limit=1000${cursor ? `&cursor=${cursor}` : ''}`)).json;
+      const page: { items: unknown[]; next_cursor: string | null } = (
+        await get(`/v1/utxos?limit=1000${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json;
       coins.push(...page.items);
       cursor = page.next_cursor;
     } while (cursor);
