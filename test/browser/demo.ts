@@ -32,16 +32,23 @@ export async function seedDemoYear(database: TestDatabase): Promise<DemoSeed> {
     keys[role] = created.secret;
     keyIds[role] = created.key.id;
   }
+  // The spends after the year: proposed by the officer, approved by three approvers (the cold vault's quorum).
+  const approvers = [keys.approver];
+  for (const n of [2, 3])
+    approvers.push((await createKey({ ctx, input: { name: `demo approver ${n}`, role: 'approver' } })).secret);
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
   const { app, fleet } = demoApp(database, { keys, keyIds, secret, summary: undefined as never });
   const now = new Date();
   const summary = await buildDemoYear(
     {
-      api: (method, path, body) =>
-        call(app, path, method, JSON.stringify(body ?? {}), { authorization: `Bearer ${keys.admin}` }),
+      api: (method, path, body, key) =>
+        call(app, path, method, JSON.stringify(body ?? {}), {
+          authorization: `Bearer ${key ?? keys.admin}`,
+        }),
       fleet,
       policyId: 'regtest-cold',
       progress: () => {},
+      spendKeys: { officer: keys.officer, approvers },
     },
     // The twelve whole months before this one, as `reserve demo` does.
     new Date(Date.UTC(now.getUTCFullYear() - 1, now.getUTCMonth(), 1)),
@@ -54,7 +61,7 @@ type App = ReturnType<typeof createApp>['app'];
 async function call(app: App, path: string, method: string, body: string, headers: Record<string, string>) {
   const res = await app.request(path, {
     method,
-    body,
+    body: method === 'GET' ? undefined : body,
     headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers },
   });
   const text = await res.text();

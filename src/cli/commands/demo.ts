@@ -50,6 +50,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     await loadAndSyncPolicies(database.db, config.POLICIES_DIR, log);
     const ctx: Ctx = { db: database.db, actor: SYSTEM_ACTOR, requestId: 'demo', log };
     adminKey = (await createKey({ ctx, input: { name: 'demo admin', role: 'admin' } })).secret;
+    // The spends after the year: an officer proposes, three approvers (the cold vault's quorum) approve.
+    const officer = (await createKey({ ctx, input: { name: 'demo officer', role: 'officer' } })).secret;
+    const approvers: string[] = [];
+    for (const n of [1, 2, 3])
+      approvers.push((await createKey({ ctx, input: { name: `demo approver ${n}`, role: 'approver' } })).secret);
     // The demo mines its own regtest chain from the genesis, whatever the shell says.
     setChainSettings(loadChainSettings({ CHAIN_NETWORK: 'regtest' }));
     const { app } = createApp({ database, config: { ...config, FLEET_WEBHOOK_SECRETS: [secret] }, log });
@@ -57,7 +62,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const call = async (path: string, method: string, body: string, headers: Record<string, string>) => {
       const res = await app.request(path, {
         method,
-        body,
+        body: method === 'GET' ? undefined : body,
         headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers },
       });
       const text = await res.text();
@@ -67,8 +72,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const started = performance.now();
     const summary = await buildDemoYear(
       {
-        api: (method, path, body) =>
-          call(path, method, JSON.stringify(body ?? {}), { authorization: `Bearer ${adminKey}` }),
+        api: (method, path, body, key) =>
+          call(path, method, JSON.stringify(body ?? {}), {
+            authorization: `Bearer ${key ?? adminKey}`,
+          }),
         fleet: (event) => {
           const body = JSON.stringify(event);
           const id = `demo_${randomBytes(12).toString('hex')}`;
@@ -81,6 +88,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         },
         policyId: 'regtest-cold',
         progress: (line) => console.log(`demo: ${line}`),
+        spendKeys: { officer, approvers },
       },
       startOfYearWindow(),
     );
@@ -88,7 +96,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     writeFileSync(join(dir, 'fleet-webhook.secret'), `${secret}\n`, { mode: 0o600 });
     console.log(
       `demo: built ${summary.from}..${summary.to}: ${summary.sites.length} sites, ${summary.reports} production reports, ${summary.payouts} pool payouts, ` +
-        `${summary.blocks} regtest blocks to height ${summary.tipHeight}, ${summary.soloBlocks} solo blocks (one orphaned by a reorg) in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+        `${summary.blocks} regtest blocks to height ${summary.tipHeight}, ${summary.soloBlocks} solo blocks (one orphaned by a reorg), ${summary.spends.length} spends in ${((performance.now() - started) / 1000).toFixed(0)} s`,
     );
     console.log(`demo: data in ${dir}; admin key in ${join(dir, 'demo-admin.key')}`);
     if (!options.start) return 0;

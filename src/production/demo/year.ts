@@ -9,13 +9,19 @@ import { Dec } from '../../money/fiat.js';
 import { expectedNetSat, type NetworkDay, roundExpectedSat, workThSeconds } from '../expected.js';
 import { BLOCKS_PER_DAY, blockTime, DemoChain, type FleetSend, iso, proofsOf } from './chain.js';
 import { type DemoSite, demoSites, prng, type SiteDay } from './sites.js';
+import { type DemoSpendKeys, demoSpends } from './spends.js';
+
+export type { DemoSpendKeys } from './spends.js';
 
 export interface DemoClient {
-  api(method: string, path: string, body?: unknown): Promise<unknown>;
+  /** An API call with the admin key, or with `key`. */
+  api(method: string, path: string, body?: unknown, key?: string): Promise<unknown>;
   fleet: FleetSend;
   /** The custody policy the payouts go to (its addresses are issued through the API). */
   policyId: string;
   progress(line: string): void;
+  /** The officer and approver keys of the spends made after the year. */
+  spendKeys: DemoSpendKeys;
 }
 
 const DAY_MS = 86_400_000;
@@ -203,6 +209,8 @@ export async function buildDemoYear(client: DemoClient, start: Date) {
     payouts += sends.length;
     if (c % 60 === 0) client.progress(`  ${dayIso(chunk[0]!.t)}: height ${chain.tip.height}, ${payouts} payouts`);
   }
+  client.progress('today: a transfer cold -> warm and one back, approved, cosigned, mined and confirmed');
+  const spends = await demoSpends(client.api, client.spendKeys, chain, client.fleet as never);
   return {
     sites: list.map((s) => s.id),
     reports: reports.length,
@@ -211,6 +219,7 @@ export async function buildDemoYear(client: DemoClient, start: Date) {
     tipHeight: chain.tip.height,
     soloBlocks: SOLO_DAYS.length,
     orphaned,
+    spends,
     from: dayIso(t0),
     to: dayIso(t0 + 365 * DAY_MS),
   };
