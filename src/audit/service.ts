@@ -20,19 +20,30 @@ export interface AuditRecord {
  * audit row, no change); marks the request so the HTTP layer does not write a second one.
  */
 export async function audit(tx: Executor, ctx: Ctx, record: AuditRecord): Promise<void> {
-  await tx.insert(auditLog).values({
-    actorKeyId: ctx.actor.keyId,
-    actorRole: ctx.actor.role,
-    action: record.action,
-    method: record.method ?? ctx.request?.method ?? null,
-    route: record.route ?? ctx.request?.route ?? null,
-    target: record.target ?? null,
-    requestId: ctx.requestId,
-    outcome: record.outcome ?? 'ok',
-    status: record.status ?? null,
-    details: record.details ?? null,
-  });
-  if (ctx.audited) ctx.audited.done = true;
+  await auditMany(tx, [{ ctx, record }]);
+}
+
+const auditRow = (ctx: Ctx, record: AuditRecord) => ({
+  actorKeyId: ctx.actor.keyId,
+  actorRole: ctx.actor.role,
+  action: record.action,
+  method: record.method ?? ctx.request?.method ?? null,
+  route: record.route ?? ctx.request?.route ?? null,
+  target: record.target ?? null,
+  requestId: ctx.requestId,
+  outcome: record.outcome ?? 'ok',
+  status: record.status ?? null,
+  details: record.details ?? null,
+});
+
+/**
+ * Writes several audit rows in one statement, in the given order (a group commit's requests,
+ * each under its own ctx); marks each request audited as audit() does.
+ */
+export async function auditMany(tx: Executor, rows: { ctx: Ctx; record: AuditRecord }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.insert(auditLog).values(rows.map(({ ctx, record }) => auditRow(ctx, record)));
+  for (const { ctx } of rows) if (ctx.audited) ctx.audited.done = true;
 }
 
 export interface AuditQuery {

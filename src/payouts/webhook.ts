@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { type DbRefusal, refusalOf, UNIQUE_VIOLATION } from '../../db/errors.js';
 import { type Db, type Executor, isDatabaseUnavailable, type Tx } from '../../db/client.js';
 import { webhookEvents } from '../../db/schema/payouts.js';
-import { audit } from '../audit/index.js';
+import { audit, auditMany } from '../audit/index.js';
 import { type Ctx, FLEET_ACTOR, inTx, withTransaction } from '../context.js';
 import { problemOf, statusOf } from '../http/problem.js';
 import { conflict, DomainError } from '../errors.js';
@@ -116,44 +116,42 @@ export interface PendingDelivery {
 /** A webhook-id claimed by a concurrent transaction after the group read the stored ids. */
 class ClaimedElsewhere extends Error {}
 
+/** The webhook_events row that claims a delivery's id with its answer. */
+const claimRow = (p: PendingDelivery, answer: { status: number; body: string }) => ({
+  id: p.delivery.id,
+  bodySha256: p.bodySha256,
+  type: p.event.type,
+  status: answer.status,
+  response: answer.body,
+});
+
+/** The audit record of an applied (or stored-refused) delivery. */
+const appliedRecord = (p: PendingDelivery, status: number) => ({
+  action: `fleet.${p.event.type}`,
+  target: p.delivery.id,
+  outcome: status < 300 ? ('ok' as const) : ('rejected' as const),
+  status,
+});
+
 /**
  * Applies one delivery in tx and claims its id with the answer; its ledger entries are returned,
  * not posted. The claim and the audit row go to the server together (pipelined).
  */
-async function applyOne(
-  tx: Tx,
-  p: PendingDelivery,
-  chain?: ChainView,
-  inGroup = false,
-): Promise<{ answer: DeliveryAnswer; entries: PlannedEntry[] }> {
-  const answer = await apply(p.ctx, tx, p.delivery.id, p.event, chain);
+async function applyOne(tx: Tx, p: PendingDelivery): Promise<{ answer: DeliveryAnswer; entries: PlannedEntry[] }> {
+  const answer = await apply(p.ctx, tx, p.delivery.id, p.event);
   // A concurrent delivery of the same id that got here first makes this insert wait for its
   // commit and then do nothing: answer as it did.
   const [[claimed]] = await Promise.all([
     tx
       .insert(webhookEvents)
-      .values({
-        id: p.delivery.id,
-        bodySha256: p.bodySha256,
-        type: p.event.type,
-        status: answer.status,
-        response: answer.body,
-      })
+      .values(claimRow(p, answer))
       .onConflictDoNothing()
       .returning({ id: webhookEvents.id })
       .prepare(PREPARED)
       .execute(),
-    audit(tx, p.ctx, {
-      action: `fleet.${p.event.type}`,
-      target: p.delivery.id,
-      outcome: answer.status < 300 ? 'ok' : 'rejected',
-      status: answer.status,
-    }),
+    audit(tx, p.ctx, appliedRecord(p, answer.status)),
   ]);
-  if (!claimed) {
-    if (inGroup) throw new ClaimedElsewhere(p.delivery.id); // this item's writes cannot be undone alone: re-run the group one by one
-    throw new StoredAnswer((await storedAnswer(tx, p.delivery.id, p.bodySha256))!);
-  }
+  if (!claimed) throw new StoredAnswer((await storedAnswer(tx, p.delivery.id, p.bodySha256))!);
   return { answer: { status: answer.status, body: answer.body, replayed: false }, entries: answer.entries };
 }
 
@@ -244,7 +242,10 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
       const stored = new Map(storedRows.map((row) => [row.id, row]));
       // The items run side by side on the group's one connection: their statements are
       // pipelined (sent together, executed in order), which is where the group's speed comes from.
-      const entriesOf: PlannedEntry[][] = new Array(group.length).fill([]);
+      // Each item only applies its event; the group then claims every applied id in one insert
+      // and writes every audit row in one more (a statement per item each, before).
+      const applied: { i: number; status: number; body: string; entries: PlannedEntry[] }[] = [];
+      const audits: { i: number; ctx: Ctx; record: Parameters<typeof audit>[2] }[] = [];
       const settled = await Promise.allSettled(
         firsts.map(async (i) => {
           const p = group[i]!;
@@ -257,18 +258,16 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
               );
               return;
             }
-            await audit(tx, p.ctx, {
-              action: 'fleet.replay',
-              target: p.delivery.id,
-              details: { status: earlier.status },
+            audits.push({
+              i,
+              ctx: p.ctx,
+              record: { action: 'fleet.replay', target: p.delivery.id, details: { status: earlier.status } },
             });
             outcomes[i] = { status: earlier.status, body: earlier.response, replayed: true };
             return;
           }
           try {
-            const done = await applyOne(tx as Tx, p, chain, true);
-            outcomes[i] = done.answer;
-            entriesOf[i] = done.entries;
+            applied.push({ i, ...(await apply(p.ctx, tx as Tx, p.delivery.id, p.event, chain)) });
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
             outcomes[i] = error;
@@ -278,7 +277,28 @@ async function applyGroup(db: Db, group: PendingDelivery[]): Promise<(DeliveryAn
       // Every item's statements have finished before the group gives up (and rolls back).
       const failed = settled.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
-      await postBtcEntries({ ctx: inTx(group[0]!.ctx, tx as Tx), input: { entries: entriesOf.flat() } });
+      for (const a of applied)
+        audits.push({ i: a.i, ctx: group[a.i]!.ctx, record: appliedRecord(group[a.i]!, a.status) });
+      // Rows in arrival order, as one by one.
+      applied.sort((a, b) => a.i - b.i);
+      audits.sort((a, b) => a.i - b.i);
+      // Claims, audit rows and the ledger entries go out together; the entries last, so the
+      // ledger's head and balance rows stay locked only until the commit that follows.
+      const [claimed] = await Promise.all([
+        applied.length === 0
+          ? []
+          : tx
+              .insert(webhookEvents)
+              .values(applied.map((a) => claimRow(group[a.i]!, a)))
+              .onConflictDoNothing()
+              .returning({ id: webhookEvents.id }),
+        auditMany(tx, audits),
+        postBtcEntries({ ctx: inTx(group[0]!.ctx, tx as Tx), input: { entries: applied.flatMap((a) => a.entries) } }),
+      ]);
+      // An id claimed by a concurrent transaction since the group's read: this group's writes
+      // for it cannot be undone alone, so the group is re-run one delivery at a time.
+      if (claimed.length < applied.length) throw new ClaimedElsewhere();
+      for (const a of applied) outcomes[a.i] = { status: a.status, body: a.body, replayed: false };
     });
   } catch (error) {
     for (const p of group)
