@@ -193,6 +193,12 @@ export type SpendInput = z.input<typeof spendInput>;
 
 const spendSource = (spendId: string, eventId: string) => ({ type: 'spend', id: eventSourceId(spendId, eventId) });
 
+/** The ledger entry markSpent posts for this spend and event: what books the spend's vault outputs. */
+export const spendEntryRef = (spendId: string, eventId: string) => ({
+  kind: 'coin.spent',
+  source: spendSource(spendId, eventId),
+});
+
 /**
  * locked or available -> spent: the coins left the reserve. One entry: each coin out of its vault
  * account, and the settlement's postings the caller gives (they must sum to the coins' total).
@@ -209,7 +215,7 @@ export function markSpent({ ctx, input: raw }: Verb<SpendInput>) {
         'settlement.postings',
         `must sum to the coins' ${total} sat (${formatBtc(total)} BTC), not ${settled}`,
       );
-    const ref = { kind: 'coin.spent', source: spendSource(input.spendId, input.eventId) };
+    const ref = spendEntryRef(input.spendId, input.eventId);
     await writeMoves(tx, moves, { reason: `spent: ${input.settlement.description}`, eventId: ref.source.id }, ref);
     if (input.restore?.length) {
       if (!input.block) throw invalid('block', 'restored outputs need the block that confirms them');

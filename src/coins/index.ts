@@ -41,6 +41,7 @@ export {
   reopenSpend,
   type ReopenInput,
   type SpendInput,
+  spendEntryRef,
 } from './holds.js';
 export {
   coinsAt,

@@ -28,6 +28,11 @@ export interface MoveReason {
   reason: string;
   eventId: string;
   occurredAt: Date;
+  /**
+   * The ledger entry of another move that books this coin's arrival (a spend's settlement books its
+   * change and transfers): named in the coin's history so its valid time is that entry's.
+   */
+  bookedBy?: { kind: string; source: { type: string; id: string } };
 }
 
 /** A ledger entry a move asks for, posted by the caller at the very end of its transaction. */
@@ -195,7 +200,11 @@ export async function insertArrival(
 ): Promise<{ inserted: boolean; coin: Utxo; entries: PlannedEntry[] }> {
   const arrival = coin.status as UtxoStatus;
   const entries = arrivalEntries(coin, arrival, why);
-  const refs = entries.map((e) => ({ kind: e.kind, source_type: e.source.type, source_id: e.source.id }));
+  const refs = [...entries, ...(why.bookedBy ? [why.bookedBy] : [])].map((e) => ({
+    kind: e.kind,
+    source_type: e.source.type,
+    source_id: e.source.id,
+  }));
   // One statement: the coin (unless its outpoint exists), only if it was inserted its history row,
   // and the raw transaction it was proven by (kept for a spend's non_witness_utxo, whatever the coin).
   const raw = rawTxHex?.toLowerCase() ?? null;

@@ -1,9 +1,10 @@
 import { Transaction } from 'bitcoinjs-lib';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import { spendSettlements } from '../../db/schema/spends.js';
 import { raiseAlert } from '../alerts/index.js';
 import { audit } from '../audit/index.js';
-import { findBlock, proofRequired, proveInBlock, readTip } from '../chain/index.js';
-import { knownBlock, markSpent, outpointOf, receiveCoin, statusOf } from '../coins/index.js';
+import { findBlock, headerOf, parseHeaderHex, proofRequired, proveInBlock, readTip } from '../chain/index.js';
+import { knownBlock, markSpent, outpointOf, receiveCoin, spendEntryRef, statusOf } from '../coins/index.js';
 import { type Ctx, inTx, type Verb, withTransaction } from '../context.js';
 import { invalid } from '../errors.js';
 import { NETWORK_FEES, UNACCOUNTED, vaultAccount } from '../ledger/index.js';
@@ -102,7 +103,7 @@ async function recordSettlement(
 }
 
 /** Each vault output becomes a coin of its vault (or, withdrawn by a reorg, comes back); the settlement's legs. */
-async function vaultOutputsOf(ctx: Ctx, record: SpendRecord, input: TxConfirmed) {
+async function vaultOutputsOf(ctx: Ctx, record: SpendRecord, input: TxConfirmed, at: Date) {
   const block = knownBlock(await findBlock(ctx.tx!, input.blockHash));
   const tip = await readTip(ctx.tx!);
   const legs: { account: string; amount_sat: string }[] = [];
@@ -137,7 +138,13 @@ async function vaultOutputsOf(ctx: Ctx, record: SpendRecord, input: TxConfirmed)
           receivedAt: now,
           updatedAt: now,
         },
-        why: { reason: `${out.kind} of spend ${record.spend.id}`, eventId: input.eventId, occurredAt: now },
+        why: {
+          reason: `${out.kind} of spend ${record.spend.id}`,
+          eventId: input.eventId,
+          occurredAt: at,
+          // Booked by the settlement's entry (markSpent, same event id): the coin arrives when it does.
+          bookedBy: spendEntryRef(record.spend.id, input.eventId.slice(0, 128)),
+        },
       },
     });
     const outpoint = outpointOf({ txid: input.txid, vout: out.vout });
@@ -151,10 +158,31 @@ async function vaultOutputsOf(ctx: Ctx, record: SpendRecord, input: TxConfirmed)
   return { legs, outpoints, restore };
 }
 
+/**
+ * The settlement's valid time (docs/reports.md): the confirming block's time, so a tx.confirmed
+ * delivered late books the spend when the chain did. Never before the spend's own last step (its
+ * coins were locked at the proposal, by the recorded clock), so a coin's history keeps its order;
+ * a settlement after a reorg undid an earlier one is booked when recorded, after the undoing.
+ */
+async function settledAt(ctx: Ctx, record: SpendRecord, input: TxConfirmed, now: Date): Promise<Date> {
+  const [undone] = await ctx
+    .tx!.select({ seq: spendSettlements.seq })
+    .from(spendSettlements)
+    .where(and(eq(spendSettlements.spendId, record.spend.id), isNotNull(spendSettlements.undoneAt)))
+    .limit(1);
+  const header = await headerOf(ctx.tx!, input.blockHash);
+  if (undone || !header) return now;
+  const { createdAt, approvedAt, signedAt, broadcastAt } = record.spend;
+  const steps = [createdAt, approvedAt, signedAt, broadcastAt].filter((d): d is Date => d instanceof Date);
+  const lastStep = Math.max(...steps.map((d) => d.getTime()));
+  return new Date(Math.max(parseHeaderHex(header.headerHex).time * 1000, lastStep));
+}
+
 async function settleOwn(ctx: Ctx, record: SpendRecord, input: TxConfirmed) {
   const dbTx = ctx.tx!;
   const now = new Date();
-  const vault = await vaultOutputsOf(ctx, record, input);
+  const at = await settledAt(ctx, record, input, now);
+  const vault = await vaultOutputsOf(ctx, record, input, at);
   const eventId = input.eventId.slice(0, 128);
   const inputs = record.inputs.map((i) => `${i.txid}:${i.vout}`);
   await markSpent({
@@ -172,6 +200,7 @@ async function settleOwn(ctx: Ctx, record: SpendRecord, input: TxConfirmed) {
       },
       restore: vault.restore,
       block: { hash: input.blockHash, height: input.blockHeight },
+      occurredAt: at,
     },
   });
   await recordSettlement(ctx, input, {

@@ -105,12 +105,14 @@ export async function createSpendsApp() {
   }
 
   /** Mines a block holding `txs` on the tip (or on `on`, a fork) and connects it; it becomes the tip when it has the most work. */
-  async function mineWith(txs: Transaction[], on?: { height: number; hash: string }, tag = 'settle') {
+  async function mineWith(txs: Transaction[], on?: { height: number; hash: string }, tag = 'settle', time?: number) {
     const parent = on ?? { height, hash: tipHash };
-    const block = mineBlock(parent.height + 1, parent.hash, [
-      coinbaseTx(parent.height + 1, [{ script: Buffer.from([0x51]), valueSat: 5_000_000_000n }], tag),
-      ...txs,
-    ]);
+    const block = mineBlock(
+      parent.height + 1,
+      parent.hash,
+      [coinbaseTx(parent.height + 1, [{ script: Buffer.from([0x51]), valueSat: 5_000_000_000n }], tag), ...txs],
+      time,
+    );
     await send(blockConnectedWithHeader(block));
     if (block.height > height) {
       height = block.height;

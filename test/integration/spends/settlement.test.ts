@@ -36,7 +36,8 @@ async function booksEqualChain() {
   expect(report.holdings.every((h) => h.consistent)).toBe(true);
 }
 
-const mineWith = (txs: Transaction[], on?: { height: number; hash: string }, tag?: string) => t.mineWith(txs, on, tag);
+const mineWith = (txs: Transaction[], on?: { height: number; hash: string }, tag?: string, time?: number) =>
+  t.mineWith(txs, on, tag, time);
 
 const dsha = (b: Buffer) => createHash('sha256').update(createHash('sha256').update(b).digest()).digest();
 
@@ -215,6 +216,45 @@ describe('settlement', () => {
     expect((await t.request('POST', `/v1/spends/${next.json.id}/cancel`, { key: t.keys.officer })).json.state).toBe(
       'cancelled',
     );
+    await booksEqualChain();
+  });
+
+  it("valid time: a spend is booked at its confirming block's time, not when its tx.confirmed was recorded", async () => {
+    await t.fund('regtest-five', [70_000_000n]);
+    const { proposal, tx } = await signedSpend({
+      outputs: [{ address: EXTERNAL, amount_btc: '0.3', label: 'valid time' }],
+      fee_rate_sat_vb: 2,
+      purpose: 'booked at the block',
+    });
+    // The block's header time: half an hour after the spend's last step (within the 2 h a header may lead).
+    const blockTime = Math.floor(Date.now() / 1000) + 1800;
+    const block = await mineWith([tx], undefined, 'valid-time', blockTime);
+    expect((await t.send(txConfirmed(tx, block))).json).toEqual({ outcome: 'settled', spendId: proposal.id });
+    const at = (s: number) => new Date(s * 1000).toISOString();
+    const statesAt = async (s: number) => {
+      const res = await t.request('GET', `/v1/exports/utxos?as_of=${at(s)}`, { key: t.keys.auditor, unchecked: true });
+      const lines = res.text
+        .trimEnd()
+        .split('\n')
+        .map((l: string) => JSON.parse(l));
+      return new Map(lines.filter((l: any) => l.txid).map((l: any) => [`${l.txid}:${l.vout}`, l.status as string]));
+    };
+    const disbursedAt = async (s: number) => {
+      const res = await t.request('GET', `/v1/ledger/trial-balance?as_of=${at(s)}`, { key: t.keys.auditor });
+      const row = res.json.rows.find(
+        (r: any) => r.account === 'Expenses:Bitcoin:Disbursements' && r.commodity === 'BTC',
+      );
+      return BigInt(row?.balance ?? '0');
+    };
+    const before = await statesAt(blockTime - 60);
+    const after = await statesAt(blockTime);
+    for (const i of proposal.inputs) {
+      expect(before.get(`${i.txid}:${i.vout}`), 'a minute before the block').toBe('locked');
+      expect(after.get(`${i.txid}:${i.vout}`), 'at the block').toBe('spent');
+    }
+    expect(before.has(`${tx.getId()}:1`)).toBe(false);
+    expect(after.get(`${tx.getId()}:1`)).toBe('available');
+    expect((await disbursedAt(blockTime)) - (await disbursedAt(blockTime - 60))).toBe(30_000_000n);
     await booksEqualChain();
   });
 
