@@ -114,7 +114,7 @@ export function finishSelection<T extends CandidateCoin>(
  * partitions): linear on average, where sorting 100,000 values took most of an in-memory selection. Reorders
  * `values`.
  */
-function nthSmallest(values: Float64Array, rank: number): number {
+function nthSmallest(values: BigInt64Array, rank: number): bigint {
   let lo = 0;
   let hi = values.length - 1;
   while (lo < hi) {
@@ -143,10 +143,10 @@ function nthSmallest(values: Float64Array, rank: number): number {
 /** The `count` largest coins in compareCoinsDesc order, without sorting them all. */
 export function largestCoins<T extends CandidateCoin>(coins: readonly T[], count: number): T[] {
   if (coins.length <= count) return [...coins].sort(compareCoinsDesc);
-  // Amounts stay below 2^53 satoshis, so the count-th largest value is found exactly among doubles.
-  const values = new Float64Array(coins.length);
-  for (let i = 0; i < coins.length; i++) values[i] = Number(coins[i]!.valueSat);
-  const cutoff = BigInt(nthSmallest(values, coins.length - count));
+  // Satoshis stay bigint (a typed array of them: no number ever carries an amount).
+  const values = new BigInt64Array(coins.length);
+  for (let i = 0; i < coins.length; i++) values[i] = coins[i]!.valueSat;
+  const cutoff = nthSmallest(values, coins.length - count);
   return coins
     .filter((c) => c.valueSat >= cutoff)
     .sort(compareCoinsDesc)

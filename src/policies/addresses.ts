@@ -41,8 +41,18 @@ export interface IssueAddressInput {
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
-function resolved(row: PolicyRow, derived: DerivedAddress, state: AddressState, label: string | null): ResolvedAddress {
+export function resolved(
+  row: PolicyRow,
+  derived: DerivedAddress,
+  state: AddressState,
+  label: string | null,
+): ResolvedAddress {
   return { ...derived, policyId: row.id, network: row.network as NetworkName, state, label };
+}
+
+/** The forms an address may be stored under: its canonical encoding on each network it decodes on. */
+export function canonicalForms(address: string, decoded: ReturnType<typeof decodeAddress>): string[] {
+  return [...new Set(decoded.map((d) => addressOf(d.scriptPubKey, d.network) ?? address))];
 }
 
 /**
@@ -172,7 +182,7 @@ export async function resolveAddress(ctx: Ctx, address: string): Promise<Resolve
         : `is not a valid address on the networks this deployment's policies use (${networks.join(', ')})`,
     );
   }
-  const canonical = [...new Set(decoded.map((d) => addressOf(d.scriptPubKey, d.network) ?? address))];
+  const canonical = canonicalForms(address, decoded);
   const byPolicy = new Map(all.map((p) => [p.id, p]));
   const [known] = await db.select().from(policyAddresses).where(inArray(policyAddresses.address, canonical));
   if (known) {

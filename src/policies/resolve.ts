@@ -3,11 +3,11 @@
 // address derived once per process (derivations are public and deterministic, so they are kept).
 import { asc, inArray } from 'drizzle-orm';
 import { policies, policyAddresses } from '../../db/schema/policies.js';
-import { addressOf, decodeAddress, MAX_ADDRESS_LENGTH } from '../bitcoin/address.js';
+import { decodeAddress, MAX_ADDRESS_LENGTH } from '../bitcoin/address.js';
 import type { NetworkName } from '../bitcoin/networks.js';
 import { type Ctx, executor } from '../context.js';
 import type { Chain, DerivedAddress } from '../custody/index.js';
-import { type AddressState, type ResolvedAddress, resolveAddress } from './addresses.js';
+import { type AddressState, canonicalForms, type ResolvedAddress, resolveAddress, resolved } from './addresses.js';
 import { type PolicyRow, policyWallet } from './service.js';
 
 // Derived addresses by key set, chain and index: a derivation costs one child key per signer (elliptic
@@ -23,13 +23,6 @@ function derive(policy: PolicyRow, chain: Chain, index: number): DerivedAddress 
   if (derivations.size >= MAX_CACHED_DERIVATIONS) derivations.delete(derivations.keys().next().value!);
   derivations.set(key, derived);
   return derived;
-}
-
-/** The forms an address may be stored under (its canonical encoding per network), or null when it is valid on none. */
-function canonicalForms(address: string, networks: readonly NetworkName[]): string[] | null {
-  const decoded = decodeAddress(address, networks);
-  if (decoded.length === 0) return null;
-  return [...new Set(decoded.map((d) => addressOf(d.scriptPubKey, d.network) ?? address))];
 }
 
 /**
@@ -63,8 +56,8 @@ export async function resolveAddresses(
   if (rest.length > 0) {
     const networks = [...new Set(all.map((p) => p.network as NetworkName))];
     for (const address of rest) {
-      const canonical = canonicalForms(address, networks);
-      if (canonical) forms.set(address, canonical);
+      const decoded = decodeAddress(address, networks);
+      if (decoded.length > 0) forms.set(address, canonicalForms(address, decoded));
       else out.set(address, null);
     }
     const lookups = [...new Set([...forms.values()].flat())].filter((f) => !known.has(f));
@@ -79,13 +72,10 @@ export async function resolveAddresses(
       unknown.push(address);
       continue;
     }
-    out.set(address, {
-      ...derive(policy, row.chain as Chain, row.index),
-      policyId: policy.id,
-      network: policy.network as NetworkName,
-      state: row.state as AddressState,
-      label: row.label,
-    });
+    out.set(
+      address,
+      resolved(policy, derive(policy, row.chain as Chain, row.index), row.state as AddressState, row.label),
+    );
   }
   // Rare (a coin at an address no one issued): one at a time, as resolveAddress scans and records it.
   for (const address of unknown) out.set(address, await resolveAddress(ctx, address).catch(() => null));

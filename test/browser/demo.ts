@@ -37,7 +37,7 @@ export async function seedDemoYear(database: TestDatabase): Promise<DemoSeed> {
   for (const n of [2, 3])
     approvers.push((await createKey({ ctx, input: { name: `demo approver ${n}`, role: 'approver' } })).secret);
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
-  const { app, fleet } = demoApp(database, { keys, keyIds, secret, summary: undefined as never });
+  const { app, fleet } = demoApp(database, secret);
   const now = new Date();
   const summary = await buildDemoYear(
     {
@@ -70,18 +70,18 @@ async function call(app: App, path: string, method: string, body: string, header
 }
 
 /** The app over a demo database, and a fleet that signs events with the demo's secret. */
-function demoApp(database: TestDatabase, seed: DemoSeed, options: { publicPage?: boolean } = {}) {
+function demoApp(database: TestDatabase, secret: string, options: { publicPage?: boolean } = {}) {
   const { app } = createApp({
     database,
     config: {
       BODY_LIMIT_BYTES: 1024 * 1024,
-      FLEET_WEBHOOK_SECRETS: [seed.secret],
+      FLEET_WEBHOOK_SECRETS: [secret],
       REPORTING_CURRENCY: 'USD',
       PUBLIC_PAGE: options.publicPage ? 'on' : 'off',
     },
     log: silentLog,
   });
-  const signer = new Webhook(seed.secret);
+  const signer = new Webhook(secret);
   const fleet = (event: { type: string; timestamp: string; data: Record<string, unknown> }) => {
     const body = JSON.stringify(event);
     const id = `demo_${randomBytes(12).toString('hex')}`;
@@ -103,7 +103,7 @@ export async function demoYearApp(options: { publicPage?: boolean } = {}) {
   const shared = await openDemoSnapshot();
   const database = shared?.database ?? (await createTestDatabase());
   const seed = shared?.seed ?? (await seedDemoYear(database));
-  const { app, fleet } = demoApp(database, seed, options);
+  const { app, fleet } = demoApp(database, seed.secret, options);
   return { app, database, ...seed, fleet, close: () => database.close() };
 }
 

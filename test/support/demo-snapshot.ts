@@ -32,7 +32,7 @@ export async function openDemoSnapshot(): Promise<{ database: TestDatabase; seed
   const dir = process.env[DEMO_SNAPSHOT_ENV];
   if (!dir) return undefined;
   const file = await waitForSeed(dir);
-  const seed = reviveSeed(file.seed);
+  const { seed } = file;
   const database = file.serverDatabase
     ? await createTestDatabase({ from: { serverDatabase: file.serverDatabase } })
     : await createTestDatabase({
@@ -73,16 +73,4 @@ async function waitForSeed(dir: string): Promise<SeedFile> {
       throw new Error(`the run's demo build wrote nothing in ${WAIT_MS / 60_000} minutes (${dir})`);
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-function reviveSeed(seed: DemoSeed): DemoSeed {
-  const revive = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(revive);
-    if (value && typeof value === 'object') {
-      if ('$bigint' in value) return BigInt((value as { $bigint: string }).$bigint);
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revive(v)]));
-    }
-    return value;
-  };
-  return revive(seed) as DemoSeed;
 }
