@@ -204,11 +204,6 @@ export async function proposeSpend({ ctx, input: raw }: Verb<unknown>): Promise<
       maxInputs: settings.maxInputs,
     });
     const funding = await chooseCoins(c, policy.id, input, params);
-    const prevTxs = await knownPrevTxs(
-      c,
-      funding.inputs.map((i) => i.txid),
-    );
-    for (const coin of funding.inputs) coin.prevTxHex = prevTxs.get(coin.txid) ?? null;
     const feeCheck = checkFeeRules({
       feeRateMsatVb: rateMsat,
       maxFeeRateSatVb: settings.maxFeeRateSatVb,
@@ -216,17 +211,36 @@ export async function proposeSpend({ ctx, input: raw }: Verb<unknown>): Promise<
       amountSentSat: amountSat,
     });
     if (feeCheck) throw feeRefusal(feeCheck);
-    const change = funding.changeSat > 0n ? await changeAddress(c, policy.id, id) : sizing;
-    const tip = await getTip(c);
-    const spend = composeSpend({
-      wallet,
-      policyId: policy.id,
-      policyVersion: policy.version,
-      funding,
-      destinations: outputs,
-      change,
-      locktime: tip.height ?? 0,
+    // Three independent reads, pipelined on the transaction's connection.
+    const [prevTxs, change, tip] = await Promise.all([
+      knownPrevTxs(
+        c,
+        funding.inputs.map((i) => i.txid),
+      ),
+      funding.changeSat > 0n ? changeAddress(c, policy.id, id) : sizing,
+      getTip(c),
+    ]);
+    for (const coin of funding.inputs) coin.prevTxHex = prevTxs.get(coin.txid) ?? null;
+    // The coins are locked while the PSBT is built: the server writes their rows as this process composes.
+    const locking = lockCoins({
+      ctx: c,
+      input: {
+        outpoints: funding.inputs.map((i) => `${i.txid}:${i.vout}`),
+        holder: id,
+        reason: `locked by spend ${id}`,
+      },
     });
+    const spend = await composeBesides(locking, () =>
+      composeSpend({
+        wallet,
+        policyId: policy.id,
+        policyVersion: policy.version,
+        funding,
+        destinations: outputs,
+        change,
+        locktime: tip.height ?? 0,
+      }),
+    );
     const psbtBase64 = Buffer.from(spend.psbt).toString('base64');
     const unsignedTxHex = spend.unsignedTx.toHex();
     const record = await recordProposal(
@@ -280,14 +294,6 @@ export async function proposeSpend({ ctx, input: raw }: Verb<unknown>): Promise<
         };
       }),
     );
-    await lockCoins({
-      ctx: c,
-      input: {
-        outpoints: funding.inputs.map((i) => `${i.txid}:${i.vout}`),
-        holder: id,
-        reason: `locked by spend ${id}`,
-      },
-    });
     await audit(tx, ctx, {
       action: 'spends.propose',
       target: id,
@@ -303,6 +309,25 @@ export async function proposeSpend({ ctx, input: raw }: Verb<unknown>): Promise<
     });
     return record;
   });
+}
+
+/**
+ * Runs `compose` (synchronous, a few milliseconds for hundreds of inputs) once `pending`'s first statement is on
+ * the wire, so that the database works while this process composes; then waits for `pending`. Whatever
+ * `compose` throws, `pending` is settled first: no statement of the transaction is left running behind it.
+ */
+async function composeBesides<T>(pending: Promise<unknown>, compose: () => T): Promise<T> {
+  pending.catch(() => {});
+  await new Promise((resolve) => setImmediate(resolve));
+  let composed: T;
+  try {
+    composed = compose();
+  } catch (error) {
+    await pending.catch(() => {});
+    throw error;
+  }
+  await pending;
+  return composed;
 }
 
 async function changeAddress(ctx: Ctx, policyId: string, spendId: string): Promise<ChangeAddress> {

@@ -3,8 +3,8 @@ import type { Tx } from '../../db/client.js';
 import { spendOutputs, spends } from '../../db/schema/spends.js';
 import type { SpendInputRow, SpendOutputRow, SpendRecord, SpendRow } from './store.js';
 
-// A new proposal's rows in three statements: the spend (read back by RETURNING), its inputs in one INSERT over
-// unnest (checked by the statement-level guard of migration 0005), its outputs. The record answered is built from
+// A new proposal's rows in three statements: the spend (read back by RETURNING), then, together, its inputs in one
+// INSERT over unnest (checked by the statement-level guard of migration 0005) and its outputs. The record answered is built from
 // what was written, so nothing is read again: a new spend has no approvals and no uploads.
 
 export type NewSpend = typeof spends.$inferInsert;
@@ -31,9 +31,9 @@ export async function recordProposal(
   outputs: readonly NewOutput[],
 ): Promise<SpendRecord> {
   const [row] = (await tx.insert(spends).values(spend).returning()) as [SpendRow];
-  await insertInputs(tx, row.id, inputs);
   const outputRows: SpendOutputRow[] = outputs.map((o, vout) => ({ ...o, spendId: row.id, vout, live: true }));
-  await tx.insert(spendOutputs).values(outputRows);
+  // Both need only the spend's row: pipelined.
+  await Promise.all([insertInputs(tx, row.id, inputs), tx.insert(spendOutputs).values(outputRows)]);
   return {
     spend: row,
     inputs: inputs.map((coin, n) => ({ ...coin, spendId: row.id, n, live: true })),
