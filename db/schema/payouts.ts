@@ -93,7 +93,15 @@ export interface LedgerRef {
   source_id: string;
 }
 
-export const UTXO_STATUSES = ['unconfirmed', 'immature', 'available', 'orphaned', 'locked', 'spent'] as const;
+export const UTXO_STATUSES = [
+  'unconfirmed',
+  'immature',
+  'available',
+  'orphaned',
+  'locked',
+  'spent',
+  'withdrawn',
+] as const;
 
 /** The coins the fleet reported, keyed by outpoint, with the state the chain puts them in. */
 export const utxos = pgTable(
@@ -139,7 +147,7 @@ export const utxos = pgTable(
     check('utxos_amount_range', sql`${t.amountSat} > 0 and ${t.amountSat} <= 2100000000000000`),
     check(
       'utxos_status_valid',
-      sql`${t.status} in ('unconfirmed', 'immature', 'available', 'orphaned', 'locked', 'spent')`,
+      sql`${t.status} in ('unconfirmed', 'immature', 'available', 'orphaned', 'locked', 'spent', 'withdrawn')`,
     ),
     check('utxos_block_pair', sql`(${t.blockHash} is null) = (${t.blockHeight} is null)`),
     check('utxos_block_hash_hex', sql`${t.blockHash} is null or ${t.blockHash} ~ '^[0-9a-f]{64}$'`),

@@ -3,11 +3,11 @@ import { type Executor, rowsOf } from '../../db/client.js';
 
 // What /metrics shows of the coins, read at scrape time: two grouped scans of utxos.
 
-/** Coins held (not spent, not orphaned) by vault and state, satoshis. */
+/** Coins held (not spent, withdrawn or orphaned) by vault and state, satoshis. */
 export async function holdingsByVaultAndState(db: Executor): Promise<{ vault: string; state: string; sat: bigint }[]> {
   const rows = rowsOf<{ vault: string; state: string; sat: string }>(
     await db.execute(sql`select policy_id as vault, status as state, sum(amount_sat)::text as sat
-      from utxos where status not in ('spent', 'orphaned') group by policy_id, status order by 1, 2`),
+      from utxos where status not in ('spent', 'withdrawn', 'orphaned') group by policy_id, status order by 1, 2`),
   );
   return rows.map((r) => ({ vault: r.vault, state: r.state, sat: BigInt(r.sat) }));
 }

@@ -183,8 +183,8 @@ const spendInput = z.object({
   }),
   occurredAt: z.date().optional(),
   /**
-   * Vault outputs of this transaction that a reorg had withdrawn (reopenSpend's `withdraw`), back to
-   * `available` in `block`: the settlement's postings book them, as they did the first time.
+   * Vault outputs of this transaction that a reorg had withdrawn (reopenSpend's `withdraw`), back from
+   * `withdrawn` to `available` in `block`: the settlement's postings book them, as they did the first time.
    */
   restore: z.array(z.string().regex(OUTPOINT)).max(100).optional(),
   block: z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/), height: z.number().int().min(0) }).optional(),
@@ -219,7 +219,7 @@ export function markSpent({ ctx, input: raw }: Verb<SpendInput>) {
     await writeMoves(tx, moves, { reason: `spent: ${input.settlement.description}`, eventId: ref.source.id }, ref);
     if (input.restore?.length) {
       if (!input.block) throw invalid('block', 'restored outputs need the block that confirms them');
-      const back = planMoves(await lockRows(tx, input.restore), 'available', ['spent']);
+      const back = planMoves(await lockRows(tx, input.restore), 'available', ['withdrawn']);
       const why = { reason: `confirmed again: ${input.settlement.description}`, eventId: ref.source.id };
       await writeMoves(tx, back, why, ref, input.block);
     }
@@ -250,8 +250,9 @@ const reopenInput = z.object({
   reason: z.string().min(1).max(500),
   /**
    * The transaction's own vault outputs (change, transfers) the settlement booked as coins: with their
-   * transaction unconfirmed again they are coins of no one (`spent`, their block cleared) until it is
-   * confirmed again (markSpent's `restore`). Each must be available.
+   * transaction unconfirmed again they are `withdrawn` (never spent, no longer on the chain; their block
+   * cleared, no account holds them) until it is confirmed again (markSpent's `restore`). Each must be
+   * available.
    */
   withdraw: z.array(z.string().regex(OUTPOINT)).max(100).optional(),
 });
@@ -280,7 +281,7 @@ export function reopenSpend({ ctx, input: raw }: Verb<ReopenInput>) {
     const ref = { kind: 'coin.unspent', source };
     await writeMoves(tx, moves, { reason: `spend undone: ${input.reason}`, eventId: source.id }, ref);
     if (input.withdraw?.length) {
-      const gone = planMoves(await lockRows(tx, input.withdraw), 'spent', ['available']);
+      const gone = planMoves(await lockRows(tx, input.withdraw), 'withdrawn', ['available']);
       const why = { reason: `its transaction is unconfirmed again: ${input.reason}`, eventId: source.id };
       await writeMoves(tx, gone, why, ref, null);
     }

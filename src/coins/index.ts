@@ -9,6 +9,7 @@ export {
   canHoldMove,
   confirmations,
   HELD_STATUSES,
+  NOT_HELD_STATUSES,
   type HeldStatus,
   incomeTimeOf,
   isNewer,
@@ -55,6 +56,7 @@ export {
 export {
   getUtxo,
   holdingsReport,
+  lastMovedAt,
   listUtxos,
   listUtxosAsOf,
   type UtxoAsOf,

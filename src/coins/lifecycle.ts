@@ -11,25 +11,32 @@ export type UtxoStatus = (typeof UTXO_STATUSES)[number];
 export type BookedStatus = Exclude<UtxoStatus, 'orphaned'>;
 
 /**
- * Every state a coin can be in: the chain's, plus `locked` (held by a spend being signed) and
- * `spent` (its spending transaction is known). Only the spend verbs move a coin into or out of these.
+ * Every state a coin can be in: the chain's, plus `locked` (held by a spend being signed), `spent`
+ * (its spending transaction is known) and `withdrawn` (a vault output of a settled transaction whose
+ * settlement a reorg undid: never spent, no longer on the chain until the transaction is confirmed
+ * again). Only the spend verbs move a coin into or out of these; none of them is held.
  */
-export const COIN_STATUSES = [...UTXO_STATUSES, 'locked', 'spent'] as const;
+export const COIN_STATUSES = [...UTXO_STATUSES, 'locked', 'spent', 'withdrawn'] as const;
 export type CoinStatus = (typeof COIN_STATUSES)[number];
 /** The states with an asset account: what the reserve holds. */
 export type HeldStatus = BookedStatus | 'locked';
 export const HELD_STATUSES: readonly HeldStatus[] = ['unconfirmed', 'immature', 'available', 'locked'];
 
 /**
- * The moves of a spend, as the database enforces them too (migration payouts/0008): lock and
- * release; spend from locked, or from available when the coin was spent outside Reserve; and a
- * reorg of the spending block takes a spent coin back to locked or available.
+ * The moves of a spend, as the database enforces them too (migrations payouts/0008, 0016): lock and
+ * release; spend from locked, or from available when the coin was spent outside Reserve; a reorg of
+ * the spending block takes a spent coin back to locked or available, and withdraws the transaction's
+ * own vault outputs (available -> withdrawn); its settlement restored brings them back to available.
  */
 const HOLD_MOVES: Record<string, readonly CoinStatus[]> = {
-  available: ['locked', 'spent'],
+  available: ['locked', 'spent', 'withdrawn'],
   locked: ['available', 'spent'],
   spent: ['locked', 'available'],
+  withdrawn: ['available'],
 };
+
+/** The states no asset account holds: what left the reserve, or never was (or no longer is) on the chain. */
+export const NOT_HELD_STATUSES = ['orphaned', 'spent', 'withdrawn'] as const;
 
 export function canHoldMove(from: CoinStatus, to: CoinStatus): boolean {
   return HOLD_MOVES[from]?.includes(to) ?? false;

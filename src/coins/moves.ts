@@ -294,8 +294,9 @@ export async function lockCoinsNearTip(
     .leftJoin(chainBlocks, eq(chainBlocks.hash, utxos.blockHash))
     .where(
       and(
-        // Locked and spent coins move only by the spend verbs (holds.ts).
-        notInArray(utxos.status, ['orphaned', 'locked', 'spent']),
+        // Locked, spent and withdrawn coins move only by the spend verbs (holds.ts); a withdrawn one
+        // has no block either (its settlement's was cleared).
+        notInArray(utxos.status, ['orphaned', 'locked', 'spent', 'withdrawn']),
         isNotNull(utxos.blockHash),
         or(
           eq(utxos.blockHash, blockHash),

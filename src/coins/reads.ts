@@ -6,7 +6,7 @@ import { readTip } from '../chain/index.js';
 import { entriesOccurredAt, parseAccount, VAULT_PREFIX } from '../ledger/index.js';
 import { formatBtc } from '../money/btc.js';
 import { btcBalances } from './ledger-port.js';
-import { assetAccount, type CoinStatus, HELD_STATUSES } from './lifecycle.js';
+import { assetAccount, type CoinStatus, HELD_STATUSES, NOT_HELD_STATUSES } from './lifecycle.js';
 import { toUtxoView, type Utxo } from './moves.js';
 
 // What the coins are and what the reserve holds, read from the UTXO set and the ledger.
@@ -96,6 +96,22 @@ export async function listUtxosAsOf(ctx: Ctx, query: UtxoAsOfQuery): Promise<Utx
   return rows.map((r) => ({ coin: r.coin, statusAsOf: r.statusAsOf }));
 }
 
+/**
+ * The valid time of the latest move of any of these coins (each history row dated as listUtxosAsOf
+ * dates it), or null when none is recorded: a move booked for them must not be dated before it, or
+ * the rewound UTXO set and the ledger as of a time between the two would disagree.
+ */
+export async function lastMovedAt(ctx: Ctx, coins: readonly { txid: string; vout: bigint | number }[]) {
+  if (coins.length === 0) return null;
+  const txids = `{${coins.map((c) => c.txid).join(',')}}`;
+  const vouts = `{${coins.map((c) => c.vout.toString()).join(',')}}`;
+  const [row] = await executor(ctx)
+    .select({ at: sql<string | Date | null>`max(coalesce(${entriesOccurredAt(sql`h.ledger_refs`)}, h.at))` })
+    .from(sql`utxo_history h`)
+    .where(sql`(h.txid, h.vout) in (select * from unnest(${txids}::text[], ${vouts}::bigint[]))`);
+  return row?.at ? new Date(row.at) : null;
+}
+
 export async function getUtxo(ctx: Ctx, txid: string, vout: bigint) {
   const db = executor(ctx);
   const [coin] = await db
@@ -141,7 +157,7 @@ export async function holdingsReport(ctx: Ctx) {
         proven: sql<string>`coalesce(sum(${utxos.amountSat}) filter (where ${utxos.merkleProven} and ${utxos.status} <> 'unconfirmed'), 0)::text`,
       })
       .from(utxos)
-      .where(notInArray(utxos.status, ['orphaned', 'spent']))
+      .where(notInArray(utxos.status, [...NOT_HELD_STATUSES]))
       .groupBy(utxos.policyId, utxos.status);
     const balances = await btcBalances(c, VAULT_PREFIX);
     return { sums, balances };

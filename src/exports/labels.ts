@@ -62,8 +62,9 @@ export function labelLines(ctx: Ctx) {
       const page = rows.slice(0, UTXO_PAGE);
       let chunk = '';
       for (const coin of page) {
-        // An orphaned coin is no coin: a wallet would never find it, so it is left out.
-        if (coin.status === 'orphaned') continue;
+        // An orphaned coin is no coin, nor is a withdrawn one (its transaction left the chain): a
+        // wallet would never find either, so they are left out.
+        if (coin.status === 'orphaned' || coin.status === 'withdrawn') continue;
         const record: Bip329Record = {
           type: 'output',
           ref: `${coin.txid}:${coin.vout}`,

@@ -146,7 +146,7 @@ const utxoExportRoute = createRoute({
   description:
     "One coin per line: outpoint, policy, address, derivation (chain, index, every signer's fingerprint and path), amount, state, site, pool and block. " +
     'With `as_of`, the coins held then by valid time (block time, payout period, event time; docs/reports.md) in the state they were in; `known_at` limits it to what the reserve had recorded by then (block fields are as known now). ' +
-    'The last line is `{"manifest": {...}}`: count, satoshis per policy and state, per state (`by_status`), `held_sat` (without orphaned and spent coins) and `orphaned_sat` apart, and the SHA-256 of every byte before it. `reserve verify FILE` checks it offline.',
+    'The last line is `{"manifest": {...}}`: count, satoshis per policy and state, per state (`by_status`), `held_sat` (without orphaned, spent and withdrawn coins) and `orphaned_sat` apart, and the SHA-256 of every byte before it. `reserve verify FILE` checks it offline.',
   security: bearerSecurity,
   middleware: [auditorOrAdmin] as const,
   request: { query: z.object({ as_of: rfc3339.optional(), known_at: rfc3339.optional() }) },

@@ -1,7 +1,7 @@
 // The UTXO set as JSON Lines, read through the payouts and policies services a page at a time.
 import type { Ctx } from '../context.js';
 import { getTip } from '../chain/index.js';
-import { listUtxos, listUtxosAsOf, toUtxoView, type UtxoView } from '../coins/index.js';
+import { listUtxos, listUtxosAsOf, NOT_HELD_STATUSES, toUtxoView, type UtxoView } from '../coins/index.js';
 import { resolveAddresses, type ResolvedAddress } from '../policies/index.js';
 
 const PAGE = 500;
@@ -10,7 +10,7 @@ export interface UtxoExportSummary {
   count: number;
   /** Satoshis per policy and state, to reconcile with Assets:Bitcoin:<policy>:<State> in the ledger. */
   totals: Map<string, bigint>;
-  /** Coins and satoshis per state: held (unconfirmed, immature, available, locked) apart from orphaned and spent. */
+  /** Coins and satoshis per state: held (unconfirmed, immature, available, locked) apart from orphaned, spent and withdrawn. */
   byStatus: Map<string, { count: number; sat: bigint }>;
   tipHeight: number | null;
 }
@@ -107,10 +107,10 @@ export function totalsView(totals: Map<string, bigint>) {
     .sort((a, b) => (a.policy_id < b.policy_id ? -1 : a.policy_id > b.policy_id ? 1 : a.status < b.status ? -1 : 1));
 }
 
-/** An orphaned coin never was on the chain and a spent one is gone: neither counts as held. */
-const NOT_HELD = new Set(['orphaned', 'spent']);
+/** An orphaned coin never was on the chain, a spent one is gone, a withdrawn one is off it: none is held. */
+const NOT_HELD = new Set<string>(NOT_HELD_STATUSES);
 
-/** The manifest's per-state totals: every state apart, the held total without orphaned and spent coins. */
+/** The manifest's per-state totals: every state apart, the held total without orphaned, spent and withdrawn coins. */
 export function statusTotalsView(byStatus: Map<string, { count: number; sat: bigint }>) {
   let held = 0n;
   for (const [status, s] of byStatus) if (!NOT_HELD.has(status)) held += s.sat;

@@ -1,6 +1,6 @@
 // `reserve verify` for the record exports (the UTXO set and the audit log, JSON Lines with
 // `{"manifest": {...}}` last): the body's SHA-256, the count, and what each manifest states of its
-// lines (UTXO totals per policy and state, held apart from orphaned and spent; audit seqs in order
+// lines (UTXO totals per policy and state, held apart from orphaned, spent and withdrawn; audit seqs in order
 // and inside the range). Pure reading of one file: no database, no network.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -13,9 +13,9 @@ export type RecordExportKind = (typeof RECORD_EXPORTS)[number];
 
 const sat = z.string().regex(/^\d{1,16}$/, 'must be satoshis as a decimal string');
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
-const STATUSES = ['unconfirmed', 'immature', 'available', 'locked', 'spent', 'orphaned'] as const;
-/** Not held: an orphaned coin never existed on the chain, a spent one is gone. */
-const NOT_HELD = new Set<string>(['orphaned', 'spent']);
+const STATUSES = ['unconfirmed', 'immature', 'available', 'locked', 'spent', 'withdrawn', 'orphaned'] as const;
+/** Not held: an orphaned coin never existed on the chain, a spent one is gone, a withdrawn one is off it. */
+const NOT_HELD = new Set<string>(['orphaned', 'spent', 'withdrawn']);
 
 const UtxoLine = z.looseObject({
   txid: hex64,

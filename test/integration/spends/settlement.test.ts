@@ -394,8 +394,8 @@ describe('settlement', () => {
     const back = await t.request('GET', `/v1/spends/${proposal.id}`, { key: t.keys.auditor });
     expect(back.json).toMatchObject({ state: 'broadcast', block_hash: null, block_height: null });
     for (const i of proposal.inputs) expect(await status(i.txid, i.vout)).toBe('locked');
-    // Its vault outputs are coins of no one until the transaction is confirmed again.
-    expect(await status(tx.getId(), 1)).toBe('spent');
+    // Its vault outputs are withdrawn (never spent, off the chain) until the transaction is confirmed again.
+    expect(await status(tx.getId(), 1)).toBe('withdrawn');
     expect(BigInt(await balance('Expenses:Bitcoin:Disbursements'))).toBe(disbursed);
     expect(BigInt(await balance('Expenses:Bitcoin:NetworkFees'))).toBe(fees);
     expect(BigInt(await balance('Assets:Bitcoin:regtest-cold:Available'))).toBe(cold);

@@ -1,0 +1,2 @@
+ALTER TABLE "utxos" DROP CONSTRAINT "utxos_status_valid";--> statement-breakpoint
+ALTER TABLE "utxos" ADD CONSTRAINT "utxos_status_valid" CHECK ("utxos"."status" in ('unconfirmed', 'immature', 'available', 'orphaned', 'locked', 'spent', 'withdrawn'));
