@@ -10,6 +10,7 @@ import {
 } from '../ledger/pure.js';
 import { formatScaled, parseScaled } from './decimal.js';
 import { fastEntryHash } from './hash.js';
+import type { PreparedEntry } from './readers/types.js';
 
 export class VerifyError extends Error {
   constructor(
@@ -158,6 +159,17 @@ export class LedgerChecker {
       (prev) => fastEntryHash(prev, entry, true),
     );
     if (fault) throw failure(fault, entry, line);
+  }
+
+  /**
+   * Takes an entry a fast reader prepared (its recomputed hash from the stated prev_hash's bytes,
+   * which the chain uses only once that prev_hash is its own): true when it keeps every rule;
+   * false, with nothing changed, when not (the reader then reads it again for add() to word why).
+   */
+  tryPrepared(entry: PreparedEntry): boolean {
+    const recomputed = entry.recomputed;
+    const link = entry.prevHash;
+    return this.chain.add(entry, (prev) => (prev === link ? recomputed : '')) === null;
   }
 
   /** After the last entry: the range, counts, head, trial balance and body hash against the manifest. */
