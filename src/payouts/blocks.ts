@@ -14,7 +14,7 @@ import { applyChainMove, coinClaimingOtherHeight, outpointOf, type PlannedEntry 
 import { type Ctx, inTx } from '../context.js';
 import { conflict, invalid } from '../errors.js';
 import type { BlockData } from './events.js';
-import { unsettleBlocks } from '../spends/index.js';
+import { resettleBlocks, unsettleBlocks } from '../spends/index.js';
 
 // block.connected and block.disconnected: the chain moves (chain/), and with it every coin whose
 // state depends on it (coins/: its own block's fate, or a coinbase's distance from the tip).
@@ -64,6 +64,11 @@ export async function applyBlockEvent(
   const gone = tree ? tree.disconnected : block.connected ? [] : [data.hash];
   if (gone.length > 0)
     await unsettleBlocks({ ctx: inTx(ctx, tx), input: { blockHashes: gone, eventId: event.id, reason: why.reason } });
+  // Blocks connected again by a reorg (a settled block can only come back so) have their undone
+  // settlements applied again, in this transaction: no new tx.confirmed is needed.
+  const back = tree?.reorg?.connected ?? [];
+  if (back.length > 0)
+    await resettleBlocks({ ctx: inTx(ctx, tx), input: { blockHashes: back, eventId: event.id, reason: why.reason } });
   const moved: Awaited<ReturnType<typeof applyChainMove>>['moved'] = [];
   const entries: PlannedEntry[] = [];
   for (const blockHash of changed) {

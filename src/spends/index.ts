@@ -9,4 +9,4 @@ export { submitSignatures } from './signatures.js';
 export { readSpend, type SpendRecord } from './store.js';
 export { SpendSchema, toSpendView } from './views.js';
 export { type Settlement, settleTransaction, type TxConfirmed } from './settle.js';
-export { type UnsettleInput, unsettleBlocks } from './reorg.js';
+export { resettleBlocks, type UnsettleInput, unsettleBlocks } from './reorg.js';

@@ -4,7 +4,15 @@ import { spendSettlements } from '../../db/schema/spends.js';
 import { raiseAlert } from '../alerts/index.js';
 import { audit } from '../audit/index.js';
 import { findBlock, headerOf, parseHeaderHex, proofRequired, proveInBlock, readTip } from '../chain/index.js';
-import { knownBlock, markSpent, outpointOf, receiveCoin, spendEntryRef, statusOf } from '../coins/index.js';
+import {
+  knownBlock,
+  lastMovedAt,
+  markSpent,
+  outpointOf,
+  receiveCoin,
+  spendEntryRef,
+  statusOf,
+} from '../coins/index.js';
 import { type Ctx, inTx, type Verb, withTransaction } from '../context.js';
 import { invalid } from '../errors.js';
 import { NETWORK_FEES, UNACCOUNTED, vaultAccount } from '../ledger/index.js';
@@ -18,8 +26,9 @@ import { liveSpendsHolding, lockSpend, type SpendRecord, setState, spendByTxid }
 // NetworkFees, external outputs to the spend's account, vault outputs to the receiving vault's account)
 // and its vault outputs (change, transfers) become coins of those vaults. Anyone else's: a critical
 // alert, the coins spent, every live spend holding them invalidated, the outflow booked to Unaccounted:
-// the books follow the chain and the gap shows. Each settlement is a spend_settlements row, which a
-// reorg of its block undoes (reorg.ts).
+// the books follow the chain and the gap shows. Both are booked at the block's time (settledAt, foreignAt).
+// Each settlement is a spend_settlements row, which a reorg of its block undoes, and which is applied
+// again when that block is connected again (reorg.ts, resettle below).
 
 export interface TxConfirmed {
   txid: string;
@@ -37,6 +46,9 @@ export type Settlement =
   | { outcome: 'unauthorised'; alertId: string; invalidated: string[] };
 
 type VaultCoins = Awaited<ReturnType<typeof namedCoins>>;
+/** What booking a settlement needs of its transaction and block (a tx.confirmed, or a settlement restored). */
+type Confirmation = Pick<TxConfirmed, 'txid' | 'blockHeight' | 'blockHash' | 'eventId'>;
+type SettlementRow = typeof spendSettlements.$inferSelect;
 
 /** The block holds the transaction (its proof checked, or refused missing where required) and is connected. */
 async function checkBlock(ctx: Ctx, input: TxConfirmed, coins: VaultCoins) {
@@ -91,7 +103,7 @@ export async function settleTransaction({ ctx, input }: Verb<TxConfirmed>): Prom
 
 async function recordSettlement(
   ctx: Ctx,
-  input: TxConfirmed,
+  input: Confirmation,
   row: { spendId: string | null; holder: string; eventId: string; inputs: string[]; vaultOutputs: string[] },
 ) {
   await ctx.tx!.insert(spendSettlements).values({
@@ -103,7 +115,7 @@ async function recordSettlement(
 }
 
 /** Each vault output becomes a coin of its vault (or, withdrawn by a reorg, comes back); the settlement's legs. */
-async function vaultOutputsOf(ctx: Ctx, record: SpendRecord, input: TxConfirmed, at: Date) {
+async function vaultOutputsOf(ctx: Ctx, record: SpendRecord, input: Confirmation, at: Date) {
   const block = knownBlock(await findBlock(ctx.tx!, input.blockHash));
   const tip = await readTip(ctx.tx!);
   const legs: { account: string; amount_sat: string }[] = [];
@@ -164,7 +176,7 @@ async function vaultOutputsOf(ctx: Ctx, record: SpendRecord, input: TxConfirmed,
  * coins were locked at the proposal, by the recorded clock), so a coin's history keeps its order;
  * a settlement after a reorg undid an earlier one is booked when recorded, after the undoing.
  */
-async function settledAt(ctx: Ctx, record: SpendRecord, input: TxConfirmed, now: Date): Promise<Date> {
+async function settledAt(ctx: Ctx, record: SpendRecord, input: Confirmation, now: Date): Promise<Date> {
   const [undone] = await ctx
     .tx!.select({ seq: spendSettlements.seq })
     .from(spendSettlements)
@@ -178,7 +190,7 @@ async function settledAt(ctx: Ctx, record: SpendRecord, input: TxConfirmed, now:
   return new Date(Math.max(parseHeaderHex(header.headerHex).time * 1000, lastStep));
 }
 
-async function settleOwn(ctx: Ctx, record: SpendRecord, input: TxConfirmed) {
+async function settleOwn(ctx: Ctx, record: SpendRecord, input: Confirmation, restoring?: SettlementRow) {
   const dbTx = ctx.tx!;
   const now = new Date();
   const at = await settledAt(ctx, record, input, now);
@@ -222,7 +234,13 @@ async function settleOwn(ctx: Ctx, record: SpendRecord, input: TxConfirmed) {
   await audit(dbTx, ctx, {
     action: 'spends.confirmed',
     target: record.spend.id,
-    details: { txid: input.txid, block_hash: input.blockHash, block_height: input.blockHeight },
+    details: {
+      txid: input.txid,
+      block_hash: input.blockHash,
+      block_height: input.blockHeight,
+      // Re-applied when its block was connected again, from the settlement a reorg had undone.
+      ...(restoring ? { restored_settlement: restoring.seq.toString() } : {}),
+    },
   });
 }
 
@@ -233,14 +251,7 @@ async function networkOf(ctx: Ctx, policyId: string) {
 
 async function settleForeign(ctx: Ctx, coins: VaultCoins, input: TxConfirmed): Promise<Settlement> {
   const dbTx = ctx.tx!;
-  const invalidated = await liveSpendsHolding(
-    dbTx,
-    coins.map((c) => ({ txid: c.txid, vout: BigInt(c.vout) })),
-  );
-  for (const id of invalidated) {
-    const record = await lockSpend(dbTx, id);
-    await endSpend(ctx, record, 'invalidated', `its coin was spent by ${input.txid}, no spend of Reserve's`);
-  }
+  const invalidated = await invalidateHolders(ctx, coins, input.txid);
   const held = coins.filter((c) => c.status === 'available' || c.status === 'locked');
   const total = held.reduce((s, c) => s + c.valueSat, 0n);
   const alert = await raiseAlert(dbTx, {
@@ -256,28 +267,105 @@ async function settleForeign(ctx: Ctx, coins: VaultCoins, input: TxConfirmed): P
     },
     source: `tx.confirmed:${input.eventId}`,
   });
-  if (held.length > 0) {
-    const holder = `unauthorised-${input.txid.slice(0, 16)}`;
-    const eventId = input.eventId.slice(0, 128);
-    const outpoints = held.map((c) => `${c.txid}:${c.vout}`);
-    await recordSettlement(ctx, input, { spendId: null, holder, eventId, inputs: outpoints, vaultOutputs: [] });
-    await markSpent({
-      ctx,
-      input: {
-        outpoints,
-        spendId: holder,
-        eventId,
-        settlement: {
-          description: `vault coins spent outside Reserve by ${input.txid}`,
-          postings: [{ account: UNACCOUNTED, amount_sat: total.toString() }],
-        },
-      },
-    });
-  }
+  if (held.length > 0) await bookForeign(ctx, held, input);
   await audit(dbTx, ctx, {
     action: 'spends.unauthorised',
     target: input.txid,
     details: { alert_id: alert.id, invalidated },
   });
   return { outcome: 'unauthorised', alertId: alert.id, invalidated };
+}
+
+/** Every live spend holding one of these coins ends `invalidated` (and releases its coins). */
+async function invalidateHolders(ctx: Ctx, coins: VaultCoins, txid: string): Promise<string[]> {
+  const dbTx = ctx.tx!;
+  const invalidated = await liveSpendsHolding(
+    dbTx,
+    coins.map((c) => ({ txid: c.txid, vout: BigInt(c.vout) })),
+  );
+  for (const id of invalidated) {
+    const record = await lockSpend(dbTx, id);
+    await endSpend(ctx, record, 'invalidated', `its coin was spent by ${txid}, no spend of Reserve's`);
+  }
+  return invalidated;
+}
+
+const foreignHolder = (txid: string) => `unauthorised-${txid.slice(0, 16)}`;
+
+/**
+ * The valid time of an outflow outside Reserve: the confirming block's header time, as a spend's
+ * settlement, but never before the coins' latest recorded move (a spend that held them, invalidated
+ * now, released them when recorded: the outflow then follows the release, so the rewound UTXO set and
+ * the ledger agree at every instant); when recorded for a settlement a reorg had undone.
+ */
+async function foreignAt(ctx: Ctx, coins: VaultCoins, input: Confirmation, now: Date): Promise<Date> {
+  const [undone] = await ctx
+    .tx!.select({ seq: spendSettlements.seq })
+    .from(spendSettlements)
+    .where(and(eq(spendSettlements.holder, foreignHolder(input.txid)), isNotNull(spendSettlements.undoneAt)))
+    .limit(1);
+  const header = await headerOf(ctx.tx!, input.blockHash);
+  if (undone || !header) return now;
+  const moved = await lastMovedAt(
+    ctx,
+    coins.map((c) => ({ txid: c.txid, vout: c.vout })),
+  );
+  return new Date(Math.max(parseHeaderHex(header.headerHex).time * 1000, moved?.getTime() ?? 0));
+}
+
+/** The coins spent, their outflow to Unaccounted, and the settlement's row (after the holders ended). */
+async function bookForeign(ctx: Ctx, held: VaultCoins, input: Confirmation) {
+  const holder = foreignHolder(input.txid);
+  const eventId = input.eventId.slice(0, 128);
+  const outpoints = held.map((c) => `${c.txid}:${c.vout}`);
+  const total = held.reduce((s, c) => s + c.valueSat, 0n);
+  const at = await foreignAt(ctx, held, input, new Date());
+  await recordSettlement(ctx, input, { spendId: null, holder, eventId, inputs: outpoints, vaultOutputs: [] });
+  await markSpent({
+    ctx,
+    input: {
+      outpoints,
+      spendId: holder,
+      eventId,
+      settlement: {
+        description: `vault coins spent outside Reserve by ${input.txid}`,
+        postings: [{ account: UNACCOUNTED, amount_sat: total.toString() }],
+      },
+      occurredAt: at,
+    },
+  });
+}
+
+/**
+ * A settlement a reorg undid, applied again because its block is connected again (reorg.ts): the
+ * transaction, its block and what it spent were proven when it was first settled, and the block's
+ * hash commits to the same header and merkle root, so nothing new is asked of the fleet. Reserve's
+ * spend (still `broadcast`) settles as from its tx.confirmed; a transaction outside Reserve spends
+ * again those of its coins that are held (its alert stays raised from the first time). Returns false
+ * when there is nothing to apply (the spend ended meanwhile, or no coin is held any more).
+ */
+export async function resettle(ctx: Ctx, row: SettlementRow, eventId: string): Promise<boolean> {
+  const dbTx = ctx.tx!;
+  const input: Confirmation = { txid: row.txid, blockHeight: row.blockHeight, blockHash: row.blockHash, eventId };
+  if (row.spendId) {
+    const record = await lockSpend(dbTx, row.spendId);
+    if (record.spend.state !== 'broadcast' && record.spend.state !== 'signed') return false;
+    await settleOwn(ctx, record, input, row);
+    return true;
+  }
+  const named = row.inputs.map((o) => {
+    const [txid, vout] = o.split(':') as [string, string];
+    return { txid, vout: Number(vout) };
+  });
+  const coins = await namedCoins(ctx, named);
+  await invalidateHolders(ctx, coins, row.txid);
+  const held = coins.filter((c) => c.status === 'available' || c.status === 'locked');
+  if (held.length === 0) return false;
+  await bookForeign(ctx, held, input);
+  await audit(dbTx, ctx, {
+    action: 'spends.unauthorised',
+    target: row.txid,
+    details: { block_hash: row.blockHash, restored_settlement: row.seq.toString() },
+  });
+  return true;
 }
