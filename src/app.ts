@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { matchedRoutes } from 'hono/route';
 import { type Database, isDatabaseUnavailable } from '../db/client.js';
@@ -12,6 +11,7 @@ import { audit } from './audit/service.js';
 import type { Config } from './config.js';
 import { ANONYMOUS_ACTOR } from './context.js';
 import { authenticate } from './http/auth.js';
+import { bodyLimitByHeader } from './http/body.js';
 import { createRouter } from './http/env.js';
 import { createMetrics, type Metrics, registerBusinessMetrics } from './http/metrics.js';
 import { businessReader } from './business-readings.js';
@@ -97,7 +97,7 @@ export function createApp(deps: AppDeps) {
 
   app.use(
     '*',
-    bodyLimit({
+    bodyLimitByHeader({
       maxSize: deps.config.BODY_LIMIT_BYTES,
       onError: () => {
         throw new AppError(

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { bearerSecurity, requireRole } from '../http/auth.js';
+import { bodyLimitByHeader, rawBody } from '../http/body.js';
 import { createRouter, errorResponses, ProblemSchema } from '../http/env.js';
 import { FleetAnswerSchema, UtxoDetailSchema, UtxoSchema } from './schemas.js';
 import { decodeCursor, page, pageQuery, pageSchema } from '../http/pagination.js';
@@ -154,7 +154,7 @@ export function payoutsRouter(options: PayoutsRouterOptions) {
   const router = createRouter();
   const verifier = createFleetVerifier(options.secrets);
   const watch = new SignatureWatch(options.signatureAlert ?? { threshold: 10, windowS: 300 });
-  const limit = bodyLimit({
+  const limit = bodyLimitByHeader({
     maxSize: options.bodyLimitBytes,
     onError: () => {
       throw new DomainError(
@@ -166,7 +166,7 @@ export function payoutsRouter(options: PayoutsRouterOptions) {
 
   router.use('/v1/webhooks/fleet', limit);
   router.openapi(fleetWebhookRoute, async (c) => {
-    const raw = new Uint8Array(await c.req.arrayBuffer());
+    const raw = await rawBody(c);
     let delivery: ReturnType<typeof verifier.verify>;
     try {
       delivery = verifier.verify(raw, {
@@ -179,12 +179,12 @@ export function payoutsRouter(options: PayoutsRouterOptions) {
       if (error instanceof DomainError) await watch.record(c.var.ctx.db, error.detail).catch(() => null);
       throw error;
     }
-    const type = typeOf(delivery.body);
-    const answer = await ingestDelivery(c.var.ctx, delivery).catch((error: unknown) => {
-      countDelivery(c.var.ctx.db, type, deliveryOutcome(statusOfError(error), false));
+    const seen: { type?: string } = {};
+    const answer = await ingestDelivery(c.var.ctx, delivery, seen).catch((error: unknown) => {
+      countDelivery(c.var.ctx.db, seen.type ?? typeOf(delivery.body), deliveryOutcome(statusOfError(error), false));
       throw error;
     });
-    countDelivery(c.var.ctx.db, type, deliveryOutcome(answer.status, answer.replayed));
+    countDelivery(c.var.ctx.db, seen.type ?? typeOf(delivery.body), deliveryOutcome(answer.status, answer.replayed));
     const headers: Record<string, string> = {
       'content-type': answer.status < 300 ? 'application/json' : 'application/problem+json',
     };

@@ -73,7 +73,9 @@ export interface ServerProcess {
 
 /** Starts the compiled service (`node dist/src/main.js`) and resolves once it logs that it listens. */
 export async function startServerProcess(env: NodeJS.ProcessEnv, timeoutMs = 100_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--enable-source-maps', SERVICE_ENTRY], {
+  // SERVER_NODE_ARGS adds node flags for a profiling run, e.g. "--cpu-prof --cpu-prof-dir=.tmp/prof".
+  const nodeArgs = process.env.SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--enable-source-maps', SERVICE_ENTRY], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
