@@ -1,7 +1,8 @@
 // npm run bench webhook: signed payout.received deliveries per second through HTTP into
 // PostgreSQL (each one a UTXO, its history row and a ledger entry), from 50 connections, beside
 // the ceiling of bare single-row INSERT transactions from 50 clients on the same server, same run.
-// The server is the real process (src/main.ts); the load generator runs on the same machine.
+// The server is the real process (src/main.ts); the load generator runs on the same machine. Then the same
+// again through two instances of the service on the one database.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -14,8 +15,10 @@ import { machineLine, median, percentile, verdict } from './machine.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 4000);
 const CONNECTIONS = 50;
-const MUST_EVENTS_PER_S = 300;
-const AIM_EVENTS_PER_S = 1000;
+// Issue 14: must 1,000/s on a quiet machine; aim 2,000/s, or 40% of the same-run INSERT ceiling.
+const MUST_EVENTS_PER_S = 1000;
+const AIM_EVENTS_PER_S = 2000;
+const AIM_CEILING_SHARE = 0.4;
 
 if (!process.env.DATABASE_URL) {
   console.log('SKIP webhook: set DATABASE_URL to a PostgreSQL server (the benchmark measures PostgreSQL)');
@@ -104,7 +107,8 @@ try {
     if (r.status !== 200) throw new Error(`block.connected ${b.height}: ${r.status} ${r.body}`);
   }
 
-  const events = Array.from({ length: EVENTS }, (_, i) => {
+  // EVENTS for one instance, then EVENTS more (new coins) for two instances on the same database.
+  const events = Array.from({ length: 2 * EVENTS }, (_, i) => {
     const addr = addresses[i % addresses.length]!;
     const block = blocks[i % blocks.length]!;
     const coinbase = i % 4 === 0;
@@ -135,26 +139,53 @@ try {
   // Warm up (JIT, connections, caches) on a few events, then measure the rest.
   const WARMUP = 200;
   for (const e of events.slice(0, WARMUP)) await sender.send(e.body, e.id);
-  const measured = events.slice(WARMUP);
+  const measured = events.slice(WARMUP, EVENTS);
   const latencies: number[] = [];
   let failures = 0;
-  let next = 0;
+  /** Sends `batch` from CONNECTIONS loops, the i-th delivery through senders[i % senders.length]. */
+  async function storm(batch: typeof events, senders: (typeof sender)[], latencies: number[] = []) {
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        while (next < batch.length) {
+          const i = next++;
+          const e = batch[i]!;
+          const r = await senders[i % senders.length]!.send(e.body, e.id);
+          if (r.status !== 200) failures++;
+          latencies.push(r.latencyMs);
+        }
+      }),
+    );
+    return (performance.now() - started) / 1000;
+  }
   const cpuBefore = cpuSeconds(server.child.pid);
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
-      while (next < measured.length) {
-        const e = measured[next++]!;
-        const r = await sender.send(e.body, e.id);
-        if (r.status !== 200) failures++;
-        latencies.push(r.latencyMs);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = await storm(measured, [sender], latencies);
   const cpuAfter = cpuSeconds(server.child.pid);
-  sender.close();
   const perSecond = measured.length / seconds;
+
+  // Two instances of the service on one database, the deliveries alternating between them (the sender
+  // shares the same two cores): the webhook-id claims and the chain lock work across processes.
+  const secondDir = tempDir('bench-webhook-2');
+  const second = await startServerProcess({ ...env, DATA_DIR: secondDir.path, PORT: String(await freePort()) }, 60_000);
+  const secondSender = createFleetSender({
+    url: `${second.base}/v1/webhooks/fleet`,
+    secret: TEST_SECRET,
+    connections: CONNECTIONS,
+    retries: 0,
+  });
+  let twoPerSecond = 0;
+  try {
+    for (const e of events.slice(EVENTS, EVENTS + WARMUP)) await secondSender.send(e.body, e.id);
+    const twoBatch = events.slice(EVENTS + WARMUP);
+    twoPerSecond = twoBatch.length / (await storm(twoBatch, [sender, secondSender]));
+  } finally {
+    secondSender.close();
+    second.child.kill('SIGTERM');
+    await second.exited;
+    secondDir.remove();
+  }
+  sender.close();
   const insertCeiling = await ceiling(db.url);
 
   console.log(
@@ -173,16 +204,23 @@ try {
     `ceiling: ${insertCeiling.toFixed(0)} bare single-row INSERT transactions/s from ${CONNECTIONS} clients (same server, same run)`,
   );
   console.log(`ratio: ${((perSecond / insertCeiling) * 100).toFixed(1)}% of the ceiling`);
+  console.log(
+    `two instances on one database: ${twoPerSecond.toFixed(0)} events/s over both (${EVENTS - WARMUP} deliveries alternating; ${((twoPerSecond / insertCeiling) * 100).toFixed(1)}% of the ceiling)`,
+  );
   console.log(machineLine());
   console.log(
     verdict(
-      'webhook must',
+      'webhook must (a quiet machine)',
       perSecond >= MUST_EVENTS_PER_S && failures === 0,
       `${perSecond.toFixed(0)} events/s >= ${MUST_EVENTS_PER_S} (ceiling ${insertCeiling.toFixed(0)} tx/s)`,
     ),
   );
   console.log(
-    verdict('webhook aim', perSecond >= AIM_EVENTS_PER_S, `${perSecond.toFixed(0)} events/s >= ${AIM_EVENTS_PER_S}`),
+    verdict(
+      'webhook aim',
+      perSecond >= AIM_EVENTS_PER_S || perSecond >= AIM_CEILING_SHARE * insertCeiling,
+      `${perSecond.toFixed(0)} events/s >= ${AIM_EVENTS_PER_S}, or >= ${AIM_CEILING_SHARE * 100}% of the ceiling`,
+    ),
   );
   process.exitCode = perSecond >= MUST_EVENTS_PER_S && failures === 0 ? 0 : 1;
 } finally {
