@@ -95,7 +95,8 @@ export async function settleTransaction({ ctx, input }: Verb<TxConfirmed>): Prom
       await settleOwn(c, record, input);
       return { outcome: 'settled', spendId: row.id };
     }
-    if (vaultCoins.every((v) => v.status === 'spent')) return { outcome: 'not_ours' };
+    // Coins already spent, or withdrawn (their own transaction off the chain for now): nothing to book.
+    if (vaultCoins.every((v) => v.status === 'spent' || v.status === 'withdrawn')) return { outcome: 'not_ours' };
     await checkBlock(c, input, vaultCoins);
     return settleForeign(c, vaultCoins, input);
   });
