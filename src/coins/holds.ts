@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Tx } from '../../db/client.js';
+import { rowsOf, type Tx } from '../../db/client.js';
 import { utxoHistory, utxos } from '../../db/schema/payouts.js';
 import { type Ctx, inTx, type Verb, withTransaction } from '../context.js';
 import { conflict, invalid, notFound } from '../errors.js';
@@ -132,14 +132,69 @@ function planMoves(coins: HeldCoin[], to: CoinStatus, allowed: readonly CoinStat
 const holdInput = z.object({ outpoints, holder: key, reason: z.string().min(1).max(500).optional() });
 export type HoldInput = z.input<typeof holdInput>;
 
+/**
+ * Moves the named coins from `from` to `to` and writes their history rows in one statement, which locks each
+ * row as it updates it (in outpoint order, so two holds never deadlock) and only where the coin is `from`:
+ * no read beforehand. A coin missing or in another state refuses the call (404 or 409) with the statement's
+ * rows written, so the caller's transaction must roll back, as withTransaction does when the error leaves it.
+ */
+async function moveHeld(
+  tx: Tx,
+  named: readonly string[],
+  change: { from: CoinStatus; to: CoinStatus },
+  why: { reason: string; eventId: string },
+  ref: { kind: string; source: { type: string; id: string } },
+): Promise<Move[]> {
+  const pairs = [...new Set(named)]
+    .map((o) => {
+      const [t, v] = o.split(':') as [string, string];
+      return [t, BigInt(v)] as const;
+    })
+    .sort(([ta, va], [tb, vb]) => (ta < tb ? -1 : ta > tb ? 1 : va < vb ? -1 : va > vb ? 1 : 0));
+  const { txids, vouts } = outpointArrays(pairs);
+  const ledgerRefs = JSON.stringify([{ kind: ref.kind, source_type: ref.source.type, source_id: ref.source.id }]);
+  const rows = rowsOf<{ txid: string; vout: string; policy_id: string; amount_sat: string }>(
+    await tx.execute(sql`with m as (
+        select * from unnest(${txids}::text[], ${vouts}::bigint[]) with ordinality as m(txid, vout, n)
+      ), moved as (
+        update utxos u set status = ${change.to}, updated_at = now()
+        from m where u.txid = m.txid and u.vout = m.vout and u.status = ${change.from}
+        returning u.txid, u.vout, u.policy_id, u.amount_sat, m.n
+      ), written as (
+        insert into utxo_history (txid, vout, from_status, to_status, reason, event_id, ledger_refs)
+        select txid, vout, ${change.from}, ${change.to}, ${why.reason}, ${why.eventId}, ${ledgerRefs}::jsonb
+        from moved order by n
+      )
+      select txid, vout::text, policy_id, amount_sat::text from moved order by n`),
+  );
+  if (rows.length < pairs.length) {
+    const moved = new Set(rows.map((r) => `${r.txid}:${r.vout}`));
+    const [first] = pairs.filter(([t, v]) => !moved.has(`${t}:${v}`));
+    const [coin] = await lockRows(tx, [`${first![0]}:${first![1]}`]);
+    throw conflict(`${outpointOf(coin!)} is ${coin!.status}; it cannot become ${change.to}`, {
+      outpoint: outpointOf(coin!),
+    });
+  }
+  return rows.map((r) => ({
+    coin: {
+      txid: r.txid,
+      vout: BigInt(r.vout),
+      policyId: r.policy_id,
+      amountSat: BigInt(r.amount_sat),
+      status: change.to,
+    },
+    from: change.from,
+    to: change.to,
+  }));
+}
+
 async function hold(ctx: Ctx, raw: unknown, to: 'locked' | 'available', from: CoinStatus) {
   const input = parse(holdInput, raw);
   return withTransaction(ctx, async (tx) => {
-    const moves = planMoves(await lockRows(tx, input.outpoints), to, [from]);
     const verb = to === 'locked' ? 'locked' : 'released';
     const ref = { kind: `coin.${verb}`, source: { type: 'coin_hold', id: newId('hold') } };
     const reason = input.reason ?? `${verb} by ${input.holder}`;
-    await writeMoves(tx, moves, { reason, eventId: input.holder }, ref);
+    const moves = await moveHeld(tx, input.outpoints, { from, to }, { reason, eventId: input.holder }, ref);
     await postBtcEntries({
       ctx: inTx(ctx, tx),
       input: {

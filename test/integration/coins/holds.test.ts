@@ -67,6 +67,25 @@ describe('coins: lock, release, spend, reopen', () => {
     await booksAgree();
   });
 
+  it('refuses a hold naming a held or unknown coin beside an available one, writing nothing', async () => {
+    // outpoints[0] is locked, outpoints[1] available: the one statement must not move the available coin alone.
+    const history = async () => (await t.request('GET', `/v1/utxos/${outpoints[1]!.replace(':', '/')}`)).json;
+    const before = JSON.stringify(await history());
+    await expect(lockCoins({ ctx: t.ctx(), input: { outpoints, holder: 'spend_c' } })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining(`${outpoints[0]} is locked`),
+    });
+    const unknown = `${'ab'.repeat(32)}:0`;
+    await expect(
+      lockCoins({ ctx: t.ctx(), input: { outpoints: [outpoints[1]!, unknown], holder: 'spend_c' } }),
+    ).rejects.toMatchObject({ code: 'not_found' });
+    expect(await statusOf(outpoints[1]!)).toBe('available');
+    expect(JSON.stringify(await history())).toBe(before);
+    expect(await balance('locked')).toBe('40000');
+    expect(await balance('available')).toBe('60000');
+    await booksAgree();
+  });
+
   it('refuses a settlement that does not sum to the coins, writing nothing', async () => {
     const before = await t.footprint();
     await expect(
