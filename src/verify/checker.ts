@@ -37,8 +37,8 @@ export interface VerifySummary {
 
 const BTC_AMOUNT = /^-?\d{1,20}$/;
 
-/** An amount in its commodity's unit of account here: satoshis for BTC, 10^-18 for fiat. */
-function units(commodity: string, text: string): bigint | null {
+/** An amount in its commodity's unit of account here: satoshis for BTC, 10^-18 for fiat; null if not an amount. */
+export function units(commodity: string, text: string): bigint | null {
   if (commodity === 'BTC') return BTC_AMOUNT.test(text) ? BigInt(text) : null;
   return parseScaled(text);
 }

@@ -15,6 +15,8 @@ export interface VerifyOptions {
   onProgress?: (bytesRead: number, bodyBytes: number) => void;
   /** Called with every entry in order (the transparency check rebuilds the tree from them). */
   onEntry?: (entry: EntryAt['entry']) => void;
+  /** Counts, when given, how many entries the fast path took and how many were read the slow way. */
+  stats?: { fast: number; slow: number };
 }
 
 type Reader = (body: AsyncIterable<Buffer>, sink: EntrySink, fast: boolean) => Promise<void>;
@@ -26,7 +28,7 @@ const batched =
     for await (const batch of read(body)) for (const { entry, line } of batch) sink.add(entry, line);
   };
 
-const READERS: Record<string, Reader> = { csv: batched(readCsv), jsonl: readJsonl, beancount: batched(readBeancount) };
+const READERS: Record<string, Reader> = { csv: readCsv, jsonl: readJsonl, beancount: batched(readBeancount) };
 
 /**
  * Verifies a ledger export in any of the three formats: every entry's hash from its
@@ -54,19 +56,25 @@ export async function verifyLedgerExport(path: string, options: VerifyOptions = 
       yield chunk as Buffer;
     }
   }
-  const onEntry = options.onEntry;
-  // The fast readers make no ExportEntry for an entry they read: with onEntry, every entry is read the slow way.
-  const sink: EntrySink = onEntry
-    ? {
-        tryPrepared: () => false,
-        add: (entry, line) => {
-          checker.add(entry, line);
-          onEntry(entry);
-        },
-      }
-    : { tryPrepared: (entry) => checker.tryPrepared(entry), add: (entry, line) => checker.add(entry, line) };
-  await READERS[located.format]!(body(), sink, !onEntry);
+  await READERS[located.format]!(body(), sinkFor(checker, options), !options.onEntry);
   return checker.finish(hash.digest('hex'), newlines + 1);
+}
+
+/** The checker as the readers' sink, with the options' hooks. */
+function sinkFor(checker: LedgerChecker, { onEntry, stats }: VerifyOptions): EntrySink {
+  return {
+    // The fast readers make no ExportEntry: with onEntry they are off and every entry comes to add().
+    tryPrepared(entry) {
+      if (!checker.tryPrepared(entry)) return false;
+      if (stats) stats.fast++;
+      return true;
+    },
+    add(entry, line) {
+      checker.add(entry, line);
+      onEntry?.(entry);
+      if (stats) stats.slow++;
+    },
+  };
 }
 
 function countNewlines(chunk: Buffer): number {

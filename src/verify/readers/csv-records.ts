@@ -129,12 +129,16 @@ function parseRecord(
 
 export class CsvRecordReader {
   private pending = '';
-  private line = 1;
 
-  /** Adds text; returns every record it completes. With `final`, nothing more follows. */
-  push(text: string, final = false): CsvRecord[] {
+  /** `line`: the line the first record starts on (a reader taking over in the middle of a file). */
+  constructor(private line = 1) {}
+
+  /**
+   * Adds text; returns every record it completes, appended to `records`. With `final`, nothing
+   * more follows. On malformed CSV it throws, `records` holding the records before it.
+   */
+  push(text: string, final = false, records: CsvRecord[] = []): CsvRecord[] {
     const buf = this.pending + text;
-    const records: CsvRecord[] = [];
     let i = 0;
     const next = { quote: new NextOf(buf, '"'), cr: new NextOf(buf, '\r') };
     while (i < buf.length) {

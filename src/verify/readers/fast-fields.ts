@@ -45,7 +45,8 @@ export function canonicalUnits(buf: Buffer, start: number, end: number, btc: boo
   if (digits > 1 && buf[digitsStart] === ZERO) return null; // a leading zero
   if (i === end) {
     if (negative && digits === 1 && value === 0) return null; // "-0"
-    if (btc && digits <= 15) return BigInt(negative ? -value : value);
+    // Up to 2^53 - 1 the number is exact (a 16-digit value above it is rounded to at least 2^53).
+    if (btc && digits <= 16 && value <= Number.MAX_SAFE_INTEGER) return BigInt(negative ? -value : value);
     if (btc) return null; // long: the slow path's regex and BigInt decide
   } else {
     if (btc || buf[i] !== DOT || i + 1 === end) return null; // BTC is whole satoshis
