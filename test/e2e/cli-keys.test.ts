@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { API_KEY_REFUSED } from '../../src/cli/api-key.js';
+import { RPC_PASSWORD_REFUSED } from '../../src/cli/commands/follow.js';
 import { generateSigner, verifierKeyString } from '../../src/ledger/pure.js';
 import { CLI_ENTRY, childEnv, ROOT, tempDir } from './process.js';
 
@@ -74,6 +75,19 @@ describe('API keys are not taken on the command line', () => {
     expect(run.stderr).toContain(`reserve: ${API_KEY_REFUSED}`);
     expect(seen).toEqual([]);
     expect(existsSync(join(dir.path, 'follow-state.json'))).toBe(false);
+  });
+
+  it('reserve fleet follow --rpc-password is refused, exit 1, before any request', async () => {
+    const run = await reserve([...followArgs(), '--rpc-user', 'node', '--rpc-password', 'on-argv'], {
+      RESERVE_API_KEY: 'rsv_env',
+      FLEET_WEBHOOK_SECRET: SECRET,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`reserve: ${RPC_PASSWORD_REFUSED}`);
+    expect(seen).toEqual([]);
+    expect(existsSync(join(dir.path, 'follow-state.json'))).toBe(false);
+    const help = await reserve(['fleet', 'follow', '--help']);
+    expect(help.stdout).not.toContain('--rpc-password');
   });
 
   it('neither help lists --api-key; both name --key-file', async () => {

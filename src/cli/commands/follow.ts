@@ -3,7 +3,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Block, type Transaction } from 'bitcoinjs-lib';
 import { Presets, SingleBar } from 'cli-progress';
 import { type Command, Option } from 'commander';
-import { type KeyOptions, readApiKey } from '../api-key.js';
+import { CliFailure, type KeyOptions, readApiKey } from '../api-key.js';
 import { sendSecret } from './fleet.js';
 import { merkleBranchesDisplay, parseHeaderHex } from '../../chain/index.js';
 import { createFleetSender, type FleetSender } from '../../payouts/index.js';
@@ -329,6 +329,9 @@ export async function runFollow(
   }
 }
 
+export const RPC_PASSWORD_REFUSED =
+  "--rpc-password would put the node's password on the command line, where ps and the shell history show it: set RPC_PASSWORD with --rpc-user, or give the node's cookie file with --rpc-cookie";
+
 /** Adds `follow` to the `fleet` group (registered before it in main.ts). */
 export function registerFollowCommand(program: Command, io: CliIo = processIo) {
   const fleet = program.commands.find((c) => c.name() === 'fleet') ?? program.command('fleet');
@@ -338,7 +341,7 @@ export function registerFollowCommand(program: Command, io: CliIo = processIo) {
     .option('--rpc-url <url>', 'the node JSON-RPC URL', 'http://127.0.0.1:8332')
     .option('--rpc-cookie <file>', "the node's .cookie file")
     .option('--rpc-user <user>', 'RPC user (else the cookie)')
-    .option('--rpc-password <password>', 'RPC password (default: RPC_PASSWORD)')
+    .addOption(new Option('--rpc-password <password>', 'refused: use RPC_PASSWORD or --rpc-cookie').hideHelp())
     .option('--url <url>', 'the webhook URL', 'http://127.0.0.1:8080/v1/webhooks/fleet')
     .option(
       '--secret-file <file>',
@@ -356,13 +359,14 @@ export function registerFollowCommand(program: Command, io: CliIo = processIo) {
     .option('--retries <n>', 'retries of a failed call (backoff doubles to 10 s)', '8')
     .option('--no-progress', 'no progress bar')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
+      if (opts.rpcPassword !== undefined) throw new CliFailure(RPC_PASSWORD_REFUSED);
       const apiKey = readApiKey(opts as KeyOptions, io.env);
       const secret = sendSecret(opts as { secret?: string; secretFile?: string }, io.env, (line) =>
         process.stderr.write(`${line}\n`),
       );
       const user = opts.rpcUser as string | undefined;
       const rpcAuth = user
-        ? { user, password: (opts.rpcPassword as string | undefined) ?? io.env.RPC_PASSWORD ?? '' }
+        ? { user, password: io.env.RPC_PASSWORD ?? '' }
         : { cookieFile: (opts.rpcCookie as string | undefined) ?? `${io.env.HOME ?? '.'}/.bitcoin/.cookie` };
       const code = await runFollow(
         {
