@@ -18,7 +18,7 @@ export {
   chainLockStatement,
 } from './lock.js';
 export { applyBlock, type ChainMove, checkBlockHeight } from './reorg.js';
-export { getTip } from './reads.js';
+export { getTip, tipAsOf } from './reads.js';
 export { tipForMetrics } from './gauges.js';
 export * from './spv/index.js';
 export { connectHeader, type HeaderMove, type HeaderRead, readHeader } from './connect.js';

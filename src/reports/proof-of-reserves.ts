@@ -4,7 +4,7 @@
 import { type Ctx, executor } from '../context.js';
 import { reportCheckpoint, verifyLedger } from '../ledger/index.js';
 import { formatBtc } from '../money/btc.js';
-import { getTip } from '../chain/index.js';
+import { getTip, tipAsOf } from '../chain/index.js';
 import { type CoinStatus, listUtxos, listUtxosAsOf, type Utxo } from '../coins/index.js';
 import { policyDescriptors } from '../policies/index.js';
 import { documentOf, listPolicies } from '../policies/index.js';
@@ -62,8 +62,9 @@ async function heldCoins(ctx: Ctx, asOf: Date | null, knownAt?: Date): Promise<C
 /**
  * `asOf` null: the current UTXO set. A time: the set as of then by valid time (docs/reports.md), with
  * `knownAt` only what had been recorded by then (each
- * coin's history rewound); the descriptors, the chain tip and the ledger head are those of the
- * moment the proof is generated (`generated_at`): the head commits to everything recorded since.
+ * coin's history rewound), stated at the height of then (tipAsOf); the descriptors, the chain tip and the
+ * ledger head are those of the moment the proof is generated (`generated_at`): the head commits to everything
+ * recorded since.
  */
 export async function proofOfReserves(ctx: Ctx, input: { asOf: Date | null; knownAt?: Date }) {
   const generatedAt = new Date();
@@ -77,8 +78,9 @@ export async function proofOfReserves(ctx: Ctx, input: { asOf: Date | null; know
   const total = sum(coins);
   const immature = sum(coins.filter((c) => c.status === 'immature'));
   const proven = sum(coins.filter((c) => c.merkle_proven));
-  const [tip, ledger, checkpoint] = await Promise.all([
+  const [tip, tipThen, ledger, checkpoint] = await Promise.all([
     getTip(ctx),
+    input.asOf ? tipAsOf(ctx, input.asOf) : null,
     verifyLedger(ctx),
     reportCheckpoint(executor(ctx)),
   ]);
@@ -86,8 +88,11 @@ export async function proofOfReserves(ctx: Ctx, input: { asOf: Date | null; know
     as_of: (input.asOf ?? generatedAt).toISOString(),
     known_at: input.knownAt?.toISOString() ?? null,
     generated_at: generatedAt.toISOString(),
-    /** The height the proof states: a node at this height finds exactly the listed outputs. */
-    height: tip.height,
+    /**
+     * The height the proof states: a node at this height finds exactly the listed outputs. As of a past time,
+     * the best chain's highest block whose header time is at or before it.
+     */
+    height: tipThen ? tipThen.height : tip.height,
     chain_tip: tip,
     ledger_head: ledger.ok
       ? { ok: true, entries: ledger.count.toString(), head_hash: ledger.head_hash }

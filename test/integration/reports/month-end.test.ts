@@ -67,6 +67,11 @@ async function tieOut(from: Date, to: Date, knownAt?: Date) {
       unconfirmed: [byStatus('unconfirmed'), BigInt(proof.unconfirmed.amount_sat), trialStatus('unconfirmed')],
     },
     proofCount: proof.total.utxos + proof.unconfirmed.utxos,
+    proofHeight: proof.height as number,
+    highestListed: Math.max(
+      0,
+      ...proof.addresses.flatMap((a: any) => a.utxos.map((u: any) => u.block_height as number)),
+    ),
     exportCount: manifest.by_status
       .filter((s: any) => s.status !== 'orphaned' && s.status !== 'spent')
       .reduce((n: number, s: any) => n + s.count, 0),
@@ -132,8 +137,13 @@ describe('the demo year ties out at every month end', () => {
       expect(t.value.rollforward, label).toBe(t.value.holdings);
       expect(t.marks.rollforward, label).toEqual(t.marks.holdings);
       expect(t.rf.check.balanced, label).toBe(true);
+      // The proof states the chain's height of then (near one block a day), not today's tip: every coin it
+      // lists is in a block at or below it.
+      expect(t.proofHeight, label).toBeGreaterThanOrEqual(t.highestListed);
+      expect(t.proofHeight, label).toBeLessThanOrEqual(demo.summary.tipHeight);
       if (previous) {
         expect(t.rf.opening, label).toEqual(previous.rf.closing);
+        expect(t.proofHeight - previous.proofHeight, label).toBeGreaterThanOrEqual(20);
       }
       sawImmature ||= t.states.immature[0]! > 0n;
       sawMatured ||= m > 0 && t.states.immature[0]! < (previous?.states.immature[0] ?? 0n);
