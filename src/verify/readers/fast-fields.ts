@@ -83,3 +83,51 @@ export function isBtc(buf: Buffer, start: number, end: number): boolean {
 export function commodityText(buf: Buffer, ascii: boolean, start: number, end: number): string {
   return isBtc(buf, start, end) ? 'BTC' : text(buf, ascii, start, end);
 }
+
+/** Whether buf[start..end) holds exactly the ASCII string `s`. */
+function sameText(buf: Buffer, start: number, end: number, s: string): boolean {
+  if (end - start !== s.length) return false;
+  for (let i = 0; i < s.length; i++) if (buf[start + i] !== s.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Most account names kept for reuse (a ledger has hundreds; a file of unique ones just slices). */
+const MAX_NAMES = 10_000;
+
+/**
+ * Strings of an export made once where a field repeats: a line's prev_hash is the hash before
+ * it, its hash the one just recomputed, and account names recur. The chain then compares the
+ * same string objects, and no string per posting is made and hashed again for its Map look-up.
+ * Only equal bytes give back a kept string, so what is read never depends on what was kept.
+ */
+export class FieldStrings {
+  private last = '';
+  private readonly names = new Map<number, string[]>();
+  private kept = 0;
+
+  /** prev_hash (64 lowercase hex, checked by the caller). */
+  link(buf: Buffer, start: number, end: number): string {
+    return sameText(buf, start, end, this.last) ? this.last : text(buf, true, start, end);
+  }
+
+  /** The stated hash; kept as the next entry's expected link. */
+  hash(buf: Buffer, ascii: boolean, start: number, end: number, recomputed: string): string {
+    this.last = sameText(buf, start, end, recomputed) ? recomputed : text(buf, ascii, start, end);
+    return this.last;
+  }
+
+  account(buf: Buffer, ascii: boolean, start: number, end: number): string {
+    const length = end - start;
+    if (!ascii || length < 2) return text(buf, ascii, start, end);
+    const key = length | (buf[end - 1]! << 8) | (buf[end - 2]! << 16) | (buf[start + (length >> 1)]! << 24);
+    let bucket = this.names.get(key);
+    if (bucket) for (const name of bucket) if (sameText(buf, start, end, name)) return name;
+    const name = text(buf, true, start, end);
+    if (this.kept < MAX_NAMES) {
+      if (!bucket) this.names.set(key, (bucket = []));
+      bucket.push(name);
+      this.kept++;
+    }
+    return name;
+  }
+}

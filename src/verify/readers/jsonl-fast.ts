@@ -9,7 +9,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { ChainPosting } from '../../ledger/pure.js';
 import type { CanonicalWriter } from '../canonical-writer.js';
-import { canonicalUnits, commodityText, isBtc, smallSeq, text } from './fast-fields.js';
+import { canonicalUnits, commodityText, type FieldStrings, isBtc, smallSeq } from './fast-fields.js';
 import type { PreparedEntry } from './types.js';
 
 const bytes = (s: string) => Buffer.from(s, 'latin1');
@@ -144,7 +144,13 @@ function postingFields(s: LineScan): number {
  * The entry on buf[start..end) (a line without its line break) in the chain's terms with its
  * recomputed hash, or null when the line is not in the exporter's exact form.
  */
-export function scanJsonlEntry(buf: Buffer, start: number, end: number, w: CanonicalWriter): PreparedEntry | null {
+export function scanJsonlEntry(
+  buf: Buffer,
+  start: number,
+  end: number,
+  w: CanonicalWriter,
+  names: FieldStrings,
+): PreparedEntry | null {
   const s = scan;
   s.reset(buf, start, end);
   if (!entryFields(s)) return null;
@@ -171,16 +177,17 @@ export function scanJsonlEntry(buf: Buffer, start: number, end: number, w: Canon
       else w.field(buf, at[g]!, at[g + 1]!);
     }
     postings[p] = {
-      account: text(buf, s.ascii, at[f]!, at[f + 1]!),
+      account: names.account(buf, s.ascii, at[f]!, at[f + 1]!),
       commodity: commodityText(buf, s.ascii, at[f + 2]!, at[f + 3]!),
       units,
     };
   }
+  const recomputed = w.digest();
   return {
     seq: BigInt(seq),
-    prevHash: text(buf, true, at[20]!, at[21]!),
-    hash: text(buf, s.ascii, at[22]!, at[23]!),
+    prevHash: names.link(buf, at[20]!, at[21]!),
+    hash: names.hash(buf, s.ascii, at[22]!, at[23]!, recomputed),
     postings,
-    recomputed: w.digest(),
+    recomputed,
   };
 }
