@@ -238,3 +238,107 @@ describe('the fast readers agree with the slow ones', () => {
     );
   });
 });
+
+describe('each tampering is refused at its line with the fast path on (and as the slow path words it)', () => {
+  const drafts = fc.sample(clean, { numRuns: 6, seed: 14 });
+  const entries = chain(drafts);
+  /** Line of entry seq n: JSON Lines n; CSV 2n (a header, two rows an entry). */
+  const lineOf = (format: Format, seq: number) => (format === 'jsonl' ? seq : 2 * seq);
+  const editLines = (format: Format, edit: (lines: string[]) => void, restate = true) => {
+    const lines = bodyOf(format, entries).split('\n');
+    edit(lines);
+    const body = lines.join('\n');
+    return restate
+      ? fileOf(format, entries, body)
+      : body + fileOf(format, entries).slice(bodyOf(format, entries).length);
+  };
+  const refused = async (format: Format, text: string | Buffer, line: number, reason: RegExp) => {
+    const { fast, stats } = await both(format, text);
+    expect(fast.ok).toBe(false);
+    if (fast.ok) return stats;
+    expect(fast.line).toBe(line);
+    expect(fast.reason).toMatch(reason);
+    return stats;
+  };
+
+  it.each(['jsonl', 'csv'] as const)('%s: an amount', async (format) => {
+    const at = lineOf(format, 3) - 1; // 0-based index of entry 3's (first) line
+    const stats = await refused(
+      format,
+      editLines(
+        format,
+        (l) => (l[at] = l[at]!.replace(/(\d)(\D*)$/, (_, d, rest) => `${(Number(d) + 1) % 10}${rest}`)),
+      ),
+      lineOf(format, 3),
+      /does not balance|does not match its content/,
+    );
+    expect(stats.fast).toBe(2); // entries 1 and 2 were read fast
+  });
+
+  it.each(['jsonl', 'csv'] as const)('%s: an account', async (format) => {
+    const at = lineOf(format, 4) - 1;
+    await refused(
+      format,
+      editLines(format, (l) => (l[at] = l[at]!.replace('Assets:Bitcoin:', 'Assets:Bitcoim:'))),
+      lineOf(format, 4),
+      /hash \w+ does not match its content/,
+    );
+  });
+
+  it.each(['jsonl', 'csv'] as const)('%s: a hash', async (format) => {
+    const at = lineOf(format, 2) - 1;
+    const hash = entries[1]!.hash;
+    const other = hash.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'));
+    await refused(
+      format,
+      editLines(format, (l) => {
+        l[at] = l[at]!.replace(hash, other);
+        if (format === 'csv') l[at + 1] = l[at + 1]!.replace(hash, other);
+      }),
+      lineOf(format, 2),
+      /does not match its content/,
+    );
+  });
+
+  it.each(['jsonl', 'csv'] as const)('%s: two entries swapped', async (format) => {
+    const a = lineOf(format, 3) - 1;
+    const b = lineOf(format, 4) - 1;
+    const n = format === 'jsonl' ? 1 : 2;
+    await refused(
+      format,
+      editLines(format, (l) => l.splice(a, 2 * n, ...l.slice(b, b + n), ...l.slice(a, a + n))),
+      lineOf(format, 3),
+      /seq 4 where seq 3 was expected/,
+    );
+  });
+
+  it.each(['jsonl', 'csv'] as const)('%s: a file cut in the middle of a line, without its manifest', async (format) => {
+    const text = fileOf(format, entries);
+    await refused(format, text.slice(0, Math.floor(text.length / 2)), 0, /no manifest on the last line/);
+  });
+
+  it.each(['jsonl', 'csv'] as const)('%s: the last line cut in half, the manifest kept', async (format) => {
+    const text = editLines(
+      format,
+      (l) => {
+        const last = l.length - 2; // l ends with '' after the last line break
+        l[last] = l[last]!.slice(0, l[last]!.length >> 1);
+      },
+      false,
+    );
+    const stats = await refused(format, text, format === 'jsonl' ? 6 : 13, /not valid JSON|fields where a row has 18/);
+    expect(stats.fast).toBe(5);
+  });
+
+  it.each(['jsonl', 'csv'] as const)('%s: CRLF line ends verify as LF ones do, read fast', async (format) => {
+    const body = bodyOf(format, entries).replaceAll('\n', '\r\n');
+    const { fast, stats } = await both(format, fileOf(format, entries, body));
+    expect(fast.ok).toBe(true);
+    expect(stats.fast).toBe(entries.length);
+  });
+
+  it.each(['jsonl', 'csv'] as const)('%s: a BOM is refused at line 1', async (format) => {
+    const body = `\ufeff${bodyOf(format, entries)}`;
+    await refused(format, fileOf(format, entries, body), 1, format === 'jsonl' ? /not valid JSON/ : /header row/);
+  });
+});
