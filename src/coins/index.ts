@@ -11,6 +11,7 @@ export {
   HELD_STATUSES,
   NOT_HELD_STATUSES,
   type HeldStatus,
+  SETTLED_SITE,
   incomeTimeOf,
   isNewer,
   type KnownBlock,

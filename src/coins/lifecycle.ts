@@ -38,6 +38,12 @@ const HOLD_MOVES: Record<string, readonly CoinStatus[]> = {
 /** The states no asset account holds: what left the reserve, or never was (or no longer is) on the chain. */
 export const NOT_HELD_STATUSES = ['orphaned', 'spent', 'withdrawn'] as const;
 
+/**
+ * The site_id of a coin that the settlement of Reserve's own spend created (its change, or a transfer into a
+ * vault): no site produced it, and a fleet's later report of the same output names its own site.
+ */
+export const SETTLED_SITE = 'reserve';
+
 export function canHoldMove(from: CoinStatus, to: CoinStatus): boolean {
   return HOLD_MOVES[from]?.includes(to) ?? false;
 }

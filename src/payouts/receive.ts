@@ -14,6 +14,7 @@ import {
   type PlannedEntry,
   receiptStateOf,
   receiveCoin,
+  SETTLED_SITE,
   statusOf,
   toUtxoView,
   type Utxo,
@@ -33,8 +34,10 @@ export type PayoutOutcome =
 /** The facts that identify a payout; a second report of the outpoint must agree on every one. */
 function disagreements(coin: Utxo, data: PayoutData, policyId: string): string[] {
   const differ: string[] = [];
-  if (coin.siteId !== data.siteId) differ.push('site_id');
-  if ((coin.pool ?? null) !== data.pool) differ.push('pool');
+  // A spend's change or transfer, settled by Reserve: the fleet that saw the output names its own site.
+  const settled = coin.siteId === SETTLED_SITE;
+  if (!settled && coin.siteId !== data.siteId) differ.push('site_id');
+  if (!settled && (coin.pool ?? null) !== data.pool) differ.push('pool');
   if (coin.address !== data.address || coin.policyId !== policyId) differ.push('address');
   if (coin.amountSat !== data.amountSat) differ.push('amount');
   if (coin.coinbase !== data.coinbase) differ.push('coinbase');

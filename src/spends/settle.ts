@@ -10,6 +10,7 @@ import {
   markSpent,
   outpointOf,
   receiveCoin,
+  SETTLED_SITE,
   spendEntryRef,
   statusOf,
 } from '../coins/index.js';
@@ -141,7 +142,7 @@ async function vaultOutputsOf(ctx: Ctx, record: SpendRecord, input: Confirmation
           address: out.address,
           amountSat: out.amountSat,
           coinbase: false,
-          siteId: 'reserve',
+          siteId: SETTLED_SITE,
           blockHeight: input.blockHeight,
           blockHash: input.blockHash,
           status,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { holdingsReport } from '../../../src/coins/index.js';
 import { verifyLedger } from '../../../src/ledger/index.js';
 import { settleTransaction } from '../../../src/spends/index.js';
-import { eventTime, signEvent } from '../../support/webhook.js';
+import { eventTime, payoutReceived, signEvent } from '../../support/webhook.js';
 import { signWithBitcoinjs, signWithScure } from '../../unit/spends/fixtures.js';
 import { createSpendsApp, EXTERNAL, SIGNERS, type SpendsApp } from './fixture.js';
 
@@ -195,6 +195,41 @@ describe('settlement', () => {
     });
     expect(BigInt(await balance('Expenses:Bitcoin:NetworkFees')) - feesBefore).toBe(BigInt(p.json.fee_sat));
     expect(await balance('Expenses:Bitcoin:Disbursements')).toBe('60000000');
+    await booksEqualChain();
+    // The follower then reports the vault outputs it saw in the block as payouts, under its own site: Reserve
+    // already holds them (the settlement booked them), so each is answered 200 and nothing is booked again.
+    const txids = block.block.transactions!.map((x) => x.getId());
+    const index = txids.indexOf(tx.getId());
+    const entries = async () => {
+      const verified = await verifyLedger(t.ctx());
+      expect(verified.ok).toBe(true);
+      return verified.ok ? verified.count : -1n;
+    };
+    const ledgerBefore = await entries();
+    for (const vout of [1, 2]) {
+      const before = (await t.request('GET', `/v1/utxos/${tx.getId()}/${vout}`, { key: t.keys.auditor })).json;
+      const payout = {
+        site_id: 'dam-1',
+        txid: tx.getId(),
+        vout,
+        address: before.address,
+        amount_sat: before.amount_sat,
+        coinbase: false,
+        block_height: block.height,
+        block_hash: block.hash,
+        raw_tx_hex: tx.toHex(),
+        tx_index: index,
+        merkle_branch: branchOf(txids, index),
+      };
+      const seen = await deliver(payoutReceived(payout));
+      expect(seen.status, seen.text).toBe(200);
+      const now = (await t.request('GET', `/v1/utxos/${tx.getId()}/${vout}`, { key: t.keys.auditor })).json;
+      expect({ ...now, merkle_proven: before.merkle_proven }).toEqual(before);
+      // Other facts of the output must still agree (here the transaction itself says otherwise).
+      const wrong = await deliver(payoutReceived({ ...payout, amount_sat: String(BigInt(before.amount_sat) + 1n) }));
+      expect(wrong.status).toBe(422);
+    }
+    expect(await entries()).toBe(ledgerBefore);
     await booksEqualChain();
     // Spending the change: Reserve holds its previous transaction (the spend's own), so the PSBT carries it.
     const next = await t.request('POST', '/v1/spends', {
