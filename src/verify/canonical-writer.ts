@@ -40,14 +40,31 @@ export class CanonicalWriter {
       if ((h | l) < 0) return false;
       out[i] = (h << 4) | l;
     }
-    this.at = 32 + VERSION_FIELD.length;
+    this.at = this.fieldsStart;
     return true;
+  }
+
+  /** Where the fields start: after prev_hash's 32 bytes and the version field. */
+  get fieldsStart(): number {
+    return 32 + VERSION_FIELD.length;
+  }
+
+  /** The buffer, with room for `bytes` of fields: for a reader writing the fields itself, then end(). */
+  room(bytes: number): Buffer {
+    this.at = this.fieldsStart;
+    this.roomFor(bytes);
+    return this.out;
+  }
+
+  /** Where the fields written into room()'s buffer end. */
+  end(at: number): void {
+    this.at = at;
   }
 
   /** One field: the decimal byte length, ':', then src[start..end). */
   field(src: Buffer, start: number, end: number): void {
     const length = end - start;
-    this.room(length + 24);
+    this.roomFor(length + 24);
     const out = this.out;
     let at = this.length(length);
     out[at++] = COLON;
@@ -59,7 +76,7 @@ export class CanonicalWriter {
 
   /** An empty field ("0:"), as a null price, cost or reverses_seq is hashed. */
   empty(): void {
-    this.room(2);
+    this.roomFor(2);
     this.out[this.at++] = 0x30;
     this.out[this.at++] = COLON;
   }
@@ -68,13 +85,13 @@ export class CanonicalWriter {
   count(value: number): void {
     if (value >= 10) {
       const digits = String(value);
-      this.room(digits.length * 2 + 2);
+      this.roomFor(digits.length * 2 + 2);
       this.length(digits.length);
       this.out[this.at++] = COLON;
       this.at += this.out.write(digits, this.at, 'latin1');
       return;
     }
-    this.room(3);
+    this.roomFor(3);
     this.out[this.at++] = 0x31; // "1:" and the digit
     this.out[this.at++] = COLON;
     this.out[this.at++] = 0x30 + value;
@@ -104,7 +121,7 @@ export class CanonicalWriter {
     return at;
   }
 
-  private room(more: number): void {
+  private roomFor(more: number): void {
     if (this.at + more <= this.out.length) return;
     const grown = CanonicalWriter.fresh(Math.max(this.out.length * 2, this.at + more));
     this.out.copy(grown, 0, 0, this.at);

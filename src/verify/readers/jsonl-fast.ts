@@ -54,12 +54,17 @@ class LineScan {
   end = 0;
   /** No byte >= 0x80 seen in a string so far. */
   ascii = true;
+  /** The canonical bytes being written, and where the next field goes. */
+  out!: Buffer;
+  o = 0;
   /** Bounds of every field: the entry's 12 (seq .. hash), then 5 per posting; 2 numbers a field. */
   readonly at = new Int32Array(2 * (12 + 5 * MAX_POSTINGS));
   n = 0;
 
-  reset(buf: Buffer, start: number, end: number): void {
+  reset(buf: Buffer, start: number, end: number, out: Buffer, o: number): void {
     this.buf = buf;
+    this.out = out;
+    this.o = o;
     this.pos = start;
     this.end = end;
     this.ascii = true;
@@ -95,6 +100,50 @@ class LineScan {
     return false;
   }
 
+  /**
+   * As string(), copying the bytes as they are scanned into the canonical form as one field
+   * ("<byte length>:<bytes>"): one pass over the line instead of a scan and then a copy.
+   */
+  field(): boolean {
+    const buf = this.buf;
+    const end = this.end;
+    const out = this.out;
+    const start = this.pos;
+    const from = this.o;
+    let o = from + 3; // room for a two-digit length and ':', the usual case
+    for (let i = start; i < end; i++) {
+      const c = buf[i]!;
+      const kind = KIND[c]!;
+      if (kind !== PLAIN) {
+        if (kind === CLOSE) {
+          this.at[this.n++] = start;
+          this.at[this.n++] = i;
+          this.pos = i + 1;
+          this.o = lengthBefore(out, from, i - start);
+          return true;
+        }
+        if (kind === REFUSE) return false;
+        this.ascii = false;
+      }
+      out[o++] = c;
+    }
+    return false;
+  }
+
+  /** As nullable(), copying the field: null is hashed as the empty field "0:". */
+  nullableField(): boolean {
+    const buf = this.buf;
+    const pos = this.pos;
+    if (buf[pos] === QUOTE) {
+      this.pos = pos + 1;
+      return this.field();
+    }
+    if (!this.nullable()) return false;
+    this.out[this.o++] = ZERO;
+    this.out[this.o++] = COLON;
+    return true;
+  }
+
   /** `null` (recorded as the empty bounds -1, -1) or a string. */
   nullable(): boolean {
     const buf = this.buf;
@@ -113,12 +162,43 @@ class LineScan {
 }
 
 const scan = new LineScan();
+const ZERO = 0x30;
+const COLON = 0x3a;
 
-/** Reads the entry part of a line: bounds of seq .. hash in scan.at[0..24). */
+/**
+ * Puts the length prefix before a field's `length` bytes written at out[from + 3]: in place
+ * for 10-99 bytes, the bytes moved one left for fewer and right for more. Returns the end.
+ */
+function lengthBefore(out: Buffer, from: number, length: number): number {
+  if (length >= 10 && length < 100) {
+    out[from] = ZERO + ((length / 10) | 0);
+    out[from + 1] = ZERO + (length % 10);
+    out[from + 2] = COLON;
+    return from + 3 + length;
+  }
+  if (length < 10) {
+    out[from] = ZERO + length;
+    out[from + 1] = COLON;
+    for (let k = 0; k < length; k++) out[from + 2 + k] = out[from + 3 + k]!;
+    return from + 2 + length;
+  }
+  const digits = String(length);
+  out.copyWithin(from + digits.length + 1, from + 3, from + 3 + length);
+  out.write(digits, from, 'latin1');
+  out[from + digits.length] = COLON;
+  return from + digits.length + 1 + length;
+}
+
+/**
+ * Reads the entry part of a line: bounds of seq .. hash in scan.at[0..24), the canonical
+ * fields seq .. reverses_seq written, and 3 bytes kept for the count of postings.
+ */
 function entryFields(s: LineScan): boolean {
-  if (!s.literal(START) || !s.string()) return false;
-  for (const key of ENTRY_KEYS) if (!s.literal(key) || !s.string()) return false;
-  return s.literal(REVERSES) && s.nullable() && s.literal(PREV) && s.string() && s.literal(HASH) && s.string();
+  if (!s.literal(START) || !s.field()) return false;
+  for (const key of ENTRY_KEYS) if (!s.literal(key) || !s.field()) return false;
+  if (!s.literal(REVERSES) || !s.nullableField()) return false;
+  s.o += 3;
+  return s.literal(PREV) && s.string() && s.literal(HASH) && s.string();
 }
 
 /** Reads the postings array after the entry fields; the count, or -1. */
@@ -128,9 +208,9 @@ function postingFields(s: LineScan): number {
   if (s.buf[s.pos] === CLOSE_BRACKET) return -1; // no posting: the slow path words that refusal
   for (;;) {
     if (count === MAX_POSTINGS) return -1;
-    if (!s.literal(ACCOUNT) || !s.string() || !s.literal(COMMODITY) || !s.string()) return -1;
-    if (!s.literal(AMOUNT) || !s.string() || !s.literal(PRICE) || !s.nullable()) return -1;
-    if (!s.literal(COST) || !s.nullable() || s.buf[s.pos] !== CLOSE_BRACE) return -1;
+    if (!s.literal(ACCOUNT) || !s.field() || !s.literal(COMMODITY) || !s.field()) return -1;
+    if (!s.literal(AMOUNT) || !s.field() || !s.literal(PRICE) || !s.nullableField()) return -1;
+    if (!s.literal(COST) || !s.nullableField() || s.buf[s.pos] !== CLOSE_BRACE) return -1;
     count++;
     const next = s.buf[++s.pos];
     s.pos++;
@@ -138,6 +218,22 @@ function postingFields(s: LineScan): number {
     if (next !== COMMA) return -1;
   }
   return s.buf[s.pos] === CLOSE_BRACE && s.pos + 1 === s.end ? count : -1;
+}
+
+/** Writes the count of postings into the 3 bytes kept at `at` (moving the postings for 10 or more); the end. */
+function countField(out: Buffer, at: number, count: number, end: number): number {
+  if (count < 10) {
+    out[at] = ZERO + 1;
+    out[at + 1] = COLON;
+    out[at + 2] = ZERO + count;
+    return end;
+  }
+  out.copyWithin(at + 4, at + 3, end); // "2:NN": MAX_POSTINGS is 64
+  out[at] = ZERO + 2;
+  out[at + 1] = COLON;
+  out[at + 2] = ZERO + ((count / 10) | 0);
+  out[at + 3] = ZERO + (count % 10);
+  return end + 1;
 }
 
 /**
@@ -152,8 +248,12 @@ export function scanJsonlEntry(
   names: FieldStrings,
 ): PreparedEntry | null {
   const s = scan;
-  s.reset(buf, start, end);
+  const countAt = w.fieldsStart;
+  // The canonical form is never longer than the line and the 32 + 25 bytes before it, but for
+  // length prefixes of fields over 99 bytes: twice the line is room enough.
+  s.reset(buf, start, end, w.room(2 * (end - start) + 256), countAt);
   if (!entryFields(s)) return null;
+  const postingsAt = s.o;
   const count = postingFields(s);
   if (count < 0) return null;
   if (!s.ascii && !isUtf8(buf.subarray(start, end))) return null;
@@ -163,19 +263,11 @@ export function scanJsonlEntry(
   // at: 0 seq, 2 id .. 16 actor, 18 reverses_seq, 20 prev_hash, 22 hash, then 10 per posting
   if (at[18]! >= 0 && smallSeq(buf, at[18]!, at[19]!) < 0) return null;
   if (at[21]! - at[20]! !== 64 || !w.begin(buf, at[20]!)) return null;
-  for (let f = 0; f < 20; f += 2) {
-    if (at[f]! < 0) w.empty();
-    else w.field(buf, at[f]!, at[f + 1]!);
-  }
-  w.count(count);
+  w.end(countField(s.out, postingsAt - 3, count, s.o));
   const postings: ChainPosting[] = new Array(count);
   for (let p = 0, f = 24; p < count; p++, f += 10) {
     const units = canonicalUnits(buf, at[f + 4]!, at[f + 5]!, isBtc(buf, at[f + 2]!, at[f + 3]!));
     if (units === null) return null;
-    for (let g = f; g < f + 10; g += 2) {
-      if (at[g]! < 0) w.empty();
-      else w.field(buf, at[g]!, at[g + 1]!);
-    }
     postings[p] = {
       account: names.account(buf, s.ascii, at[f]!, at[f + 1]!),
       commodity: commodityText(buf, s.ascii, at[f + 2]!, at[f + 3]!),
