@@ -6,7 +6,7 @@ import { FleetAnswerSchema, UtxoDetailSchema, UtxoSchema } from './schemas.js';
 import { decodeCursor, page, pageQuery, pageSchema } from '../http/pagination.js';
 import { DomainError } from '../errors.js';
 import { getTip } from '../chain/index.js';
-import { UTXO_STATUSES, getUtxo, listUtxos, toUtxoView } from '../coins/index.js';
+import { COIN_STATUSES, getUtxo, listUtxos, toUtxoView } from '../coins/index.js';
 import { createFleetVerifier } from './signature.js';
 import { ingestDelivery } from './webhook.js';
 import { SignatureWatch, type SignatureWatchOptions } from '../alerts/index.js';
@@ -93,7 +93,7 @@ const listUtxosRoute = createRoute({
   request: {
     query: z.object({
       policy_id: z.string().max(64).optional(),
-      status: z.enum(UTXO_STATUSES, { message: `must be one of ${UTXO_STATUSES.join(', ')}` }).optional(),
+      status: z.enum(COIN_STATUSES, { message: `must be one of ${COIN_STATUSES.join(', ')}` }).optional(),
       site_id: z.string().max(64).optional(),
       ...pageQuery,
     }),

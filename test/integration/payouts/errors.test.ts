@@ -369,9 +369,16 @@ describe('reads', () => {
         (u: any) => u.site_id === 'dam-1' && u.status === 'unconfirmed' && u.policy_id === 'regtest-cold',
       ),
     ).toBe(true);
-    const bad = await t.request('GET', '/v1/utxos?status=spent', { key: t.keys.auditor });
+    // Every coin state filters, the spend side's included (none of these coins is spent or locked).
+    for (const held of ['spent', 'locked', 'withdrawn']) {
+      const none = await t.request('GET', `/v1/utxos?status=${held}`, { key: t.keys.auditor });
+      expect(none.status, held).toBe(200);
+      expect(none.json.items, held).toEqual([]);
+    }
+    const bad = await t.request('GET', '/v1/utxos?status=gone', { key: t.keys.auditor });
     expect(bad.status).toBe(422);
     expect(bad.json.errors[0].field).toBe('query.status');
+    expect(bad.json.errors[0].reason).toContain('withdrawn');
     expect((await t.request('GET', `/v1/utxos/${'ab'.repeat(32)}/0`, { key: t.keys.auditor })).status).toBe(404);
     expect((await t.request('GET', `/v1/utxos/${'ab'.repeat(32)}/4294967296`, { key: t.keys.auditor })).status).toBe(
       422,

@@ -185,6 +185,10 @@ describe('settlement', () => {
       const u = await t.request('GET', `/v1/utxos/${i.txid}/${i.vout}`, { key: t.keys.auditor, unchecked: true });
       expect(u.json.status).toBe('spent');
     }
+    const listed = await t.request('GET', '/v1/utxos?status=spent&policy_id=regtest-five', { key: t.keys.auditor });
+    expect(listed.json.items.map((u: { outpoint: string }) => u.outpoint).sort()).toEqual(
+      p.json.inputs.map((i: { txid: string; vout: number }) => `${i.txid}:${i.vout}`).sort(),
+    );
     const transfer = await t.request('GET', `/v1/utxos/${tx.getId()}/1`, { key: t.keys.auditor, unchecked: true });
     expect(transfer.json).toMatchObject({ policy_id: 'regtest-cold', status: 'available', amount_sat: '50000000' });
     const change = await t.request('GET', `/v1/utxos/${tx.getId()}/2`, { key: t.keys.auditor, unchecked: true });
