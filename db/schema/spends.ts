@@ -118,8 +118,8 @@ export const spendInputs = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.spendId, t.n] }),
+    // Also the index of every outpoint look-up (only live holders are looked up by outpoint).
     uniqueIndex('spend_inputs_one_live_spend').on(t.txid, t.vout).where(sql`${t.live}`),
-    index('spend_inputs_outpoint_idx').on(t.txid, t.vout),
   ],
 );
 
