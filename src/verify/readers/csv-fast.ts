@@ -7,7 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { ChainPosting } from '../../ledger/pure.js';
 import type { CanonicalWriter } from '../canonical-writer.js';
-import { canonicalUnits, commodityText, type FieldStrings, isBtc, smallSeq } from './fast-fields.js';
+import { canonicalUnits, commodityText, isBtc, smallSeq, text } from './fast-fields.js';
 import type { PreparedEntry } from './types.js';
 
 const COLUMNS = 18;
@@ -156,7 +156,7 @@ export class CsvGroup {
   }
 
   /** The entry of the rows read, in the chain's terms with its recomputed hash; null if not canonical. */
-  prepare(w: CanonicalWriter, names: FieldStrings): PreparedEntry | null {
+  prepare(w: CanonicalWriter): PreparedEntry | null {
     const at = this.at;
     const buf = this.buf!;
     if (!this.ascii && !isUtf8(buf.subarray(this.start, this.end))) return null;
@@ -174,7 +174,7 @@ export class CsvGroup {
       if (units === null) return null;
       for (let g = f; g < f + 10; g += 2) w.field(buf, at[g]!, at[g + 1]!);
       postings[r] = {
-        account: names.account(buf, this.ascii, at[f]!, at[f + 1]!),
+        account: text(buf, this.ascii, at[f]!, at[f + 1]!),
         commodity: commodityText(buf, this.ascii, at[f + 2]!, at[f + 3]!),
         units,
       };
@@ -182,8 +182,8 @@ export class CsvGroup {
     const recomputed = w.digest();
     return {
       seq: BigInt(seq),
-      prevHash: names.link(buf, at[20]!, at[21]!),
-      hash: names.hash(buf, this.ascii, at[22]!, at[23]!, recomputed),
+      prevHash: text(buf, true, at[20]!, at[21]!),
+      hash: text(buf, this.ascii, at[22]!, at[23]!),
       postings,
       recomputed,
     };

@@ -8,7 +8,6 @@ import { type ExportEntry, LEDGER_CSV_COLUMNS } from '../../ledger/pure.js';
 import { CanonicalWriter } from '../canonical-writer.js';
 import { VerifyError } from '../checker.js';
 import { CsvGroup } from './csv-fast.js';
-import { FieldStrings } from './fast-fields.js';
 import { type CsvRecord, CsvRecordReader } from './csv-records.js';
 import type { EntrySink } from './types.js';
 
@@ -133,7 +132,6 @@ function isHeader(buf: Buffer, start: number, end: number): boolean {
 class FastCsv {
   private readonly group = new CsvGroup();
   private readonly writer = new CanonicalWriter();
-  private readonly names = new FieldStrings();
   /** The bytes after the last whole entry read: the entry whose rows may go on, and a cut line. */
   private rest: Buffer | null = null;
   private restLine = 1;
@@ -192,7 +190,7 @@ class FastCsv {
   }
 
   private take(): boolean {
-    const prepared = this.group.prepare(this.writer, this.names);
+    const prepared = this.group.prepare(this.writer);
     return prepared !== null && this.sink.tryPrepared(prepared, this.group.line);
   }
 

@@ -9,7 +9,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { ChainPosting } from '../../ledger/pure.js';
 import type { CanonicalWriter } from '../canonical-writer.js';
-import { canonicalUnits, commodityText, type FieldStrings, isBtc, smallSeq } from './fast-fields.js';
+import { canonicalUnits, commodityText, isBtc, smallSeq, text } from './fast-fields.js';
 import type { PreparedEntry } from './types.js';
 
 const bytes = (s: string) => Buffer.from(s, 'latin1');
@@ -240,13 +240,7 @@ function countField(out: Buffer, at: number, count: number, end: number): number
  * The entry on buf[start..end) (a line without its line break) in the chain's terms with its
  * recomputed hash, or null when the line is not in the exporter's exact form.
  */
-export function scanJsonlEntry(
-  buf: Buffer,
-  start: number,
-  end: number,
-  w: CanonicalWriter,
-  names: FieldStrings,
-): PreparedEntry | null {
+export function scanJsonlEntry(buf: Buffer, start: number, end: number, w: CanonicalWriter): PreparedEntry | null {
   const s = scan;
   const countAt = w.fieldsStart;
   // The canonical form is never longer than the line and the 32 + 25 bytes before it, but for
@@ -269,7 +263,7 @@ export function scanJsonlEntry(
     const units = canonicalUnits(buf, at[f + 4]!, at[f + 5]!, isBtc(buf, at[f + 2]!, at[f + 3]!));
     if (units === null) return null;
     postings[p] = {
-      account: names.account(buf, s.ascii, at[f]!, at[f + 1]!),
+      account: text(buf, s.ascii, at[f]!, at[f + 1]!),
       commodity: commodityText(buf, s.ascii, at[f + 2]!, at[f + 3]!),
       units,
     };
@@ -277,8 +271,8 @@ export function scanJsonlEntry(
   const recomputed = w.digest();
   return {
     seq: BigInt(seq),
-    prevHash: names.link(buf, at[20]!, at[21]!),
-    hash: names.hash(buf, s.ascii, at[22]!, at[23]!, recomputed),
+    prevHash: text(buf, true, at[20]!, at[21]!),
+    hash: text(buf, s.ascii, at[22]!, at[23]!),
     postings,
     recomputed,
   };

@@ -2,7 +2,6 @@
 import type { ExportEntry } from '../../ledger/pure.js';
 import { VerifyError } from '../checker.js';
 import { CanonicalWriter } from '../canonical-writer.js';
-import { FieldStrings } from './fast-fields.js';
 import { scanJsonlEntry } from './jsonl-fast.js';
 import type { EntrySink } from './types.js';
 
@@ -70,13 +69,12 @@ export function parseJsonlLine(text: string, line: number): ExportEntry {
  */
 export async function readJsonl(body: AsyncIterable<Buffer>, sink: EntrySink, fast: boolean): Promise<void> {
   const writer = new CanonicalWriter();
-  const names = new FieldStrings();
   let number = 0;
   const take = (buf: Buffer, start: number, end: number) => {
     number++;
     const stop = end > start && buf[end - 1] === CR ? end - 1 : end;
     if (fast) {
-      const prepared = scanJsonlEntry(buf, start, stop, writer, names);
+      const prepared = scanJsonlEntry(buf, start, stop, writer);
       if (prepared && sink.tryPrepared(prepared, number)) return;
     }
     sink.add(parseJsonlLine(buf.toString('utf8', start, stop), number), number);
