@@ -53,11 +53,33 @@ export class CsvGroup {
    */
   read(buf: Buffer, start: number, end: number): boolean {
     this.buf = buf;
+    const f = this.rows * COLUMNS * 2;
+    return this.fields(buf, start, end, f, f + COLUMNS * 2);
+  }
+
+  /**
+   * The common row after an entry's first: read as a continuation when its bytes up to
+   * posting_index are the first row's (the same bytes parse to the same entry columns, so they
+   * are not read again) and its posting_index is the next. False says only "not so": the row
+   * is then read whole with read(), which may find it starts an entry or breaks a rule.
+   */
+  continues(buf: Buffer, start: number, end: number): boolean {
+    if (this.rows === 0 || this.rows === MAX_ROWS || buf !== this.buf) return false;
     const at = this.at;
-    let f = this.rows * COLUMNS * 2;
-    const last = f + COLUMNS * 2;
+    const first = at[0]!;
+    const length = at[2 * INDEX]! - first;
+    if (end - start < length) return false;
+    for (let i = 0; i < length; i++) if (buf[start + i] !== buf[first + i]) return false;
+    const f = this.rows * COLUMNS * 2;
+    if (!this.fields(buf, start + length, end, f + 2 * INDEX, f + COLUMNS * 2)) return false;
+    at[f] = start;
+    return indexIs(buf, at[f + 2 * INDEX]!, at[f + 2 * INDEX + 1]!, this.rows);
+  }
+
+  /** Reads fields from buf[i] into at[f..last): exactly that many, to the row's end. */
+  private fields(buf: Buffer, i: number, end: number, f: number, last: number): boolean {
+    const at = this.at;
     let ascii = true;
-    let i = start;
     for (;;) {
       if (f === last) return false; // more than 18 fields
       const open = buf[i] === QUOTE ? i + 1 : i;

@@ -170,7 +170,8 @@ class FastCsv {
       if (!this.headerSeen) {
         if (!isHeader(region, start, end)) return this.handOver(region, start, line);
         this.headerSeen = true;
-      } else if (!g.read(region, start, end)) return this.handOver(region, start, line);
+      } else if (g.continues(region, start, end)) g.takeSlot(start, end, line);
+      else if (!g.read(region, start, end)) return this.handOver(region, start, line);
       else if (g.slotStartsEntry()) {
         if (g.rows > 0) {
           if (!g.slotSeqIsNumber() || !this.take()) return this.handOver(region, start, line);
