@@ -3,9 +3,11 @@
 // spaces, strings without escapes) straight into the chain's terms and the entry's canonical
 // bytes, without JSON.parse and without a string per field. Any line not in exactly that form
 // (an escape, a control character, other spacing or key order, invalid UTF-8, a seq or amount
-// not written canonically) gives null and goes through JSON.parse as before; the property test
-// in test/unit/verify/jsonl-fast.test.ts holds the two equal wherever this one answers.
-// Measured on the export bench's 1,000,000 postings: JSON.parse was a third of `reserve verify`.
+// not written canonically) gives null and goes through JSON.parse as before; the property tests
+// in test/unit/verify/verify-fast-readers.test.ts and verify-fast-path.test.ts hold the two
+// equal wherever this one answers. Profiled on the export bench's 1,000,000 postings,
+// JSON.parse was a third of `reserve verify`; with this path, about 2.3x the postings per CPU
+// second (docs/ledger.md, "How reserve verify reads a file").
 import { isUtf8 } from 'node:buffer';
 import type { ChainPosting } from '../../ledger/pure.js';
 import type { CanonicalWriter } from '../canonical-writer.js';
