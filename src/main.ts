@@ -1,6 +1,6 @@
 import { DataDirLockedError } from '../db/lock.js';
 import { ConfigError, configWarnings, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { bufferedStdout, createLogger } from './logger.js';
 import { PolicyValidationError } from './policies/document.js';
 import { startServer } from './server.js';
 
@@ -17,7 +17,7 @@ try {
   }
   throw error;
 }
-const log = createLogger(config.LOG_LEVEL);
+const log = createLogger(config.LOG_LEVEL, bufferedStdout());
 for (const warning of configWarnings(config)) log.warn({ variable: warning.variable }, warning.message);
 
 try {

@@ -72,6 +72,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     { host: config.HOST, port, engine: database.engine, ...startup },
     `Reserve listening on http://${config.HOST}:${port}`,
   );
+  // A supervisor (and the e2e tests) wait for this line: it and every line before it go out now.
+  log.flush();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
