@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { matchedRoutes } from 'hono/route';
@@ -13,6 +12,7 @@ import { ANONYMOUS_ACTOR } from './context.js';
 import { authenticate } from './http/auth.js';
 import { bodyLimitByHeader } from './http/body.js';
 import { createRouter } from './http/env.js';
+import { randomHex } from './ids.js';
 import { createMetrics, type Metrics, registerBusinessMetrics } from './http/metrics.js';
 import { businessReader } from './business-readings.js';
 import { AppError, DomainError, problem, problemOf, type Problem } from './http/problem.js';
@@ -63,7 +63,7 @@ export function createApp(deps: AppDeps) {
   app.use('*', async (c, next) => {
     const started = performance.now();
     const offered = c.req.header('x-request-id');
-    const requestId = offered && REQUEST_ID.test(offered) ? offered : `req_${randomBytes(8).toString('hex')}`;
+    const requestId = offered && REQUEST_ID.test(offered) ? offered : `req_${randomHex(8)}`;
     c.set('requestId', requestId);
     c.set('actor', null);
     const request = { method: c.req.method, route: routeOf(c) };
