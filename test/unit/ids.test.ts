@@ -7,7 +7,7 @@ describe('ids from the random pool', () => {
     const ids = Array.from({ length: 2000 }, () => newId('ent'));
     for (const id of ids) expect(id).toMatch(/^ent_[0-9a-f]{20}$/);
     expect(new Set(ids).size).toBe(ids.length);
-    const sizes = [1, 7, 8, 33, 4096];
+    const sizes = [1, 7, 8, 33, 4096, 5000];
     for (const n of sizes) expect(randomHex(n)).toMatch(new RegExp(`^[0-9a-f]{${2 * n}}$`));
   });
 });
