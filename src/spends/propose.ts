@@ -1,4 +1,3 @@
-import { audit } from '../audit/index.js';
 import { outputScriptOf } from '../bitcoin/address.js';
 import type { NetworkName } from '../bitcoin/networks.js';
 import { getTip } from '../chain/index.js';
@@ -25,7 +24,7 @@ import { expireDue } from './expire.js';
 import { fieldProblem, feeRateMsat, outputAmountSat, ProposeSpendInput, ruleRefusal, stateConflict } from './model.js';
 import { checkDestinations, checkLimits, rulesOf } from './rules.js';
 import { spendSettings } from './settings.js';
-import { recordProposal } from './record.js';
+import { writeProposal } from './record.js';
 import { lockVaultSpending, reusableAddresses, sentSince, type SpendRecord } from './store.js';
 
 // POST /v1/spends: a proposal under the vault's rules. In one transaction, serialised per vault: the
@@ -241,93 +240,55 @@ export async function proposeSpend({ ctx, input: raw }: Verb<unknown>): Promise<
         locktime: tip.height ?? 0,
       }),
     );
-    const psbtBase64 = Buffer.from(spend.psbt).toString('base64');
-    const unsignedTxHex = spend.unsignedTx.toHex();
-    const record = await recordProposal(
-      tx,
-      {
+    const [, record] = await allInOrder([
+      locking,
+      writeProposal(tx, ctx, {
         id,
-        policyId: policy.id,
-        policyVersion: policy.version,
-        state: 'proposed',
+        policy,
+        rules,
+        threshold: wallet.spec.threshold,
         purpose: input.purpose,
         account: input.account ?? DISBURSEMENTS,
-        proposedBy: ctx.actor.keyId ?? ctx.actor.role,
-        proposedByName: ctx.actor.name,
-        approvalsRequired: rules.approvals,
-        threshold: wallet.spec.threshold,
-        delayHours: rules.delayHours,
-        feeRateMsatVb: rateMsat,
-        feeSat: funding.feeSat,
-        vsize: funding.vsize,
+        rateMsat,
         amountSat,
-        changeSat: funding.changeSat,
+        funding,
+        outputs,
+        spend,
         locktime: tip.height ?? 0,
-        includesCoinbase: funding.inputs.some((i) => i.coinbase),
-        digest: spend.digest,
-        unsignedTxHex,
-        unsignedTxid: spend.unsignedTxid,
-        txid: spend.txid,
-        psbtBase64,
-        createdAt: now,
+        now,
         expiresAt: new Date(now.getTime() + settings.expiryHours * HOUR_MS),
-      },
-      funding.inputs.map((coin) => ({
-        txid: coin.txid,
-        vout: BigInt(coin.vout),
-        amountSat: coin.valueSat,
-        address: coin.address,
-        chain: coin.chain,
-        index: coin.index,
-        coinbase: coin.coinbase,
-      })),
-      spend.outputs.map((o, vout) => {
-        const resolved = outputs[vout];
-        return {
-          address: o.address,
-          scriptHex: Buffer.from(o.script).toString('hex'),
-          amountSat: o.valueSat,
-          label: o.label,
-          kind: resolved ? resolved.kind : 'change',
-          destPolicyId: resolved ? resolved.destPolicyId : policy.id,
-          issued: resolved ? resolved.issued : true,
-        };
       }),
-    );
-    await audit(tx, ctx, {
-      action: 'spends.propose',
-      target: id,
-      details: {
-        policy_id: policy.id,
-        policy_version: policy.version,
-        digest: spend.digest,
-        amount_sat: amountSat.toString(),
-        fee_sat: funding.feeSat.toString(),
-        inputs: funding.inputs.length,
-        purpose: input.purpose,
-      },
-    });
+    ] as const);
     return record;
   });
 }
 
 /**
  * Runs `compose` (synchronous, a few milliseconds for hundreds of inputs) once `pending`'s first statement is on
- * the wire, so that the database works while this process composes; then waits for `pending`. Whatever
- * `compose` throws, `pending` is settled first: no statement of the transaction is left running behind it.
+ * the wire, so that the database works while this process composes. Whatever `compose` throws, `pending` is
+ * settled first: no statement of the transaction is left running behind it.
  */
 async function composeBesides<T>(pending: Promise<unknown>, compose: () => T): Promise<T> {
   pending.catch(() => {});
   await new Promise((resolve) => setImmediate(resolve));
-  let composed: T;
   try {
-    composed = compose();
+    return compose();
   } catch (error) {
     await pending.catch(() => {});
     throw error;
   }
-  await pending;
-  return composed;
+}
+
+/** Waits for all of them (statements pipelined on one connection); the first failure in this order is thrown. */
+async function allInOrder<T extends readonly unknown[]>(
+  pending: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(pending);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
 }
 
 async function changeAddress(ctx: Ctx, policyId: string, spendId: string): Promise<ChangeAddress> {

@@ -1,6 +1,12 @@
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { spendOutputs, spends } from '../../db/schema/spends.js';
+import { audit } from '../audit/index.js';
+import type { Ctx } from '../context.js';
+import type { ComposedSpend, Funding } from '../custody/index.js';
+import type { ResolvedOutput } from './propose.js';
+import type { Candidate } from './coin-query.js';
+import type { SpendingRules } from './rules.js';
 import type { SpendInputRow, SpendOutputRow, SpendRecord, SpendRow } from './store.js';
 
 // A new proposal's rows in three statements: the spend (read back by RETURNING), then, together, its inputs in one
@@ -41,4 +47,94 @@ export async function recordProposal(
     approvals: [],
     uploads: [],
   };
+}
+
+/** What a proposal decided, to be written as its rows and its audit record. */
+export interface ProposalFacts {
+  id: string;
+  policy: { id: string; version: number };
+  rules: SpendingRules;
+  threshold: number;
+  purpose: string;
+  account: string;
+  rateMsat: bigint;
+  amountSat: bigint;
+  funding: Funding<Candidate>;
+  outputs: readonly ResolvedOutput[];
+  spend: ComposedSpend;
+  locktime: number;
+  now: Date;
+  expiresAt: Date;
+}
+
+/** The proposal's rows and its audit record, pipelined. */
+export async function writeProposal(tx: Tx, ctx: Ctx, f: ProposalFacts): Promise<SpendRecord> {
+  const { funding, spend } = f;
+  const [record] = await Promise.all([
+    recordProposal(
+      tx,
+      {
+        id: f.id,
+        policyId: f.policy.id,
+        policyVersion: f.policy.version,
+        state: 'proposed',
+        purpose: f.purpose,
+        account: f.account,
+        proposedBy: ctx.actor.keyId ?? ctx.actor.role,
+        proposedByName: ctx.actor.name,
+        approvalsRequired: f.rules.approvals,
+        threshold: f.threshold,
+        delayHours: f.rules.delayHours,
+        feeRateMsatVb: f.rateMsat,
+        feeSat: funding.feeSat,
+        vsize: funding.vsize,
+        amountSat: f.amountSat,
+        changeSat: funding.changeSat,
+        locktime: f.locktime,
+        includesCoinbase: funding.inputs.some((i) => i.coinbase),
+        digest: spend.digest,
+        unsignedTxHex: spend.unsignedTx.toHex(),
+        unsignedTxid: spend.unsignedTxid,
+        txid: spend.txid,
+        psbtBase64: Buffer.from(spend.psbt).toString('base64'),
+        createdAt: f.now,
+        expiresAt: f.expiresAt,
+      },
+      funding.inputs.map((coin) => ({
+        txid: coin.txid,
+        vout: BigInt(coin.vout),
+        amountSat: coin.valueSat,
+        address: coin.address,
+        chain: coin.chain,
+        index: coin.index,
+        coinbase: coin.coinbase,
+      })),
+      spend.outputs.map((o, vout) => {
+        const resolved = f.outputs[vout];
+        return {
+          address: o.address,
+          scriptHex: Buffer.from(o.script).toString('hex'),
+          amountSat: o.valueSat,
+          label: o.label,
+          kind: resolved ? resolved.kind : 'change',
+          destPolicyId: resolved ? resolved.destPolicyId : f.policy.id,
+          issued: resolved ? resolved.issued : true,
+        };
+      }),
+    ),
+    audit(tx, ctx, {
+      action: 'spends.propose',
+      target: f.id,
+      details: {
+        policy_id: f.policy.id,
+        policy_version: f.policy.version,
+        digest: spend.digest,
+        amount_sat: f.amountSat.toString(),
+        fee_sat: funding.feeSat.toString(),
+        inputs: funding.inputs.length,
+        purpose: f.purpose,
+      },
+    }),
+  ]);
+  return record;
 }
