@@ -16,7 +16,8 @@ console.log(machineLine());
 let failed = 0;
 for (const file of benches) {
   console.log(`\n== ${file}`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(here, file)], {
+  // --expose-gc: a bench may collect garbage before each timed round, so that no round pays for another's.
+  const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, file)], {
     stdio: 'inherit',
     env: process.env,
   });
