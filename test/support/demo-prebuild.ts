@@ -15,7 +15,7 @@ import { DEMO_SNAPSHOT_ENV, writeDemoSnapshotError } from './demo-snapshot.js';
 function wholeSuite(): boolean {
   const forced = process.env.RESERVE_DEMO_PREBUILD;
   if (forced === '1' || forced === '0') return forced === '1';
-  const args = process.argv.slice(process.argv.findIndex((a) => a === 'run') + 1);
+  const args = process.argv.slice(process.argv.indexOf('run') + 1);
   return !args.some(
     (a, i) => !a.startsWith('-') && !(i > 0 && args[i - 1]!.startsWith('--') && !args[i - 1]!.includes('=')),
   );
