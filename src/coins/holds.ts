@@ -46,12 +46,19 @@ interface HeldCoin {
   status: string;
 }
 
+/** The named outpoints (validated `<txid>:<vout>`), each once, in outpoint order. */
+function outpointPairs(named: readonly string[]): (readonly [string, bigint])[] {
+  return [...new Set(named)]
+    .map((o) => {
+      const [t, v] = o.split(':') as [string, string];
+      return [t, BigInt(v)] as const;
+    })
+    .sort(([ta, va], [tb, vb]) => (ta < tb ? -1 : ta > tb ? 1 : va < vb ? -1 : va > vb ? 1 : 0));
+}
+
 /** The coins named, locked in outpoint order (so two spends never deadlock); 404 for one not recorded. */
 async function lockRows(tx: Tx, named: readonly string[]): Promise<HeldCoin[]> {
-  const pairs = [...new Set(named)].map((o) => {
-    const [t, v] = o.split(':') as [string, string];
-    return [t, BigInt(v)] as const;
-  });
+  const pairs = outpointPairs(named);
   const { txids, vouts } = outpointArrays(pairs);
   const rows = await tx
     .select({
@@ -77,18 +84,28 @@ interface Move {
   to: CoinStatus;
 }
 
+/** A coin's row as a move wrote it. */
+interface MovedRow {
+  txid: string;
+  vout: string;
+  policy_id: string;
+  amount_sat: string;
+}
+
 /**
  * Writes every coin's new state and its history row (citing the one ledger entry of the call) in one
- * statement. `block` sets (or, null, clears) the coins' block as well.
+ * statement, which locks each row as it writes it, in the order given, and moves a coin only if it is in its
+ * move's `from` state; returns the rows it moved, in that order. `block` sets (or, null, clears) the coins'
+ * block as well.
  */
 async function writeMoves(
   tx: Tx,
-  moves: Move[],
+  moves: readonly { coin: { txid: string; vout: bigint }; from: CoinStatus; to: CoinStatus }[],
   why: { reason: string; eventId: string },
   ref: { kind: string; source: { type: string; id: string } },
   block?: { hash: string; height: number } | null,
-) {
-  if (moves.length === 0) return;
+): Promise<MovedRow[]> {
+  if (moves.length === 0) return [];
   const { txids, vouts } = outpointArrays(moves.map((m) => [m.coin.txid, m.coin.vout] as const));
   const tos = `{${moves.map((m) => m.to).join(',')}}`;
   const blockSet =
@@ -97,16 +114,21 @@ async function writeMoves(
       : sql`, block_hash = ${block?.hash ?? null}, block_height = ${block?.height ?? null}::integer`;
   const ledgerRefs = JSON.stringify([{ kind: ref.kind, source_type: ref.source.type, source_id: ref.source.id }]);
   const froms = `{${moves.map((m) => m.from).join(',')}}`;
-  await tx.execute(sql`with m as (
-      select * from unnest(${txids}::text[], ${vouts}::bigint[], ${froms}::text[], ${tos}::text[])
-        with ordinality as m(txid, vout, from_status, to_status, n)
-    ), moved as (
-      update utxos u set status = m.to_status, updated_at = now()${blockSet}
-      from m where u.txid = m.txid and u.vout = m.vout
-    )
-    insert into utxo_history (txid, vout, from_status, to_status, reason, event_id, ledger_refs)
-    select m.txid, m.vout, m.from_status, m.to_status, ${why.reason}, ${why.eventId}, ${ledgerRefs}::jsonb
-    from m order by m.n`);
+  return rowsOf<MovedRow>(
+    await tx.execute(sql`with m as (
+        select * from unnest(${txids}::text[], ${vouts}::bigint[], ${froms}::text[], ${tos}::text[])
+          with ordinality as m(txid, vout, from_status, to_status, n)
+      ), moved as (
+        update utxos u set status = m.to_status, updated_at = now()${blockSet}
+        from m where u.txid = m.txid and u.vout = m.vout and u.status = m.from_status
+        returning u.txid, u.vout, u.policy_id, u.amount_sat, m.from_status, m.to_status, m.n
+      ), written as (
+        insert into utxo_history (txid, vout, from_status, to_status, reason, event_id, ledger_refs)
+        select txid, vout, from_status, to_status, ${why.reason}, ${why.eventId}, ${ledgerRefs}::jsonb
+        from moved order by n
+      )
+      select txid, vout::text, policy_id, amount_sat::text from moved order by n`),
+  );
 }
 
 /** Postings moving each coin's satoshis from one vault account to another, summed per account. */
@@ -133,10 +155,9 @@ const holdInput = z.object({ outpoints, holder: key, reason: z.string().min(1).m
 export type HoldInput = z.input<typeof holdInput>;
 
 /**
- * Moves the named coins from `from` to `to` and writes their history rows in one statement, which locks each
- * row as it updates it (in outpoint order, so two holds never deadlock) and only where the coin is `from`:
- * no read beforehand. A coin missing or in another state refuses the call (404 or 409) with the statement's
- * rows written, so the caller's transaction must roll back, as withTransaction does when the error leaves it.
+ * Moves the named coins from `from` to `to` (writeMoves: no read beforehand). A coin missing or in another
+ * state refuses the call (404 or 409) with the statement's rows written, so the caller's transaction must roll
+ * back, as withTransaction does when the error leaves it.
  */
 async function moveHeld(
   tx: Tx,
@@ -145,27 +166,12 @@ async function moveHeld(
   why: { reason: string; eventId: string },
   ref: { kind: string; source: { type: string; id: string } },
 ): Promise<Move[]> {
-  const pairs = [...new Set(named)]
-    .map((o) => {
-      const [t, v] = o.split(':') as [string, string];
-      return [t, BigInt(v)] as const;
-    })
-    .sort(([ta, va], [tb, vb]) => (ta < tb ? -1 : ta > tb ? 1 : va < vb ? -1 : va > vb ? 1 : 0));
-  const { txids, vouts } = outpointArrays(pairs);
-  const ledgerRefs = JSON.stringify([{ kind: ref.kind, source_type: ref.source.type, source_id: ref.source.id }]);
-  const rows = rowsOf<{ txid: string; vout: string; policy_id: string; amount_sat: string }>(
-    await tx.execute(sql`with m as (
-        select * from unnest(${txids}::text[], ${vouts}::bigint[]) with ordinality as m(txid, vout, n)
-      ), moved as (
-        update utxos u set status = ${change.to}, updated_at = now()
-        from m where u.txid = m.txid and u.vout = m.vout and u.status = ${change.from}
-        returning u.txid, u.vout, u.policy_id, u.amount_sat, m.n
-      ), written as (
-        insert into utxo_history (txid, vout, from_status, to_status, reason, event_id, ledger_refs)
-        select txid, vout, ${change.from}, ${change.to}, ${why.reason}, ${why.eventId}, ${ledgerRefs}::jsonb
-        from moved order by n
-      )
-      select txid, vout::text, policy_id, amount_sat::text from moved order by n`),
+  const pairs = outpointPairs(named);
+  const rows = await writeMoves(
+    tx,
+    pairs.map(([txid, vout]) => ({ coin: { txid, vout }, ...change })),
+    why,
+    ref,
   );
   if (rows.length < pairs.length) {
     const moved = new Set(rows.map((r) => `${r.txid}:${r.vout}`));
@@ -183,8 +189,7 @@ async function moveHeld(
       amountSat: BigInt(r.amount_sat),
       status: change.to,
     },
-    from: change.from,
-    to: change.to,
+    ...change,
   }));
 }
 

@@ -1,5 +1,5 @@
 import { Transaction } from 'bitcoinjs-lib';
-import { and, eq, isNotNull } from 'drizzle-orm';
+import { and, eq, isNotNull, type SQL } from 'drizzle-orm';
 import { spendSettlements } from '../../db/schema/spends.js';
 import { raiseAlert } from '../alerts/index.js';
 import { audit } from '../audit/index.js';
@@ -173,23 +173,39 @@ async function vaultOutputsOf(ctx: Ctx, record: SpendRecord, input: Confirmation
 }
 
 /**
- * The settlement's valid time (docs/reports.md): the confirming block's time, so a tx.confirmed
- * delivered late books the spend when the chain did. Never before the spend's own last step (its
- * coins were locked at the proposal, by the recorded clock), so a coin's history keeps its order;
- * a settlement after a reorg undid an earlier one is booked when recorded, after the undoing.
+ * A settlement's valid time (docs/reports.md): the confirming block's header time, so a tx.confirmed
+ * delivered late books it when the chain did, but never before `notBefore` (the last recorded move of
+ * what it books, so a coin's history keeps its order); recorded now when the block has no header, or
+ * when a reorg undid an earlier settlement of the same holder (`undone` selects those rows).
  */
-async function settledAt(ctx: Ctx, record: SpendRecord, input: Confirmation, now: Date): Promise<Date> {
-  const [undone] = await ctx
+async function blockTimeOf(
+  ctx: Ctx,
+  input: Confirmation,
+  undone: SQL,
+  notBefore: () => Promise<number>,
+  now: Date,
+): Promise<Date> {
+  const [earlier] = await ctx
     .tx!.select({ seq: spendSettlements.seq })
     .from(spendSettlements)
-    .where(and(eq(spendSettlements.spendId, record.spend.id), isNotNull(spendSettlements.undoneAt)))
+    .where(and(undone, isNotNull(spendSettlements.undoneAt)))
     .limit(1);
   const header = await headerOf(ctx.tx!, input.blockHash);
-  if (undone || !header) return now;
+  if (earlier || !header) return now;
+  return new Date(Math.max(parseHeaderHex(header.headerHex).time * 1000, await notBefore()));
+}
+
+/** A spend of Reserve's: never before its own last step (its coins were locked at the proposal, by the recorded clock). */
+function settledAt(ctx: Ctx, record: SpendRecord, input: Confirmation, now: Date): Promise<Date> {
   const { createdAt, approvedAt, signedAt, broadcastAt } = record.spend;
   const steps = [createdAt, approvedAt, signedAt, broadcastAt].filter((d): d is Date => d instanceof Date);
-  const lastStep = Math.max(...steps.map((d) => d.getTime()));
-  return new Date(Math.max(parseHeaderHex(header.headerHex).time * 1000, lastStep));
+  return blockTimeOf(
+    ctx,
+    input,
+    eq(spendSettlements.spendId, record.spend.id),
+    async () => Math.max(...steps.map((d) => d.getTime())),
+    now,
+  );
 }
 
 async function settleOwn(ctx: Ctx, record: SpendRecord, input: Confirmation, restoring?: SettlementRow) {
@@ -295,24 +311,18 @@ async function invalidateHolders(ctx: Ctx, coins: VaultCoins, txid: string): Pro
 const foreignHolder = (txid: string) => `unauthorised-${txid.slice(0, 16)}`;
 
 /**
- * The valid time of an outflow outside Reserve: the confirming block's header time, as a spend's
- * settlement, but never before the coins' latest recorded move (a spend that held them, invalidated
- * now, released them when recorded: the outflow then follows the release, so the rewound UTXO set and
- * the ledger agree at every instant); when recorded for a settlement a reorg had undone.
+ * An outflow outside Reserve: never before the coins' latest recorded move (a spend that held them,
+ * invalidated now, released them when recorded: the outflow then follows the release, so the rewound UTXO
+ * set and the ledger agree at every instant).
  */
-async function foreignAt(ctx: Ctx, coins: VaultCoins, input: Confirmation, now: Date): Promise<Date> {
-  const [undone] = await ctx
-    .tx!.select({ seq: spendSettlements.seq })
-    .from(spendSettlements)
-    .where(and(eq(spendSettlements.holder, foreignHolder(input.txid)), isNotNull(spendSettlements.undoneAt)))
-    .limit(1);
-  const header = await headerOf(ctx.tx!, input.blockHash);
-  if (undone || !header) return now;
-  const moved = await lastMovedAt(
+function foreignAt(ctx: Ctx, coins: VaultCoins, input: Confirmation, now: Date): Promise<Date> {
+  return blockTimeOf(
     ctx,
-    coins.map((c) => ({ txid: c.txid, vout: c.vout })),
+    input,
+    eq(spendSettlements.holder, foreignHolder(input.txid)),
+    async () => (await lastMovedAt(ctx, coins))?.getTime() ?? 0,
+    now,
   );
-  return new Date(Math.max(parseHeaderHex(header.headerHex).time * 1000, moved?.getTime() ?? 0));
 }
 
 /** The coins spent, their outflow to Unaccounted, and the settlement's row (after the holders ended). */

@@ -3,10 +3,9 @@
 // plainly quoted CSV field holds exactly the UTF-8 bytes the hash covers, so no string is made
 // and no text is encoded again. The hash is recomputed over these bytes: nothing of the
 // export's own `hash` goes into it.
-import * as crypto from 'node:crypto';
 import { CANONICAL_VERSION } from '../ledger/pure.js';
+import { sha256Hex } from './hash.js';
 
-const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'hex') => string }).hash;
 const VERSION_FIELD = Buffer.from(`${Buffer.byteLength(CANONICAL_VERSION)}:${CANONICAL_VERSION}`, 'utf8');
 const COLON = 0x3a;
 
@@ -99,13 +98,7 @@ export class CanonicalWriter {
 
   /** Lowercase hex SHA-256 of everything written since begin(). */
   digest(): string {
-    const bytes = this.out.subarray(0, this.at);
-    return oneShot ? oneShot('sha256', bytes, 'hex') : crypto.createHash('sha256').update(bytes).digest('hex');
-  }
-
-  /** The canonical bytes alone (without prev_hash), a copy: for the transparency tree's leaves. */
-  canonical(): Buffer {
-    return Buffer.from(this.out.subarray(32, this.at));
+    return sha256Hex(this.out.subarray(0, this.at));
   }
 
   /** Writes the decimal digits of a length; returns the index after them. */

@@ -15,6 +15,11 @@ const VERSION_FIELD = `${Buffer.byteLength(CANONICAL_VERSION)}:${CANONICAL_VERSI
 // One-shot SHA-256 where the runtime has it (Node 20.12+, crypto.hash): no Hash object per entry.
 const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'hex') => string }).hash;
 
+/** Lowercase hex SHA-256 of `bytes`, one-shot where the runtime can. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return oneShot ? oneShot('sha256', bytes, 'hex') : crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
 /** The canonical integer text of a sequence number: as it is when already canonical (the usual case). */
 function seqText(text: string): string {
   const code = text.charCodeAt(0);
@@ -68,5 +73,5 @@ export function fastEntryHash(prevHash: string, entry: ExportEntry, prevChecked 
   const buffer = Buffer.allocUnsafe(32 + bytes);
   buffer.write(prevHash, 0, 'hex');
   buffer.write(text, 32, ascii ? 'latin1' : 'utf8');
-  return oneShot('sha256', buffer, 'hex');
+  return sha256Hex(buffer);
 }

@@ -9,7 +9,8 @@ import type { SpendsApp } from './fixture.js';
 // What the reorg and valid-time tests of settlement share: tx.confirmed with a merkle branch computed
 // here (not by src/chain/spv), balances, coin states now and as of a time, and the books-equal-chain check.
 
-const dsha = (b: Buffer) => createHash('sha256').update(createHash('sha256').update(b).digest()).digest();
+/** Bitcoin's double SHA-256. */
+export const dsha = (b: Buffer) => createHash('sha256').update(createHash('sha256').update(b).digest()).digest();
 
 /** The merkle branch of the transaction at `index` among the block's, display hex. */
 export function branchOf(txids: string[], index: number): string[] {

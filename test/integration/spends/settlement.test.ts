@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { RawPSBTV0 } from '@scure/btc-signer/psbt.js';
 import { RawOldTx } from '@scure/btc-signer/script.js';
 import { Transaction } from 'bitcoinjs-lib';
@@ -6,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { holdingsReport } from '../../../src/coins/index.js';
 import { verifyLedger } from '../../../src/ledger/index.js';
 import { settleTransaction } from '../../../src/spends/index.js';
-import { eventTime, payoutReceived, signEvent } from '../../support/webhook.js';
+import { payoutReceived, signEvent } from '../../support/webhook.js';
+import { branchOf, dsha, txConfirmed } from './chain-support.js';
 import { signWithBitcoinjs, signWithScure } from '../../unit/spends/fixtures.js';
 import { createSpendsApp, EXTERNAL, SIGNERS, type SpendsApp } from './fixture.js';
 
@@ -38,49 +38,6 @@ async function booksEqualChain() {
 
 const mineWith = (txs: Transaction[], on?: { height: number; hash: string }, tag?: string, time?: number) =>
   t.mineWith(txs, on, tag, time);
-
-const dsha = (b: Buffer) => createHash('sha256').update(createHash('sha256').update(b).digest()).digest();
-
-/** The merkle branch of the transaction at `index` among the block's, computed here (not by src/chain/spv), display hex. */
-function branchOf(txids: string[], index: number): string[] {
-  let level: Buffer[] = txids.map((id) => Buffer.from(id, 'hex').reverse());
-  const branch: string[] = [];
-  let i = index;
-  while (level.length > 1) {
-    if (level.length % 2 === 1) level.push(level[level.length - 1]!);
-    branch.push(
-      Buffer.from(level[i ^ 1]!)
-        .reverse()
-        .toString('hex'),
-    );
-    const next: Buffer[] = [];
-    for (let k = 0; k < level.length; k += 2) next.push(dsha(Buffer.concat([level[k]!, level[k + 1]!])));
-    level = next;
-    i >>= 1;
-  }
-  return branch;
-}
-
-/** tx.confirmed as the follower sends it, with the transaction's merkle proof in `block`. */
-function txConfirmed(
-  tx: Transaction,
-  block: { height: number; hash: string; block: { transactions?: Transaction[] } },
-) {
-  const txids = block.block.transactions!.map((x) => x.getId());
-  const index = txids.indexOf(tx.getId());
-  return {
-    type: 'tx.confirmed',
-    timestamp: eventTime(),
-    data: {
-      txid: tx.getId(),
-      raw_tx_hex: tx.toHex(),
-      block_height: block.height,
-      block_hash: block.hash,
-      tx_index: index,
-      merkle_branch: branchOf(txids, index),
-    },
-  };
-}
 
 /** Posts a webhook event and returns its answer, whatever the status (t.send throws on a refusal). */
 async function deliver(event: unknown) {
